@@ -1,0 +1,5 @@
+"""Allow ``python -m dgtui``."""
+
+from dgtui.cli import main
+
+raise SystemExit(main())

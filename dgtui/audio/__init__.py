@@ -1,0 +1,1 @@
+"""Audio: sources that yield PCM with an exact audio cursor, and incremental decoding with PyAV."""

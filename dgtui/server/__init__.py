@@ -1,0 +1,1 @@
+"""The local Deepgram-compatible server (``dgtui serve``) and its offline engine."""
