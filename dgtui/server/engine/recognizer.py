@@ -188,11 +188,14 @@ class ChannelRecognizer:
         self._decoder.start_utt()
         for frame in frames:
             self._decoder.process_raw(frame, False, False)
+        first_speech = len(self._recent) - list(self._recent).index(True)
+        onset_s = (self._samples - first_speech * VAD_FRAME) / SAMPLE_RATE
+        gap_s = self._settings.utterance_end_s
+        if gap_s is not None and onset_s - self._last_word_end < gap_s:
+            self._utterance_end_due = False  # speech resumed inside the gap: no utterance end here
         if self._settings.vad_events:
-            first_speech = len(self._recent) - list(self._recent).index(True)
-            timestamp = (self._samples - first_speech * VAD_FRAME) / SAMPLE_RATE
             self._emit(
-                {"type": "SpeechStarted", "channel": self._channel_index, "timestamp": round(timestamp, 3)}
+                {"type": "SpeechStarted", "channel": self._channel_index, "timestamp": round(onset_s, 3)}
             )
 
     def _check_endpoint(self, speech: bool) -> None:

@@ -1,0 +1,168 @@
+"""The local Deepgram-compatible live server: ``/v1/listen`` over WebSocket on the offline engine.
+
+Each connection is checked at the handshake (path, credentials, query, capacity), then served by
+:class:`dgtui.server.stream.StreamSession` with an engine worker process of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from dgtui.protocol.options import OptionError, parse_query
+from dgtui.server import auth
+from dgtui.server.engine.pool import EnginePool
+from dgtui.server.errors import error_response
+from dgtui.server.stream import StreamContext, StreamSession
+
+LISTEN_PATH = "/v1/listen"
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    api_key: str | None = None
+    idle_timeout: float = 10.0
+    max_connections: int = 32
+    max_frame_bytes: int = 4 * 1024 * 1024
+    max_query_bytes: int = 16 * 1024
+    interim_interval_s: float = 0.25
+    warm_workers: int = 2
+    worker_stderr: IO[bytes] | int | None = field(default=None, repr=False)
+
+
+def check_options(options: dict[str, Any]) -> None:
+    """What the local engine cannot honour, rejected as Deepgram rejects bad values: HTTP 400."""
+    language = options.get("language", "en")
+    if not isinstance(language, str) or not (language == "multi" or language.split("-")[0].lower() == "en"):
+        raise OptionError(
+            "language",
+            f"Invalid value for 'language': {language!r}. The local engine only transcribes English (en).",
+        )
+    if options.get("keywords") and str(options.get("model", "")).startswith("nova-3"):
+        raise OptionError("keywords", "Keywords are not supported for Nova-3. Please use `keyterm` instead.")
+    encoding = options.get("encoding")
+    if encoding is not None and encoding not in ("linear16", "linear32", "mulaw", "alaw"):
+        raise OptionError(
+            "encoding",
+            f"The local engine does not decode raw '{encoding}'. Send linear16, linear32, mulaw or alaw, "
+            "or send containerized audio without 'encoding'.",
+        )
+
+
+class ListenServer:
+    """Owns the WebSocket server, the engine pool and the live sessions."""
+
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        self.config = config or ServerConfig()
+        self.pool = EnginePool(self.config.warm_workers, stderr=self.config.worker_stderr)
+        self.sessions: set[StreamSession] = set()
+        self._server: Server | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "server not started"
+        return self._server.sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        host = self.config.host
+        shown = f"[{host}]" if ":" in host else host
+        return f"ws://{shown}:{self.port}{LISTEN_PATH}"
+
+    async def start(self) -> None:
+        await self.pool.start()
+        self._server = await serve(
+            self._handle,
+            self.config.host,
+            self.config.port,
+            process_request=self._process_request,
+            process_response=self._process_response,
+            select_subprotocol=self._select_subprotocol,
+            max_size=self.config.max_frame_bytes,
+            compression=None,
+        )
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 5)
+        await self.pool.close()
+
+    async def __aenter__(self) -> ListenServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- handshake ---------------------------------------------------------------------------------------
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        request_id = str(uuid.uuid4())
+        split = urlsplit(request.path)
+        if split.path.rstrip("/") != LISTEN_PATH:
+            return error_response(
+                404, "NOT_FOUND", f"No such endpoint: {split.path}. Use {LISTEN_PATH}.", request_id
+            )
+        key = self.config.api_key
+        if key and not auth.is_authorized(request.headers, key):
+            return error_response(401, "INVALID_AUTH", "Invalid credentials.", request_id)
+        if len(split.query) > self.config.max_query_bytes:
+            return error_response(
+                414,
+                "INVALID_QUERY_PARAMETER",
+                f"The query string exceeds {self.config.max_query_bytes} bytes.",
+                request_id,
+            )
+        try:
+            options = parse_query(split.query)
+            check_options(options)
+        except OptionError as exc:
+            return error_response(400, "INVALID_QUERY_PARAMETER", exc.message, request_id)
+        if len(self.sessions) >= self.config.max_connections:
+            return error_response(
+                429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later", request_id
+            )
+        connection.dg_context = StreamContext(request_id=request_id, options=options)  # type: ignore[attr-defined]
+        return None
+
+    def _process_response(self, connection: ServerConnection, request: Request, response: Response) -> None:
+        context: StreamContext | None = getattr(connection, "dg_context", None)
+        if context is not None and "dg-request-id" not in response.headers:
+            response.headers["dg-request-id"] = context.request_id
+
+    def _select_subprotocol(self, connection: ServerConnection, offered: Sequence[str]) -> str | None:
+        return auth.select_subprotocol(list(offered))
+
+    # -- streams -----------------------------------------------------------------------------------------
+
+    async def _handle(self, connection: ServerConnection) -> None:
+        context: StreamContext = connection.dg_context  # type: ignore[attr-defined]
+        session = StreamSession(
+            connection, context, self.pool, self.config.idle_timeout, self.config.interim_interval_s
+        )
+        self.sessions.add(session)
+        try:
+            await session.run()
+        finally:
+            self.sessions.discard(session)
+
+
+async def run_server(config: ServerConfig, ready: asyncio.Event | None = None) -> None:
+    """Serve until cancelled."""
+    async with ListenServer(config) as server:
+        if ready is not None:
+            ready.set()
+        print(f"dgtui serve: listening on {server.url}", flush=True)
+        await asyncio.Future()

@@ -1,0 +1,114 @@
+"""Warm engine workers: a stream gets a process whose model is already loaded (~0.5 s saved per stream)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from typing import IO
+
+from dgtui.server.engine import ipc
+
+
+class EngineUnavailable(RuntimeError):
+    """A worker process could not be started or died before it was ready."""
+
+
+class Worker:
+    """One engine process, serving one stream."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        assert process.stdin is not None and process.stdout is not None
+        self._stdin = process.stdin
+        self._stdout = process.stdout
+
+    async def send(self, kind: bytes, payload: bytes = b"") -> None:
+        self._stdin.write(ipc.pack(kind, payload))
+        await self._stdin.drain()
+
+    async def recv(self) -> ipc.Frame | None:
+        return await ipc.read_frame_async(self._stdout)
+
+    def kill(self) -> None:
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+
+    async def wait(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            await self.process.wait()
+
+
+class EnginePool:
+    """Keeps ``warm`` workers started and ready; ``acquire`` hands one out and starts a replacement."""
+
+    def __init__(self, warm: int = 2, stderr: IO[bytes] | int | None = None) -> None:
+        self.warm = warm
+        self._stderr = stderr
+        self._ready: asyncio.Queue[Worker] = asyncio.Queue()
+        self._starting: set[asyncio.Task[None]] = set()
+        self._all: set[Worker] = set()
+        self._closed = False
+
+    async def start(self) -> None:
+        for _ in range(self.warm):
+            self._spawn_in_background()
+
+    def _spawn_in_background(self) -> None:
+        task = asyncio.create_task(self._spawn_into_queue())
+        self._starting.add(task)
+        task.add_done_callback(self._starting.discard)
+
+    async def _spawn_into_queue(self) -> None:
+        with contextlib.suppress(EngineUnavailable):
+            worker = await self._spawn()
+            if self._closed:
+                worker.kill()
+            else:
+                self._ready.put_nowait(worker)
+
+    async def _spawn(self) -> Worker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "dgtui.server.engine.worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        worker = Worker(process)
+        self._all.add(worker)
+        process_done = asyncio.ensure_future(process.wait())
+        process_done.add_done_callback(lambda _: self._all.discard(worker))
+        frame = await worker.recv()
+        if frame is None or frame[0] != ipc.READY:
+            worker.kill()
+            raise EngineUnavailable(
+                f"engine worker exited with status {process.returncode} before it was ready"
+            )
+        return worker
+
+    async def acquire(self) -> Worker:
+        """A ready worker; waits for one to start when none is warm."""
+        while True:
+            try:
+                worker = self._ready.get_nowait()
+            except asyncio.QueueEmpty:
+                if self._closed:
+                    raise EngineUnavailable("the engine pool is closed") from None
+                worker = await self._spawn()
+            if worker.process.returncode is None:
+                break
+        if self._ready.qsize() + len(self._starting) < self.warm:
+            self._spawn_in_background()
+        return worker
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._starting):
+            task.cancel()
+        for worker in list(self._all):
+            worker.kill()
+        for worker in list(self._all):
+            await worker.wait()

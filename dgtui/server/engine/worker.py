@@ -1,0 +1,185 @@
+"""An engine worker process: decodes and recognizes one stream, talking frames over stdin/stdout.
+
+Started warm by :mod:`.pool` (the model is loaded before the stream is assigned), it serves exactly one
+stream and exits. Run as ``python -m dgtui.server.engine.worker``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from typing import Any, BinaryIO
+
+from dgtui.audio.decode import ContainerDecoder, Pcm, RawDecoder, UndecodableAudio, parse_wav_header
+from dgtui.protocol.errors import DATA0000_REASON
+from dgtui.server.engine import ipc
+from dgtui.server.engine.recognizer import ChannelRecognizer, RecognizerSettings, new_decoder
+
+SNIFF_LIMIT = 64 * 1024  # bytes to wait for a complete WAV header before handing the stream to FFmpeg
+
+
+def _dumps(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+class FrameWriter:
+    """Serialises frames from the main thread and the container-decoding thread."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def send(self, kind: bytes, payload: bytes = b"") -> None:
+        with self._lock:
+            self._stream.write(ipc.pack(kind, payload))
+            self._stream.flush()
+
+
+class EngineSession:
+    """One stream: picks a decoder from the first bytes, feeds a recognizer per channel."""
+
+    def __init__(self, config: dict[str, Any], decoder: Any, writer: FrameWriter) -> None:
+        options: dict[str, Any] = config["options"]
+        self._writer = writer
+        self._metadata = config["metadata"]
+        self._settings = RecognizerSettings.from_options(options, config.get("interim_interval_s", 0.25))
+        self._split = bool(options.get("multichannel"))
+        self._spare_decoders = [decoder]
+        self._lock = threading.Lock()
+        self._recognizers: list[ChannelRecognizer] | None = None
+        self._input: RawDecoder | ContainerDecoder | None = None
+        self._sniffed = b""
+        self._failed = False
+        if "encoding" in options:
+            try:
+                self._input = RawDecoder(
+                    options["encoding"], options["sample_rate"], options.get("channels", 1), self._split
+                )
+            except UndecodableAudio as exc:
+                self._on_error(exc)
+
+    # -- commands from the server ------------------------------------------------------------------------
+
+    def audio(self, data: bytes) -> None:
+        if self._failed:
+            return
+        if self._input is None:
+            self._sniffed += data
+            if not self._choose_input():
+                return
+            data, self._sniffed = self._sniffed, b""
+        if isinstance(self._input, RawDecoder):
+            try:
+                for pcm in self._input.feed(data):
+                    self._on_pcm(pcm)
+            except UndecodableAudio as exc:
+                self._on_error(exc)
+        elif self._input is not None:
+            self._input.feed(data)
+
+    def finalize(self, channel: int | None) -> None:
+        with self._lock:
+            for index, recognizer in enumerate(self._recognizers or []):
+                if channel is None or channel == index:
+                    recognizer.finalize()
+
+    def close(self, flush: bool) -> None:
+        if flush and not self._failed:
+            if self._input is None and self._sniffed:
+                self._use_container()
+                data, self._sniffed = self._sniffed, b""
+                self.audio(data)
+            if isinstance(self._input, ContainerDecoder):
+                self._input.close()
+            elif isinstance(self._input, RawDecoder):
+                for pcm in self._input.close():
+                    self._on_pcm(pcm)
+            with self._lock:
+                for recognizer in self._recognizers or []:
+                    recognizer.flush()
+        report = {"duration": round(self._seconds_in(), 6), "channels": self._channels_in()}
+        self._writer.send(ipc.DONE, _dumps(report))
+
+    # -- internals ---------------------------------------------------------------------------------------
+
+    def _choose_input(self) -> bool:
+        """WAV goes on the raw fast path (FFmpeg's probe would hold ~2 s of audio); the rest to FFmpeg."""
+        try:
+            header = parse_wav_header(self._sniffed)
+        except UndecodableAudio:
+            self._use_container()
+            return True
+        if header is None:
+            if len(self._sniffed) < SNIFF_LIMIT:
+                return False
+            self._use_container()
+            return True
+        encoding, rate, channels, offset = header
+        self._input = RawDecoder(encoding, rate, channels, self._split)
+        self._sniffed = self._sniffed[offset:]
+        return True
+
+    def _use_container(self) -> None:
+        self._input = ContainerDecoder(self._on_pcm, self._on_error, self._split)
+
+    def _seconds_in(self) -> float:
+        if isinstance(self._input, RawDecoder):
+            return self._input.samples_in / self._input.sample_rate
+        if isinstance(self._input, ContainerDecoder):
+            return self._input.seconds_in
+        return 0.0
+
+    def _channels_in(self) -> int:
+        return self._input.channels if self._input is not None else 0
+
+    def _on_pcm(self, pcm: Pcm) -> None:
+        with self._lock:
+            if self._failed:
+                return
+            if self._recognizers is None:
+                self._recognizers = [self._recognizer(i, len(pcm)) for i in range(len(pcm))]
+            for recognizer, samples in zip(self._recognizers, pcm, strict=True):
+                recognizer.feed(samples)
+
+    def _recognizer(self, index: int, count: int) -> ChannelRecognizer:
+        decoder = self._spare_decoders.pop() if self._spare_decoders else new_decoder()
+        emit = self._emit
+        return ChannelRecognizer(decoder, self._settings, emit, self._metadata, index, count)
+
+    def _emit(self, message: dict[str, Any]) -> None:
+        self._writer.send(ipc.MESSAGE, _dumps(message))
+
+    def _on_error(self, exc: Exception) -> None:
+        self._failed = True
+        detail = str(exc) or type(exc).__name__
+        self._writer.send(ipc.ERROR, _dumps({"code": 1008, "reason": DATA0000_REASON, "detail": detail}))
+
+
+def main() -> int:
+    # Keep the frame stream clean: anything printed by libraries goes to stderr instead.
+    out = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)
+    writer = FrameWriter(out)
+    decoder = new_decoder()
+    writer.send(ipc.READY)
+    stdin = sys.stdin.buffer
+    first = ipc.read_frame(stdin)
+    if first is None or first[0] != ipc.OPEN:
+        return 0
+    session = EngineSession(json.loads(first[1]), decoder, writer)
+    while (frame := ipc.read_frame(stdin)) is not None:
+        kind, payload = frame
+        if kind == ipc.AUDIO:
+            session.audio(payload)
+        elif kind == ipc.FINALIZE:
+            session.finalize(json.loads(payload).get("channel"))
+        elif kind in (ipc.CLOSE, ipc.ABORT):
+            session.close(flush=kind == ipc.CLOSE)
+            return 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,244 @@
+"""One live stream on the local server: client frames in, engine results out, Metadata and close last."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from dgtui.protocol.errors import NET0000_REASON, NET0001_REASON, CloseCode
+from dgtui.server.engine import ipc
+from dgtui.server.engine.pool import EnginePool, EngineUnavailable, Worker
+from dgtui.server.engine_info import model_info, model_uuid
+
+MAX_ECHOED_TEXT = 512  # bytes of an unparsable client message quoted back in a SchemaError
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class StreamContext:
+    """What the handshake decided about a stream."""
+
+    request_id: str
+    options: dict[str, Any]
+    created: str = field(default_factory=_now_iso)
+
+    def results_metadata(self) -> dict[str, Any]:
+        metadata: dict[str, Any] = {
+            "request_id": self.request_id,
+            "model_info": model_info(),
+            "model_uuid": model_uuid(),
+        }
+        extra = _extra_map(self.options.get("extra", []))
+        if extra:
+            metadata["extra"] = extra
+        return metadata
+
+
+def _extra_map(values: list[str]) -> dict[str, str]:
+    """``extra=key:value`` pairs; the last duplicate key wins, as Deepgram documents."""
+    pairs = (value.partition(":") for value in values)
+    return {key: value for key, _, value in pairs if key}
+
+
+class StreamSession:
+    """Pumps one connection: audio and control to the worker, results to the client, a watchdog for idling."""
+
+    def __init__(
+        self,
+        connection: ServerConnection,
+        context: StreamContext,
+        pool: EnginePool,
+        idle_timeout: float,
+        interim_interval_s: float,
+    ) -> None:
+        self.connection = connection
+        self.context = context
+        self._pool = pool
+        self._idle_timeout = idle_timeout
+        self._interim_interval_s = interim_interval_s
+        self._sha256 = hashlib.sha256()
+        self._audio_bytes = 0
+        self._loop = asyncio.get_running_loop()
+        self._last_frame_at = self._loop.time()
+        self._closing = False  # CloseStream received (or the stream is ending for another reason)
+        self._worker: Worker | None = None
+        self._close_as: tuple[int, str] = (CloseCode.NORMAL, "")
+        self._aborting = False
+
+    async def run(self) -> None:
+        try:
+            self._worker = await self._pool.acquire()
+        except EngineUnavailable as exc:
+            await self.connection.close(
+                CloseCode.INTERNAL, f"NET-0000: the local engine could not start: {exc}"[:120]
+            )
+            return
+        config = {
+            "options": self.context.options,
+            "metadata": self.context.results_metadata(),
+            "interim_interval_s": self._interim_interval_s,
+        }
+        await self._worker.send(ipc.OPEN, json.dumps(config).encode())
+        from_client = asyncio.create_task(self._pump_client(), name="client")
+        watchdog = asyncio.create_task(self._watch_idle(), name="idle")
+        try:
+            await self._pump_engine()
+        finally:
+            for task in (from_client, watchdog):
+                task.cancel()
+            self._worker.kill()
+            await self._worker.wait()
+
+    # -- client -> engine --------------------------------------------------------------------------------
+
+    async def _pump_client(self) -> None:
+        assert self._worker is not None
+        try:
+            async for frame in self.connection:
+                self._last_frame_at = self._loop.time()
+                if isinstance(frame, bytes):
+                    if not frame:  # legacy close signal
+                        await self._begin_close()
+                        return
+                    self._sha256.update(frame)
+                    self._audio_bytes += len(frame)
+                    await self._worker.send(ipc.AUDIO, frame)
+                elif await self._control(frame):
+                    return
+        except ConnectionClosed:
+            pass
+        except (ConnectionError, BrokenPipeError):
+            await self.connection.close(CloseCode.INTERNAL, NET0000_REASON)
+            return
+        # The client went away without CloseStream: nothing left to deliver.
+        self._worker.kill()
+
+    async def _control(self, text: str) -> bool:
+        """Handle a text frame; True when the stream is closing."""
+        assert self._worker is not None
+        try:
+            message = json.loads(text)
+            kind = message.get("type") if isinstance(message, dict) else None
+        except ValueError:
+            kind, message = None, None
+        if kind == "KeepAlive":
+            return False
+        if kind == "CloseStream":
+            await self._begin_close()
+            return True
+        if kind == "Finalize":
+            channel = message.get("channel")
+            await self._worker.send(
+                ipc.FINALIZE, json.dumps({"channel": channel if isinstance(channel, int) else None}).encode()
+            )
+            return False
+        if kind == "Configure":
+            await self._send(self._configure_reply(message))
+            return False
+        await self._send(
+            {
+                "type": "Error",
+                "variant": "SchemaError",
+                "description": "Could not parse the text message: expected JSON with a 'type' of KeepAlive, "
+                "Finalize, CloseStream or Configure.",
+                "message": text[:MAX_ECHOED_TEXT],
+            }
+        )
+        return False
+
+    def _configure_reply(self, message: dict[str, Any]) -> dict[str, Any]:
+        if message.get("keyterms"):
+            return {
+                "type": "ConfigureFailure",
+                "request_id": self.context.request_id,
+                "code": "CONFIGURE_KEYTERMS_NOT_SUPPORTED",
+                "description": "The local engine does not support keyterms.",
+            }
+        return {"type": "ConfigureSuccess", "request_id": self.context.request_id}
+
+    async def _begin_close(self) -> None:
+        assert self._worker is not None
+        self._closing = True
+        await self._worker.send(ipc.CLOSE)
+
+    # -- engine -> client --------------------------------------------------------------------------------
+
+    async def _pump_engine(self) -> None:
+        """The only reader of the worker: forwards results until the worker reports DONE or dies."""
+        assert self._worker is not None
+        while (frame := await self._worker.recv()) is not None:
+            kind, payload = frame
+            if kind == ipc.MESSAGE:
+                if not self._aborting:
+                    with contextlib.suppress(ConnectionClosed):
+                        await self.connection.send(payload.decode())
+            elif kind == ipc.DONE:
+                await self._finish(json.loads(payload), *self._close_as)
+                return
+            elif kind == ipc.ERROR:
+                error = json.loads(payload)
+                await self._abort(error["code"], error["reason"])
+        await self._finish({}, CloseCode.INTERNAL, NET0000_REASON)
+
+    async def _abort(self, code: int, reason: str) -> None:
+        """Ask the worker to stop without flushing; the engine pump then sends Metadata and closes."""
+        assert self._worker is not None
+        if self._aborting:
+            return
+        self._aborting = True
+        self._closing = True
+        self._close_as = (code, reason)
+        with contextlib.suppress(ConnectionError, BrokenPipeError):
+            await self._worker.send(ipc.ABORT)
+
+    async def _finish(self, report: dict[str, Any], code: int, reason: str) -> None:
+        if self.connection.state.name != "OPEN":
+            return
+        await self._send(self._metadata(report))
+        with contextlib.suppress(ConnectionClosed):
+            await self.connection.close(code, reason)
+
+    def _metadata(self, report: dict[str, Any]) -> dict[str, Any]:
+        uuid = model_uuid()
+        metadata: dict[str, Any] = {
+            "type": "Metadata",
+            "transaction_key": "deprecated",
+            "request_id": self.context.request_id,
+            "sha256": self._sha256.hexdigest(),
+            "created": self.context.created,
+            "duration": report.get("duration", 0.0),
+            "channels": report.get("channels", 0),
+            "models": [uuid],
+            "model_info": {uuid: model_info()},
+        }
+        extra = self.context.results_metadata().get("extra")
+        if extra:
+            metadata["extra"] = extra
+        return metadata
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await self.connection.send(json.dumps(message, separators=(",", ":")))
+
+    # -- idle --------------------------------------------------------------------------------------------
+
+    async def _watch_idle(self) -> None:
+        while True:
+            remaining = self._last_frame_at + self._idle_timeout - self._loop.time()
+            if remaining > 0:
+                await asyncio.sleep(remaining)
+                continue
+            if not self._closing:
+                await self._abort(CloseCode.INTERNAL, NET0001_REASON)
+            return
