@@ -37,6 +37,7 @@ class ServerConfig:
     max_query_bytes: int = 16 * 1024
     interim_interval_s: float = 0.25
     warm_workers: int = 2
+    cpu_slots: int | None = None  # concurrent decoders; None: one per core, 0: no limit
     worker_stderr: IO[bytes] | int | None = field(default=None, repr=False)
 
 
@@ -64,7 +65,7 @@ class ListenServer:
 
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
-        self.pool = EnginePool(self.config.warm_workers, stderr=self.config.worker_stderr)
+        self.pool = EnginePool(self.config.warm_workers, stderr=self.config.worker_stderr, cpu_slots=self.config.cpu_slots)
         self.sessions: set[StreamSession] = set()
         self._server: Server | None = None
 

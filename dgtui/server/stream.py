@@ -88,6 +88,7 @@ class StreamSession:
             "options": self.context.options,
             "metadata": self.context.results_metadata(),
             "interim_interval_s": self._interim_interval_s,
+            "cpu_slots": self._pool.slots_config(),
         }
         await self._worker.send(ipc.OPEN, json.dumps(config).encode())
         from_client = asyncio.create_task(self._pump_client(), name="client")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import shutil
 import sys
+import tempfile
 from typing import IO
 
 from dgtui.server.engine import ipc
@@ -43,8 +46,12 @@ class Worker:
 class EnginePool:
     """Keeps ``warm`` workers started and ready; ``acquire`` hands one out and starts a replacement."""
 
-    def __init__(self, warm: int = 2, stderr: IO[bytes] | int | None = None) -> None:
+    def __init__(
+        self, warm: int = 2, stderr: IO[bytes] | int | None = None, cpu_slots: int | None = None
+    ) -> None:
         self.warm = warm
+        self.cpu_slots = cpu_slots if cpu_slots is not None else (os.cpu_count() or 1)
+        self.slots_dir = tempfile.mkdtemp(prefix="dgtui-engine-")
         self._stderr = stderr
         self._ready: asyncio.Queue[Worker] = asyncio.Queue()
         self._starting: set[asyncio.Task[None]] = set()
@@ -89,6 +96,12 @@ class EnginePool:
             )
         return worker
 
+    async def wait_warm(self, timeout: float = 60.0) -> None:
+        """Wait until the warm workers are started (tests and benchmarks start from a settled pool)."""
+        async with asyncio.timeout(timeout):
+            while self._ready.qsize() < self.warm and self._starting:
+                await asyncio.sleep(0.05)
+
     async def acquire(self) -> Worker:
         """A ready worker; waits for one to start when none is warm."""
         while True:
@@ -112,3 +125,8 @@ class EnginePool:
             worker.kill()
         for worker in list(self._all):
             await worker.wait()
+        shutil.rmtree(self.slots_dir, ignore_errors=True)
+
+    def slots_config(self) -> dict[str, object] | None:
+        """What a worker needs to share the CPU slots (``None``: unlimited)."""
+        return {"dir": self.slots_dir, "count": self.cpu_slots} if self.cpu_slots > 0 else None

@@ -74,9 +74,15 @@ class RecognizerSettings:
         )
 
 
+#: Narrower search than pocketsphinx's defaults and no second (flat-lexicon) pass. Measured on the bundled
+#: clips: RTF 0.22 -> 0.12 alone, WER 0.07-0.13 -> 0.10-0.16; with 8 real-time streams on 2 cores the
+#: default search cannot keep up, this one can.
+SEARCH = {"maxhmmpf": 3000, "maxwpf": 5, "pl_window": 7, "fwdflat": False}
+
+
 def new_decoder() -> pocketsphinx.Decoder:
     """The en-US decoder from the model that ships inside the pocketsphinx wheel."""
-    return pocketsphinx.Decoder(loglevel="FATAL")
+    return pocketsphinx.Decoder(loglevel="FATAL", **SEARCH)
 
 
 def _is_word(token: str) -> bool:
