@@ -209,7 +209,8 @@ class ContainerDecoder:
     def feed(self, data: bytes) -> None:
         self._input.feed(data)
 
-    def close(self, timeout: float = 10.0) -> None:
+    def close(self, timeout: float | None = None) -> None:
+        """End the input and wait until everything fed so far is decoded and delivered."""
         self._input.end()
         self._thread.join(timeout)
 

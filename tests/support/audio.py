@@ -34,7 +34,7 @@ def pcm_frame(pcm: bytes, rate: int, layout: str = "mono", fmt: str = "s16") -> 
 
 def encode(pcm: bytes, rate: int, container_format: str, codec: str, out_rate: int | None = None,
            layout: str = "mono", raw: bool = False) -> bytes:
-    """Encode s16 PCM with PyAV: a container (``ogg``, ``mp3``, ``webm``, ``flac``, ``wav``) or raw codec bytes."""
+    """Encode mono s16 PCM with PyAV: a container (``ogg``, ``mp3``, ``webm``, ``flac``, ``wav``) or raw codec bytes."""
     out_rate = out_rate or rate
     if raw:
         ctx = av.CodecContext.create(codec, "w")
@@ -43,7 +43,7 @@ def encode(pcm: bytes, rate: int, container_format: str, codec: str, out_rate: i
         ctx.format = ctx.codec.audio_formats[0].name
         resampler = av.AudioResampler(format=ctx.format.name, layout=layout, rate=out_rate)
         data = bytearray()
-        for frame in resampler.resample(pcm_frame(pcm, rate, layout)):
+        for frame in resampler.resample(pcm_frame(pcm, rate)):
             for packet in ctx.encode(frame):
                 data += bytes(packet)
         for packet in ctx.encode(None):
@@ -54,10 +54,10 @@ def encode(pcm: bytes, rate: int, container_format: str, codec: str, out_rate: i
         stream = container.add_stream(codec, rate=out_rate, layout=layout)
         fmt = stream.codec_context.format.name if stream.codec_context.format else "s16"
         resampler = av.AudioResampler(format=fmt, layout=layout, rate=out_rate)
-        step = 1024 * 2 * av.AudioLayout(layout).nb_channels
+        step = 1024 * 2
         pts = 0
         for offset in range(0, len(pcm), step):
-            frame = pcm_frame(pcm[offset : offset + step], rate, layout)
+            frame = pcm_frame(pcm[offset : offset + step], rate)
             frame.pts = pts
             pts += frame.samples
             for resampled in resampler.resample(frame):
