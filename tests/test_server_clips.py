@@ -16,7 +16,10 @@ from tests.support.audio import clip_pcm
 from tests.support.client import Run, stream
 from tests.support.wer import word_error_rate
 
-QUERY = "encoding=linear16&sample_rate=16000&interim_results=true&endpointing=300&utterance_end_ms=1000&vad_events=true&punctuate=true"
+QUERY = (
+    "encoding=linear16&sample_rate=16000&interim_results=true&endpointing=300&utterance_end_ms=1000"
+    "&vad_events=true&punctuate=true"
+)
 CLIP_NAMES = [c.name for c in clips()]
 STREAMS = [*CLIP_NAMES, *CLIP_NAMES]  # 8 concurrent real-time streams
 
@@ -78,7 +81,12 @@ def test_words_are_timed_inside_their_window_with_confidence(runs):
         for result in run.finals:
             words = result["channel"]["alternatives"][0]["words"]
             for word in words:
-                assert result["start"] - 1e-6 <= word["start"] < word["end"] <= result["start"] + result["duration"] + 1e-6, name
+                assert (
+                    result["start"] - 1e-6
+                    <= word["start"]
+                    < word["end"]
+                    <= result["start"] + result["duration"] + 1e-6
+                ), name
                 assert 0.0 <= word["confidence"] <= 1.0
                 assert word["punctuated_word"]
             starts = [w["start"] for w in words]

@@ -141,7 +141,12 @@ async def _handshake_error(url: str, **kwargs) -> InvalidStatus:
 
 @pytest.mark.parametrize(
     "headers",
-    [None, {"Authorization": "Token wrong-key"}, {"Authorization": TEST_KEY}, {"Authorization": "Basic " + TEST_KEY}],
+    [
+        None,
+        {"Authorization": "Token wrong-key"},
+        {"Authorization": TEST_KEY},
+        {"Authorization": "Basic " + TEST_KEY},
+    ],
     ids=["missing", "wrong-key", "no-scheme", "wrong-scheme"],
 )
 async def test_bad_credentials_get_401_in_deepgram_shape(keyed_server, headers):
@@ -222,7 +227,9 @@ WEATHER = clip("weather").reference
 
 
 def _raw(encoding: str, rate: int) -> bytes:
-    codec = {"linear16": "pcm_s16le", "linear32": "pcm_f32le", "mulaw": "pcm_mulaw", "alaw": "pcm_alaw"}[encoding]
+    codec = {"linear16": "pcm_s16le", "linear32": "pcm_f32le", "mulaw": "pcm_mulaw", "alaw": "pcm_alaw"}[
+        encoding
+    ]
     return encode(clip_pcm("weather"), 16000, "", codec, out_rate=rate, raw=True)
 
 
@@ -287,7 +294,13 @@ async def test_multichannel_transcribes_each_channel(server):
     assert "council" in run.transcript(1) and "council" not in run.transcript(0)
     assert run.messages[-1].data["channels"] == 2
 
-    mixed = await stream(server.url, stereo, "encoding=linear16&sample_rate=16000&channels=2", realtime=False, bytes_per_second=64000)
+    mixed = await stream(
+        server.url,
+        stereo,
+        "encoding=linear16&sample_rate=16000&channels=2",
+        realtime=False,
+        bytes_per_second=64000,
+    )
     assert {tuple(r["channel_index"]) for r in mixed.results} == {(0, 1)}
 
 
@@ -333,3 +346,38 @@ async def test_streams_are_independent_when_one_fails(server):
     good_run, bad_run = await asyncio.gather(good, bad)
     assert bad_run.close_code == 1008
     assert good_run.close_code == 1000 and "train" in good_run.transcript()
+
+
+# -- options that shape results ------------------------------------------------------------------------------
+
+
+async def test_options_shape_results(server):
+    pcm = clip_pcm("council")
+    queries = {
+        "no-endpointing": f"{RAW16}&endpointing=false",
+        "diarize-smart": f"{RAW16}&diarize=true&smart_format=true&extra=team:news&extra=shift:late",
+        "interim-off": f"{RAW16}&endpointing=300",
+    }
+    runs = dict(
+        zip(
+            queries,
+            await asyncio.gather(*(stream(server.url, pcm, q, realtime=False) for q in queries.values())),
+            strict=True,
+        )
+    )
+    no_endpointing = runs["no-endpointing"]
+    assert no_endpointing.finals and not any(
+        r["speech_final"] for r in no_endpointing.finals if r["channel"]["alternatives"][0]["words"]
+    )
+    shaped = runs["diarize-smart"]
+    words = [w for r in shaped.finals for w in r["channel"]["alternatives"][0]["words"]]
+    assert words and all(w["speaker"] == 0 for w in words)
+    spoken = [t for r in shaped.finals if (t := r["channel"]["alternatives"][0]["transcript"])]
+    assert spoken[0][0].isupper()
+    assert any(r["channel"]["alternatives"][0]["transcript"].endswith(".") for r in shaped.finals)
+    assert all(r["metadata"]["extra"] == {"team": "news", "shift": "late"} for r in shaped.results)
+    assert shaped.messages[-1].data["extra"] == {"team": "news", "shift": "late"}
+    plain = runs["interim-off"]
+    assert plain.results and not plain.interims
+    plain_words = [w for r in plain.finals for w in r["channel"]["alternatives"][0]["words"]]
+    assert plain_words and not any("punctuated_word" in w or "speaker" in w for w in plain_words)

@@ -65,7 +65,9 @@ class ListenServer:
 
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
-        self.pool = EnginePool(self.config.warm_workers, stderr=self.config.worker_stderr, cpu_slots=self.config.cpu_slots)
+        self.pool = EnginePool(
+            self.config.warm_workers, stderr=self.config.worker_stderr, cpu_slots=self.config.cpu_slots
+        )
         self.sessions: set[StreamSession] = set()
         self._server: Server | None = None
 

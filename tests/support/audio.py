@@ -32,9 +32,16 @@ def pcm_frame(pcm: bytes, rate: int, layout: str = "mono", fmt: str = "s16") -> 
     return frame
 
 
-def encode(pcm: bytes, rate: int, container_format: str, codec: str, out_rate: int | None = None,
-           layout: str = "mono", raw: bool = False) -> bytes:
-    """Encode mono s16 PCM with PyAV: a container (``ogg``, ``mp3``, ``webm``, ``flac``, ``wav``) or raw codec bytes."""
+def encode(
+    pcm: bytes,
+    rate: int,
+    container_format: str,
+    codec: str,
+    out_rate: int | None = None,
+    layout: str = "mono",
+    raw: bool = False,
+) -> bytes:
+    """Encode mono s16 PCM with PyAV: into a container (``ogg``, ``mp3``, ...) or as raw codec bytes."""
     out_rate = out_rate or rate
     if raw:
         ctx = av.CodecContext.create(codec, "w")

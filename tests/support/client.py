@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -100,10 +101,9 @@ async def stream(
                 await ws.send(close_with)
 
             async def send_quietly() -> None:
-                try:
+                # The server may close first (an error, a timeout): what it said is in run.
+                with contextlib.suppress(ConnectionClosed):
                     await send()
-                except ConnectionClosed:
-                    pass  # the server closed first (an error, a timeout): what it said is in run
 
             sender = asyncio.create_task(send_quietly())
             try:
