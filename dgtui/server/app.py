@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -20,8 +21,9 @@ from websockets.http11 import Request, Response
 from dgtui.protocol.options import OptionError, parse_query
 from dgtui.server import auth
 from dgtui.server.engine.pool import EnginePool
+from dgtui.server.engine_info import model_info
 from dgtui.server.errors import error_response
-from dgtui.server.stream import StreamContext, StreamSession
+from dgtui.server.stream import StreamContext, StreamSession, StreamStats
 
 LISTEN_PATH = "/v1/listen"
 
@@ -69,6 +71,8 @@ class ListenServer:
             self.config.warm_workers, stderr=self.config.worker_stderr, cpu_slots=self.config.cpu_slots
         )
         self.sessions: set[StreamSession] = set()
+        self.finished: deque[StreamStats] = deque(maxlen=1000)
+        self.on_finished: Callable[[StreamStats], None] | None = None
         self._server: Server | None = None
 
     @property
@@ -160,12 +164,31 @@ class ListenServer:
             await session.run()
         finally:
             self.sessions.discard(session)
+            if session.stats is not None:
+                self.finished.append(session.stats)
+                if self.on_finished is not None:
+                    self.on_finished(session.stats)
 
 
 async def run_server(config: ServerConfig, ready: asyncio.Event | None = None) -> None:
     """Serve until cancelled."""
     async with ListenServer(config) as server:
+        server.on_finished = _log_stream
         if ready is not None:
             ready.set()
-        print(f"dgtui serve: listening on {server.url}", flush=True)
+        auth_note = "key required (Authorization: Token KEY)" if config.api_key else "no key required"
+        print(
+            f"dgtui serve: listening on {server.url}  [{model_info()['name']} {model_info()['version']}, "
+            f"{auth_note}]\n"
+            f"  point a Deepgram SDK or dgtui at it: dgtui --url {server.url} SOURCE",
+            flush=True,
+        )
         await asyncio.Future()
+
+
+def _log_stream(stats: StreamStats) -> None:
+    print(
+        f"stream {stats.request_id}: {stats.audio_s:.1f} s audio, RTF {stats.real_time_factor:.2f}, "
+        f"closed {stats.close_code}",
+        flush=True,
+    )

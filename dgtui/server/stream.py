@@ -25,6 +25,20 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class StreamStats:
+    """What one finished stream cost: the figures ``dgtui serve`` logs and the benchmark reads."""
+
+    request_id: str
+    audio_s: float
+    cpu_s: float
+    close_code: int
+
+    @property
+    def real_time_factor(self) -> float:
+        return self.cpu_s / self.audio_s if self.audio_s else 0.0
+
+
 @dataclass
 class StreamContext:
     """What the handshake decided about a stream."""
@@ -74,6 +88,7 @@ class StreamSession:
         self._closing = False  # CloseStream received (or the stream is ending for another reason)
         self._worker: Worker | None = None
         self._close_as: tuple[int, str] = (CloseCode.NORMAL, "")
+        self.stats: StreamStats | None = None
         self._aborting = False
 
     async def run(self) -> None:
@@ -204,6 +219,9 @@ class StreamSession:
             await self._worker.send(ipc.ABORT)
 
     async def _finish(self, report: dict[str, Any], code: int, reason: str) -> None:
+        self.stats = StreamStats(
+            self.context.request_id, report.get("duration", 0.0), report.get("cpu_s", 0.0), int(code)
+        )
         if self.connection.state.name != "OPEN":
             return
         await self._send(self._metadata(report))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import replace
 
 from dgtui.server.app import ListenServer, ServerConfig
@@ -50,6 +51,12 @@ class ServerThread:
     def url(self) -> str:
         assert self.server is not None
         return self.server.url
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait (bounded) until the server has finished every session, stats recorded."""
+        deadline = time.monotonic() + timeout
+        while self.active_sessions and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     @property
     def active_sessions(self) -> int:

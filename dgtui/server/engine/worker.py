@@ -11,6 +11,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from typing import Any, BinaryIO
 
 from dgtui.audio.decode import ContainerDecoder, Pcm, RawDecoder, UndecodableAudio, parse_wav_header
@@ -54,6 +55,7 @@ class EngineSession:
         self._input: RawDecoder | ContainerDecoder | None = None
         self._sniffed = b""
         self._failed = False
+        self._cpu_at_open = time.process_time()
         slots = config.get("cpu_slots")
         self._slots = CpuSlots(slots["dir"], slots["count"]) if slots else NoSlots()
         if "encoding" in options:
@@ -103,7 +105,11 @@ class EngineSession:
             with self._lock:
                 for recognizer in self._recognizers or []:
                     recognizer.flush()
-        report = {"duration": round(self._seconds_in(), 6), "channels": self._channels_in()}
+        report = {
+            "duration": round(self._seconds_in(), 6),
+            "channels": self._channels_in(),
+            "cpu_s": round(time.process_time() - self._cpu_at_open, 4),
+        }
         self._writer.send(ipc.DONE, _dumps(report))
 
     # -- internals ---------------------------------------------------------------------------------------
