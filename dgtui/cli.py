@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from dgtui import __version__
+from dgtui.options_cli import add_stream_arguments, options_from_args, source_settings
 
 
 def _positive_float(text: str) -> float:
@@ -60,7 +61,92 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--warm-workers", type=int, default=2, help="engine processes kept loaded and ready (default: 2)"
     )
+    stream = commands.add_parser(
+        "stream",
+        help="run sessions without the UI, printing transcripts (or every message with --json)",
+        description="Stream each SOURCE to the backend concurrently and print what comes back.",
+    )
+    stream.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="file, http(s) URL, '-' for stdin, or mic[:DEVICE]"
+    )
+    stream.add_argument(
+        "--json", action="store_true", help="print every server message as received, plus dgtui.* events"
+    )
+    stream.add_argument("--interim", action="store_true", help="print interim results too (plain output)")
+    stream.add_argument(
+        "--duration", type=_positive_float, help="stop each stream after this many seconds of audio"
+    )
+    add_stream_arguments(stream)
+
+    bench = commands.add_parser(
+        "bench",
+        help="stream the same audio N times at once and print latency figures",
+        description="Measure a backend under load: SOURCE streamed by N concurrent sessions in real time.",
+    )
+    bench.add_argument("sources", nargs=1, metavar="SOURCE")
+    bench.add_argument("--streams", type=int, default=4, help="concurrent streams (default 4)")
+    bench.add_argument("--duration", type=_positive_float, help="stop after this many seconds of audio")
+    bench.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    add_stream_arguments(bench)
     return parser
+
+
+def _prepare(args: argparse.Namespace, copies: int = 1):
+    """Sources, backend and options from the flags; a clear message and exit status 2 when they cannot work."""
+    from dgtui.audio.sources import SourceError, open_source
+    from dgtui.session.backend import BackendError, choose_backend
+
+    try:
+        backend = choose_backend(args.url, args.local, allow_insecure_key=args.allow_insecure_key)
+        settings = source_settings(args)
+        sources = [open_source(spec, **settings) for spec in args.sources for _ in range(copies)]
+    except (SourceError, BackendError) as exc:
+        print(f"dgtui: {exc}", file=sys.stderr)
+        return None
+    return sources, backend, options_from_args(args)
+
+
+def _stream(args: argparse.Namespace) -> int:
+    from dgtui.headless import run_sessions
+
+    prepared = _prepare(args)
+    if prepared is None:
+        return 2
+    sources, backend, options = prepared
+    try:
+        return asyncio.run(
+            run_sessions(
+                sources,
+                backend,
+                options,
+                json_mode=args.json,
+                show_interim=args.interim,
+                duration=args.duration,
+                token=args.token,
+            )
+        )
+    except KeyboardInterrupt:
+        return 130
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from dgtui.bench import run_bench
+
+    if args.streams < 1:
+        print("dgtui: --streams must be at least 1", file=sys.stderr)
+        return 2
+    prepared = _prepare(args, copies=args.streams)
+    if prepared is None:
+        return 2
+    sources, backend, options = prepared
+    try:
+        return asyncio.run(
+            run_bench(
+                sources, backend, options, duration=args.duration, json_mode=args.json, token=args.token
+            )
+        )
+    except KeyboardInterrupt:
+        return 130
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -100,5 +186,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
-    parser.print_help()
-    return 0
+    if args.command == "stream":
+        return _stream(args)
+    if args.command == "bench":
+        return _bench(args)
+    return _demo()
+
+
+def _demo() -> int:
+    """``dgtui`` alone: every bundled clip as a looping stream, transcripts printed as they come."""
+    from dgtui.data import clips
+
+    paths = [str(clip.path) for clip in clips()]
+    print(
+        "dgtui: demo: the bundled clips as concurrent looping streams; Ctrl-C stops.\n"
+        "dgtui: with DEEPGRAM_API_KEY set this runs on Deepgram; 'dgtui stream --help' streams your own audio.",
+        file=sys.stderr,
+    )
+    return main(["stream", "--loop", *paths])

@@ -45,25 +45,28 @@ def layout_for(channels: int) -> av.AudioLayout:
 
 
 class _Resampler:
-    """Converts PyAV frames to s16 at :data:`TARGET_RATE`, mixed to mono or split per channel."""
+    """Converts PyAV frames to s16 at :data:`TARGET_RATE`.
 
-    def __init__(self, channels: int, split: bool) -> None:
+    Channels are mixed to mono, split into one buffer per channel (``split``: the engine decodes each
+    channel alone), or kept interleaved in one buffer (``interleave``: what a client sends for multichannel).
+    """
+
+    def __init__(self, channels: int, split: bool, interleave: bool = False) -> None:
         self.split = split and channels > 1
-        self.channels = channels if self.split else 1
-        layout = layout_for(self.channels)
+        keep = self.split or (interleave and channels > 1)
+        self.channels = channels if keep else 1
+        self._width = 2 * (self.channels if not self.split else 1)
         self._resampler = av.AudioResampler(
-            format="s16p" if self.split else "s16", layout=layout, rate=TARGET_RATE
+            format="s16p" if self.split else "s16", layout=layout_for(self.channels), rate=TARGET_RATE
         )
 
     def convert(self, frame: av.AudioFrame | None) -> Pcm | None:
-        out: list[bytearray] = [bytearray() for _ in range(self.channels)]
+        buffers = self.channels if self.split else 1
+        out: list[bytearray] = [bytearray() for _ in range(buffers)]
         for resampled in self._resampler.resample(frame):
-            n = resampled.samples * 2
-            if self.split:
-                for i, plane in enumerate(resampled.planes):
-                    out[i] += bytes(plane)[:n]
-            else:
-                out[0] += bytes(resampled.planes[0])[: n * self.channels]
+            n = resampled.samples * self._width
+            for i, plane in enumerate(resampled.planes[:buffers]):
+                out[i] += bytes(plane)[:n]
         if not out[0]:
             return None
         return [bytes(b) for b in out]
@@ -78,7 +81,12 @@ class RawDecoder:
     """Headerless PCM/G.711 in known encoding, rate and channel count."""
 
     def __init__(
-        self, encoding: str, sample_rate: int, channels: int = 1, split_channels: bool = False
+        self,
+        encoding: str,
+        sample_rate: int,
+        channels: int = 1,
+        split_channels: bool = False,
+        interleave: bool = False,
     ) -> None:
         if encoding not in RAW_CODECS:
             raise UndecodableAudio(f"the encoding {encoding!r} is not supported by this engine")
@@ -90,7 +98,7 @@ class RawDecoder:
         self._codec = av.CodecContext.create(codec_name, "r")
         self._codec.sample_rate = sample_rate
         self._codec.layout = layout_for(channels)
-        self._resampler = _Resampler(channels, split_channels)
+        self._resampler = _Resampler(channels, split_channels, interleave)
         self.samples_in = 0
 
     @property
@@ -195,8 +203,10 @@ class ContainerDecoder:
         on_pcm: Callable[[Pcm], None],
         on_error: Callable[[Exception], None],
         split_channels: bool = False,
+        interleave: bool = False,
     ) -> None:
         self._on_pcm = on_pcm
+        self._interleave = interleave
         self._on_error = on_error
         self._split = split_channels
         self._input = _BlockingBuffer()
@@ -224,7 +234,7 @@ class ContainerDecoder:
                 stream = container.streams.audio[0]
                 self.channels = stream.codec_context.channels or 1
                 self.sample_rate = stream.codec_context.sample_rate or 0
-                resampler = _Resampler(self.channels, self._split)
+                resampler = _Resampler(self.channels, self._split, self._interleave)
                 for frame in container.decode(stream):
                     self.samples_in += frame.samples
                     self.sample_rate = frame.sample_rate

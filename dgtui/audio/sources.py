@@ -1,0 +1,466 @@
+"""Audio sources: files, HTTP live streams, standard input and a microphone.
+
+Every source yields :class:`AudioChunk` s whose ``end`` is the exact audio cursor (seconds of audio from the
+source's start). By default audio is decoded and sent as 16 kHz linear16, so any backend understands it and
+the cursor is exact to the sample; ``passthrough`` sends a file's original bytes, cut at packet boundaries
+so the cursor stays exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol
+from urllib.parse import urlsplit
+
+import av
+
+from dgtui.audio.chunks import LINEAR16, AudioChunk, AudioFormat, Rechunker
+from dgtui.audio.decode import (
+    TARGET_RATE,
+    ContainerDecoder,
+    Pcm,
+    RawDecoder,
+    UndecodableAudio,
+    _Resampler,
+)
+from dgtui.audio.icy import IcyReader
+
+DEFAULT_CHUNK_MS = 100
+
+
+class SourceError(Exception):
+    """A source that cannot give audio; the message says what happened and what to do."""
+
+
+class AudioSource(Protocol):
+    name: str
+    description: str
+    format: AudioFormat
+    realtime: bool  # True: the sender paces chunks to the wall clock (files); False: it arrives live
+
+    def chunks(self) -> AsyncIterator[AudioChunk]: ...
+
+
+def _pcm_format(channels: int) -> AudioFormat:
+    return AudioFormat("linear16", TARGET_RATE, channels)
+
+
+async def _from_thread(generator: Iterator[AudioChunk]) -> AsyncIterator[AudioChunk]:
+    """Run a blocking generator on a thread, a bounded queue between it and the event loop."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[AudioChunk | BaseException | None] = asyncio.Queue(maxsize=64)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in generator:
+                if stop.is_set():
+                    return
+                asyncio.run_coroutine_threadsafe(queue.put(chunk), loop).result()
+            item: BaseException | None = None
+        except BaseException as exc:
+            item = exc
+        with contextlib.suppress(RuntimeError):  # the loop may be closed when abandoned
+            asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
+
+    thread = threading.Thread(target=produce, name="audio-source", daemon=True)
+    thread.start()
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while not queue.empty():
+            queue.get_nowait()
+
+
+# -- files -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileSource:
+    """A file of any container/codec PyAV reads, paced in real time unless ``realtime`` is False."""
+
+    path: Path
+    realtime: bool = True
+    loop: bool = False
+    chunk_ms: int = DEFAULT_CHUNK_MS
+    channels: int = 1  # >1 keeps that many channels (multichannel); 1 mixes down
+    passthrough: bool = False
+    name: str = ""
+    format: AudioFormat = field(init=False)
+    duration: float = field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        self.name = self.name or self.path.stem
+        self._container_channels = self._probe()
+        self.channels = min(self.channels, self._container_channels)
+        self.format = (
+            AudioFormat(None, None, self._container_channels)
+            if self.passthrough
+            else _pcm_format(self.channels)
+        )
+
+    @property
+    def description(self) -> str:
+        return str(self.path)
+
+    def _probe(self) -> int:
+        if not self.path.exists():
+            raise SourceError(f"{self.path}: no such file. Check the path.")
+        if self.path.is_dir():
+            raise SourceError(f"{self.path} is a directory, not an audio file.")
+        if self.path.stat().st_size == 0:
+            raise SourceError(f"{self.path} is empty (0 bytes): there is no audio in it.")
+        try:
+            with av.open(str(self.path)) as container:
+                if not container.streams.audio:
+                    raise SourceError(f"{self.path} has no audio track.")
+                stream = container.streams.audio[0]
+                if container.duration:
+                    self.duration = container.duration / 1_000_000
+                return stream.codec_context.channels or 1
+        except av.error.FFmpegError as exc:
+            raise SourceError(f"{self.path} is not audio dgtui can decode ({exc.strerror or exc}).") from None
+
+    async def chunks(self) -> AsyncIterator[AudioChunk]:
+        offset = 0.0
+        while True:
+            produce = self._passthrough_chunks if self.passthrough else self._pcm_chunks
+            end = offset
+            async for chunk in _from_thread(produce(offset)):
+                end = chunk.end
+                yield chunk
+            if not self.loop or end <= offset:
+                return
+            offset = end
+
+    def _pcm_chunks(self, offset: float) -> Iterator[AudioChunk]:
+        rechunker = Rechunker(self.format, self.chunk_ms)
+        resampler = _Resampler(self._container_channels, split=False, interleave=self.channels > 1)
+        try:
+            with av.open(str(self.path)) as container:
+                for frame in container.decode(container.streams.audio[0]):
+                    pcm = resampler.convert(frame)
+                    if pcm:
+                        yield from _shifted(rechunker.push(pcm[0]), offset)
+                tail = resampler.convert(None)
+                if tail:
+                    yield from _shifted(rechunker.push(tail[0]), offset)
+                yield from _shifted(rechunker.flush(), offset)
+        except av.error.FFmpegError as exc:
+            raise SourceError(
+                f"{self.path}: decoding failed part way ({exc.strerror or exc}); the file may be truncated or corrupt."
+            ) from None
+
+    def _passthrough_chunks(self, offset: float) -> Iterator[AudioChunk]:
+        """The file's own bytes, cut after whole packets so each chunk's cursor is exact."""
+        target = self.chunk_ms / 1000
+        with open(self.path, "rb") as raw, av.open(str(self.path)) as container:
+            stream = container.streams.audio[0]
+            time_base = float(stream.time_base or 0)
+            sent_to, last_cut, end = 0, 0.0, 0.0
+            for packet in container.demux(stream):
+                if packet.pts is None or packet.pos is None or packet.pos < 0:
+                    continue
+                end = float((packet.pts + (packet.duration or 0)) * time_base)
+                if end - last_cut >= target:
+                    boundary = packet.pos + packet.size
+                    yield AudioChunk(raw.read(boundary - sent_to), offset + end)
+                    sent_to, last_cut = boundary, end
+            rest = raw.read()
+            if rest:
+                yield AudioChunk(rest, offset + max(end, self.duration))
+
+
+def _shifted(chunks: list[AudioChunk], offset: float) -> list[AudioChunk]:
+    if not offset:
+        return chunks
+    return [AudioChunk(c.data, c.end + offset, c.level_db) for c in chunks]
+
+
+# -- live byte streams: HTTP and standard input ------------------------------------------------------------
+
+
+@dataclass
+class _DecodedStream:
+    """Turns a live byte stream (container or raw) into 16 kHz linear16 chunks as it arrives."""
+
+    chunk_ms: int
+    channels: int
+    raw_encoding: str | None = None
+    raw_sample_rate: int | None = None
+    raw_channels: int = 1
+
+    async def decode(self, data: AsyncIterator[bytes], what: str) -> AsyncIterator[AudioChunk]:
+        loop = asyncio.get_running_loop()
+        pcm_queue: asyncio.Queue[Pcm | BaseException | None] = asyncio.Queue()
+        rechunker = Rechunker(_pcm_format(self.channels), self.chunk_ms)
+        interleave = self.channels > 1
+
+        def on_pcm(pcm: Pcm) -> None:
+            loop.call_soon_threadsafe(pcm_queue.put_nowait, pcm)
+
+        def on_error(exc: Exception) -> None:
+            loop.call_soon_threadsafe(pcm_queue.put_nowait, exc)
+
+        if self.raw_encoding:
+            raw = RawDecoder(
+                self.raw_encoding, self.raw_sample_rate or 16000, self.raw_channels, interleave=interleave
+            )
+            async for block in data:
+                for pcm in raw.feed(block):
+                    for chunk in rechunker.push(pcm[0]):
+                        yield chunk
+            for pcm in raw.close():
+                for chunk in rechunker.push(pcm[0]):
+                    yield chunk
+            for chunk in rechunker.flush():
+                yield chunk
+            return
+
+        decoder = ContainerDecoder(on_pcm, on_error, interleave=interleave)
+
+        async def feed() -> None:
+            try:
+                async for block in data:
+                    decoder.feed(block)
+            except BaseException as exc:
+                pcm_queue.put_nowait(exc)
+                raise
+            finally:
+                await asyncio.to_thread(decoder.close)
+                pcm_queue.put_nowait(None)
+
+        feeder = asyncio.create_task(feed())
+        try:
+            while (item := await pcm_queue.get()) is not None:
+                if isinstance(item, UndecodableAudio):
+                    raise SourceError(f"{what}: the data is not audio dgtui can decode ({item}).")
+                if isinstance(item, BaseException):
+                    raise item
+                for chunk in rechunker.push(item[0]):
+                    yield chunk
+            for chunk in rechunker.flush():
+                yield chunk
+        finally:
+            feeder.cancel()
+            with contextlib.suppress(BaseException):
+                await feeder
+
+
+AUDIO_CONTENT_TYPES = ("audio/", "application/ogg", "video/webm", "video/ogg", "application/octet-stream")
+
+
+@dataclass
+class HttpSource:
+    """An HTTP(S) live stream (Icecast/SHOUTcast MP3, AAC, Ogg, ...), read with httpx."""
+
+    url: str
+    chunk_ms: int = DEFAULT_CHUNK_MS
+    channels: int = 1
+    stall_timeout: float = 10.0
+    connect_timeout: float = 10.0
+    name: str = ""
+    on_title: Callable[[str], None] | None = None
+    realtime: bool = False
+    format: AudioFormat = field(init=False)
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SourceError(f"{self.url!r} is not an http(s) URL.")
+        self.name = self.name or (Path(parts.path).stem or parts.hostname or "stream")
+        self.format = _pcm_format(self.channels)
+        self.title: str | None = None
+
+    @property
+    def description(self) -> str:
+        return self.url
+
+    async def chunks(self) -> AsyncIterator[AudioChunk]:
+        import httpx
+
+        from dgtui import __version__
+
+        timeout = httpx.Timeout(self.connect_timeout, read=self.stall_timeout)
+        headers = {"Icy-MetaData": "1", "User-Agent": f"dgtui/{__version__}"}
+        try:
+            async with (
+                httpx.AsyncClient(follow_redirects=True, timeout=timeout) as client,
+                client.stream("GET", self.url, headers=headers) as response,
+            ):
+                self._check(response)
+                icy = IcyReader(int(response.headers.get("icy-metaint", "0") or 0))
+
+                async def audio_bytes() -> AsyncIterator[bytes]:
+                    async for block in response.aiter_raw():
+                        audio, titles = icy.feed(block)
+                        for title in titles:
+                            self.title = title
+                            if self.on_title is not None:
+                                self.on_title(title)
+                        if audio:
+                            yield audio
+
+                decoded = _DecodedStream(self.chunk_ms, self.channels)
+                async for chunk in decoded.decode(audio_bytes(), self.url):
+                    yield chunk
+        except httpx.ReadTimeout:
+            raise SourceError(
+                f"{self.url}: the stream stalled (no data for {self.stall_timeout:g} s). The station may be down."
+            ) from None
+        except httpx.ConnectTimeout:
+            raise SourceError(f"{self.url}: connecting timed out after {self.connect_timeout:g} s.") from None
+        except httpx.ConnectError as exc:
+            raise SourceError(
+                f"{self.url}: cannot connect ({_reason(exc)}). Check the URL and your network."
+            ) from None
+        except httpx.HTTPError as exc:
+            raise SourceError(f"{self.url}: {type(exc).__name__}: {_reason(exc)}") from None
+
+    def _check(self, response) -> None:  # type: ignore[no-untyped-def]
+        if response.status_code >= 400:
+            raise SourceError(
+                f"{self.url} answered HTTP {response.status_code} {response.reason_phrase}: "
+                "there is no stream at this address."
+                if response.status_code == 404
+                else f"{self.url} answered HTTP {response.status_code} {response.reason_phrase}."
+            )
+        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type and not content_type.startswith(AUDIO_CONTENT_TYPES):
+            raise SourceError(
+                f"{self.url} is not an audio stream (Content-Type: {content_type}). "
+                "Use the stream's own URL (often ending in .mp3, .aac or .ogg), not a web page."
+            )
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+@dataclass
+class StdinSource:
+    """Standard input: raw audio (``encoding`` and ``sample_rate`` given) or any container."""
+
+    encoding: str | None = None
+    sample_rate: int | None = None
+    input_channels: int = 1
+    chunk_ms: int = DEFAULT_CHUNK_MS
+    channels: int = 1
+    stream: BinaryIO | None = None
+    name: str = "stdin"
+    realtime: bool = False
+    format: AudioFormat = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.encoding and not self.sample_rate:
+            raise SourceError("raw standard input needs --sample-rate as well as --encoding.")
+        self.format = _pcm_format(self.channels)
+
+    @property
+    def description(self) -> str:
+        return f"stdin ({self.encoding} {self.sample_rate} Hz)" if self.encoding else "stdin"
+
+    async def chunks(self) -> AsyncIterator[AudioChunk]:
+        stream = self.stream or sys.stdin.buffer
+        decoded = _DecodedStream(
+            self.chunk_ms, self.channels, self.encoding, self.sample_rate, self.input_channels
+        )
+        try:
+            async for chunk in decoded.decode(_read_blocking(stream), "standard input"):
+                yield chunk
+        except UndecodableAudio as exc:
+            raise SourceError(f"standard input: not decodable as {self.encoding} ({exc}).") from None
+
+
+async def _read_blocking(stream: BinaryIO, size: int = 8192) -> AsyncIterator[bytes]:
+    while block := await asyncio.to_thread(stream.read1 if hasattr(stream, "read1") else stream.read, size):
+        yield block
+
+
+@dataclass
+class MicSource:
+    """A microphone through sounddevice (the optional ``mic`` extra)."""
+
+    device: str | None = None
+    chunk_ms: int = DEFAULT_CHUNK_MS
+    name: str = "mic"
+    realtime: bool = False
+    format: AudioFormat = field(default_factory=lambda: LINEAR16)
+
+    def __post_init__(self) -> None:
+        try:
+            import sounddevice  # noqa: F401
+        except (ImportError, OSError) as exc:
+            raise SourceError(
+                "microphone input needs the optional extra: pip install 'dgtui[mic]' "
+                f"(and the PortAudio library). ({exc})"
+            ) from None
+
+    @property
+    def description(self) -> str:
+        return f"microphone {self.device or '(default)'}"
+
+    async def chunks(self) -> AsyncIterator[AudioChunk]:
+        import sounddevice
+
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        blocksize = int(TARGET_RATE * self.chunk_ms / 1000)
+
+        def callback(indata, frames, time, status) -> None:  # type: ignore[no-untyped-def]
+            loop.call_soon_threadsafe(queue.put_nowait, bytes(indata))
+
+        rechunker = Rechunker(self.format, self.chunk_ms)
+        with sounddevice.RawInputStream(
+            samplerate=TARGET_RATE,
+            blocksize=blocksize,
+            device=self.device,
+            channels=1,
+            dtype="int16",
+            callback=callback,
+        ):
+            while True:
+                for chunk in rechunker.push(await queue.get()):
+                    yield chunk
+
+
+def open_source(spec: str, **settings: object) -> AudioSource:
+    """A source from what the user typed: a path, an http(s) URL, ``-`` for stdin, ``mic`` or ``mic:DEVICE``."""
+    chunk_ms = int(settings.get("chunk_ms", DEFAULT_CHUNK_MS))  # type: ignore[arg-type]
+    channels = int(settings.get("channels", 1))  # type: ignore[arg-type]
+    if spec == "-":
+        return StdinSource(
+            encoding=settings.get("encoding"),  # type: ignore[arg-type]
+            sample_rate=settings.get("sample_rate"),  # type: ignore[arg-type]
+            input_channels=int(settings.get("input_channels", 1)),  # type: ignore[arg-type]
+            chunk_ms=chunk_ms,
+            channels=channels,
+        )
+    if spec == "mic" or spec.startswith("mic:"):
+        return MicSource(device=spec[4:] or None, chunk_ms=chunk_ms)
+    if spec.startswith(("http://", "https://")):
+        return HttpSource(
+            spec,
+            chunk_ms=chunk_ms,
+            channels=channels,
+            stall_timeout=float(settings.get("stall_timeout", 10.0)),
+        )  # type: ignore[arg-type]
+    return FileSource(
+        Path(spec),
+        realtime=not settings.get("fast", False),
+        loop=bool(settings.get("loop", False)),
+        chunk_ms=chunk_ms,
+        channels=channels,
+        passthrough=bool(settings.get("passthrough", False)),
+    )

@@ -1,0 +1,134 @@
+"""``dgtui bench``: the same audio streamed by N sessions at once, and a table of their latency figures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from dgtui.audio.sources import AudioSource
+from dgtui.headless import unique_names
+from dgtui.session.backend import Backend, LocalEngine
+from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.session.stats import summarize
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value * 1000:.0f}"
+
+
+async def run_bench(
+    sources: Sequence[AudioSource],
+    backend: Backend,
+    options: dict[str, Any],
+    *,
+    duration: float | None = None,
+    json_mode: bool = False,
+    token: bool = False,
+) -> int:
+    names = unique_names(sources)
+    async with contextlib.AsyncExitStack() as stack:
+        url = backend.url
+        if backend.kind == "local":
+            url = (await stack.enter_async_context(LocalEngine(len(sources)))).url
+        assert url is not None
+        print(f"dgtui bench: {len(sources)} concurrent streams on {backend.describe(url)}", file=sys.stderr)
+        sessions = [
+            LiveSession(
+                SessionConfig(
+                    name=n,
+                    url=url,
+                    options=options,
+                    api_key=backend.api_key,
+                    auth_scheme="Bearer" if token else "Token",
+                    duration=duration,
+                ),
+                s,
+            )
+            for n, s in zip(names, sources, strict=True)
+        ]
+        await asyncio.gather(*(s.run() for s in sessions))
+    rows = []
+    pooled: dict[str, list[float]] = {"latency": [], "final_latency": [], "end_of_turn": []}
+    ttfts = []
+    for session in sessions:
+        m = session.metrics
+        lat, fin, eot = m.latency.summary(), m.final_latency.summary(), m.end_of_turn.summary()
+        rows.append(
+            [
+                session.config.name,
+                _ms(m.ttft),
+                _ms(lat.p50),
+                _ms(lat.p95),
+                _ms(lat.p99),
+                _ms(lat.max),
+                _ms(fin.p50),
+                _ms(eot.p50),
+                f"{m.interims_per_audio_second:.1f}",
+                str(m.corrections),
+                "ok" if session.clean else (session.error or "failed")[:40],
+            ]
+        )
+        for key in pooled:
+            pooled[key].extend(getattr(m, key)._all)
+        if m.ttft is not None:
+            ttfts.append(m.ttft)
+    all_lat, all_fin, all_eot = (summarize(pooled[k]) for k in ("latency", "final_latency", "end_of_turn"))
+    ttft = summarize(ttfts)
+    rows.append(
+        [
+            "ALL",
+            _ms(ttft.p50),
+            _ms(all_lat.p50),
+            _ms(all_lat.p95),
+            _ms(all_lat.p99),
+            _ms(all_lat.max),
+            _ms(all_fin.p50),
+            _ms(all_eot.p50),
+            "",
+            "",
+            f"{sum(s.clean for s in sessions)}/{len(sessions)} ok",
+        ]
+    )
+    header = [
+        "stream",
+        "ttft ms",
+        "lat p50",
+        "lat p95",
+        "lat p99",
+        "lat max",
+        "final p50",
+        "eot p50",
+        "int/s",
+        "corr",
+        "status",
+    ]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    out = sys.stderr if json_mode else sys.stdout
+    for row in [header, *rows]:
+        print(
+            "  ".join(
+                str(c).rjust(w) if 0 < i < 10 else str(c).ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ),
+            file=out,
+        )
+    if json_mode:
+        print(
+            json.dumps(
+                {
+                    "streams": len(sessions),
+                    "ttft_s": ttft.as_dict(),
+                    "latency_s": all_lat.as_dict(),
+                    "final_latency_s": all_fin.as_dict(),
+                    "end_of_turn_s": all_eot.as_dict(),
+                    "clean": sum(s.clean for s in sessions),
+                },
+                default=lambda v: None,
+            )
+        )
+    return 0 if all(s.clean for s in sessions) else 1

@@ -1,0 +1,229 @@
+"""``dgtui stream``: sessions without a UI, for scripts.
+
+Plain output prints transcripts like Deepgram's getting-started examples (finals; interims with
+``--interim``), prefixed with the stream name when there are several. ``--json`` prints every server message
+exactly as received, one per line, and dgtui's own events as lines whose ``type`` starts with ``dgtui.``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from dgtui.audio.sources import AudioSource
+from dgtui.protocol.messages import Results
+from dgtui.secrets import redact
+from dgtui.session.backend import Backend, LocalEngine
+from dgtui.session.events import Closed, Connected, Event, MessageReceived, SessionError, SourceTitle
+from dgtui.session.session import LiveSession, SessionConfig
+
+
+def unique_names(sources: Sequence[AudioSource]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for source in sources:
+        base = source.name or "stream"
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return names
+
+
+@dataclass
+class Printer:
+    """Writes events as they come. One per run, shared by its sessions."""
+
+    out: TextIO
+    json_mode: bool
+    show_interim: bool
+    prefix: bool
+
+    def __call__(self, event: Event) -> None:
+        if self.json_mode:
+            self._json(event)
+        else:
+            self._plain(event)
+
+    def _json(self, event: Event) -> None:
+        if isinstance(event, MessageReceived):
+            self.out.write(event.raw.rstrip("\n") + "\n")
+        elif isinstance(event, Connected):
+            timings = {k: round(getattr(event.timings, k), 6) for k in ("dns", "tcp", "tls", "upgrade")}
+            self._line(
+                {
+                    "type": "dgtui.Connected",
+                    "name": event.name,
+                    "url": event.url,
+                    "request_id": event.request_id,
+                    "handshake": timings,
+                }
+            )
+        elif isinstance(event, SessionError):
+            self._line(
+                {"type": "dgtui.Error", "name": event.name, "message": event.message, "detail": event.detail}
+            )
+        elif isinstance(event, SourceTitle):
+            self._line({"type": "dgtui.SourceTitle", "name": event.name, "title": event.title})
+        elif isinstance(event, Closed):
+            self._line(
+                {
+                    "type": "dgtui.Closed",
+                    "name": event.name,
+                    "code": event.code,
+                    "reason": event.reason,
+                    "explanation": event.explanation,
+                    "clean": event.clean,
+                }
+            )
+        self.out.flush()
+
+    def _line(self, data: dict[str, Any]) -> None:
+        self.out.write(redact(json.dumps(data, separators=(",", ":"))) + "\n")
+
+    def _plain(self, event: Event) -> None:
+        head = f"[{event.name}] " if self.prefix else ""
+        if isinstance(event, MessageReceived) and isinstance(event.message, Results):
+            result = event.message
+            text = result.transcript
+            if not text:
+                return
+            channel = (
+                f"(ch {result.channel_index[0]}) "
+                if result.channel_index and result.channel_index[1] > 1
+                else ""
+            )
+            if result.is_final:
+                self.out.write(f"{head}{channel}{text}\n")
+            elif self.show_interim:
+                self.out.write(f"{head}{channel}~ {text}\n")
+            self.out.flush()
+        elif isinstance(event, SessionError):
+            print(f"dgtui: {head}error: {event.message}", file=sys.stderr, flush=True)
+        elif isinstance(event, SourceTitle):
+            print(f"dgtui: {head}now playing: {event.title}", file=sys.stderr, flush=True)
+
+
+def summary(session: LiveSession) -> dict[str, Any]:
+    metrics = session.metrics.summary()
+    latency = metrics["latency"]
+    return {
+        "name": session.config.name,
+        "request_id": session.request_id,
+        "audio_seconds": metrics["audio_seconds"],
+        "ttft_s": metrics["ttft_s"],
+        "latency": {"p50": latency["p50"], "p95": latency["p95"], "max": latency["max"]},
+        "final_latency": metrics["final_latency"],
+        "end_of_turn": metrics["end_of_turn"],
+        "interims_per_audio_second": metrics["interims_per_audio_second"],
+        "interim_corrections": metrics["interim_corrections"],
+        "messages": metrics["messages"],
+        "close_code": session.close_code,
+        "clean": session.clean,
+        "error": session.error,
+    }
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value * 1000:.0f}"
+
+
+def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
+    rows = [("stream", "audio s", "ttft ms", "lat p50", "lat p95", "lat max", "status")]
+    for s in sessions:
+        d = summary(s)
+        lat = d["latency"]
+        status = "ok" if s.clean else (s.error or f"closed {s.close_code}")
+        rows.append(
+            (
+                d["name"],
+                f"{d['audio_seconds']:.1f}",
+                _ms(d["ttft_s"]),
+                _ms(lat["p50"]),
+                _ms(lat["p95"]),
+                _ms(lat["max"]),
+                status[:70],
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(
+                c.ljust(w) if i in (0, 6) else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ),
+            file=out,
+        )
+
+
+async def run_sessions(
+    sources: Sequence[AudioSource],
+    backend: Backend,
+    options: dict[str, Any],
+    *,
+    json_mode: bool = False,
+    show_interim: bool = False,
+    duration: float | None = None,
+    token: bool = False,
+    out: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    names = unique_names(sources)
+    printer = Printer(out, json_mode, show_interim, prefix=len(sources) > 1)
+    async with contextlib.AsyncExitStack() as stack:
+        url = backend.url
+        if backend.kind == "local":
+            engine = await stack.enter_async_context(LocalEngine(len(sources)))
+            url = engine.url
+        assert url is not None
+        print(f"dgtui: backend: {backend.describe(url)}", file=sys.stderr, flush=True)
+        sessions = []
+        for name, source in zip(names, sources, strict=True):
+            config = SessionConfig(
+                name=name,
+                url=url,
+                options=options,
+                api_key=backend.api_key,
+                auth_scheme="Bearer" if token else "Token",
+                duration=duration,
+            )
+            source.name = name
+            if hasattr(source, "on_title"):
+                source.on_title = lambda title, n=name: printer(SourceTitle(n, title))  # type: ignore[attr-defined]
+            sessions.append(LiveSession(config, source, [printer]))
+        loop = asyncio.get_running_loop()
+        interrupted = False
+
+        def on_interrupt() -> None:
+            nonlocal interrupted
+            if interrupted:
+                raise KeyboardInterrupt
+            interrupted = True
+            print(
+                "dgtui: stopping: CloseStream sent, waiting for the last results (Ctrl-C again to quit now)",
+                file=sys.stderr,
+                flush=True,
+            )
+            for session in sessions:
+                session.stop()
+
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        try:
+            results = await asyncio.gather(*(s.run() for s in sessions), return_exceptions=True)
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signal.SIGINT)
+        for session, result in zip(sessions, results, strict=True):
+            if isinstance(result, BaseException):
+                session.error = session.error or f"internal error: {type(result).__name__}: {result}"
+        if json_mode:
+            printer._line({"type": "dgtui.Summary", "streams": [summary(s) for s in sessions]})
+            out.flush()
+        else:
+            print_summary_table(sessions, sys.stderr)
+        return 0 if all(s.clean for s in sessions) else 1

@@ -1,0 +1,151 @@
+"""Command-line flags for stream options, shared by ``dgtui``, ``dgtui stream`` and ``dgtui bench``.
+
+Each Deepgram query parameter has a flag named after it; ``--param KEY=VALUE`` passes anything else.
+dgtui's defaults differ from Deepgram's where a monitor needs it (interim results, VAD events and utterance
+ends on, smart formatting on); every one can be turned off (``--no-interim-results``, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from dgtui.audio.sources import DEFAULT_CHUNK_MS
+
+DEFAULTS: dict[str, Any] = {
+    "model": "nova-3",
+    "interim_results": True,
+    "smart_format": True,
+    "vad_events": True,
+    "utterance_end_ms": 1000,
+}
+
+BOOL_FLAGS = [
+    "interim_results", "punctuate", "smart_format", "vad_events", "diarize", "multichannel", "numerals",
+    "profanity_filter", "dictation", "detect_entities", "filler_words", "no_delay", "mip_opt_out",
+]  # fmt: skip
+VALUE_FLAGS = {"model": str, "language": str, "utterance_end_ms": int, "diarize_model": str, "version": str}
+LIST_FLAGS = ["keyterm", "keywords", "redact", "tag", "extra", "search", "replace", "language_hint"]
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _endpointing(text: str) -> int | bool:
+    if text.lower() == "false":
+        return False
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected milliseconds or 'false', got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("endpointing must be >= 0 ms")
+    return value
+
+
+def _param(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def _chunk_ms(text: str) -> int:
+    value = int(text)
+    if not 20 <= value <= 250:
+        raise argparse.ArgumentTypeError(
+            "chunk size must be 20-250 ms (Deepgram recommends 20-250, 100 is a good default)"
+        )
+    return value
+
+
+def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
+    backend = parser.add_argument_group("backend")
+    backend.add_argument(
+        "--url", help="a Deepgram-compatible live URL (wss://.../v1/listen), e.g. dgtui serve's"
+    )
+    backend.add_argument(
+        "--local", action="store_true", help="use the embedded offline engine (default without a key)"
+    )
+    backend.add_argument(
+        "--token", action="store_true", help="the key is a temporary token: send it as Bearer"
+    )
+    backend.add_argument(
+        "--allow-insecure-key",
+        action="store_true",
+        help="allow sending the key over ws:// to a non-loopback host",
+    )
+
+    source = parser.add_argument_group("source")
+    source.add_argument("--fast", action="store_true", help="send files as fast as the backend takes them")
+    source.add_argument("--loop", action="store_true", help="repeat files until stopped")
+    source.add_argument(
+        "--passthrough", action="store_true", help="send a file's original bytes instead of linear16"
+    )
+    source.add_argument(
+        "--chunk-ms", type=_chunk_ms, default=DEFAULT_CHUNK_MS, help="audio per frame, 20-250 (default 100)"
+    )
+    source.add_argument(
+        "--encoding",
+        dest="input_encoding",
+        choices=["linear16", "linear32", "mulaw", "alaw"],
+        help="raw standard input's encoding",
+    )
+    source.add_argument(
+        "--sample-rate", dest="input_sample_rate", type=int, help="raw standard input's sample rate"
+    )
+    source.add_argument("--input-channels", type=int, default=1, help="raw standard input's channel count")
+
+    options = parser.add_argument_group("Deepgram options (query parameters)")
+    for name in BOOL_FLAGS:
+        options.add_argument(_flag(name), dest=name, action=argparse.BooleanOptionalAction, default=None)
+    for name, kind in VALUE_FLAGS.items():
+        options.add_argument(_flag(name), dest=name, type=kind, default=None)
+    options.add_argument("--endpointing", type=_endpointing, default=None, help="ms of silence, or false")
+    options.add_argument("--channels", type=int, default=None, help="channels to keep with --multichannel")
+    for name in LIST_FLAGS:
+        options.add_argument(_flag(name), dest=name, action="append", default=None, help="repeatable")
+    options.add_argument(
+        "--param",
+        action="append",
+        type=_param,
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other query parameter (repeatable)",
+    )
+
+
+def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The query options the flags ask for, over dgtui's defaults."""
+    options = dict(DEFAULTS)
+    for name in [*BOOL_FLAGS, *VALUE_FLAGS, *LIST_FLAGS, "endpointing"]:
+        value = getattr(args, name, None)
+        if value is not None:
+            options[name] = value
+    if not options.get("interim_results"):
+        options.pop("utterance_end_ms", None)  # Deepgram requires interim_results for utterance ends
+    for key, value in args.param:
+        options.setdefault(key, [])
+        if isinstance(options[key], list):
+            options[key].append(value)
+        else:
+            options[key] = value
+    return {
+        k: (v[0] if isinstance(v, list) and len(v) == 1 and k not in LIST_FLAGS else v)
+        for k, v in options.items()
+    }
+
+
+def source_settings(args: argparse.Namespace) -> dict[str, Any]:
+    channels = (args.channels or 2) if args.multichannel else 1
+    return {
+        "chunk_ms": args.chunk_ms,
+        "fast": args.fast,
+        "loop": args.loop,
+        "passthrough": args.passthrough,
+        "encoding": args.input_encoding,
+        "sample_rate": args.input_sample_rate,
+        "input_channels": args.input_channels,
+        "channels": channels,
+    }

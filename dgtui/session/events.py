@@ -1,0 +1,79 @@
+"""Typed events a session emits, for any consumer (the TUI, the headless printer, a recorder)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from dgtui.protocol.messages import ServerMessage
+
+
+class State(str, Enum):
+    CONNECTING = "connecting"
+    STREAMING = "streaming"
+    PAUSED = "paused"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeTimings:
+    """Seconds spent in each step of opening the connection."""
+
+    dns: float = 0.0
+    tcp: float = 0.0
+    tls: float = 0.0
+    upgrade: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.dns + self.tcp + self.tls + self.upgrade
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    name: str
+    url: str  # with any secret removed
+    request_id: str | None
+    timings: HandshakeTimings
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    name: str
+    raw: str  # exactly as received
+    message: ServerMessage
+    received_at: float  # monotonic
+    cursor: float  # seconds of audio sent when it arrived
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    name: str
+    state: State
+
+
+@dataclass(frozen=True, slots=True)
+class SessionError:
+    name: str
+    message: str  # what happened and what to do
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTitle:
+    name: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    name: str
+    code: int | None
+    reason: str
+    explanation: str
+    clean: bool = field(default=False)
+
+
+Event = Connected | MessageReceived | StateChanged | SessionError | SourceTitle | Closed

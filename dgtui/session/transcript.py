@@ -1,0 +1,116 @@
+"""Transcript assembly from live results, the way Deepgram's docs say to do it.
+
+* finals are committed in order; the current interim replaces the previous one (per channel);
+* finals accumulate into an utterance until one has ``speech_final: true``;
+* an ``UtteranceEnd`` closes the utterance only if no speech_final closed it already (a stale one after a
+  speech_final is ignored);
+* words keep their speaker when diarizing; each channel has its own utterances.
+
+Closed utterances are kept in a bounded deque: the full history belongs to the session recording.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from dgtui.protocol.messages import Results, ServerMessage, UtteranceEnd, Word
+
+
+@dataclass
+class Utterance:
+    channel: int
+    words: list[Word] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    closed_by: str | None = None  # "speech_final", "utterance_end", "end"
+
+    @property
+    def text(self) -> str:
+        return " ".join(t for t in self.texts if t)
+
+    @property
+    def start(self) -> float:
+        return self.words[0].start if self.words else 0.0
+
+    @property
+    def end(self) -> float:
+        return self.words[-1].end if self.words else 0.0
+
+    @property
+    def speakers(self) -> list[int]:
+        return sorted({w.speaker for w in self.words if w.speaker is not None})
+
+
+@dataclass
+class ChannelTranscript:
+    open: Utterance | None = None
+    interim: Results | None = None
+    last_closed_by_speech_final: bool = True
+
+
+class Transcript:
+    def __init__(self, keep: int = 5000) -> None:
+        self.closed: deque[Utterance] = deque(maxlen=keep)
+        self.channels: dict[int, ChannelTranscript] = {}
+        self.finals = 0
+        self.utterance_count = 0
+
+    def channel(self, index: int) -> ChannelTranscript:
+        state = self.channels.get(index)
+        if state is None:
+            state = self.channels[index] = ChannelTranscript()
+        return state
+
+    def on_message(self, message: ServerMessage) -> Utterance | None:
+        """Apply a message; returns the utterance it closed, if any."""
+        if isinstance(message, Results):
+            return self._on_results(message)
+        if isinstance(message, UtteranceEnd):
+            state = self.channel(message.channel[0] if message.channel else 0)
+            if state.last_closed_by_speech_final:
+                return None  # stale: the turn already ended at a speech_final
+            return self._close(state, "utterance_end")
+        return None
+
+    def _on_results(self, result: Results) -> Utterance | None:
+        index = result.channel_index[0] if result.channel_index else 0
+        state = self.channel(index)
+        if not result.is_final:
+            state.interim = result
+            return None
+        state.interim = None
+        self.finals += 1
+        alternative = result.alternative
+        if alternative.words or alternative.transcript:
+            if state.open is None:
+                state.open = Utterance(index)
+            state.open.words.extend(alternative.words)
+            state.open.texts.append(alternative.transcript)
+            state.last_closed_by_speech_final = False
+        if result.speech_final:
+            closed = self._close(state, "speech_final")
+            state.last_closed_by_speech_final = True
+            return closed
+        return None
+
+    def _close(self, state: ChannelTranscript, why: str) -> Utterance | None:
+        utterance, state.open = state.open, None
+        if utterance is None or not utterance.texts:
+            return None
+        utterance.closed_by = why
+        self.closed.append(utterance)
+        self.utterance_count += 1
+        state.last_closed_by_speech_final = why == "speech_final"
+        return utterance
+
+    def finish(self) -> list[Utterance]:
+        """Close what is still open at the end of the stream."""
+        return [u for s in self.channels.values() if (u := self._close(s, "end")) is not None]
+
+    def text(self, channel: int | None = None) -> str:
+        """Everything committed (closed utterances still in memory, then open ones)."""
+        parts = [u.text for u in self.closed if channel is None or u.channel == channel]
+        parts += [
+            s.open.text for i, s in self.channels.items() if s.open and (channel is None or i == channel)
+        ]
+        return " ".join(p for p in parts if p)
