@@ -99,7 +99,10 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
 
     options = parser.add_argument_group("Deepgram options (query parameters)")
     for name in BOOL_FLAGS:
-        options.add_argument(_flag(name), dest=name, action=argparse.BooleanOptionalAction, default=None)
+        if name == "no_delay":  # argparse would read --no-delay as the negation of a flag "delay"
+            options.add_argument("--no-delay", dest=name, action="store_const", const=True, default=None)
+        else:
+            options.add_argument(_flag(name), dest=name, action=argparse.BooleanOptionalAction, default=None)
     for name, kind in VALUE_FLAGS.items():
         options.add_argument(_flag(name), dest=name, type=kind, default=None)
     options.add_argument("--endpointing", type=_endpointing, default=None, help="ms of silence, or false")
@@ -119,7 +122,7 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
 def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """The query options the flags ask for, over dgtui's defaults."""
     options = dict(DEFAULTS)
-    for name in [*BOOL_FLAGS, *VALUE_FLAGS, *LIST_FLAGS, "endpointing"]:
+    for name in [*BOOL_FLAGS, *VALUE_FLAGS, *LIST_FLAGS, "endpointing", "channels"]:
         value = getattr(args, name, None)
         if value is not None:
             options[name] = value

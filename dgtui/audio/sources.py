@@ -124,7 +124,10 @@ class FileSource:
         try:
             with av.open(str(self.path)) as container:
                 if not container.streams.audio:
-                    raise SourceError(f"{self.path} has no audio track.")
+                    raise SourceError(
+                        f"{self.path} has no audio track (FFmpeg read it as {container.format.long_name}): "
+                        "it is not an audio file dgtui can decode."
+                    )
                 stream = container.streams.audio[0]
                 if container.duration:
                     self.duration = container.duration / 1_000_000

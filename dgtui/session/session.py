@@ -206,10 +206,13 @@ class LiveSession:
                 finally:
                     pending = None
                 if self.source.realtime:
-                    due = started + paused_total + (self.cursor if self.cursor else 0.0)
-                    delay = due - time.monotonic()
+                    delay = started + paused_total + self.cursor - time.monotonic()
                     if delay > 0:
                         await asyncio.sleep(delay)
+                if not self._resume.is_set():  # paused while this chunk waited for its time
+                    paused_at = time.monotonic()
+                    await self._keepalive_until(ws, self._resume)
+                    paused_total += time.monotonic() - paused_at
                 if chunk.data:
                     await ws.send(chunk.data)
                 self.cursor = chunk.end

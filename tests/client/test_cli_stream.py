@@ -1,0 +1,139 @@
+"""``dgtui stream`` and ``dgtui bench`` as a user runs them: real processes, real servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import TEST_KEY
+from tests.support.audio import clip_pcm, encode
+
+
+def dgtui(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 90):
+    environment = {k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "dgtui", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        env=environment,
+    )
+
+
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory):
+    path = tmp_path_factory.mktemp("audio") / "council.wav"
+    path.write_bytes(encode(clip_pcm("council")[: 32000 * 6], 16000, "wav", "pcm_s16le"))
+    return path
+
+
+def test_json_output_has_every_message_and_dgtui_events(server, wav):
+    result = dgtui("stream", str(wav), "--fast", "--json", "--url", server.url)
+    assert result.returncode == 0, result.stderr.decode()
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    types = [line["type"] for line in lines]
+    assert types[0] == "dgtui.Connected" and types[-1] == "dgtui.Summary"
+    connected = lines[0]
+    assert set(connected["handshake"]) == {"dns", "tcp", "tls", "upgrade"} and connected["request_id"]
+    assert "Results" in types and "Metadata" in types and "dgtui.Closed" in types
+    stream = lines[-1]["streams"][0]
+    assert stream["name"] == "council" and stream["request_id"] == connected["request_id"]
+    assert stream["audio_seconds"] == pytest.approx(6.0, abs=0.01)
+    assert stream["ttft_s"] > 0 and set(stream["latency"]) == {"p50", "p95", "max"}
+    assert "local engine" not in result.stderr.decode() and server.url in result.stderr.decode()
+
+
+def test_plain_output_prefixes_names_when_several(server, wav):
+    result = dgtui("stream", str(wav), str(wav), "--fast", "--url", server.url)
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode()
+    assert "[council] " in out and "[council#2] " in out
+    assert "train line" in out.lower()
+
+
+def test_stdin_raw_audio(server):
+    pcm = clip_pcm("council")[: 32000 * 5]
+    result = dgtui(
+        "stream", "-", "--encoding", "linear16", "--sample-rate", "16000", "--url", server.url, stdin=pcm
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert "council" in result.stdout.decode().lower()
+
+
+def test_default_backend_is_the_embedded_engine(wav):
+    result = dgtui("stream", str(wav), "--fast", "--duration", "3")
+    assert result.returncode == 0, result.stderr.decode()
+    assert "backend: local engine (pocketsphinx, offline)" in result.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "status"),
+    [
+        (["stream", "/no/such/file.wav"], "no such file", 2),
+        (["stream", "x.wav", "--chunk-ms", "5"], "chunk size must be 20-250", 2),
+        (["stream", "x.wav", "--endpointing", "soon"], "expected milliseconds or 'false'", 2),
+        (["stream", "http://", "--fast"], "not an http(s) URL", 2),
+        (["stream", "-", "--encoding", "mulaw"], "--sample-rate", 2),
+        (["stream", "x.wav", "--local", "--url", "ws://127.0.0.1:1/v1/listen"], "contradict", 2),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_status(args, message, status):
+    result = dgtui(*args)
+    assert result.returncode == status
+    assert message in result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
+
+
+def test_failed_stream_exits_non_zero_with_the_reason(wav):
+    result = dgtui("stream", str(wav), "--url", "ws://127.0.0.1:9/v1/listen")
+    assert result.returncode == 1
+    assert "connection refused" in result.stderr.decode()
+
+
+def test_the_key_never_appears_in_output(keyed_server, wav):
+    env = {"DEEPGRAM_API_KEY": TEST_KEY}
+    for extra in (["--json"], []):
+        result = dgtui("stream", str(wav), "--fast", "--url", keyed_server.url, *extra, env=env)
+        assert result.returncode == 0, result.stderr.decode()
+        assert TEST_KEY not in result.stdout.decode() + result.stderr.decode()
+    refused = dgtui("stream", str(wav), "--url", "ws://192.0.2.1/v1/listen", env=env)
+    assert (
+        refused.returncode == 2 and "refusing to send DEEPGRAM_API_KEY unencrypted" in refused.stderr.decode()
+    )
+    wrong = dgtui("stream", str(wav), "--url", keyed_server.url, env={"DEEPGRAM_API_KEY": "wrong-key-value"})
+    assert wrong.returncode == 1 and "HTTP 401" in wrong.stderr.decode()
+    assert "wrong-key-value" not in wrong.stdout.decode() + wrong.stderr.decode()
+
+
+def test_bench_prints_a_table_and_json(server, wav):
+    result = dgtui("bench", str(wav), "--streams", "2", "--url", server.url, "--duration", "3", "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    figures = json.loads(result.stdout.decode().splitlines()[-1])
+    assert figures["streams"] == 2 and figures["clean"] == 2
+    assert figures["latency_s"]["count"] > 0
+    assert "ALL" in result.stderr.decode() and "lat p95" in result.stderr.decode()
+
+
+def test_ctrl_c_closes_cleanly(server, wav):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dgtui", "stream", str(wav), "--json", "--url", server.url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    first = process.stdout.readline()  # dgtui.Connected: streaming has begun
+    assert b"dgtui.Connected" in first
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=max(1, deadline - time.monotonic()))
+    assert process.returncode == 0, err.decode()
+    lines = [json.loads(line) for line in out.decode().splitlines()]
+    assert lines[-1]["type"] == "dgtui.Summary"
+    assert lines[-1]["streams"][0]["audio_seconds"] < 5.0
+    assert any(line["type"] == "Metadata" for line in lines)

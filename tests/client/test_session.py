@@ -1,0 +1,317 @@
+"""Live sessions end to end: against the real local server, and against scripted servers for exact sequences."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from dgtui.audio.sources import FileSource, open_source
+from dgtui.cli import build_parser
+from dgtui.options_cli import options_from_args
+from dgtui.protocol.messages import Results
+from dgtui.session.events import Closed, Connected, MessageReceived, SessionError, State, StateChanged
+from dgtui.session.session import LiveSession, SessionConfig
+from tests.conftest import TEST_KEY
+from tests.support.audio import clip_pcm, encode
+from tests.support.fake import METADATA, scripted_server, until_close_stream
+
+
+@pytest.fixture
+def clip_file(tmp_path):
+    def make(name: str = "council", seconds: float = 6.0):
+        path = tmp_path / f"{name}-{seconds}.wav"
+        path.write_bytes(encode(clip_pcm(name)[: int(32000 * seconds)], 16000, "wav", "pcm_s16le"))
+        return path
+
+    return make
+
+
+async def test_real_time_pacing_follows_the_wall_clock(server, clip_file):
+    events = []
+    config = SessionConfig("pace", server.url, {"interim_results": True})
+    session = LiveSession(config, FileSource(clip_file(seconds=4.0)), [events.append])
+    assert await session.run(), session.error
+    start = session.metrics.first_audio_at
+    offsets = [e.cursor - (e.received_at - start) for e in events if isinstance(e, MessageReceived)]
+    assert len(offsets) > 10
+    # The cursor never runs ahead of the wall clock by more than a chunk, nor falls behind it.
+    assert max(offsets) <= 0.1 + 0.05 and min(offsets) >= -0.25, (min(offsets), max(offsets))
+
+
+async def test_session_transcribes_and_reports_everything(server, clip_file):
+    events = []
+    session = LiveSession(
+        SessionConfig(
+            "council",
+            server.url,
+            {"interim_results": True, "punctuate": True, "utterance_end_ms": 1000, "vad_events": True},
+        ),
+        FileSource(clip_file(seconds=6.0), realtime=False),
+        [events.append],
+    )
+    assert await session.run(), session.error
+    connected = next(e for e in events if isinstance(e, Connected))
+    assert (
+        connected.request_id == session.request_id
+        and connected.timings.tcp >= 0
+        and connected.timings.upgrade > 0
+    )
+    assert "train line" in session.transcript.text().lower()
+    assert session.metadata is not None and session.metadata.request_id == session.request_id
+    assert session.model_info["arch"] == "pocketsphinx"
+    states = [e.state for e in events if isinstance(e, StateChanged)]
+    assert states == [State.CONNECTING, State.STREAMING, State.CLOSING, State.CLOSED]
+    closed = events[-1]
+    assert isinstance(closed, Closed) and closed.clean and closed.code == 1000
+    summary = session.metrics.summary()
+    assert summary["messages"]["Metadata"] == 1 and summary["ttft_s"] is not None
+    assert summary["audio_seconds"] == pytest.approx(6.0, abs=0.01)
+
+
+def test_every_flag_reaches_the_query_string():
+    args = build_parser().parse_args(
+        [
+            "stream",
+            "x.wav",
+            "--model",
+            "nova-2",
+            "--language",
+            "en-US",
+            "--no-interim-results",
+            "--endpointing",
+            "false",
+            "--punctuate",
+            "--no-smart-format",
+            "--diarize",
+            "--multichannel",
+            "--channels",
+            "2",
+            "--keyterm",
+            "customer service",
+            "--keyterm",
+            "Deepgram",
+            "--keywords",
+            "train:2",
+            "--numerals",
+            "--profanity-filter",
+            "--redact",
+            "pci",
+            "--redact",
+            "ssn",
+            "--tag",
+            "t1",
+            "--extra",
+            "team:news",
+            "--search",
+            "council",
+            "--replace",
+            "a:b",
+            "--filler-words",
+            "--no-delay",
+            "--dictation",
+            "--detect-entities",
+            "--mip-opt-out",
+            "--no-vad-events",
+            "--diarize-model",
+            "latest",
+            "--version",
+            "latest",
+            "--param",
+            "future_flag=on",
+            "--param",
+            "model=nova-3-medical",
+        ]
+    )
+    options = options_from_args(args)
+    config = SessionConfig("x", "ws://127.0.0.1:1/v1/listen", options)
+    query = parse_qsl(urlsplit(config.full_url({"encoding": "linear16", "sample_rate": 16000})).query)
+    pairs = set(query)
+    expected = {
+        ("model", "nova-3-medical"),
+        ("language", "en-US"),
+        ("interim_results", "false"),
+        ("endpointing", "false"),
+        ("punctuate", "true"),
+        ("smart_format", "false"),
+        ("diarize", "true"),
+        ("multichannel", "true"),
+        ("channels", "2"),
+        ("keyterm", "customer service"),
+        ("keyterm", "Deepgram"),
+        ("keywords", "train:2"),
+        ("numerals", "true"),
+        ("profanity_filter", "true"),
+        ("redact", "pci"),
+        ("redact", "ssn"),
+        ("tag", "t1"),
+        ("extra", "team:news"),
+        ("search", "council"),
+        ("replace", "a:b"),
+        ("filler_words", "true"),
+        ("no_delay", "true"),
+        ("dictation", "true"),
+        ("detect_entities", "true"),
+        ("mip_opt_out", "true"),
+        ("vad_events", "false"),
+        ("diarize_model", "latest"),
+        ("version", "latest"),
+        ("future_flag", "on"),
+        ("encoding", "linear16"),
+        ("sample_rate", "16000"),
+    }
+    assert expected <= pairs, expected - pairs
+    assert not any(k == "utterance_end_ms" for k, _ in query)  # needs interim results, which are off
+    defaults = options_from_args(build_parser().parse_args(["stream", "x.wav"]))
+    assert defaults == {
+        "model": "nova-3",
+        "interim_results": True,
+        "smart_format": True,
+        "vad_events": True,
+        "utterance_end_ms": 1000,
+    }
+
+
+async def test_options_travel_over_the_wire():
+    async def script(connection):
+        await until_close_stream(connection)
+        await connection.send(METADATA)
+        await connection.close()
+
+    async with scripted_server(script) as (url, paths):
+        source = open_source("-", encoding="linear16", sample_rate=16000)
+        source.stream = __import__("io").BytesIO(clip_pcm("weather")[:3200])  # type: ignore[attr-defined]
+        session = LiveSession(SessionConfig("w", url, {"keyterm": ["a b", "c"], "endpointing": 300}), source)
+        assert await session.run(), session.error
+    assert ("keyterm", "a b") in parse_qsl(urlsplit(paths[0]).query)
+    assert "endpointing=300" in paths[0] and "encoding=linear16" in paths[0]
+
+
+async def test_handshake_failures_quote_status_header_and_body(keyed_server, server, clip_file):
+    no_key = LiveSession(SessionConfig("k", keyed_server.url), FileSource(clip_file(seconds=1.0)))
+    assert not await no_key.run()
+    assert "HTTP 401" in no_key.error and "dg-error: Invalid credentials." in no_key.error
+    assert "INVALID_AUTH" in no_key.error and no_key.request_id in no_key.error
+    assert "DEEPGRAM_API_KEY" in no_key.error
+    bad_query = LiveSession(
+        SessionConfig("q", server.url, {"interim_results": "True"}), FileSource(clip_file(seconds=1.0))
+    )
+    assert not await bad_query.run()
+    assert "HTTP 400" in bad_query.error and "interim_results" in bad_query.error
+    keyed = LiveSession(
+        SessionConfig("ok", keyed_server.url, api_key=TEST_KEY),
+        FileSource(clip_file(seconds=1.0), realtime=False),
+    )
+    assert await keyed.run(), keyed.error
+    refused = LiveSession(
+        SessionConfig("r", "ws://127.0.0.1:9/v1/listen"), FileSource(clip_file(seconds=1.0))
+    )
+    assert not await refused.run()
+    assert "connection refused" in refused.error
+
+
+async def test_pause_holds_the_stream_with_keepalive(make_server, clip_file):
+    short = make_server(idle_timeout=1.0)
+    session = LiveSession(
+        SessionConfig("p", short.url, keepalive_interval=0.3), FileSource(clip_file(seconds=3.0))
+    )
+    runner = asyncio.create_task(session.run())
+    await asyncio.sleep(1.0)
+    session.pause()
+    cursor_at_pause = session.cursor
+    await asyncio.sleep(2.5)  # longer than the server's idle timeout
+    assert session.state is State.PAUSED and session.cursor == cursor_at_pause
+    session.resume()
+    assert await asyncio.wait_for(runner, 30), session.error
+    assert session.close_code == 1000
+
+
+async def test_finalize_request_gets_a_from_finalize_result(server, clip_file):
+    events = []
+    session = LiveSession(
+        SessionConfig("f", server.url, {"endpointing": False, "interim_results": True}),
+        FileSource(clip_file(seconds=4.0)),
+        [events.append],
+    )
+    runner = asyncio.create_task(session.run())
+    await asyncio.sleep(2.0)
+    session.request_finalize()
+    assert await asyncio.wait_for(runner, 30)
+    flushed = [
+        e.message
+        for e in events
+        if isinstance(e, MessageReceived) and isinstance(e.message, Results) and e.message.from_finalize
+    ]
+    assert flushed and flushed[0].is_final
+
+
+async def test_stop_sends_closestream_and_waits_for_the_flush(server, clip_file):
+    session = LiveSession(SessionConfig("s", server.url), FileSource(clip_file(seconds=6.0)))
+    runner = asyncio.create_task(session.run())
+    await asyncio.sleep(1.5)
+    session.stop()
+    assert await asyncio.wait_for(runner, 20)
+    assert session.metadata is not None and session.cursor < 3.0
+
+
+async def test_malformed_and_unknown_messages_do_not_stop_the_stream(clip_file):
+    async def script(connection):
+        await connection.send("{not json")
+        await connection.send('{"type":"FutureThing","x":1}')
+        await until_close_stream(connection)
+        await connection.send(METADATA)
+        await connection.close()
+
+    events = []
+    async with scripted_server(script) as (url, _):
+        session = LiveSession(
+            SessionConfig("m", url), FileSource(clip_file(seconds=1.0), realtime=False), [events.append]
+        )
+        assert await session.run()
+    errors = [e for e in events if isinstance(e, SessionError)]
+    assert len(errors) == 1 and "not JSON" in errors[0].message
+    assert session.metrics.messages["FutureThing"] == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "expected"),
+    [
+        (
+            1011,
+            "Deepgram did not provide a response message within the timeout window. See https://dpgr.am/net0000",
+            "NET-0000",
+        ),
+        (
+            1011,
+            "Deepgram did not receive audio data or a text message within the timeout window. See https://dpgr.am/net0001",
+            "NET-0001",
+        ),
+        (1008, "DATA-0000", "could not decode the audio"),
+    ],
+)
+async def test_error_closes_are_explained(clip_file, code, reason, expected):
+    async def script(connection):
+        await connection.send(METADATA)
+        await connection.close(code, reason)
+
+    events = []
+    async with scripted_server(script) as (url, _):
+        session = LiveSession(SessionConfig("e", url), FileSource(clip_file(seconds=3.0)), [events.append])
+        assert not await session.run()
+    assert expected in session.error
+    closed = events[-1]
+    assert isinstance(closed, Closed) and closed.code == code and not closed.clean
+
+
+async def test_server_that_never_closes_is_bounded(clip_file):
+    async def script(connection):
+        await until_close_stream(connection)
+        await asyncio.sleep(30)
+
+    async with scripted_server(script) as (url, _):
+        session = LiveSession(
+            SessionConfig("n", url, close_timeout=1.0), FileSource(clip_file(seconds=1.0), realtime=False)
+        )
+        assert not await asyncio.wait_for(session.run(), 15)
+    assert "did not close the stream within 1 s" in session.error

@@ -1,0 +1,165 @@
+"""Audio sources decode real audio with PyAV and keep the audio cursor exact."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+
+import pytest
+
+from dgtui.audio.icy import IcyReader
+from dgtui.audio.sources import FileSource, SourceError, StdinSource, open_source
+from tests.support.audio import clip_pcm, encode, interleave
+
+SECONDS = 4.0
+PCM = clip_pcm("weather")[: int(32000 * SECONDS)]
+
+FILES = {
+    "wav": lambda: encode(PCM, 16000, "wav", "pcm_s16le"),
+    "mp3": lambda: encode(PCM, 16000, "mp3", "libmp3lame", out_rate=44100),
+    "ogg": lambda: encode(PCM, 16000, "ogg", "libopus", out_rate=48000),
+    "flac": lambda: encode(PCM, 16000, "flac", "flac", out_rate=22050),
+    "m4a": lambda: encode(PCM, 16000, "ipod", "aac", out_rate=44100),
+}
+
+
+async def collect(source):
+    return [chunk async for chunk in source.chunks()]
+
+
+@pytest.mark.parametrize("kind", list(FILES))
+async def test_files_decode_to_linear16_with_exact_cursor(tmp_path, kind):
+    path = tmp_path / f"clip.{kind}"
+    path.write_bytes(FILES[kind]())
+    source = FileSource(path, realtime=False, chunk_ms=100)
+    chunks = await collect(source)
+    assert source.format.query() == {"encoding": "linear16", "sample_rate": 16000}
+    sent = sum(len(c.data) for c in chunks)
+    assert chunks[-1].end == pytest.approx(sent / 32000)  # the cursor is what was sent, to the sample
+    assert chunks[-1].end == pytest.approx(SECONDS, abs=0.08)  # codec padding differs by format
+    assert all(len(c.data) == 3200 for c in chunks[:-1])
+    assert all(b.end > a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert max(c.level_db for c in chunks) > -40 > min(c.level_db for c in chunks)
+
+
+async def test_loop_repeats_with_a_continuing_cursor(tmp_path):
+    path = tmp_path / "clip.wav"
+    path.write_bytes(FILES["wav"]())
+    source = FileSource(path, realtime=False, loop=True)
+    chunks = []
+    async for chunk in source.chunks():
+        chunks.append(chunk)
+        if chunk.end >= 2.5 * SECONDS:
+            break
+    assert chunks[-1].end == pytest.approx(len(chunks) * 0.1, abs=0.11)
+    assert all(b.end > a.end for a, b in zip(chunks, chunks[1:], strict=False))
+
+
+async def test_passthrough_sends_the_file_bytes_with_packet_exact_cursor(tmp_path):
+    data = FILES["mp3"]()
+    path = tmp_path / "clip.mp3"
+    path.write_bytes(data)
+    source = FileSource(path, realtime=False, passthrough=True)
+    chunks = await collect(source)
+    assert source.format.query() == {}  # a container: no encoding parameters
+    assert b"".join(c.data for c in chunks) == data
+    assert chunks[-1].end == pytest.approx(SECONDS, abs=0.1)
+    assert all(b.end >= a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert 0.09 <= chunks[1].end - chunks[0].end <= 0.2
+
+
+async def test_multichannel_keeps_channels_interleaved(tmp_path):
+    stereo = interleave(PCM, clip_pcm("council")[: len(PCM)])
+    path = tmp_path / "stereo.wav"
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(stereo)
+    source = FileSource(path, realtime=False, channels=2)
+    chunks = await collect(source)
+    assert source.format.query() == {"encoding": "linear16", "sample_rate": 16000, "channels": 2}
+    assert b"".join(c.data for c in chunks) == stereo
+    mono = await collect(FileSource(path, realtime=False))
+    assert sum(len(c.data) for c in mono) == len(stereo) // 2
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing.wav", "no such file"),
+        (lambda p: p, "is a directory"),
+        (lambda p: _write(p / "empty.mp3", b""), "is empty"),
+        (lambda p: _write(p / "notes.txt", b"just some text, not audio\n" * 50), "not an audio file"),
+        (lambda p: _write(p / "random.mp3", os.urandom(4096)), "not audio dgtui can decode"),
+    ],
+    ids=["missing", "directory", "empty", "text", "random"],
+)
+def test_bad_files_get_clear_errors(tmp_path, make, message):
+    with pytest.raises(SourceError, match=message):
+        FileSource(make(tmp_path))
+
+
+async def test_truncated_file_still_gives_its_audio(tmp_path):
+    data = FILES["mp3"]()
+    path = tmp_path / "cut.mp3"
+    path.write_bytes(data[: len(data) // 2])
+    chunks = await collect(FileSource(path, realtime=False))
+    assert 1.0 < chunks[-1].end < SECONDS
+
+
+def _write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+async def test_stdin_raw_and_container():
+    raw = StdinSource(encoding="linear16", sample_rate=16000, stream=io.BytesIO(PCM))
+    chunks = await collect(raw)
+    assert b"".join(c.data for c in chunks) == PCM
+    mulaw = encode(PCM, 16000, "", "pcm_mulaw", out_rate=8000, raw=True)
+    chunks = await collect(StdinSource(encoding="mulaw", sample_rate=8000, stream=io.BytesIO(mulaw)))
+    assert chunks[-1].end == pytest.approx(SECONDS, abs=0.01)
+    container = StdinSource(stream=io.BytesIO(FILES["ogg"]()))
+    chunks = await collect(container)
+    assert chunks[-1].end == pytest.approx(SECONDS, abs=0.08)
+    with pytest.raises(SourceError, match="not audio"):
+        await collect(StdinSource(stream=io.BytesIO(os.urandom(8192))))
+    with pytest.raises(SourceError, match="--sample-rate"):
+        StdinSource(encoding="linear16")
+
+
+def test_open_source_picks_the_kind(tmp_path):
+    path = tmp_path / "a.wav"
+    path.write_bytes(FILES["wav"]())
+    assert isinstance(open_source(str(path), fast=True), FileSource)
+    assert open_source("-", encoding="mulaw", sample_rate=8000).description == "stdin (mulaw 8000 Hz)"
+    assert open_source("http://127.0.0.1:1/x.mp3").name == "x"
+    with pytest.raises(SourceError, match="mic"):
+        open_source("mic")  # the optional extra is not installed by the test command
+
+
+def test_icy_metadata_is_stripped_and_titles_read():
+    audio = bytes(range(256)) * 4  # 1024 bytes
+    meta = b"StreamTitle='Morning News';StreamUrl='';"
+    block = bytes([(len(meta) + 15) // 16]) + meta.ljust(((len(meta) + 15) // 16) * 16, b"\0")
+    stream = audio[:100] + block + audio[100:200] + b"\0" + audio[200:300]
+    reader = IcyReader(metaint=100)
+    out, titles = bytearray(), []
+    for i in range(0, len(stream), 7):  # arbitrary network fragmentation
+        data, found = reader.feed(stream[i : i + 7])
+        out += data
+        titles += found
+    assert bytes(out) == audio[:300]
+    assert titles == ["Morning News"]
+    assert IcyReader(0).feed(b"abc") == (b"abc", [])
+
+
+def test_realtime_flag_defaults_for_files(tmp_path):
+    path = tmp_path / "a.wav"
+    path.write_bytes(FILES["wav"]())
+    assert FileSource(path).realtime is True
+    assert asyncio.iscoroutinefunction(collect)
