@@ -38,12 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a local Deepgram-compatible live server on the offline engine",
         description="Serve Deepgram's live protocol (/v1/listen) on the offline pocketsphinx engine.",
     )
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)"
-    )
-    serve.add_argument(
-        "--port", type=_port, default=8080, help="port to listen on; 0 picks a free one (default: 8080)"
-    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
     serve.add_argument(
         "--api-key",
         default=os.environ.get("DGTUI_SERVE_API_KEY"),
@@ -73,9 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print every server message as received, plus dgtui.* events"
     )
     stream.add_argument("--interim", action="store_true", help="print interim results too (plain output)")
-    stream.add_argument(
-        "--duration", type=_positive_float, help="stop each stream after this many seconds of audio"
-    )
+    stream.add_argument("--duration", type=_positive_float, help="stop each stream after this many seconds of audio")
     add_stream_arguments(stream)
 
     bench = commands.add_parser(
@@ -141,9 +135,7 @@ def _bench(args: argparse.Namespace) -> int:
     sources, backend, options = prepared
     try:
         return asyncio.run(
-            run_bench(
-                sources, backend, options, duration=args.duration, json_mode=args.json, token=args.token
-            )
+            run_bench(sources, backend, options, duration=args.duration, json_mode=args.json, token=args.token)
         )
     except KeyboardInterrupt:
         return 130

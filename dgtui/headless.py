@@ -64,9 +64,7 @@ class Printer:
                 }
             )
         elif isinstance(event, SessionError):
-            self._line(
-                {"type": "dgtui.Error", "name": event.name, "message": event.message, "detail": event.detail}
-            )
+            self._line({"type": "dgtui.Error", "name": event.name, "message": event.message, "detail": event.detail})
         elif isinstance(event, SourceTitle):
             self._line({"type": "dgtui.SourceTitle", "name": event.name, "title": event.title})
         elif isinstance(event, Closed):
@@ -92,11 +90,7 @@ class Printer:
             text = result.transcript
             if not text:
                 return
-            channel = (
-                f"(ch {result.channel_index[0]}) "
-                if result.channel_index and result.channel_index[1] > 1
-                else ""
-            )
+            channel = f"(ch {result.channel_index[0]}) " if result.channel_index and result.channel_index[1] > 1 else ""
             if result.is_final:
                 self.out.write(f"{head}{channel}{text}\n")
             elif self.show_interim:
@@ -153,8 +147,7 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
     for row in rows:
         print(
             "  ".join(
-                c.ljust(w) if i in (0, 6) else c.rjust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+                c.ljust(w) if i in (0, 6) else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
             ),
             file=out,
         )

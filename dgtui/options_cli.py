@@ -62,15 +62,9 @@ def _chunk_ms(text: str) -> int:
 
 def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
     backend = parser.add_argument_group("backend")
-    backend.add_argument(
-        "--url", help="a Deepgram-compatible live URL (wss://.../v1/listen), e.g. dgtui serve's"
-    )
-    backend.add_argument(
-        "--local", action="store_true", help="use the embedded offline engine (default without a key)"
-    )
-    backend.add_argument(
-        "--token", action="store_true", help="the key is a temporary token: send it as Bearer"
-    )
+    backend.add_argument("--url", help="a Deepgram-compatible live URL (wss://.../v1/listen), e.g. dgtui serve's")
+    backend.add_argument("--local", action="store_true", help="use the embedded offline engine (default without a key)")
+    backend.add_argument("--token", action="store_true", help="the key is a temporary token: send it as Bearer")
     backend.add_argument(
         "--allow-insecure-key",
         action="store_true",
@@ -80,9 +74,7 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_argument_group("source")
     source.add_argument("--fast", action="store_true", help="send files as fast as the backend takes them")
     source.add_argument("--loop", action="store_true", help="repeat files until stopped")
-    source.add_argument(
-        "--passthrough", action="store_true", help="send a file's original bytes instead of linear16"
-    )
+    source.add_argument("--passthrough", action="store_true", help="send a file's original bytes instead of linear16")
     source.add_argument(
         "--chunk-ms", type=_chunk_ms, default=DEFAULT_CHUNK_MS, help="audio per frame, 20-250 (default 100)"
     )
@@ -92,9 +84,7 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["linear16", "linear32", "mulaw", "alaw"],
         help="raw standard input's encoding",
     )
-    source.add_argument(
-        "--sample-rate", dest="input_sample_rate", type=int, help="raw standard input's sample rate"
-    )
+    source.add_argument("--sample-rate", dest="input_sample_rate", type=int, help="raw standard input's sample rate")
     source.add_argument("--input-channels", type=int, default=1, help="raw standard input's channel count")
 
     options = parser.add_argument_group("Deepgram options (query parameters)")
@@ -134,10 +124,7 @@ def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
             options[key].append(value)
         else:
             options[key] = value
-    return {
-        k: (v[0] if isinstance(v, list) and len(v) == 1 and k not in LIST_FLAGS else v)
-        for k, v in options.items()
-    }
+    return {k: (v[0] if isinstance(v, list) and len(v) == 1 and k not in LIST_FLAGS else v) for k, v in options.items()}
 
 
 def source_settings(args: argparse.Namespace) -> dict[str, Any]:

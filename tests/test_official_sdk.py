@@ -27,9 +27,7 @@ def _environment(http_url: str, ws_url: str):
 
 def test_official_sdk_streams_and_receives_typed_results(keyed_server):
     ws_root = keyed_server.url.removesuffix("/v1/listen")
-    client = DeepgramClient(
-        api_key=TEST_KEY, environment=_environment(ws_root.replace("ws://", "http://"), ws_root)
-    )
+    client = DeepgramClient(api_key=TEST_KEY, environment=_environment(ws_root.replace("ws://", "http://"), ws_root))
     pcm = clip_pcm("council")[: 32000 * 8]
     received = []
     with client.listen.v1.connect(
@@ -60,9 +58,7 @@ def test_official_sdk_streams_and_receives_typed_results(keyed_server):
 
 def test_official_sdk_reports_bad_key(keyed_server):
     ws_root = keyed_server.url.removesuffix("/v1/listen")
-    client = DeepgramClient(
-        api_key="wrong", environment=_environment(ws_root.replace("ws://", "http://"), ws_root)
-    )
+    client = DeepgramClient(api_key="wrong", environment=_environment(ws_root.replace("ws://", "http://"), ws_root))
     with (
         pytest.raises(Exception) as caught,
         client.listen.v1.connect(model="nova-3", encoding="linear16", sample_rate="16000"),

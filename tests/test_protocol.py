@@ -63,9 +63,7 @@ def test_results_decode_with_words_and_metadata():
 
 def test_every_server_message_type_decodes():
     assert isinstance(decode_message(METADATA), Metadata)
-    assert (
-        decode_message(METADATA).model_info["7e3b5bdf-85ed-4fd2-9f7a-7721bbcad97b"].name == "2-phonecall-nova"
-    )
+    assert decode_message(METADATA).model_info["7e3b5bdf-85ed-4fd2-9f7a-7721bbcad97b"].name == "2-phonecall-nova"
     ue = decode_message('{"type":"UtteranceEnd","channel":[0,1],"last_word_end":2.395}')
     assert isinstance(ue, UtteranceEnd) and ue.last_word_end == pytest.approx(2.395)
     ss = decode_message('{"type":"SpeechStarted","channel":[0,1],"timestamp":9.54}')

@@ -82,10 +82,7 @@ def test_words_are_timed_inside_their_window_with_confidence(runs):
             words = result["channel"]["alternatives"][0]["words"]
             for word in words:
                 assert (
-                    result["start"] - 1e-6
-                    <= word["start"]
-                    < word["end"]
-                    <= result["start"] + result["duration"] + 1e-6
+                    result["start"] - 1e-6 <= word["start"] < word["end"] <= result["start"] + result["duration"] + 1e-6
                 ), name
                 assert 0.0 <= word["confidence"] <= 1.0
                 assert word["punctuated_word"]

@@ -227,9 +227,7 @@ WEATHER = clip("weather").reference
 
 
 def _raw(encoding: str, rate: int) -> bytes:
-    codec = {"linear16": "pcm_s16le", "linear32": "pcm_f32le", "mulaw": "pcm_mulaw", "alaw": "pcm_alaw"}[
-        encoding
-    ]
+    codec = {"linear16": "pcm_s16le", "linear32": "pcm_f32le", "mulaw": "pcm_mulaw", "alaw": "pcm_alaw"}[encoding]
     return encode(clip_pcm("weather"), 16000, "", codec, out_rate=rate, raw=True)
 
 

@@ -105,9 +105,7 @@ class FileSource:
         self._container_channels = self._probe()
         self.channels = min(self.channels, self._container_channels)
         self.format = (
-            AudioFormat(None, None, self._container_channels)
-            if self.passthrough
-            else _pcm_format(self.channels)
+            AudioFormat(None, None, self._container_channels) if self.passthrough else _pcm_format(self.channels)
         )
 
     @property
@@ -217,9 +215,7 @@ class _DecodedStream:
             loop.call_soon_threadsafe(pcm_queue.put_nowait, exc)
 
         if self.raw_encoding:
-            raw = RawDecoder(
-                self.raw_encoding, self.raw_sample_rate or 16000, self.raw_channels, interleave=interleave
-            )
+            raw = RawDecoder(self.raw_encoding, self.raw_sample_rate or 16000, self.raw_channels, interleave=interleave)
             async for block in data:
                 for pcm in raw.feed(block):
                     for chunk in rechunker.push(pcm[0]):
@@ -325,9 +321,7 @@ class HttpSource:
         except httpx.ConnectTimeout:
             raise SourceError(f"{self.url}: connecting timed out after {self.connect_timeout:g} s.") from None
         except httpx.ConnectError as exc:
-            raise SourceError(
-                f"{self.url}: cannot connect ({_reason(exc)}). Check the URL and your network."
-            ) from None
+            raise SourceError(f"{self.url}: cannot connect ({_reason(exc)}). Check the URL and your network.") from None
         except httpx.HTTPError as exc:
             raise SourceError(f"{self.url}: {type(exc).__name__}: {_reason(exc)}") from None
 
@@ -376,9 +370,7 @@ class StdinSource:
 
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         stream = self.stream or sys.stdin.buffer
-        decoded = _DecodedStream(
-            self.chunk_ms, self.channels, self.encoding, self.sample_rate, self.input_channels
-        )
+        decoded = _DecodedStream(self.chunk_ms, self.channels, self.encoding, self.sample_rate, self.input_channels)
         try:
             async for chunk in decoded.decode(_read_blocking(stream), "standard input"):
                 yield chunk

@@ -117,15 +117,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for spec in CLIPS:
             parts = [
-                speak(p, spec["voice"], Path(tmp) / f"{spec['name']}-{i}.wav")
-                for i, p in enumerate(spec["paragraphs"])
+                speak(p, spec["voice"], Path(tmp) / f"{spec['name']}-{i}.wav") for i, p in enumerate(spec["paragraphs"])
             ]
             pcm = silence[: len(silence) // 2] + silence.join(parts) + silence
             encode_opus(pcm, HERE / f"{spec['name']}.ogg")
             (HERE / f"{spec['name']}.txt").write_text(" ".join(spec["paragraphs"]) + "\n")
-            manifest.append(
-                {k: spec[k] for k in ("name", "title", "voice")} | {"seconds": round(len(pcm) / 32000, 2)}
-            )
+            manifest.append({k: spec[k] for k in ("name", "title", "voice")} | {"seconds": round(len(pcm) / 32000, 2)})
             print(f"{spec['name']}: {len(pcm) / 32000:.1f} s", file=sys.stderr)
     (HERE / "clips.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return 0

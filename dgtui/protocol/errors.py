@@ -14,12 +14,9 @@ class CloseCode(IntEnum):
     INTERNAL = 1011  # NET-0000 / NET-0001
 
 
-NET0000_REASON = (
-    "Deepgram did not provide a response message within the timeout window. See https://dpgr.am/net0000"
-)
+NET0000_REASON = "Deepgram did not provide a response message within the timeout window. See https://dpgr.am/net0000"
 NET0001_REASON = (
-    "Deepgram did not receive audio data or a text message within the timeout window. "
-    "See https://dpgr.am/net0001"
+    "Deepgram did not receive audio data or a text message within the timeout window. See https://dpgr.am/net0001"
 )
 DATA0000_REASON = "DATA-0000: the audio could not be decoded. Check encoding, sample_rate and channels."
 

@@ -144,9 +144,7 @@ def _parse_one(key: str, kind: Kind, raw: str) -> Any:
     if kind is Kind.ENUM:
         allowed = _ENUMS[key]
         if raw not in allowed:
-            raise OptionError(
-                key, f"Invalid value for '{key}': {raw!r}. Expected one of: {', '.join(allowed)}."
-            )
+            raise OptionError(key, f"Invalid value for '{key}': {raw!r}. Expected one of: {', '.join(allowed)}.")
         return raw
     return raw
 

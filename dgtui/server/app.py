@@ -119,9 +119,7 @@ class ListenServer:
         request_id = str(uuid.uuid4())
         split = urlsplit(request.path)
         if split.path.rstrip("/") != LISTEN_PATH:
-            return error_response(
-                404, "NOT_FOUND", f"No such endpoint: {split.path}. Use {LISTEN_PATH}.", request_id
-            )
+            return error_response(404, "NOT_FOUND", f"No such endpoint: {split.path}. Use {LISTEN_PATH}.", request_id)
         key = self.config.api_key
         if key and not auth.is_authorized(request.headers, key):
             return error_response(401, "INVALID_AUTH", "Invalid credentials.", request_id)
@@ -138,9 +136,7 @@ class ListenServer:
         except OptionError as exc:
             return error_response(400, "INVALID_QUERY_PARAMETER", exc.message, request_id)
         if len(self.sessions) >= self.config.max_connections:
-            return error_response(
-                429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later", request_id
-            )
+            return error_response(429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later", request_id)
         connection.dg_context = StreamContext(request_id=request_id, options=options)  # type: ignore[attr-defined]
         return None
 

@@ -95,9 +95,7 @@ class StreamSession:
         try:
             self._worker = await self._pool.acquire()
         except EngineUnavailable as exc:
-            await self.connection.close(
-                CloseCode.INTERNAL, f"NET-0000: the local engine could not start: {exc}"[:120]
-            )
+            await self.connection.close(CloseCode.INTERNAL, f"NET-0000: the local engine could not start: {exc}"[:120])
             return
         config = {
             "options": self.context.options,

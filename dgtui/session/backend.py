@@ -80,9 +80,7 @@ class LocalEngine:
         from dgtui.server.app import ListenServer, ServerConfig
 
         self._server = ListenServer(
-            ServerConfig(
-                host="127.0.0.1", port=0, warm_workers=max(1, streams), worker_stderr=subprocess.DEVNULL
-            )
+            ServerConfig(host="127.0.0.1", port=0, warm_workers=max(1, streams), worker_stderr=subprocess.DEVNULL)
         )
 
     @property

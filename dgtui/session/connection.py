@@ -103,9 +103,7 @@ async def open_connection(
     except (ConnectionError, OSError) as exc:
         raise HandshakeError(f"{shown}: the connection failed ({exc.strerror or exc}).") from None
     t3 = getattr(connection, "transport_ready_at", t2) or t2
-    return connection, HandshakeTimings(
-        dns=t1 - t0, tcp=t2 - t1, tls=max(0.0, t3 - t2), upgrade=max(0.0, t4 - t3)
-    )
+    return connection, HandshakeTimings(dns=t1 - t0, tcp=t2 - t1, tls=max(0.0, t3 - t2), upgrade=max(0.0, t4 - t3))
 
 
 async def _tcp_connect(infos: list, host: str, port: int) -> socket.socket:
@@ -121,9 +119,7 @@ async def _tcp_connect(infos: list, host: str, port: int) -> socket.socket:
             sock.close()
             last = exc
     if isinstance(last, ConnectionRefusedError):
-        raise HandshakeError(
-            f"connection refused by {host}:{port}: nothing is listening there. Is the server running?"
-        )
+        raise HandshakeError(f"connection refused by {host}:{port}: nothing is listening there. Is the server running?")
     raise HandshakeError(f"cannot connect to {host}:{port}: {getattr(last, 'strerror', None) or last}.")
 
 

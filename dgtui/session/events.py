@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from dgtui.protocol.messages import ServerMessage
 
 
-class State(str, Enum):
+class State(StrEnum):
     CONNECTING = "connecting"
     STREAMING = "streaming"
     PAUSED = "paused"

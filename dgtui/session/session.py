@@ -61,9 +61,7 @@ class SessionConfig:
 
 
 class LiveSession:
-    def __init__(
-        self, config: SessionConfig, source: AudioSource, listeners: list[Listener] | None = None
-    ) -> None:
+    def __init__(self, config: SessionConfig, source: AudioSource, listeners: list[Listener] | None = None) -> None:
         self.config = config
         self.source = source
         self.listeners: list[Listener] = list(listeners or [])
@@ -160,9 +158,7 @@ class LiveSession:
                 try:
                     message = decode_message(raw)
                 except msgspec.DecodeError:
-                    self._emit(
-                        SessionError(name, "the server sent a message that is not JSON (ignored)", raw[:200])
-                    )
+                    self._emit(SessionError(name, "the server sent a message that is not JSON (ignored)", raw[:200]))
                     continue
                 self.metrics.on_message(message, received_at, self.cursor)
                 self.transcript.on_message(message)
@@ -242,9 +238,7 @@ class LiveSession:
             async with asyncio.timeout(self.config.close_timeout):
                 await ws.wait_closed()
                 return
-        self._fail(
-            f"the server did not close the stream within {self.config.close_timeout:g} s of CloseStream"
-        )
+        self._fail(f"the server did not close the stream within {self.config.close_timeout:g} s of CloseStream")
         await ws.close()
 
     async def _keepalive_until(self, ws: ClientConnection, event: asyncio.Event) -> None:

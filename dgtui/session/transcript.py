@@ -110,7 +110,5 @@ class Transcript:
     def text(self, channel: int | None = None) -> str:
         """Everything committed (closed utterances still in memory, then open ones)."""
         parts = [u.text for u in self.closed if channel is None or u.channel == channel]
-        parts += [
-            s.open.text for i, s in self.channels.items() if s.open and (channel is None or i == channel)
-        ]
+        parts += [s.open.text for i, s in self.channels.items() if s.open and (channel is None or i == channel)]
         return " ".join(p for p in parts if p)

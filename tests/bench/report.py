@@ -36,8 +36,4 @@ def _cell(value: Any) -> str:
 
 def emit_json(figures: dict[str, Any]) -> None:
     """The last line of every benchmark: its figures, machine-readable."""
-    print(
-        json.dumps(
-            figures, separators=(",", ":"), default=lambda v: round(v, 4) if isinstance(v, float) else str(v)
-        )
-    )
+    print(json.dumps(figures, separators=(",", ":"), default=lambda v: round(v, 4) if isinstance(v, float) else str(v)))

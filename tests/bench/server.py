@@ -21,10 +21,7 @@ from tests.support.client import stream
 from tests.support.server import ServerThread
 from tests.support.wer import word_error_rate
 
-QUERY = (
-    "encoding=linear16&sample_rate=16000&interim_results=true&endpointing=300&utterance_end_ms=1000"
-    "&punctuate=true"
-)
+QUERY = "encoding=linear16&sample_rate=16000&interim_results=true&endpointing=300&utterance_end_ms=1000&punctuate=true"
 
 
 async def _level(url: str, count: int) -> list:
@@ -89,9 +86,7 @@ def measure(levels: list[int]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--streams", default="1,4,8", help="comma-separated concurrency levels (default 1,4,8)"
-    )
+    parser.add_argument("--streams", default="1,4,8", help="comma-separated concurrency levels (default 1,4,8)")
     args = parser.parse_args()
     emit_json({"bench": "server", **measure([int(n) for n in args.streams.split(",")])})
 

@@ -59,9 +59,7 @@ def test_plain_output_prefixes_names_when_several(server, wav):
 
 def test_stdin_raw_audio(server):
     pcm = clip_pcm("council")[: 32000 * 5]
-    result = dgtui(
-        "stream", "-", "--encoding", "linear16", "--sample-rate", "16000", "--url", server.url, stdin=pcm
-    )
+    result = dgtui("stream", "-", "--encoding", "linear16", "--sample-rate", "16000", "--url", server.url, stdin=pcm)
     assert result.returncode == 0, result.stderr.decode()
     assert "council" in result.stdout.decode().lower()
 
@@ -103,9 +101,7 @@ def test_the_key_never_appears_in_output(keyed_server, wav):
         assert result.returncode == 0, result.stderr.decode()
         assert TEST_KEY not in result.stdout.decode() + result.stderr.decode()
     refused = dgtui("stream", str(wav), "--url", "ws://192.0.2.1/v1/listen", env=env)
-    assert (
-        refused.returncode == 2 and "refusing to send DEEPGRAM_API_KEY unencrypted" in refused.stderr.decode()
-    )
+    assert refused.returncode == 2 and "refusing to send DEEPGRAM_API_KEY unencrypted" in refused.stderr.decode()
     wrong = dgtui("stream", str(wav), "--url", keyed_server.url, env={"DEEPGRAM_API_KEY": "wrong-key-value"})
     assert wrong.returncode == 1 and "HTTP 401" in wrong.stderr.decode()
     assert "wrong-key-value" not in wrong.stdout.decode() + wrong.stderr.decode()

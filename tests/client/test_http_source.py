@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 
 import pytest
 
@@ -49,16 +50,14 @@ async def test_icecast_stream_is_transcribed_with_its_titles(icecast, council_mp
     assert ok, session.error
     assert session.cursor >= 9.0
     reference = "The city council met on Tuesday to discuss the new train line."
-    assert word_error_rate(reference, session.transcript.text().split("Several")[0]) <= 0.35, (
-        session.transcript.text()
-    )
+    assert word_error_rate(reference, session.transcript.text().split("Several")[0]) <= 0.35, session.transcript.text()
     assert "Council News" in titles
     assert not [e for e in events if isinstance(e, SessionError)]
 
 
 async def test_missing_mount_is_a_clear_404(icecast):
     source = HttpSource(icecast.url("nothing-here.mp3"))
-    with pytest.raises(SourceError, match="HTTP 404.*no stream at this address"):
+    with pytest.raises(SourceError, match=r"HTTP 404.*no stream at this address"):
         async for _ in source.chunks():
             pass
 
@@ -118,7 +117,7 @@ async def test_redirects_are_followed(icecast, council_mp3):
     finally:
         feeder.stop()
     assert chunks[-1].end >= 1.0
-    assert all(b.end > a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(b.end > a.end for a, b in itertools.pairwise(chunks))
 
 
 async def test_connection_refused_is_clear():

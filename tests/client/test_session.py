@@ -53,11 +53,7 @@ async def test_session_transcribes_and_reports_everything(server, clip_file):
     )
     assert await session.run(), session.error
     connected = next(e for e in events if isinstance(e, Connected))
-    assert (
-        connected.request_id == session.request_id
-        and connected.timings.tcp >= 0
-        and connected.timings.upgrade > 0
-    )
+    assert connected.request_id == session.request_id and connected.timings.tcp >= 0 and connected.timings.upgrade > 0
     assert "train line" in session.transcript.text().lower()
     assert session.metadata is not None and session.metadata.request_id == session.request_id
     assert session.model_info["arch"] == "pocketsphinx"
@@ -204,18 +200,14 @@ async def test_handshake_failures_quote_status_header_and_body(keyed_server, ser
         FileSource(clip_file(seconds=1.0), realtime=False),
     )
     assert await keyed.run(), keyed.error
-    refused = LiveSession(
-        SessionConfig("r", "ws://127.0.0.1:9/v1/listen"), FileSource(clip_file(seconds=1.0))
-    )
+    refused = LiveSession(SessionConfig("r", "ws://127.0.0.1:9/v1/listen"), FileSource(clip_file(seconds=1.0)))
     assert not await refused.run()
     assert "connection refused" in refused.error
 
 
 async def test_pause_holds_the_stream_with_keepalive(make_server, clip_file):
     short = make_server(idle_timeout=1.0)
-    session = LiveSession(
-        SessionConfig("p", short.url, keepalive_interval=0.3), FileSource(clip_file(seconds=3.0))
-    )
+    session = LiveSession(SessionConfig("p", short.url, keepalive_interval=0.3), FileSource(clip_file(seconds=3.0)))
     runner = asyncio.create_task(session.run())
     await asyncio.sleep(1.0)
     session.pause()

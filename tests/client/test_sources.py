@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import os
 
 import pytest
@@ -39,7 +40,7 @@ async def test_files_decode_to_linear16_with_exact_cursor(tmp_path, kind):
     assert chunks[-1].end == pytest.approx(sent / 32000)  # the cursor is what was sent, to the sample
     assert chunks[-1].end == pytest.approx(SECONDS, abs=0.08)  # codec padding differs by format
     assert all(len(c.data) == 3200 for c in chunks[:-1])
-    assert all(b.end > a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(b.end > a.end for a, b in itertools.pairwise(chunks))
     assert max(c.level_db for c in chunks) > -40 > min(c.level_db for c in chunks)
 
 
@@ -53,7 +54,7 @@ async def test_loop_repeats_with_a_continuing_cursor(tmp_path):
         if chunk.end >= 2.5 * SECONDS:
             break
     assert chunks[-1].end == pytest.approx(len(chunks) * 0.1, abs=0.11)
-    assert all(b.end > a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(b.end > a.end for a, b in itertools.pairwise(chunks))
 
 
 async def test_passthrough_sends_the_file_bytes_with_packet_exact_cursor(tmp_path):
@@ -65,7 +66,7 @@ async def test_passthrough_sends_the_file_bytes_with_packet_exact_cursor(tmp_pat
     assert source.format.query() == {}  # a container: no encoding parameters
     assert b"".join(c.data for c in chunks) == data
     assert chunks[-1].end == pytest.approx(SECONDS, abs=0.1)
-    assert all(b.end >= a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(b.end >= a.end for a, b in itertools.pairwise(chunks))
     assert 0.09 <= chunks[1].end - chunks[0].end <= 0.2
 
 

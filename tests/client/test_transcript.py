@@ -8,9 +8,7 @@ from dgtui.protocol.messages import decode_message
 from dgtui.session.transcript import Transcript
 
 
-def results(
-    text, *, start=0.0, duration=1.0, is_final=False, speech_final=False, channel=(0, 1), speaker=None
-):
+def results(text, *, start=0.0, duration=1.0, is_final=False, speech_final=False, channel=(0, 1), speaker=None):
     words = [
         {"word": w.lower(), "start": start + i * 0.1, "end": start + i * 0.1 + 0.1, "confidence": 0.9}
         | ({"speaker": speaker} if speaker is not None else {})

@@ -35,4 +35,7 @@ async def until_close_stream(connection: ServerConnection) -> int:
     return received
 
 
-METADATA = '{"type":"Metadata","transaction_key":"deprecated","request_id":"r","sha256":"","created":"","duration":1.0,"channels":1}'
+METADATA = (
+    '{"type":"Metadata","transaction_key":"deprecated","request_id":"r","sha256":"","created":"",'
+    '"duration":1.0,"channels":1}'
+)

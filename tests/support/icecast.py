@@ -50,18 +50,14 @@ class Icecast:
     def __init__(self) -> None:
         binary = shutil.which("icecast2")
         if binary is None:
-            raise RuntimeError(
-                "icecast2 is not installed: the test command (.ci/run) installs it with apt-get"
-            )
+            raise RuntimeError("icecast2 is not installed: the test command (.ci/run) installs it with apt-get")
         self.port = free_port()
         self.tmp = Path(tempfile.mkdtemp(prefix="dgtui-icecast-"))
         os.chmod(self.tmp, 0o777)  # icecast drops to nobody when started as root
         root = os.geteuid() == 0
         changeowner = "<changeowner><user>nobody</user><group>nogroup</group></changeowner>" if root else ""
         config = self.tmp / "icecast.xml"
-        config.write_text(
-            CONFIG.format(password=PASSWORD, port=self.port, tmp=self.tmp, changeowner=changeowner)
-        )
+        config.write_text(CONFIG.format(password=PASSWORD, port=self.port, tmp=self.tmp, changeowner=changeowner))
         self.process = subprocess.Popen(
             [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

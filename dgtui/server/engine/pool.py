@@ -46,9 +46,7 @@ class Worker:
 class EnginePool:
     """Keeps ``warm`` workers started and ready; ``acquire`` hands one out and starts a replacement."""
 
-    def __init__(
-        self, warm: int = 2, stderr: IO[bytes] | int | None = None, cpu_slots: int | None = None
-    ) -> None:
+    def __init__(self, warm: int = 2, stderr: IO[bytes] | int | None = None, cpu_slots: int | None = None) -> None:
         self.warm = warm
         self.cpu_slots = cpu_slots if cpu_slots is not None else (os.cpu_count() or 1)
         self.slots_dir = tempfile.mkdtemp(prefix="dgtui-engine-")
@@ -91,9 +89,7 @@ class EnginePool:
         frame = await worker.recv()
         if frame is None or frame[0] != ipc.READY:
             worker.kill()
-            raise EngineUnavailable(
-                f"engine worker exited with status {process.returncode} before it was ready"
-            )
+            raise EngineUnavailable(f"engine worker exited with status {process.returncode} before it was ready")
         return worker
 
     async def wait_warm(self, timeout: float = 60.0) -> None:

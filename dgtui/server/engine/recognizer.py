@@ -66,9 +66,7 @@ class RecognizerSettings:
             endpoint_s=endpoint_s,
             utterance_end_s=ue_ms / 1000 if ue_ms and interim else None,
             vad_events=bool(options.get("vad_events", False)),
-            punctuate=bool(
-                options.get("punctuate") or options.get("smart_format") or options.get("dictation")
-            ),
+            punctuate=bool(options.get("punctuate") or options.get("smart_format") or options.get("dictation")),
             diarize=bool(options.get("diarize") or options.get("diarize_model")),
             interim_interval_s=interim_interval_s,
         )
@@ -200,9 +198,7 @@ class ChannelRecognizer:
         if gap_s is not None and onset_s - self._last_word_end < gap_s:
             self._utterance_end_due = False  # speech resumed inside the gap: no utterance end here
         if self._settings.vad_events:
-            self._emit(
-                {"type": "SpeechStarted", "channel": self._channel_index, "timestamp": round(onset_s, 3)}
-            )
+            self._emit({"type": "SpeechStarted", "channel": self._channel_index, "timestamp": round(onset_s, 3)})
 
     def _check_endpoint(self, speech: bool) -> None:
         silence_s = self._trailing_silence * FRAME_S
@@ -237,9 +233,7 @@ class ChannelRecognizer:
     def _maybe_interim(self) -> None:
         if not self._settings.interim_results or self._samples <= self._window_start:
             return
-        interval = (
-            self._settings.interim_interval_s if self._in_utt else self._settings.silent_interim_interval_s
-        )
+        interval = self._settings.interim_interval_s if self._in_utt else self._settings.silent_interim_interval_s
         if self._samples - self._last_interim_at < interval * SAMPLE_RATE:
             return
         self._last_interim_at = self._samples
@@ -252,9 +246,7 @@ class ChannelRecognizer:
             return
         if force or self.seconds - self._last_word_end >= gap_s:
             self._utterance_end_due = False
-            self._emit(
-                {"type": "UtteranceEnd", "channel": self._channel_index, "last_word_end": self._last_word_end}
-            )
+            self._emit({"type": "UtteranceEnd", "channel": self._channel_index, "last_word_end": self._last_word_end})
 
     def _words(self, final: bool) -> list[dict[str, Any]]:
         segments = self._decoder.seg()
@@ -304,9 +296,7 @@ class ChannelRecognizer:
                 "start": round(start, 5),
                 "is_final": is_final,
                 "speech_final": speech_final,
-                "channel": {
-                    "alternatives": [{"transcript": transcript, "confidence": confidence, "words": words}]
-                },
+                "channel": {"alternatives": [{"transcript": transcript, "confidence": confidence, "words": words}]},
                 "metadata": self._metadata,
                 "from_finalize": from_finalize,
             }

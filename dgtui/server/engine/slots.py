@@ -18,9 +18,7 @@ from pathlib import Path
 
 class CpuSlots:
     def __init__(self, directory: str | os.PathLike[str], count: int) -> None:
-        self._fds = [
-            os.open(Path(directory) / f"slot-{i}.lock", os.O_RDWR | os.O_CREAT, 0o600) for i in range(count)
-        ]
+        self._fds = [os.open(Path(directory) / f"slot-{i}.lock", os.O_RDWR | os.O_CREAT, 0o600) for i in range(count)]
 
     @contextmanager
     def held(self) -> Iterator[None]:
