@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import math
 import sys
@@ -12,8 +11,8 @@ from typing import Any
 
 from dgtui.audio.sources import AudioSource
 from dgtui.headless import unique_names
-from dgtui.session.backend import Backend, LocalEngine
-from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.session.backend import Backend, listen_url
+from dgtui.session.session import LiveSession
 from dgtui.session.stats import summarize
 
 
@@ -28,28 +27,13 @@ async def run_bench(
     *,
     duration: float | None = None,
     json_mode: bool = False,
-    token: bool = False,
 ) -> int:
     names = unique_names(sources)
-    async with contextlib.AsyncExitStack() as stack:
-        url = backend.url
-        if backend.kind == "local":
-            url = (await stack.enter_async_context(LocalEngine(len(sources)))).url
-        assert url is not None
+    async with listen_url(backend, len(sources)) as url:
         print(f"dgtui bench: {len(sources)} concurrent streams on {backend.describe(url)}", file=sys.stderr)
         sessions = [
-            LiveSession(
-                SessionConfig(
-                    name=n,
-                    url=url,
-                    options=options,
-                    api_key=backend.api_key,
-                    auth_scheme="Bearer" if token else "Token",
-                    duration=duration,
-                ),
-                s,
-            )
-            for n, s in zip(names, sources, strict=True)
+            LiveSession(backend.session_config(name, url, options, duration), source)
+            for name, source in zip(names, sources, strict=True)
         ]
         await asyncio.gather(*(s.run() for s in sessions))
     rows = []

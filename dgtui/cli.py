@@ -91,7 +91,7 @@ def _prepare(args: argparse.Namespace, copies: int = 1):
     from dgtui.session.backend import BackendError, choose_backend
 
     try:
-        backend = choose_backend(args.url, args.local, allow_insecure_key=args.allow_insecure_key)
+        backend = choose_backend(args.url, args.local, allow_insecure_key=args.allow_insecure_key, token=args.token)
         settings = source_settings(args)
         sources = [open_source(spec, **settings) for spec in args.sources for _ in range(copies)]
     except (SourceError, BackendError) as exc:
@@ -116,7 +116,6 @@ def _stream(args: argparse.Namespace) -> int:
                 json_mode=args.json,
                 show_interim=args.interim,
                 duration=args.duration,
-                token=args.token,
             )
         )
     except KeyboardInterrupt:
@@ -134,9 +133,7 @@ def _bench(args: argparse.Namespace) -> int:
         return 2
     sources, backend, options = prepared
     try:
-        return asyncio.run(
-            run_bench(sources, backend, options, duration=args.duration, json_mode=args.json, token=args.token)
-        )
+        return asyncio.run(run_bench(sources, backend, options, duration=args.duration, json_mode=args.json))
     except KeyboardInterrupt:
         return 130
 

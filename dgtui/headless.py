@@ -19,9 +19,9 @@ from typing import Any, TextIO
 from dgtui.audio.sources import AudioSource
 from dgtui.protocol.messages import Results
 from dgtui.secrets import redact
-from dgtui.session.backend import Backend, LocalEngine
+from dgtui.session.backend import Backend, listen_url
 from dgtui.session.events import Closed, Connected, Event, MessageReceived, SessionError, SourceTitle
-from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.session.session import LiveSession
 
 
 def unique_names(sources: Sequence[AudioSource]) -> list[str]:
@@ -161,33 +161,19 @@ async def run_sessions(
     json_mode: bool = False,
     show_interim: bool = False,
     duration: float | None = None,
-    token: bool = False,
     out: TextIO | None = None,
 ) -> int:
     out = out or sys.stdout
     names = unique_names(sources)
     printer = Printer(out, json_mode, show_interim, prefix=len(sources) > 1)
-    async with contextlib.AsyncExitStack() as stack:
-        url = backend.url
-        if backend.kind == "local":
-            engine = await stack.enter_async_context(LocalEngine(len(sources)))
-            url = engine.url
-        assert url is not None
+    async with listen_url(backend, len(sources)) as url:
         print(f"dgtui: backend: {backend.describe(url)}", file=sys.stderr, flush=True)
         sessions = []
         for name, source in zip(names, sources, strict=True):
-            config = SessionConfig(
-                name=name,
-                url=url,
-                options=options,
-                api_key=backend.api_key,
-                auth_scheme="Bearer" if token else "Token",
-                duration=duration,
-            )
             source.name = name
             if hasattr(source, "on_title"):
                 source.on_title = lambda title, n=name: printer(SourceTitle(n, title))  # type: ignore[attr-defined]
-            sessions.append(LiveSession(config, source, [printer]))
+            sessions.append(LiveSession(backend.session_config(name, url, options, duration), source, [printer]))
         loop = asyncio.get_running_loop()
         interrupted = False
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from dgtui.secrets import redact_url, register_secret
+from dgtui.session.session import SessionConfig
 
 DEEPGRAM_URL = "wss://api.deepgram.com/v1/listen"
 
@@ -23,6 +26,19 @@ class Backend:
     kind: str  # "deepgram", "url" or "local"
     url: str | None  # None for local until the engine has started
     api_key: str | None = None
+    token: bool = False  # the key is a temporary token, sent as Bearer
+
+    def session_config(
+        self, name: str, url: str, options: dict[str, Any], duration: float | None = None
+    ) -> SessionConfig:
+        return SessionConfig(
+            name=name,
+            url=url,
+            options=options,
+            api_key=self.api_key,
+            auth_scheme="Bearer" if self.token else "Token",
+            duration=duration,
+        )
 
     def describe(self, url: str | None = None) -> str:
         shown = redact_url(url or self.url or "")
@@ -45,7 +61,11 @@ def is_loopback(host: str | None) -> bool:
 
 
 def choose_backend(
-    url: str | None, local: bool, environ: Mapping[str, str] = os.environ, allow_insecure_key: bool = False
+    url: str | None,
+    local: bool,
+    environ: Mapping[str, str] = os.environ,
+    allow_insecure_key: bool = False,
+    token: bool = False,
 ) -> Backend:
     key = environ.get("DEEPGRAM_API_KEY") or None
     register_secret(key)
@@ -67,9 +87,9 @@ def choose_backend(
                 f"refusing to send DEEPGRAM_API_KEY unencrypted to {parts.hostname} over ws://. "
                 "Use wss://, unset the key, or pass --allow-insecure-key if you really mean it."
             )
-        return Backend("url", url, key)
+        return Backend("url", url, key, token)
     if key:
-        return Backend("deepgram", DEEPGRAM_URL, key)
+        return Backend("deepgram", DEEPGRAM_URL, key, token)
     return Backend("local", None)
 
 
@@ -93,3 +113,14 @@ class LocalEngine:
 
     async def __aexit__(self, *exc: object) -> None:
         await self._server.close()
+
+
+@asynccontextmanager
+async def listen_url(backend: Backend, streams: int) -> AsyncIterator[str]:
+    """The URL to stream to; for the local backend, the engine runs for the life of the block."""
+    if backend.kind == "local":
+        async with LocalEngine(streams) as engine:
+            yield engine.url
+    else:
+        assert backend.url is not None
+        yield backend.url

@@ -55,6 +55,7 @@ class EnginePool:
         self._starting: set[asyncio.Task[None]] = set()
         self._all: set[Worker] = set()
         self._closed = False
+        self._spawn_lock = asyncio.Lock()
 
     async def start(self) -> None:
         for _ in range(self.warm):
@@ -66,12 +67,14 @@ class EnginePool:
         task.add_done_callback(self._starting.discard)
 
     async def _spawn_into_queue(self) -> None:
-        with contextlib.suppress(EngineUnavailable):
-            worker = await self._spawn()
-            if self._closed:
-                worker.kill()
-            else:
-                self._ready.put_nowait(worker)
+        # One replacement loads at a time: a burst of model loads would steal the CPU from live streams.
+        async with self._spawn_lock:
+            with contextlib.suppress(EngineUnavailable):
+                worker = await self._spawn()
+                if self._closed:
+                    worker.kill()
+                else:
+                    self._ready.put_nowait(worker)
 
     async def _spawn(self) -> Worker:
         process = await asyncio.create_subprocess_exec(
