@@ -307,3 +307,33 @@ async def test_server_that_never_closes_is_bounded(clip_file):
         )
         assert not await asyncio.wait_for(session.run(), 15)
     assert "did not close the stream within 1 s" in session.error
+
+
+async def test_passthrough_sends_the_container_and_is_transcribed(server, tmp_path):
+    path = tmp_path / "council.mp3"
+    path.write_bytes(encode(clip_pcm("council")[: 32000 * 6], 16000, "mp3", "libmp3lame", out_rate=44100))
+    session = LiveSession(SessionConfig("pt", server.url), FileSource(path, realtime=False, passthrough=True))
+    assert "encoding" not in session.url
+    assert await session.run(), session.error
+    assert "train line" in session.transcript.text().lower()
+    assert session.metadata.duration == pytest.approx(6.0, abs=0.1)
+
+
+async def test_keepalive_holds_the_connection_while_a_live_source_stalls(make_server):
+    import os
+
+    from dgtui.audio.sources import StdinSource
+
+    short = make_server(idle_timeout=1.0)
+    read_end, write_end = os.pipe()
+    source = StdinSource(encoding="linear16", sample_rate=16000, stream=os.fdopen(read_end, "rb", buffering=0))
+    session = LiveSession(SessionConfig("stall", short.url, keepalive_interval=0.3), source)
+    runner = asyncio.create_task(session.run())
+    pcm = clip_pcm("council")
+    with os.fdopen(write_end, "wb") as pipe:  # written from a thread: a full pipe must not block the loop
+        await asyncio.to_thread(pipe.write, pcm[: 32000 * 2])
+        await asyncio.to_thread(pipe.flush)
+        await asyncio.sleep(2.5)  # the source gives nothing for longer than the server's idle timeout
+        await asyncio.to_thread(pipe.write, pcm[32000 * 2 : 32000 * 5])
+    assert await asyncio.wait_for(runner, 30), session.error
+    assert session.cursor == pytest.approx(5.0)
