@@ -109,6 +109,8 @@ class LocalEngine:
 
     async def __aenter__(self) -> LocalEngine:
         await self._server.start()
+        # Streams start on loaded engines: otherwise the first seconds of every metric measure model loading.
+        await self._server.pool.wait_warm(timeout=30)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -58,17 +58,18 @@ class EnginePool:
         self._spawn_lock = asyncio.Lock()
 
     async def start(self) -> None:
+        """Start the warm workers, all at once: nothing is streaming yet."""
         for _ in range(self.warm):
-            self._spawn_in_background()
+            self._spawn_in_background(serial=False)
 
-    def _spawn_in_background(self) -> None:
-        task = asyncio.create_task(self._spawn_into_queue())
+    def _spawn_in_background(self, serial: bool = True) -> None:
+        task = asyncio.create_task(self._spawn_into_queue(serial))
         self._starting.add(task)
         task.add_done_callback(self._starting.discard)
 
-    async def _spawn_into_queue(self) -> None:
-        # One replacement loads at a time: a burst of model loads would steal the CPU from live streams.
-        async with self._spawn_lock:
+    async def _spawn_into_queue(self, serial: bool) -> None:
+        # Replacements load one at a time: a burst of model loads would steal the CPU from live streams.
+        async with self._spawn_lock if serial else contextlib.nullcontext():
             with contextlib.suppress(EngineUnavailable):
                 worker = await self._spawn()
                 if self._closed:
