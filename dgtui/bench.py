@@ -58,7 +58,7 @@ async def run_bench(
             ]
         )
         for key in pooled:
-            pooled[key].extend(getattr(m, key)._all)
+            pooled[key].extend(getattr(m, key).values())
         if m.ttft is not None:
             ttfts.append(m.ttft)
     all_lat, all_fin, all_eot = (summarize(pooled[k]) for k in ("latency", "final_latency", "end_of_turn"))

@@ -6,7 +6,6 @@ registered secret, and anything that looks like a credential in a URL's query, w
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
@@ -33,10 +32,3 @@ def redact_url(url: str) -> str:
         [(k, MASK if k.lower() in _CREDENTIAL_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     )
     return redact(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
-
-
-_HEADER = re.compile(r"(?i)(authorization:\s*(?:token|bearer)\s+)\S+")
-
-
-def redact_headers(text: str) -> str:
-    return redact(_HEADER.sub(lambda m: m.group(1) + MASK, text))

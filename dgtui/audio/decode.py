@@ -101,10 +101,6 @@ class RawDecoder:
         self._resampler = _Resampler(channels, split_channels, interleave)
         self.samples_in = 0
 
-    @property
-    def output_channels(self) -> int:
-        return self._resampler.channels
-
     def feed(self, data: bytes) -> list[Pcm]:
         data = self._pending + data
         usable = len(data) - len(data) % self._frame_bytes

@@ -147,8 +147,3 @@ def decode_message(raw: str | bytes) -> ServerMessage:
         data = _any_decoder.decode(raw)
         kind = data.get("type") if isinstance(data, dict) else None
         return UnknownMessage(type=kind if isinstance(kind, str) else "", data=data)
-
-
-def encode_message(message: msgspec.Struct) -> bytes:
-    """Serialize a message to JSON (used by the local server and by tests that script sequences)."""
-    return msgspec.json.encode(message)

@@ -50,6 +50,10 @@ class Series:
         self.recent.append(value)
         self.last = value
 
+    def values(self) -> array:
+        """Every value of the run, in order."""
+        return self._all
+
     def __len__(self) -> int:
         return len(self._all)
 

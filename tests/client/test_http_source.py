@@ -10,7 +10,7 @@ import itertools
 import pytest
 
 from dgtui.audio.sources import HttpSource, SourceError
-from dgtui.session.events import SessionError, SourceTitle
+from dgtui.session.events import SessionError
 from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.audio import clip_pcm, encode
 from tests.support.icecast import Feeder, Icecast
@@ -125,7 +125,3 @@ async def test_connection_refused_is_clear():
     with pytest.raises(SourceError, match="cannot connect"):
         async for _ in source.chunks():
             pass
-
-
-def test_source_title_event_type_exists():
-    assert SourceTitle("a", "b").title == "b"

@@ -43,7 +43,7 @@ def test_latency_ttft_end_of_turn_and_corrections():
         cursor=3.0,
     )
     assert m.latency.summary().count == 4
-    assert [round(v, 3) for v in m.latency._all] == [0.25, 0.3, 0.3, 0.4]
+    assert [round(v, 3) for v in m.latency.values()] == [0.25, 0.3, 0.3, 0.4]
     assert m.final_latency.last == pytest.approx(0.8)
     assert m.ttft == pytest.approx(1.5)  # first non-empty transcript at 101.5, audio began at 100
     assert m.end_of_turn.last == pytest.approx(0.6)  # last interim with words 102.3 -> speech_final 102.9

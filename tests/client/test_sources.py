@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import itertools
 import os
@@ -163,4 +162,4 @@ def test_realtime_flag_defaults_for_files(tmp_path):
     path = tmp_path / "a.wav"
     path.write_bytes(FILES["wav"]())
     assert FileSource(path).realtime is True
-    assert asyncio.iscoroutinefunction(collect)
+    assert FileSource(path, realtime=False).realtime is False
