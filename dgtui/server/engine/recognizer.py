@@ -134,14 +134,21 @@ class ChannelRecognizer:
     # -- input -------------------------------------------------------------------------------------------
 
     def feed(self, pcm: bytes) -> None:
-        """Process 16 kHz s16 mono PCM; emits any results it completes, then at most one interim."""
+        """Process 16 kHz s16 mono PCM, emitting what it completes in audio order.
+
+        An interim normally goes at the end of the feed (the freshest one, the lowest latency). A worker that
+        fell behind feeds seconds at once: then an interim also goes wherever a whole extra interval has
+        passed, so the cadence in audio time never drops below half, and UtteranceEnd is checked on every
+        frame, so whether it fires does not depend on how the audio was batched.
+        """
         data = self._pending + pcm
         end = len(data) - len(data) % VAD_FRAME_BYTES
         for offset in range(0, end, VAD_FRAME_BYTES):
             self._process_frame(data[offset : offset + VAD_FRAME_BYTES])
+            self._maybe_interim(overdue=True)
+            self._maybe_utterance_end()
         self._pending = data[end:]
         self._maybe_interim()
-        self._maybe_utterance_end()
 
     def finalize(self) -> None:
         """Client ``Finalize``: flush the current window now, marked ``from_finalize``."""
@@ -230,11 +237,12 @@ class ChannelRecognizer:
         self._last_interim_at = self._samples
         self._preroll.clear()
 
-    def _maybe_interim(self) -> None:
+    def _maybe_interim(self, overdue: bool = False) -> None:
+        """An interim when one interval has passed (``overdue``: when two have)."""
         if not self._settings.interim_results or self._samples <= self._window_start:
             return
         interval = self._settings.interim_interval_s if self._in_utt else self._settings.silent_interim_interval_s
-        if self._samples - self._last_interim_at < interval * SAMPLE_RATE:
+        if self._samples - self._last_interim_at < interval * SAMPLE_RATE * (2 if overdue else 1):
             return
         self._last_interim_at = self._samples
         words = self._words(final=False) if self._in_utt else []
