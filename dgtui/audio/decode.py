@@ -44,7 +44,7 @@ def layout_for(channels: int) -> av.AudioLayout:
     return av.AudioLayout({1: "mono", 2: "stereo"}.get(channels, f"{channels} channels"))
 
 
-class _Resampler:
+class Resampler:
     """Converts PyAV frames to s16 at :data:`TARGET_RATE`.
 
     Channels are mixed to mono, split into one buffer per channel (``split``: the engine decodes each
@@ -72,7 +72,7 @@ class _Resampler:
         return [bytes(b) for b in out]
 
 
-def _frames_to_pcm(resampler: _Resampler, frames: list[av.AudioFrame]) -> list[Pcm]:
+def _frames_to_pcm(resampler: Resampler, frames: list[av.AudioFrame]) -> list[Pcm]:
     converted = (resampler.convert(f) for f in frames)
     return [pcm for pcm in converted if pcm]
 
@@ -98,7 +98,7 @@ class RawDecoder:
         self._codec = av.CodecContext.create(codec_name, "r")
         self._codec.sample_rate = sample_rate
         self._codec.layout = layout_for(channels)
-        self._resampler = _Resampler(channels, split_channels, interleave)
+        self._resampler = Resampler(channels, split_channels, interleave)
         self.samples_in = 0
 
     def feed(self, data: bytes) -> list[Pcm]:
@@ -230,7 +230,7 @@ class ContainerDecoder:
                 stream = container.streams.audio[0]
                 self.channels = stream.codec_context.channels or 1
                 self.sample_rate = stream.codec_context.sample_rate or 0
-                resampler = _Resampler(self.channels, self._split, self._interleave)
+                resampler = Resampler(self.channels, self._split, self._interleave)
                 for frame in container.decode(stream):
                     self.samples_in += frame.samples
                     self.sample_rate = frame.sample_rate

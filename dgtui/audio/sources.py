@@ -26,8 +26,8 @@ from dgtui.audio.decode import (
     ContainerDecoder,
     Pcm,
     RawDecoder,
+    Resampler,
     UndecodableAudio,
-    _Resampler,
 )
 from dgtui.audio.icy import IcyReader
 
@@ -147,7 +147,7 @@ class FileSource:
 
     def _pcm_chunks(self, offset: float) -> Iterator[AudioChunk]:
         rechunker = Rechunker(self.format, self.chunk_ms)
-        resampler = _Resampler(self._container_channels, split=False, interleave=self.channels > 1)
+        resampler = Resampler(self._container_channels, split=False, interleave=self.channels > 1)
         try:
             with av.open(str(self.path)) as container:
                 for frame in container.decode(container.streams.audio[0]):

@@ -136,8 +136,7 @@ class LiveSession:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
             await ws.close()
-        for utterance in self.transcript.finish():
-            del utterance
+        self.transcript.finish()  # what is still open at the end becomes an utterance
         self.close_code, self.close_reason = ws.close_code, ws.close_reason or ""
         explanation = explain_close(self.close_code, self.close_reason)
         if self.close_code != CloseCode.NORMAL and self.error is None:
