@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from dgtui.audio.sources import AudioSource
-from dgtui.headless import unique_names
+from dgtui.headless import format_ms, unique_names
 from dgtui.session.backend import Backend, listen_url
 from dgtui.session.session import LiveSession
 from dgtui.session.stats import summarize
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value * 1000:.0f}"
 
 
 async def run_bench(
@@ -45,13 +40,13 @@ async def run_bench(
         rows.append(
             [
                 session.config.name,
-                _ms(m.ttft),
-                _ms(lat.p50),
-                _ms(lat.p95),
-                _ms(lat.p99),
-                _ms(lat.max),
-                _ms(fin.p50),
-                _ms(eot.p50),
+                format_ms(m.ttft),
+                format_ms(lat.p50),
+                format_ms(lat.p95),
+                format_ms(lat.p99),
+                format_ms(lat.max),
+                format_ms(fin.p50),
+                format_ms(eot.p50),
                 f"{m.interims_per_audio_second:.1f}",
                 str(m.corrections),
                 "ok" if session.clean else (session.error or "failed")[:40],
@@ -66,13 +61,13 @@ async def run_bench(
     rows.append(
         [
             "ALL",
-            _ms(ttft.p50),
-            _ms(all_lat.p50),
-            _ms(all_lat.p95),
-            _ms(all_lat.p99),
-            _ms(all_lat.max),
-            _ms(all_fin.p50),
-            _ms(all_eot.p50),
+            format_ms(ttft.p50),
+            format_ms(all_lat.p50),
+            format_ms(all_lat.p95),
+            format_ms(all_lat.p99),
+            format_ms(all_lat.max),
+            format_ms(all_fin.p50),
+            format_ms(all_eot.p50),
             "",
             "",
             f"{sum(s.clean for s in sessions)}/{len(sessions)} ok",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import signal
 import sys
 from collections.abc import Sequence
@@ -122,8 +123,11 @@ def summary(session: LiveSession) -> dict[str, Any]:
     }
 
 
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value * 1000:.0f}"
+def format_ms(seconds: float | None) -> str:
+    """Seconds as whole milliseconds for tables; ``-`` when there is no value (None or NaN)."""
+    if seconds is None or math.isnan(seconds):
+        return "-"
+    return f"{seconds * 1000:.0f}"
 
 
 def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
@@ -136,10 +140,10 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
             (
                 d["name"],
                 f"{d['audio_seconds']:.1f}",
-                _ms(d["ttft_s"]),
-                _ms(lat["p50"]),
-                _ms(lat["p95"]),
-                _ms(lat["max"]),
+                format_ms(d["ttft_s"]),
+                format_ms(lat["p50"]),
+                format_ms(lat["p95"]),
+                format_ms(lat["max"]),
                 status[:70],
             )
         )

@@ -179,9 +179,7 @@ class LiveSession:
             while not self._stop.is_set():
                 await self._send_finalizes(ws)
                 if not self._resume.is_set():
-                    paused_at = time.monotonic()
-                    await self._keepalive_until(ws, self._resume)
-                    paused_total += time.monotonic() - paused_at
+                    paused_total += await self._hold_while_paused(ws)
                     continue
                 if pending is None:
                     pending = asyncio.ensure_future(anext(chunks))
@@ -205,9 +203,7 @@ class LiveSession:
                     if delay > 0:
                         await asyncio.sleep(delay)
                 if not self._resume.is_set():  # paused while this chunk waited for its time
-                    paused_at = time.monotonic()
-                    await self._keepalive_until(ws, self._resume)
-                    paused_total += time.monotonic() - paused_at
+                    paused_total += await self._hold_while_paused(ws)
                 if chunk.data:
                     await ws.send(chunk.data)
                 self.cursor = chunk.end
@@ -239,6 +235,12 @@ class LiveSession:
                 return
         self._fail(f"the server did not close the stream within {self.config.close_timeout:g} s of CloseStream")
         await ws.close()
+
+    async def _hold_while_paused(self, ws: ClientConnection) -> float:
+        """KeepAlive until resumed; returns the seconds paused (real-time pacing skips them)."""
+        paused_at = time.monotonic()
+        await self._keepalive_until(ws, self._resume)
+        return time.monotonic() - paused_at
 
     async def _keepalive_until(self, ws: ClientConnection, event: asyncio.Event) -> None:
         while not event.is_set():
