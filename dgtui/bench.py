@@ -12,7 +12,7 @@ from dgtui.audio.sources import AudioSource
 from dgtui.headless import format_ms, unique_names
 from dgtui.session.backend import Backend, listen_url
 from dgtui.session.session import LiveSession
-from dgtui.session.stats import summarize
+from dgtui.session.stats import Series, summarize
 
 
 async def run_bench(
@@ -32,7 +32,7 @@ async def run_bench(
         ]
         await asyncio.gather(*(s.run() for s in sessions))
     rows = []
-    pooled: dict[str, list[float]] = {"latency": [], "final_latency": [], "end_of_turn": []}
+    pooled = {"latency": Series(), "final_latency": Series(), "end_of_turn": Series()}
     ttfts = []
     for session in sessions:
         m = session.metrics
@@ -53,10 +53,10 @@ async def run_bench(
             ]
         )
         for key in pooled:
-            pooled[key].extend(getattr(m, key).values())
+            pooled[key].merge(getattr(m, key))
         if m.ttft is not None:
             ttfts.append(m.ttft)
-    all_lat, all_fin, all_eot = (summarize(pooled[k]) for k in ("latency", "final_latency", "end_of_turn"))
+    all_lat, all_fin, all_eot = (pooled[k].summary() for k in ("latency", "final_latency", "end_of_turn"))
     ttft = summarize(ttfts)
     rows.append(
         [

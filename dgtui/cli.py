@@ -170,26 +170,88 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+COMMANDS = ("serve", "stream", "bench")
+
+
+def build_tui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dgtui",
+        usage="dgtui [SOURCE ...] [options]\n       dgtui {serve,stream,bench} ...",
+        description="Watch Deepgram live transcription streams in a terminal UI: one tab per SOURCE. "
+        "With no SOURCE, a demo: the bundled clips as looping streams.",
+        epilog="commands:\n"
+        "  serve    run a local Deepgram-compatible live server on the offline engine\n"
+        "  stream   run sessions without the UI, printing transcripts\n"
+        "  bench    stream the same audio N times at once and print latency figures\n"
+        "'dgtui COMMAND --help' tells more. Keys inside the app: press ?.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"dgtui {__version__}")
+    parser.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="file, http(s) URL, '-' for stdin, or mic[:DEVICE]"
+    )
+    parser.add_argument("--duration", type=_positive_float, help="stop each stream after this many seconds of audio")
+    add_stream_arguments(parser)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "stream":
-        return _stream(args)
-    if args.command == "bench":
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        args = build_parser().parse_args(argv)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "stream":
+            return _stream(args)
         return _bench(args)
-    return _demo()
+    return _tui(build_tui_parser().parse_args(argv))
 
 
-def _demo() -> int:
-    """``dgtui`` alone: every bundled clip as a looping stream, transcripts printed as they come."""
+DEMO_NOTICE = (
+    "Demo: the bundled clips as looping streams on the embedded local engine (pocketsphinx, offline, English). "
+    "For Deepgram, set DEEPGRAM_API_KEY; for your own audio, run dgtui FILE|URL ... (dgtui --help)."
+)
+
+
+def make_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The app for ``dgtui [SOURCE ...] [flags]``, or None (after a message) when the flags cannot work.
+
+    With no source it is the demo: every bundled clip as a looping stream.
+    """
     from dgtui.data import clips
 
-    paths = [str(clip.path) for clip in clips()]
-    print(
-        "dgtui: demo: the bundled clips as concurrent looping streams; Ctrl-C stops.\n"
-        "dgtui: with DEEPGRAM_API_KEY set this runs on Deepgram; 'dgtui stream --help' streams your own audio.",
-        file=sys.stderr,
-    )
-    return main(["stream", "--loop", *paths])
+    demo = not args.sources
+    if demo:
+        args.sources = [str(clip.path) for clip in clips()]
+        args.loop = True
+    prepared = _prepare(args)
+    if prepared is None:
+        return None
+    sources, backend, options = prepared
+
+    from dgtui.options_cli import open_stream_request
+    from dgtui.session.runner import StreamRunner
+    from dgtui.tui.app import DgtuiApp
+    from dgtui.tui.screens.new_stream import StreamRequest
+
+    runner = StreamRunner(backend, options, duration=args.duration)
+    for source in sources:
+        runner.add(source)
+
+    def opener(request: StreamRequest):  # type: ignore[no-untyped-def]
+        source, stream_options, stream_backend = open_stream_request(
+            request.source, request.flags, request.backend, request.url
+        )
+        if request.backend == "default" and not request.flags.strip():
+            stream_options, stream_backend = options, backend  # as the streams on the command line
+        return runner.add(source, stream_options, stream_backend)
+
+    notice = DEMO_NOTICE if demo and backend.kind == "local" else None
+    return DgtuiApp(runner, backend_label=backend.describe(), notice=notice, opener=opener)
+
+
+def _tui(args: argparse.Namespace) -> int:
+    app = make_app(args)
+    if app is None:
+        return 2
+    return app.run() or 0

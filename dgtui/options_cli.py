@@ -8,7 +8,8 @@ ends on, smart formatting on); every one can be turned off (``--no-interim-resul
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import shlex
+from typing import Any, NoReturn
 
 from dgtui.audio.sources import DEFAULT_CHUNK_MS
 
@@ -139,3 +140,48 @@ def source_settings(args: argparse.Namespace) -> dict[str, Any]:
         "input_channels": args.input_channels,
         "channels": channels,
     }
+
+
+class FlagError(ValueError):
+    """Flags typed in the app that argparse refused; the message says which and why."""
+
+
+class _RaisingParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise FlagError(message)
+
+
+def parse_stream_flags(text: str) -> argparse.Namespace:
+    """Flags as in ``dgtui stream`` (``--model nova-2 --diarize``), for streams added while running."""
+    parser = _RaisingParser(prog="dgtui", add_help=False)
+    add_stream_arguments(parser)
+    try:
+        return parser.parse_args(shlex.split(text))
+    except ValueError as exc:  # shlex: unbalanced quotes
+        raise FlagError(str(exc)) from None
+
+
+def open_stream_request(spec: str, flags: str, backend: str, url: str = "") -> tuple[Any, dict[str, Any], Any]:
+    """A new stream's source, options and backend from what was typed; raises with a message saying what to fix.
+
+    ``backend`` is "default" (the flags decide, as on the command line), "local", "deepgram" or "url".
+    """
+    from dgtui.audio.sources import open_source
+    from dgtui.session.backend import BackendError, choose_backend
+
+    args = parse_stream_flags(flags)
+    if backend == "local":
+        args.local, args.url = True, None
+    elif backend == "url":
+        if not url:
+            raise BackendError("give the backend URL (wss://.../v1/listen)")
+        args.url, args.local = url, False
+    elif backend == "deepgram":
+        args.url, args.local = None, False
+    chosen = choose_backend(args.url, args.local, allow_insecure_key=args.allow_insecure_key, token=args.token)
+    if backend == "deepgram" and chosen.kind != "deepgram":
+        raise BackendError("Deepgram needs DEEPGRAM_API_KEY in the environment; set it and restart dgtui")
+    if not spec.strip():
+        raise FlagError("give a source: a file, an http(s) URL, '-' or mic")
+    source = open_source(spec.strip(), **source_settings(args))
+    return source, options_from_args(args), chosen

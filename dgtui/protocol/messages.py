@@ -135,6 +135,28 @@ _known_decoder: msgspec.json.Decoder[KnownMessage] = msgspec.json.Decoder(KnownM
 _any_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
 
 
+def shifted(message: ServerMessage, offset: float) -> ServerMessage:
+    """The message with its audio times moved by ``offset`` seconds.
+
+    A new connection counts audio from zero; shifting by the audio sent before it keeps one timeline.
+    """
+    replace = msgspec.structs.replace
+    if isinstance(message, Results):
+        channel = replace(
+            message.channel,
+            alternatives=[
+                replace(a, words=[replace(w, start=w.start + offset, end=w.end + offset) for w in a.words])
+                for a in message.channel.alternatives
+            ],
+        )
+        return replace(message, start=message.start + offset, channel=channel)
+    if isinstance(message, UtteranceEnd):
+        return replace(message, last_word_end=message.last_word_end + offset)
+    if isinstance(message, SpeechStarted):
+        return replace(message, timestamp=message.timestamp + offset)
+    return message
+
+
 def decode_message(raw: str | bytes) -> ServerMessage:
     """Decode one text frame from the server.
 

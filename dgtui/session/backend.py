@@ -45,7 +45,7 @@ class Backend:
         if self.kind == "deepgram":
             return f"Deepgram ({shown}), key from DEEPGRAM_API_KEY"
         if self.kind == "local":
-            return f"local engine (pocketsphinx, offline) at {shown}"
+            return "local engine (pocketsphinx, offline)" + (f" at {shown}" if shown else "")
         return f"{shown}" + (" with the key from DEEPGRAM_API_KEY" if self.api_key else "")
 
 

@@ -1,10 +1,14 @@
-"""Running statistics: min / mean / percentiles / max over a whole run and over a recent window."""
+"""Running statistics in bounded memory: min / mean / percentiles / max over a whole run, and a recent window.
+
+A monitor runs for hours, so a run's distribution is kept as a histogram at 1 ms resolution (memory grows with
+the number of distinct milliseconds seen, never with the number of values); min, max and mean stay exact.
+"""
 
 from __future__ import annotations
 
 import math
-from array import array
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -23,12 +27,13 @@ class Summary:
 
 
 EMPTY = Summary(0, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan)
+QUANTILES = (0.50, 0.95, 0.99)
 
 
-def summarize(values: list[float] | array) -> Summary:
-    if not values:
-        return EMPTY
+def summarize(values: Iterable[float]) -> Summary:
     ordered = sorted(values)
+    if not ordered:
+        return EMPTY
     n = len(ordered)
 
     def rank(q: float) -> float:  # nearest-rank percentile
@@ -38,27 +43,60 @@ def summarize(values: list[float] | array) -> Summary:
 
 
 class Series:
-    """Every value of a run (8 bytes each: hours of interims fit in a few MB) plus a recent window."""
+    """A run's values as a 1 ms histogram (exact min, max, mean) plus the most recent values exactly."""
+
+    RESOLUTION = 0.001
 
     def __init__(self, window: int = 100) -> None:
-        self._all = array("d")
+        self.buckets: Counter[int] = Counter()
+        self.count = 0
+        self.total = 0.0
+        self.min = math.inf
+        self.max = -math.inf
         self.recent: deque[float] = deque(maxlen=window)
         self.last: float = math.nan
+        self._summary: Summary | None = None
 
     def add(self, value: float) -> None:
-        self._all.append(value)
+        self.buckets[round(value / self.RESOLUTION)] += 1
+        self.count += 1
+        self.total += value
+        self.min = min(self.min, value)
+        self.max = max(self.max, value)
         self.recent.append(value)
         self.last = value
+        self._summary = None
 
-    def values(self) -> array:
-        """Every value of the run, in order."""
-        return self._all
+    def merge(self, other: Series) -> None:
+        """Add another run's values (for figures pooled over several streams)."""
+        self.buckets.update(other.buckets)
+        self.count += other.count
+        self.total += other.total
+        self.min = min(self.min, other.min)
+        self.max = max(self.max, other.max)
+        self._summary = None
 
     def __len__(self) -> int:
-        return len(self._all)
+        return self.count
 
     def summary(self) -> Summary:
-        return summarize(self._all)
+        """Percentiles to the nearest millisecond (nearest rank); cached until the next value."""
+        if self._summary is None:
+            self._summary = self._compute()
+        return self._summary
+
+    def _compute(self) -> Summary:
+        if not self.count:
+            return EMPTY
+        targets = [max(1, math.ceil(q * self.count)) for q in QUANTILES]
+        found: list[float] = []
+        seen = 0
+        for bucket in sorted(self.buckets):
+            seen += self.buckets[bucket]
+            while len(found) < len(targets) and seen >= targets[len(found)]:
+                found.append(min(self.max, max(self.min, bucket * self.RESOLUTION)))
+        p50, p95, p99 = found
+        return Summary(self.count, self.min, self.total / self.count, p50, p95, p99, self.max)
 
     def recent_summary(self) -> Summary:
-        return summarize(list(self.recent))
+        return summarize(self.recent)

@@ -6,7 +6,8 @@
   speech_final is ignored);
 * words keep their speaker when diarizing; each channel has its own utterances.
 
-Closed utterances are kept in a bounded deque: the full history belongs to the session recording.
+Closed utterances, and the display lines (each final, each end of turn), are kept in bounded deques: the full
+history belongs to the session recording. Lines carry a sequence number so a view can append only what is new.
 """
 
 from __future__ import annotations
@@ -15,6 +16,20 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from dgtui.protocol.messages import Results, ServerMessage, UtteranceEnd, Word
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptLine:
+    """One line a view shows: a final's text, or the marker of an end of turn."""
+
+    seq: int
+    kind: str  # "final", or what closed a turn: "speech_final", "utterance_end", "end"
+    channel: int
+    start: float
+    end: float
+    text: str = ""
+    words: tuple[Word, ...] = ()
+    from_finalize: bool = False
 
 
 @dataclass
@@ -49,8 +64,10 @@ class ChannelTranscript:
 
 
 class Transcript:
-    def __init__(self, keep: int = 5000) -> None:
+    def __init__(self, keep: int = 5000, keep_lines: int = 2000) -> None:
         self.closed: deque[Utterance] = deque(maxlen=keep)
+        self.lines: deque[TranscriptLine] = deque(maxlen=keep_lines)
+        self.line_seq = 0  # sequence number of the newest line
         self.channels: dict[int, ChannelTranscript] = {}
         self.finals = 0
         self.utterance_count = 0
@@ -87,6 +104,10 @@ class Transcript:
             state.open.words.extend(alternative.words)
             state.open.texts.append(alternative.transcript)
             state.last_closed_by_speech_final = False
+            start = alternative.words[0].start if alternative.words else result.start
+            self._line(
+                "final", index, start, result.end, alternative.transcript, alternative.words, result.from_finalize
+            )
         if result.speech_final:
             closed = self._close(state, "speech_final")
             state.last_closed_by_speech_final = True
@@ -99,9 +120,35 @@ class Transcript:
             return None
         utterance.closed_by = why
         self.closed.append(utterance)
+        self._line(why, utterance.channel, utterance.start, utterance.end)
         self.utterance_count += 1
         state.last_closed_by_speech_final = why == "speech_final"
         return utterance
+
+    def _line(
+        self, kind: str, channel: int, start: float, end: float, text: str = "", words=(), from_finalize=False
+    ) -> None:
+        self.line_seq += 1
+        self.lines.append(TranscriptLine(self.line_seq, kind, channel, start, end, text, tuple(words), from_finalize))
+
+    def interims(self) -> tuple[tuple[int, float, str], ...]:
+        """(channel, start of its first word, text) of each channel's current interim that has words."""
+        found = []
+        for index, state in sorted(self.channels.items()):
+            result = state.interim
+            if result is not None and result.transcript:
+                words = result.alternative.words
+                found.append((index, words[0].start if words else result.start, result.transcript))
+        return tuple(found)
+
+    def lines_after(self, seq: int) -> list[TranscriptLine]:
+        """The lines newer than ``seq`` still held (all held lines if ``seq`` has been dropped)."""
+        if not self.lines or seq >= self.line_seq:
+            return []
+        missing = self.line_seq - seq
+        if missing >= len(self.lines):
+            return list(self.lines)
+        return list(self.lines)[-missing:]
 
     def finish(self) -> list[Utterance]:
         """Close what is still open at the end of the stream."""

@@ -43,7 +43,7 @@ def test_latency_ttft_end_of_turn_and_corrections():
         cursor=3.0,
     )
     assert m.latency.summary().count == 4
-    assert [round(v, 3) for v in m.latency.values()] == [0.25, 0.3, 0.3, 0.4]
+    assert [round(v, 3) for v in m.latency.recent] == [0.25, 0.3, 0.3, 0.4]
     assert m.final_latency.last == pytest.approx(0.8)
     assert m.ttft == pytest.approx(1.5)  # first non-empty transcript at 101.5, audio began at 100
     assert m.end_of_turn.last == pytest.approx(0.6)  # last interim with words 102.3 -> speech_final 102.9
@@ -62,3 +62,23 @@ def test_utterance_end_closes_a_turn_without_speech_final():
     m.on_message(utterance_end(1.0), received_at=3.0, cursor=3.2)  # stale: no new words
     assert len(m.end_of_turn) == 1
     assert m.messages["UtteranceEnd"] == 2
+
+
+def test_series_percentiles_match_exact_ones_to_the_millisecond_in_bounded_memory():
+    import random
+
+    rng = random.Random(7)
+    values = [rng.uniform(0.0, 2.0) for _ in range(20_000)]
+    series = Series()
+    for v in values:
+        series.add(v)
+    exact, approx = summarize(values), series.summary()
+    for key in ("p50", "p95", "p99"):
+        assert abs(getattr(exact, key) - getattr(approx, key)) <= 0.0005, key
+    assert (approx.count, approx.min, approx.max) == (exact.count, exact.min, exact.max)
+    assert approx.mean == pytest.approx(exact.mean)
+    assert len(series.buckets) <= 2001  # one per millisecond seen, not one per value
+    pooled = Series()
+    pooled.merge(series)
+    pooled.merge(series)
+    assert pooled.summary().count == 40_000 and pooled.summary().p50 == approx.p50

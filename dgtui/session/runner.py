@@ -1,0 +1,100 @@
+"""The live sessions of one run and the endpoints they share.
+
+The TUI (and anything else that adds streams while running) asks this for sessions: it names them uniquely,
+starts the embedded engine the first time a local stream needs it (and stops it at the end), and turns any
+failure of one session into that session's error so the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from dgtui.audio.sources import AudioSource
+from dgtui.session.backend import Backend, LocalEngine
+from dgtui.session.events import State
+from dgtui.session.session import LiveSession
+from dgtui.session.state import Clock
+
+
+class StreamRunner:
+    def __init__(
+        self,
+        backend: Backend,
+        options: dict[str, Any],
+        *,
+        duration: float | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.backend = backend
+        self.options = options
+        self.duration = duration
+        self.clock = clock
+        self.sessions: list[LiveSession] = []
+        self.backends: dict[str, Backend] = {}  # session name -> its backend
+        self._engine: LocalEngine | None = None
+        self._engine_lock = asyncio.Lock()
+
+    def unique_name(self, base: str) -> str:
+        taken = {s.name for s in self.sessions}
+        name, n = base or "stream", 1
+        while name in taken:
+            n += 1
+            name = f"{base}#{n}"
+        return name
+
+    def add(
+        self, source: AudioSource, options: dict[str, Any] | None = None, backend: Backend | None = None
+    ) -> LiveSession:
+        backend = backend or self.backend
+        name = self.unique_name(source.name)
+        source.name = name
+        config = backend.session_config(name, backend.url or "", options or self.options, self.duration)
+        session = LiveSession(config, source, clock=self.clock)
+        if hasattr(source, "on_title"):
+            source.on_title = session.title  # type: ignore[attr-defined]
+        self.sessions.append(session)
+        self.backends[name] = backend
+        return session
+
+    def remove(self, session: LiveSession) -> None:
+        if session in self.sessions:
+            self.sessions.remove(session)
+
+    @property
+    def local_streams(self) -> int:
+        return sum(1 for b in self.backends.values() if b.kind == "local")
+
+    async def endpoint(self, backend: Backend) -> str:
+        if backend.kind != "local":
+            assert backend.url is not None
+            return backend.url
+        async with self._engine_lock:
+            if self._engine is None:
+                engine = LocalEngine(max(1, self.local_streams))
+                await engine.__aenter__()
+                self._engine = engine
+            return self._engine.url
+
+    async def run(self, session: LiveSession) -> bool:
+        """Run one session to its end; never raises (a failure becomes the session's error)."""
+        backend = self.backends.get(session.name, self.backend)
+        try:
+            if backend.kind == "local" and self._engine is None:
+                session.note("starting the local engine (loading the speech model)")
+            session.set_endpoint(await self.endpoint(backend))
+            return await session.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # one stream's failure must never stop the others
+            session.fail(f"internal error: {type(exc).__name__}: {exc}")
+            session.set_state(State.ERROR)
+            return False
+
+    async def close(self) -> None:
+        """Stop the local engine, if one was started."""
+        async with self._engine_lock:
+            if self._engine is not None:
+                engine, self._engine = self._engine, None
+                await engine.__aexit__(None, None, None)

@@ -1,0 +1,275 @@
+"""What a stream looks like right now: everything a view, a printer or a recorder reads, in bounded memory.
+
+``SessionState`` is fed decoded server messages and dgtui's own events. A live session feeds it from its
+connection; a scripted one (tests, benchmarks, screenshots) or a replay feeds it from a list. Views never
+parse protocol: they read these attributes and compare ``version`` to know whether anything changed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from dgtui.protocol.errors import CloseCode
+from dgtui.protocol.messages import (
+    ConfigureFailure,
+    ConfigureSuccess,
+    Error,
+    Metadata,
+    Results,
+    ServerMessage,
+    SpeechStarted,
+    UnknownMessage,
+    UtteranceEnd,
+    decode_message,
+    shifted,
+)
+from dgtui.secrets import redact
+from dgtui.session.events import (
+    Closed,
+    Connected,
+    Event,
+    HandshakeTimings,
+    MessageReceived,
+    SessionError,
+    SourceTitle,
+    State,
+    StateChanged,
+)
+from dgtui.session.metrics import SessionMetrics
+from dgtui.session.transcript import Transcript
+
+Listener = Callable[[Event], None]
+Clock = Callable[[], float]
+
+FLAGS = ("is_final", "speech_final", "from_finalize", "SpeechStarted", "UtteranceEnd")
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    seq: int
+    at: float  # clock time
+    level: str  # "info", "warning" or "error"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """A server message exactly as received, for the inspector."""
+
+    seq: int
+    at: float
+    cursor: float
+    kind: str
+    summary: str  # one line: flags and text
+    raw: str
+
+
+def describe(message: ServerMessage) -> str:
+    """One line saying what a message carries, for lists of messages."""
+    if isinstance(message, Results):
+        flags = [f for f in ("is_final", "speech_final", "from_finalize") if getattr(message, f)]
+        text = message.transcript
+        return " ".join([*flags, f"[{message.start:.2f}+{message.duration:.2f}]", repr(text) if text else "(empty)"])
+    if isinstance(message, UtteranceEnd):
+        return f"last_word_end {message.last_word_end:.2f}"
+    if isinstance(message, SpeechStarted):
+        return f"timestamp {message.timestamp:.2f}"
+    if isinstance(message, Metadata):
+        return f"duration {message.duration:.2f} s"
+    if isinstance(message, Error):
+        return f"{message.variant} {message.description or message.message}".strip()
+    return ""
+
+
+def message_kind(message: ServerMessage) -> str:
+    return (message.type or "?") if isinstance(message, UnknownMessage) else type(message).__name__
+
+
+class SessionState:
+    """A stream's state, updated by messages and events; listeners get every event."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        source: str = "",
+        url: str = "",
+        options: dict[str, Any] | None = None,
+        listeners: list[Listener] | None = None,
+        clock: Clock = time.monotonic,
+        keep_raw: int = 500,
+        keep_log: int = 500,
+    ) -> None:
+        self.name = name
+        self.source_label = source
+        self.url = url  # shown, so without secrets
+        self.options = dict(options or {})
+        self.listeners: list[Listener] = list(listeners or [])
+        self.clock = clock
+        self.transcript = Transcript()
+        self.metrics = SessionMetrics()
+        self.state = State.CONNECTING
+        self.request_id: str | None = None
+        self.request_ids: list[str] = []
+        self.timings: HandshakeTimings | None = None
+        self.metadata: Metadata | None = None
+        self.model_info: dict[str, str] = {}
+        self.model_uuid = ""
+        self.channels = 1
+        self.cursor = 0.0
+        self.level_db = math.nan
+        self.error: str | None = None
+        self.errors = 0
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.reconnects = 0
+        self.offset = 0.0  # audio seconds before the current connection: its timestamps are shifted by this
+        self.started_at: float | None = None
+        self.ended_at: float | None = None
+        self.flag_at: dict[str, float] = {}  # when each indicator last lit
+        self.flag_counts: Counter[str] = Counter()
+        self.arrivals: deque[float] = deque(maxlen=256)
+        self.raw: deque[RawMessage] = deque(maxlen=keep_raw)
+        self.raw_seq = 0
+        self.log: deque[LogEntry] = deque(maxlen=keep_log)
+        self.log_seq = 0
+        self.version = 0  # bumped on every change a view may show
+
+    # -- queries -----------------------------------------------------------------------------------------
+
+    @property
+    def clean(self) -> bool:
+        return self.error is None and self.close_code == CloseCode.NORMAL
+
+    def uptime(self, now: float | None = None) -> float:
+        if self.started_at is None:
+            return 0.0
+        end = self.ended_at if self.ended_at is not None else (self.clock() if now is None else now)
+        return max(0.0, end - self.started_at)
+
+    def messages_per_second(self, now: float | None = None, window: float = 5.0) -> float:
+        now = self.clock() if now is None else now
+        recent = sum(1 for t in self.arrivals if now - t <= window)
+        return recent / window
+
+    def lit(self, flag: str, now: float | None = None, hold: float = 1.0) -> bool:
+        """Whether an indicator lit within the last ``hold`` seconds."""
+        at = self.flag_at.get(flag)
+        return at is not None and (self.clock() if now is None else now) - at <= hold
+
+    # -- input -------------------------------------------------------------------------------------------
+
+    def receive(self, raw: str, received_at: float | None = None, cursor: float | None = None) -> ServerMessage:
+        """Decode and apply one server text frame (raises ``msgspec.DecodeError`` when it is not JSON)."""
+        message = decode_message(raw)
+        self.apply(raw, message, self.clock() if received_at is None else received_at, cursor)
+        return message
+
+    def apply(self, raw: str, message: ServerMessage, received_at: float, cursor: float | None = None) -> None:
+        cursor = self.cursor if cursor is None else cursor
+        if self.offset:
+            message = shifted(message, self.offset)
+        self.metrics.on_message(message, received_at, cursor)
+        self.transcript.on_message(message)
+        self.arrivals.append(received_at)
+        kind = message_kind(message)
+        self.raw_seq += 1
+        self.raw.append(RawMessage(self.raw_seq, received_at, cursor, kind, describe(message), raw))
+        if isinstance(message, Results):
+            self._on_results(message, received_at)
+        elif isinstance(message, SpeechStarted):
+            self._light("SpeechStarted", received_at)
+        elif isinstance(message, UtteranceEnd):
+            self._light("UtteranceEnd", received_at)
+        elif isinstance(message, Metadata):
+            self.metadata = message
+            self.note(f"Metadata: {message.duration:.2f} s of audio, {message.channels} channel(s)", at=received_at)
+        elif isinstance(message, Error):
+            self.note(f"server error {message.variant or ''}: {message.description or message.message}", "error")
+        elif isinstance(message, ConfigureSuccess):
+            self.note("ConfigureSuccess")
+        elif isinstance(message, ConfigureFailure):
+            self.note(f"ConfigureFailure {message.code}: {message.description}", "warning")
+        elif isinstance(message, UnknownMessage):
+            self.note(f"unknown message type {message.type!r} (ignored; see the inspector)", "warning")
+        self.version += 1
+        self._emit(MessageReceived(self.name, raw, message, received_at, cursor))
+
+    def _on_results(self, result: Results, received_at: float) -> None:
+        if not self.model_info and result.metadata.model_info:
+            self.model_info = msgspec.structs.asdict(result.metadata.model_info)
+            self.model_uuid = result.metadata.model_uuid
+        if result.channel_index and len(result.channel_index) > 1:
+            self.channels = max(self.channels, result.channel_index[1])
+        if result.is_final:
+            self._light("is_final", received_at)
+        if result.speech_final:
+            self._light("speech_final", received_at)
+        if result.from_finalize:
+            self._light("from_finalize", received_at)
+
+    def _light(self, flag: str, at: float) -> None:
+        self.flag_at[flag] = at
+        self.flag_counts[flag] += 1
+
+    def on_audio(self, size: int, cursor: float, level_db: float, now: float) -> None:
+        self.cursor = cursor
+        self.level_db = level_db
+        self.metrics.on_audio(size, cursor, now)
+
+    # -- events ------------------------------------------------------------------------------------------
+
+    def note(self, text: str, level: str = "info", at: float | None = None) -> None:
+        """Add a line to the stream's event log."""
+        self.log_seq += 1
+        self.log.append(LogEntry(self.log_seq, self.clock() if at is None else at, level, redact(text)))
+        self.version += 1
+
+    def connected(self, url: str, request_id: str | None, timings: HandshakeTimings) -> None:
+        if self.started_at is None:
+            self.started_at = self.clock()
+        self.url, self.request_id, self.timings = url, request_id, timings
+        if request_id:
+            self.request_ids.append(request_id)
+        self.note(
+            f"connected to {url}; request id {request_id or '-'}; handshake {timings.total * 1000:.0f} ms "
+            f"(dns {timings.dns * 1000:.0f}, tcp {timings.tcp * 1000:.0f}, tls {timings.tls * 1000:.0f}, "
+            f"upgrade {timings.upgrade * 1000:.0f})"
+        )
+        self._emit(Connected(self.name, url, request_id, timings))
+
+    def set_state(self, state: State) -> None:
+        self.state = state
+        if state in (State.CLOSED, State.ERROR) and self.ended_at is None:
+            self.ended_at = self.clock()
+        self.note(f"state: {state.value}", "error" if state is State.ERROR else "info")
+        self._emit(StateChanged(self.name, state))
+
+    def fail(self, message: str, detail: str = "", fatal: bool = True) -> None:
+        """Report an error; a fatal one is the stream's outcome (``error``), others are only counted and shown."""
+        message, detail = redact(message), redact(detail)
+        if fatal:
+            self.error = message
+        self.errors += 1
+        self.note(message + (f" ({detail})" if detail else ""), "error")
+        self._emit(SessionError(self.name, message, detail))
+
+    def title(self, title: str) -> None:
+        self.note(f"now playing: {title}")
+        self._emit(SourceTitle(self.name, title))
+
+    def closed(self, code: int | None, reason: str, explanation: str) -> None:
+        self.close_code, self.close_reason = code, reason
+        self.note(f"closed: {explanation}", "info" if code == CloseCode.NORMAL else "warning")
+        self._emit(Closed(self.name, code, reason, explanation, self.clean))
+
+    def _emit(self, event: Event) -> None:
+        for listener in self.listeners:
+            listener(event)

@@ -1,0 +1,366 @@
+"""The dgtui app: an Overview tab and one tab per stream, driven from the keyboard.
+
+Sessions run as workers and only update their own state; one timer (10 Hz) renders what is visible and
+changed: the Overview table when it is shown, otherwise the shown stream's tab. Nothing here parses protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from dgtui.export import write_text
+from dgtui.session.events import State
+from dgtui.session.state import SessionState
+from dgtui.tui import keys
+from dgtui.tui.format import STATE_STYLES
+from dgtui.tui.screens.help import HelpScreen
+from dgtui.tui.screens.new_stream import NewStreamScreen, StreamRequest
+from dgtui.tui.widgets.overview import OverviewTable
+from dgtui.tui.widgets.stream_view import StreamView
+
+
+class Stream(Protocol):
+    """What the app needs of a stream: its state (SessionState) and the controls of a live session."""
+
+    name: str
+    state: State
+
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def request_finalize(self, channel: int | None = None) -> None: ...
+    def reconnect(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class Runner(Protocol):
+    """Runs the streams: live ones (``StreamRunner``) or scripted ones (tests, benchmarks, screenshots)."""
+
+    sessions: Sequence[SessionState]
+
+    async def run(self, session: SessionState) -> bool: ...
+    def remove(self, session: SessionState) -> None: ...
+    async def close(self) -> None: ...
+
+
+Opener = Callable[[StreamRequest], SessionState]  # raises with a message when the request cannot work
+
+
+class DgtuiApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "dgtui"
+    BINDINGS = keys.bindings()
+
+    def __init__(
+        self,
+        runner: Runner,
+        *,
+        backend_label: str = "",
+        notice: str | None = None,
+        opener: Opener | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        refresh_hz: float = 10.0,
+        run_streams: bool = True,
+        quit_timeout: float = 12.0,
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.runner = runner
+        self.backend_label = backend_label
+        self.notice = notice
+        self.opener = opener
+        self.clock = clock
+        self.refresh_hz = refresh_hz
+        self.run_streams = run_streams
+        self.quit_timeout = quit_timeout
+        self.export_dir = export_dir or Path.cwd()
+        self.show_interim = True
+        self.panes: dict[str, SessionState] = {}  # tab pane id -> session
+        self.closing: list[SessionState] = []
+        self._pane_count = 0
+        self._labels: dict[str, Content] = {}
+        self._quitting = False
+
+    # -- layout ------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◉")
+        if self.notice:
+            yield Static(self.notice, id="notice")
+        with TabbedContent(id="tabs"):
+            with TabPane("0 Overview", id="overview"):
+                yield OverviewTable(id="overview-table")
+                yield Static(
+                    "Enter opens a stream · 1-9 jump to a stream · a adds one · ? shows every key",
+                    id="overview-help",
+                )
+            for session in self.runner.sessions:
+                yield self._pane(session)
+        yield Footer()
+
+    def _pane(self, session: SessionState) -> TabPane:
+        self._pane_count += 1
+        pane_id = f"stream-{self._pane_count}"
+        self.panes[pane_id] = session
+        return TabPane(self._label(session), StreamView(session), id=pane_id)
+
+    def _label(self, session: SessionState) -> Content:
+        index = list(self.panes.values()).index(session) + 1
+        glyph, style = STATE_STYLES[session.state]
+        return Content.assemble(f"{index} ", (glyph, style), f" {session.name}")
+
+    def on_mount(self) -> None:
+        self.sub_title = self.backend_label
+        self.overview = self.query_one(OverviewTable)
+        self.tabs = self.query_one(TabbedContent)
+        self.set_interval(1 / self.refresh_hz, self.render_now, name="render")
+        if self.run_streams:
+            for session in self.runner.sessions:
+                self._start(session)
+        self.render_now()
+        self.overview.focus()
+
+    def _start(self, session: SessionState) -> None:
+        self.run_worker(self.runner.run(session), group="streams", name=session.name, exit_on_error=False)
+
+    # -- rendering ---------------------------------------------------------------------------------------
+
+    def render_now(self) -> None:
+        """The one render pass: only what is visible, and widgets repaint only what changed."""
+        now = self.clock()
+        for pane_id, session in self.panes.items():
+            label = self._label(session)
+            if self._labels.get(pane_id) != label:
+                self._labels[pane_id] = label
+                self.tabs.get_tab(pane_id).label = label
+        active = self.tabs.active
+        if active == "overview" or active not in self.panes:
+            self.overview.show(list(self.panes.values()), now)
+        else:
+            self._view(active).render_state(now)
+
+    def _view(self, pane_id: str) -> StreamView:
+        return self.tabs.get_pane(pane_id).query_one(StreamView)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.render_now()  # catch up at once: hidden tabs are not rendered
+        if self.tabs.active == "overview":
+            self.overview.focus()
+        elif view := self.current_view():
+            view.transcript.focus()
+
+    @on(DataTable.RowSelected, "#overview-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        for pane_id, session in self.panes.items():
+            if session.name == event.row_key.value:
+                self.tabs.active = pane_id
+
+    # -- which stream an action is for ---------------------------------------------------------------------
+
+    def current(self) -> SessionState | None:
+        """The shown stream, or on the Overview the stream of the highlighted row."""
+        active = self.tabs.active
+        if active in self.panes:
+            return self.panes[active]
+        sessions = list(self.panes.values())
+        row = self.overview.cursor_row
+        return sessions[row] if sessions and 0 <= row < len(sessions) else None
+
+    def current_view(self) -> StreamView | None:
+        active = self.tabs.active
+        return self._view(active) if active in self.panes else None
+
+    def _control(self, session: SessionState | None, method: str, *args: object) -> bool:
+        if session is None:
+            self.notify("No stream selected: open a stream's tab (1-9) or highlight its row.", severity="warning")
+            return False
+        getattr(session, method)(*args)
+        self.render_now()
+        return True
+
+    # -- actions: streams --------------------------------------------------------------------------------
+
+    def action_show_overview(self) -> None:
+        self.tabs.active = "overview"
+
+    def action_show_stream(self, number: int) -> None:
+        pane_ids = list(self.panes)
+        if 1 <= number <= len(pane_ids):
+            self.tabs.active = pane_ids[number - 1]
+        else:
+            self.notify(f"There is no stream {number}.", severity="warning", timeout=2)
+
+    def _cycle(self, step: int) -> None:
+        order = ["overview", *self.panes]
+        index = order.index(self.tabs.active) if self.tabs.active in order else 0
+        self.tabs.active = order[(index + step) % len(order)]
+
+    def action_next_stream(self) -> None:
+        self._cycle(1)
+
+    def action_previous_stream(self) -> None:
+        self._cycle(-1)
+
+    def action_new_stream(self) -> None:
+        if self.opener is None:
+            self.notify("Adding streams needs a live backend (this view is a replay).", severity="warning")
+            return
+        self.push_screen(NewStreamScreen(self._open))
+
+    def _open(self, request: StreamRequest) -> str | None:
+        assert self.opener is not None
+        try:
+            session = self.opener(request)
+        except Exception as exc:  # the dialog shows it and stays open
+            return str(exc) or type(exc).__name__
+        pane = self._pane(session)
+        self.tabs.add_pane(pane)
+        self.tabs.active = pane.id or ""
+        if self.run_streams:
+            self._start(session)
+        self.notify(f"Started {session.name}.", timeout=3)
+        return None
+
+    async def action_close_stream(self) -> None:
+        session = self.current()
+        if session is None:
+            self.notify("No stream to close.", severity="warning")
+            return
+        pane_id = next(p for p, s in self.panes.items() if s is session)
+        session.stop()  # CloseStream; the worker ends once the last results are in
+        self.closing.append(session)
+        del self.panes[pane_id]
+        self._labels.pop(pane_id, None)
+        self.runner.remove(session)
+        await self.tabs.remove_pane(pane_id)
+        self.overview.show(list(self.panes.values()), self.clock())
+        self.notify(f"Closed {session.name}: CloseStream sent.", timeout=3)
+
+    def action_pause(self) -> None:
+        session = self.current()
+        if session is None:
+            self._control(None, "pause")
+        elif session.state is State.PAUSED:
+            self._control(session, "resume")
+        elif session.state is State.STREAMING:
+            self._control(session, "pause")
+        else:
+            self.notify(f"{session.name} is {session.state.value}: only a streaming stream pauses.", timeout=3)
+
+    def action_finalize(self) -> None:
+        if self._control(self.current(), "request_finalize"):
+            self.notify("Finalize sent: the server flushes what it has heard.", timeout=2)
+
+    def action_reconnect(self) -> None:
+        session = self.current()
+        if session is not None and session.state not in (State.STREAMING, State.PAUSED):
+            self.notify(f"{session.name} is {session.state.value}: nothing to reconnect.", timeout=3)
+            return
+        if self._control(session, "reconnect"):
+            self.notify("Reconnecting: CloseStream, then a new connection from the same audio.", timeout=3)
+
+    def action_export(self) -> None:
+        session = self.current()
+        if session is None:
+            self._control(None, "")
+            return
+        name = session.name.replace("/", "_").replace("#", "-")
+        path = self.export_dir / f"{name}-{(session.request_id or 'no-request')[:8]}.txt"
+        try:
+            write_text(path, session.transcript, session.channels)
+        except OSError as exc:
+            self.notify(f"Could not export to {path}: {exc.strerror or exc}. Check the directory.", severity="error")
+            return
+        self.notify(f"Transcript written to {path}", timeout=5)
+
+    # -- actions: view -----------------------------------------------------------------------------------
+
+    def action_toggle_interim(self) -> None:
+        self.show_interim = not self.show_interim
+        for view in self.query(StreamView):
+            view.transcript.set_show_interim(self.show_interim)
+        self.render_now()
+        self.notify(f"Interim results {'shown' if self.show_interim else 'hidden'}.", timeout=2)
+
+    def _with_view(self, what: str) -> StreamView | None:
+        view = self.current_view()
+        if view is None:
+            self.notify(f"Open a stream's tab to {what}.", severity="warning", timeout=3)
+        return view
+
+    def action_toggle_inspector(self) -> None:
+        if view := self._with_view("inspect its messages"):
+            view.toggle_inspector()
+            view.render_state(self.clock())
+
+    def action_search(self) -> None:
+        if view := self._with_view("search its transcript"):
+            view.start_search()
+
+    def action_next_match(self) -> None:
+        if view := self._with_view("search its transcript"):
+            view.transcript.next_match(1)
+
+    def action_previous_match(self) -> None:
+        if view := self._with_view("search its transcript"):
+            view.transcript.next_match(-1)
+
+    def action_follow(self) -> None:
+        if view := self._with_view("follow its transcript"):
+            view.transcript.jump_to_end()
+            view.render_state(self.clock())
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    # -- quitting ----------------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        if self._quitting:
+            self.exit(0)
+            return
+        self._quitting = True
+        self.notify("Closing every stream: CloseStream sent, waiting for the last results (q again: quit now).")
+        for session in self.panes.values():
+            session.stop()
+        self.run_worker(self._finish(), group="quit", exit_on_error=False)
+
+    async def _finish(self) -> None:
+        streams = [w for w in self.workers if w.group == "streams" and not w.is_finished]
+        if streams:
+            await asyncio.wait([asyncio.ensure_future(w.wait()) for w in streams], timeout=self.quit_timeout)
+        await self.runner.close()
+        self.exit(0)
+
+    # -- command palette ---------------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key in keys.KEYS:
+            if key.id == "stream":
+                for number, session in enumerate(self.panes.values(), start=1):
+                    yield SystemCommand(
+                        f"Go to stream {number}: {session.name}",
+                        f"key {number}",
+                        lambda n=number: self.action_show_stream(n),  # type: ignore[misc]
+                    )
+                continue
+            if key.id == "quit":
+                continue  # Textual's own "Quit the application" runs our action_quit
+            yield SystemCommand(key.description, f"key {keys.display_keys(key)}", self._palette_action(key.action))
+
+    def _palette_action(self, action: str) -> Callable[[], object]:
+        async def run() -> None:
+            await self.run_action(action)
+
+        return run

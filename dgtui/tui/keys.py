@@ -1,0 +1,61 @@
+"""Every key of the app in one table: the bindings, the help screen and the command palette are built from it.
+
+Each binding has an id, so a keymap can remap it (``App.set_keymap``), as posting does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    keys: str  # comma-separated, Textual's syntax
+    action: str
+    description: str
+    group: str
+    show: bool = False  # in the footer
+
+
+KEYS = [
+    Key("overview", "0", "show_overview", "Overview", "Streams", show=True),
+    Key("stream", "1,2,3,4,5,6,7,8,9", "", "Go to stream N", "Streams"),
+    Key("next", "right_square_bracket", "next_stream", "Next stream", "Streams"),
+    Key("previous", "left_square_bracket", "previous_stream", "Previous stream", "Streams"),
+    Key("new", "a", "new_stream", "New stream", "Streams", show=True),
+    Key("close", "x", "close_stream", "Close stream", "Streams"),
+    Key("pause", "p", "pause", "Pause / resume", "Stream", show=True),
+    Key("finalize", "f", "finalize", "Finalize", "Stream", show=True),
+    Key("reconnect", "r", "reconnect", "Reconnect", "Stream"),
+    Key("export", "e", "export", "Export the transcript", "Stream"),
+    Key("interim", "i", "toggle_interim", "Interim display", "View", show=True),
+    Key("inspector", "j", "toggle_inspector", "Raw JSON inspector", "View", show=True),
+    Key("search", "slash", "search", "Search the transcript", "View"),
+    Key("next_match", "n", "next_match", "Next match", "View"),
+    Key("previous_match", "N", "previous_match", "Previous match", "View"),
+    Key("follow", "end,G", "follow", "Follow new text", "View"),
+    Key("help", "question_mark,f1", "help", "Help", "App", show=True),
+    Key("quit", "q", "quit", "Quit (closes every stream)", "App", show=True),
+]
+
+
+def bindings() -> list[Binding]:
+    result = []
+    for key in KEYS:
+        if key.id == "stream":
+            result += [
+                Binding(str(n), f"show_stream({n})", f"Stream {n}", show=False, id=f"stream_{n}") for n in range(1, 10)
+            ]
+            continue
+        result.append(Binding(key.keys, key.action, key.description, show=key.show, id=key.id))
+    return result
+
+
+def display_keys(key: Key) -> str:
+    names = {"right_square_bracket": "]", "left_square_bracket": "[", "slash": "/", "question_mark": "?"}
+    if key.id == "stream":
+        return "1-9"
+    return " / ".join(names.get(k, k) for k in key.keys.split(","))

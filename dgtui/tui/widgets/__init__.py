@@ -1,0 +1,1 @@
+"""Widgets of the dgtui app, one view of session state each."""

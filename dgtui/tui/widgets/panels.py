@@ -1,0 +1,151 @@
+"""The small panels of a stream tab. Each renders from a SessionState and repaints only when its text changes."""
+
+from __future__ import annotations
+
+import math
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Sparkline, Static
+
+from dgtui.session.events import State
+from dgtui.session.state import FLAGS, SessionState
+from dgtui.tui.format import audio_time, duration, level_meter, ms, options_text, state_label
+
+
+class StatePanel(Static):
+    """A Static that is told the state at every tick and re-renders only if what it shows changed."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._shown: object = None
+
+    def show(self, state: SessionState, now: float) -> None:
+        key = self.key(state, now)
+        if key != self._shown:
+            self._shown = key
+            self.update(self.build(state, now))
+
+    def key(self, state: SessionState, now: float) -> object:
+        return state.version
+
+    def build(self, state: SessionState, now: float) -> Text | Table:
+        raise NotImplementedError
+
+
+class StreamHeader(StatePanel):
+    """Source, backend URL (redacted), state, audio time and the level of the audio being sent."""
+
+    def key(self, state: SessionState, now: float) -> object:
+        return (state.version, round(state.cursor, 1), None if math.isnan(state.level_db) else round(state.level_db), int(state.uptime(now)))
+
+    def build(self, state: SessionState, now: float) -> Text:
+        line1 = Text.assemble(
+            state_label(state.state, reconnecting=_reconnecting(state)),
+            ("  ", ""),
+            (state.name, "bold"),
+            ("  ", ""),
+            (state.source_label, ""),
+        )
+        line2 = Text.assemble(("→ ", "dim"), (state.url or "waiting for the backend…", "dim"))
+        line2.truncate(max(20, self.size.width or 120), overflow="ellipsis")
+        line3 = Text.assemble(
+            ("audio ", "dim"),
+            (audio_time(state.cursor), "bold"),
+            ("   level ", "dim"),
+            level_meter(state.level_db),
+            ("   up ", "dim"),
+            (duration(state.uptime(now)), ""),
+            ("   reconnects ", "dim"),
+            (str(state.reconnects), ""),
+            ("   errors ", "dim"),
+            (str(state.errors), "red" if state.errors else ""),
+        )
+        parts = [line1, line2, line3]
+        if state.error:
+            parts.append(Text(f"✖ {state.error}", style="bold red"))
+        return Text("\n").join(parts)
+
+
+def _reconnecting(state: SessionState) -> bool:
+    return state.state is State.CONNECTING and state.reconnects > 0
+
+
+class Indicators(StatePanel):
+    """One light per flag: lit for a second after a message carrying it, with how many have come."""
+
+    HOLD = 1.0
+
+    def key(self, state: SessionState, now: float) -> object:
+        return tuple((state.lit(f, now, self.HOLD), state.flag_counts[f]) for f in FLAGS)
+
+    def build(self, state: SessionState, now: float) -> Text:
+        text = Text()
+        for flag in FLAGS:
+            lit = state.lit(flag, now, self.HOLD)
+            style = "bold black on green" if lit else "dim"
+            text.append(f" {flag} ", style=style)
+            text.append(f" {state.flag_counts[flag]}  ", style="" if lit else "dim")
+        return text
+
+
+class LatencyPanel(StatePanel):
+    """Latency now / p50 / p95 / max, time to first transcript and end-of-turn latency, in milliseconds."""
+
+    def build(self, state: SessionState, now: float) -> Table:
+        m = state.metrics
+        latency, final, turn = m.latency.summary(), m.final_latency.summary(), m.end_of_turn.summary()
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="dim")
+        table.add_column(justify="right")
+        table.add_column(justify="right")
+        table.add_column(justify="right")
+        table.add_row("ms", Text("p50", "dim"), Text("p95", "dim"), Text("max", "dim"))
+        table.add_row("interim", ms(latency.p50), ms(latency.p95), ms(latency.max))
+        table.add_row("final", ms(final.p50), ms(final.p95), ms(final.max))
+        table.add_row("end of turn", ms(turn.p50), ms(turn.p95), ms(turn.max))
+        table.add_row("now", Text(ms(m.latency.last), "bold"), "", "")
+        table.add_row("first text", ms(m.ttft), "", "")
+        return table
+
+
+class LatencySparkline(Sparkline):
+    """Recent interim latencies; refreshed only when a new one arrived."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__([], **kwargs)  # type: ignore[arg-type]
+        self._count = -1
+
+    def show(self, state: SessionState) -> None:
+        series = state.metrics.latency
+        if series.count != self._count:
+            self._count = series.count
+            self.data = list(series.recent)
+
+
+class MetadataPanel(StatePanel):
+    """Request id, model, channels, the closing Metadata once it comes, and the options in use."""
+
+    def build(self, state: SessionState, now: float) -> Table:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(overflow="fold")
+        info = state.model_info
+        table.add_row("request id", state.request_id or "-")
+        if len(state.request_ids) > 1:
+            table.add_row("earlier", ", ".join(state.request_ids[:-1][-3:]))
+        table.add_row("model", info.get("name", "-") if info else "-")
+        table.add_row("version", info.get("version", "-") if info else "-")
+        table.add_row("arch", info.get("arch", "-") if info else "-")
+        table.add_row("model uuid", state.model_uuid or "-")
+        table.add_row("channels", str(state.channels))
+        if state.timings is not None:
+            table.add_row("handshake", f"{state.timings.total * 1000:.0f} ms")
+        meta = state.metadata
+        if meta is not None:
+            table.add_row("closing", Text("Metadata", style="bold"))
+            table.add_row("duration", f"{meta.duration:.2f} s")
+            table.add_row("sha256", meta.sha256[:16] + ("…" if len(meta.sha256) > 16 else "") or "-")
+            table.add_row("created", meta.created or "-")
+        table.add_row("options", options_text(state.options) or "-")
+        return table

@@ -1,0 +1,97 @@
+"""One stream's tab: header, indicators, transcript, latency and metadata panels, event log or raw inspector."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import ContentSwitcher, Input, Label
+
+from dgtui.session.state import SessionState
+from dgtui.tui.widgets.event_log import EventLog, RawInspector
+from dgtui.tui.widgets.panels import Indicators, LatencyPanel, LatencySparkline, MetadataPanel, StreamHeader
+from dgtui.tui.widgets.transcript_view import TranscriptView
+
+
+class StreamView(Vertical):
+    """Renders one SessionState; the app calls ``render_state`` on its timer while this tab is shown."""
+
+    def __init__(self, session: SessionState, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.session = session
+        self.ready = False
+
+    def compose(self) -> ComposeResult:
+        yield StreamHeader(classes="stream-header")
+        yield Indicators(classes="indicators")
+        with Horizontal(classes="stream-body"):
+            with Vertical(classes="transcript-column"):
+                yield TranscriptView(classes="transcript")
+                yield Label("", classes="new-lines-hint")
+                yield Input(placeholder="search the transcript (Enter: find, Esc: close)", classes="search")
+            with Vertical(classes="side"):
+                yield Label("Latency", classes="panel-title")
+                yield LatencyPanel(classes="latency")
+                yield LatencySparkline(classes="sparkline")
+                yield Label("Metadata", classes="panel-title")
+                yield MetadataPanel(classes="metadata")
+        with ContentSwitcher(initial="events", classes="bottom"):
+            yield EventLog(id="events")
+            yield RawInspector(id="inspector")
+
+    def on_mount(self) -> None:
+        self.header = self.query_one(StreamHeader)
+        self.indicators = self.query_one(Indicators)
+        self.transcript = self.query_one(TranscriptView)
+        self.hint = self.query_one(".new-lines-hint", Label)
+        self.search_input = self.query_one(".search", Input)
+        self.latency = self.query_one(LatencyPanel)
+        self.sparkline = self.query_one(LatencySparkline)
+        self.metadata = self.query_one(MetadataPanel)
+        self.bottom = self.query_one(ContentSwitcher)
+        self.events = self.query_one(EventLog)
+        self.inspector = self.query_one(RawInspector)
+        self.hint.display = False
+        self.search_input.display = False
+        self.ready = True
+
+    def render_state(self, now: float) -> None:
+        if not self.ready:
+            return
+        session = self.session
+        self.header.show(session, now)
+        self.indicators.show(session, now)
+        self.transcript.sync(session.transcript, session.channels)
+        pending = self.transcript.new_lines if not self.transcript.follow else 0
+        self.hint.display = pending > 0
+        if pending:
+            self.hint.update(f"▼ {pending} new line{'s' if pending != 1 else ''} · End to follow")
+        self.latency.show(session, now)
+        self.sparkline.show(session)
+        self.metadata.show(session, now)
+        if self.bottom.current == "inspector":
+            self.inspector.show(session)
+        else:
+            self.events.show(session)
+
+    # -- actions the app forwards ------------------------------------------------------------------------
+
+    def toggle_inspector(self) -> bool:
+        self.bottom.current = "events" if self.bottom.current == "inspector" else "inspector"
+        return self.bottom.current == "inspector"
+
+    def start_search(self) -> None:
+        self.search_input.display = True
+        self.search_input.focus()
+
+    @on(Input.Submitted, ".search")
+    def _find(self, event: Input.Submitted) -> None:
+        found = self.transcript.find(event.value)
+        self.notify(f"{found} matching line{'s' if found != 1 else ''} for {event.value!r}" if event.value else
+                    "search cleared", timeout=3)  # fmt: skip
+        self.transcript.focus()
+
+    def key_escape(self) -> None:
+        if self.search_input.display:
+            self.search_input.display = False
+            self.transcript.focus()

@@ -1,0 +1,237 @@
+"""The transcript pane: a Line-API view that renders only the rows on screen (modelled on toolong's LogLines).
+
+Finals are committed rows with their timestamp, channel and speaker; the current interim of each channel is
+drawn dim below them and replaced in place; ends of turn (``speech_final``), ``UtteranceEnd`` and the end of
+the stream are marker rows. It follows new text until the user scrolls up, then counts the rows it holds back.
+Memory is bounded: it keeps as many transcript lines as the session does, the full history being on disk.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from dgtui.protocol.messages import Word
+from dgtui.session.transcript import Transcript, TranscriptLine
+from dgtui.tui.format import audio_time
+
+SPEAKER_STYLES = ["bold cyan", "bold magenta", "bold green", "bold yellow", "bold blue", "bold red"]
+MARKERS = {
+    "speech_final": ("──", "end of turn · speech_final", "green"),
+    "utterance_end": ("┄┄", "UtteranceEnd", "magenta"),
+    "end": ("══", "end of connection", "dim"),
+}
+STAMP_WIDTH = 8  # "mm:ss.s " before every line
+
+
+class TranscriptView(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    TranscriptView { height: 1fr; scrollbar-size-vertical: 1; }
+    """
+
+    def __init__(self, *, low_confidence: float = 0.5, keep: int = 2000, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.low_confidence = low_confidence
+        self._lines: deque[TranscriptLine] = deque(maxlen=keep)
+        self._row_counts: deque[int] = deque()
+        self._rows: list[Text] = []
+        self._strips: list[Strip | None] = []
+        self._interim_rows: list[Text] = []
+        self._interims: tuple[tuple[int, float, str], ...] = ()
+        self._last_seq = 0
+        self._channels = 1
+        self._width = 0
+        self.follow = True
+        self.new_lines = 0
+        self.show_interim = True
+        self.search = ""
+        self.matches: list[int] = []
+        self.match_index = -1
+
+    # -- updates from the session ------------------------------------------------------------------------
+
+    def sync(self, transcript: Transcript, channels: int = 1) -> bool:
+        """Take what is new in the transcript; True when anything on screen may have changed."""
+        width = self._text_width()
+        if width <= 0:
+            return False
+        if self.follow is False and self.is_vertical_scroll_end:
+            self.follow, self.new_lines = True, 0
+        elif self.follow and not self.is_vertical_scroll_end:
+            self.follow = False
+        changed = False
+        if width != self._width or channels != self._channels:
+            self._width, self._channels = width, channels
+            self._rewrap()
+            changed = True
+        new = transcript.lines_after(self._last_seq)
+        if new:
+            if new[0].seq != self._last_seq + 1 and self._lines:  # we fell behind the session's window
+                self._lines.clear()
+                self._rewrap()
+            added = self._append(new)
+            if not self.follow:
+                self.new_lines += added
+            changed = True
+        interims = transcript.interims() if self.show_interim else ()
+        if interims != self._interims:
+            self._interims = interims
+            self._interim_rows = [row for _, start, text in interims for row in self._wrap_interim(start, text)]
+            changed = True
+        if changed:
+            self._resize()
+        return changed
+
+    def set_show_interim(self, show: bool) -> None:
+        self.show_interim = show
+        if not show:
+            self._interims, self._interim_rows = (), []
+            self._resize()
+
+    def jump_to_end(self) -> None:
+        self.follow, self.new_lines = True, 0
+        self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+
+    def find(self, term: str) -> int:
+        """Highlight ``term`` (case-insensitive) and go to its last match; returns the number of matching rows."""
+        self.search = term.strip()
+        self._strips = [None] * len(self._rows)
+        self.matches = [i for i, row in enumerate(self._rows) if self._matches(row)]
+        self.match_index = len(self.matches) - 1
+        self._show_match()
+        self.refresh()
+        return len(self.matches)
+
+    def next_match(self, step: int = 1) -> None:
+        if self.matches:
+            self.match_index = (self.match_index + step) % len(self.matches)
+            self._show_match()
+
+    @property
+    def row_count(self) -> int:
+        return len(self._rows) + len(self._interim_rows)
+
+    def plain_rows(self) -> list[str]:
+        """The rows as plain text (what a reader sees), for tests and exports of the view."""
+        return [row.plain for row in [*self._rows, *self._interim_rows]]
+
+    # -- rows --------------------------------------------------------------------------------------------
+
+    def _text_width(self) -> int:
+        return max(0, self.scrollable_content_region.width - 1)
+
+    def _append(self, lines: Iterable[TranscriptLine]) -> int:
+        added = 0
+        for line in lines:
+            if len(self._lines) == self._lines.maxlen:
+                self._lines.popleft()
+                drop = self._row_counts.popleft()
+                del self._rows[:drop]
+                del self._strips[:drop]
+                self.matches = [m - drop for m in self.matches if m >= drop]
+            self._lines.append(line)
+            rows = self._wrap_line(line)
+            self._row_counts.append(len(rows))
+            if self.search:
+                self.matches.extend(len(self._rows) + i for i, row in enumerate(rows) if self._matches(row))
+            self._rows.extend(rows)
+            self._strips.extend([None] * len(rows))
+            self._last_seq = line.seq
+            added += len(rows)
+        return added
+
+    def _rewrap(self) -> None:
+        lines = list(self._lines)
+        self._lines.clear()
+        self._row_counts.clear()
+        self._rows, self._strips, self.matches = [], [], []
+        self._append(lines)
+        self._interims = ()  # rewrap interims on the next sync too
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self._width, self.row_count)
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.refresh()
+
+    def _prefix(self, start: float, channel: int) -> Text:
+        prefix = Text(f"{audio_time(start):<7} ", style="dim")
+        if self._channels > 1:
+            prefix.append(f"ch{channel} ", style="bold")
+        return prefix
+
+    def _wrap_line(self, line: TranscriptLine) -> list[Text]:
+        if line.kind != "final":
+            rule, label, style = MARKERS.get(line.kind, ("──", line.kind, "dim"))
+            return [Text(f"{' ' * STAMP_WIDTH}{rule} {label} · {audio_time(line.end)} {rule}", style=style)]
+        body = self._words(line.words) if line.words else Text(line.text)
+        if line.from_finalize:
+            body.append("  ⇥ from_finalize", style="dim italic")
+        return self._wrap(self._prefix(line.start, line.channel), body)
+
+    def _wrap_interim(self, start: float, text: str) -> list[Text]:
+        return self._wrap(Text(f"{audio_time(start):<7} ", style="dim"), Text(f"… {text}", style="dim italic"))
+
+    def _words(self, words: tuple[Word, ...]) -> Text:
+        text = Text()
+        speaker: int | None = None
+        for i, word in enumerate(words):
+            if word.speaker is not None and word.speaker != speaker:
+                speaker = word.speaker
+                text.append(("" if i == 0 else " ") + f"S{speaker}:", SPEAKER_STYLES[speaker % len(SPEAKER_STYLES)])
+            if i or speaker is not None:
+                text.append(" ")
+            token = word.punctuated_word or word.word
+            text.append(token, "underline yellow" if word.confidence < self.low_confidence else "")
+        return text
+
+    def _wrap(self, prefix: Text, body: Text) -> list[Text]:
+        width = max(10, self._width - prefix.cell_len)
+        console = self._console()
+        wrapped = body.wrap(console, width, overflow="fold") or [Text("")]
+        indent = Text(" " * prefix.cell_len)
+        return [Text.assemble(prefix if i == 0 else indent, part) for i, part in enumerate(wrapped)]
+
+    def _console(self) -> Console:
+        return self.app.console
+
+    def _matches(self, row: Text) -> bool:
+        return bool(self.search) and self.search.lower() in row.plain.lower()
+
+    def _show_match(self) -> None:
+        if 0 <= self.match_index < len(self.matches):
+            self.follow = False
+            self.scroll_to(y=max(0, self.matches[self.match_index] - self.size.height // 2), animate=False, force=True)
+            self.refresh()
+
+    # -- rendering ---------------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        if index < len(self._rows):
+            strip = self._strips[index]
+            if strip is None:
+                strip = self._strips[index] = self._render_row(self._rows[index], index)
+        elif index - len(self._rows) < len(self._interim_rows):
+            strip = self._render_row(self._interim_rows[index - len(self._rows)], -1)
+        else:
+            return Strip.blank(width, base)
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
+
+    def _render_row(self, row: Text, index: int) -> Strip:
+        if self.search and index >= 0 and self._matches(row):
+            row = row.copy()
+            row.highlight_words([self.search], style=Style(reverse=True), case_sensitive=False)
+            if self.matches and self.match_index >= 0 and self.matches[self.match_index] == index:
+                row.stylize("bold")
+        return Strip(list(row.render(self._console())), row.cell_len)

@@ -1,0 +1,89 @@
+"""Deterministic scenes for the app: scripted sessions at a frozen clock (snapshots, screenshots, tests)."""
+
+from __future__ import annotations
+
+from dgtui.protocol.errors import CloseCode
+from dgtui.session.scripted import ScriptedSession, audio_steps, close, connect, conversation, fail, message
+
+ORIGIN = 1000.0  # the frozen clock's zero
+LOCAL_URL = "ws://127.0.0.1:8080/v1/listen?model=nova-3&interim_results=true&smart_format=true&vad_events=true" \
+    "&utterance_end_ms=1000&encoding=linear16&sample_rate=16000&channels=1"  # fmt: skip
+OPTIONS = {"model": "nova-3", "interim_results": True, "smart_format": True, "vad_events": True,
+           "utterance_end_ms": 1000}  # fmt: skip
+
+WEATHER = [
+    "Good morning, here is the weather for Tuesday.",
+    "Expect light rain in the north spreading east by the afternoon.",
+    "Temperatures will reach fourteen degrees in the capital.",
+    "Winds will ease overnight with clear skies by morning.",
+]
+COUNCIL = [
+    "The meeting is called to order.",
+    "First item is the budget for the new library.",
+    "I move that we approve the budget as written.",
+    "Seconded.",
+]
+
+
+class FrozenClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, at: float = 0.0) -> None:
+        self.now = ORIGIN + at
+
+    def __call__(self) -> float:
+        return self.now
+
+    def set(self, at: float) -> None:
+        self.now = ORIGIN + at
+
+
+def weather(clock: FrozenClock, request_id: str = "3f1c9a52-8d0e-4b7a-9f61-2c5e7d4a1b90") -> ScriptedSession:
+    steps = [
+        connect(0.0, LOCAL_URL, request_id),
+        *audio_steps(40.0),
+        *conversation(WEATHER, request_id=request_id, low_confidence=lambda w: w in ("spreading", "fourteen")),
+    ]
+    return ScriptedSession("weather", steps, source="dgtui/data/weather.ogg", url="", options=OPTIONS, clock=clock)
+
+
+def council(clock: FrozenClock, request_id: str = "8b2d4e61-0c3f-4a9e-b5d7-6e1f2a3c4d5e") -> ScriptedSession:
+    steps = [
+        connect(0.0, LOCAL_URL + "&diarize=true", request_id),
+        *audio_steps(40.0, level=lambda t: -30.0),
+        *conversation(COUNCIL, request_id=request_id, speakers=[0, 1, 0, 1], start=1.0),
+    ]
+    options = {**OPTIONS, "diarize": True}
+    return ScriptedSession("council", steps, source="dgtui/data/council.ogg", options=options, clock=clock)
+
+
+def rejected(clock: FrozenClock) -> ScriptedSession:
+    error = (
+        "the server refused the connection: HTTP 401 Unauthorized; dg-error: Invalid credentials.; "
+        "request id 5a6b7c8d-0000-4000-8000-000000000001. Check DEEPGRAM_API_KEY (or --url)."
+    )
+    steps = [fail(0.4, error)]
+    return ScriptedSession("radio", steps, source="https://radio.example/live.mp3", options=OPTIONS, clock=clock)
+
+
+def closed(clock: FrozenClock) -> ScriptedSession:
+    request_id = "c0ffee00-1234-4abc-8def-0123456789ab"
+    steps = [
+        connect(0.0, LOCAL_URL, request_id),
+        *audio_steps(6.0),
+        *conversation(WEATHER[:1], request_id=request_id),
+        message(6.5, {"type": "Metadata", "transaction_key": "deprecated", "request_id": request_id,
+                      "sha256": "9a3b5c7d1e2f4a6b8c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a3b",
+                      "created": "2026-11-23T10:00:06.500Z", "duration": 6.0, "channels": 1}),  # fmt: skip
+        close(6.6, CloseCode.NORMAL),
+    ]
+    return ScriptedSession("support", steps, source="dgtui/data/support.ogg", options=OPTIONS, clock=clock)
+
+
+def scene(at: float) -> tuple[list[ScriptedSession], FrozenClock]:
+    """Four streams as they stand ``at`` seconds after they started (all started at the clock's zero)."""
+    clock = FrozenClock(at)
+    sessions = [weather(clock), council(clock), closed(clock), rejected(clock)]
+    for session in sessions:
+        session.advance(at, origin=ORIGIN)
+    return sessions, clock

@@ -1,0 +1,293 @@
+"""Every key action, driven through Pilot on scripted streams (exact messages, frozen clock)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import io
+
+from rich.console import Console
+from textual.widgets import Input
+
+from dgtui.session.events import State
+from dgtui.session.scripted import ScriptedRunner
+from dgtui.tui.app import DgtuiApp
+from dgtui.tui.keys import KEYS
+from dgtui.tui.screens.help import HelpScreen
+from dgtui.tui.screens.new_stream import NewStreamScreen
+from dgtui.tui.widgets.stream_view import StreamView
+from tests.support.scenes import scene
+
+SIZE = (140, 42)
+
+
+def make_app(at: float = 9.5, tmp_path: Path | None = None, **kwargs) -> DgtuiApp:
+    sessions, clock = scene(at)
+    return DgtuiApp(ScriptedRunner(sessions), backend_label="scripted", clock=clock, run_streams=False,
+                    export_dir=tmp_path, **kwargs)  # fmt: skip
+
+
+async def test_number_keys_brackets_and_clicks_switch_streams():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.tabs.active == "overview"
+        await pilot.press("2")
+        assert app.current().name == "council"
+        await pilot.press("right_square_bracket")
+        assert app.current().name == "support"
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.current().name == "weather"
+        await pilot.press("0")
+        assert app.tabs.active == "overview"
+        await pilot.press("left_square_bracket")  # wraps around to the last stream
+        assert app.current().name == "radio"
+        await pilot.press("9")  # no such stream: stays
+        assert app.current().name == "radio"
+        await pilot.click("#--content-tab-stream-2")  # the mouse works too
+        assert app.current().name == "council"
+
+
+async def test_overview_rows_select_and_show_every_stream():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.overview
+        assert table.row_count == 4
+        assert [table.get_row_at(i)[1] for i in range(4)] == ["weather", "council", "support", "radio"]
+        await pilot.press("down", "down", "enter")
+        assert app.tabs.active != "overview" and app.current().name == "support"
+
+
+async def test_pause_resume_finalize_and_reconnect_reach_the_session():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        weather = app.current()
+        await pilot.press("p")
+        assert weather.state is State.PAUSED
+        await pilot.press("p")
+        assert weather.state is State.STREAMING
+        await pilot.press("f")
+        assert weather.finalize_requests == 1
+        await pilot.press("r")
+        assert weather.reconnects == 1
+        await pilot.pause()
+        texts = [entry.text for entry in weather.log]
+        assert "state: paused" in texts and "Finalize sent" in texts and any("reconnecting" in t for t in texts)
+        await pilot.press("4", "p", "r")  # the failed stream neither pauses nor reconnects
+        radio = app.current()
+        assert radio.state is State.ERROR and radio.reconnects == 0
+
+
+async def test_actions_on_the_overview_apply_to_the_highlighted_row():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "f")
+        assert app.runner.sessions[1].finalize_requests == 1
+
+
+async def test_interim_toggle_hides_and_shows_the_interim_line():
+    app = make_app(at=10.2)  # mid-utterance: an interim is on screen
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        await pilot.pause()
+        view = app.current_view()
+        assert any(row.startswith("00:09.0 … Temperatures") for row in view.transcript.plain_rows())
+        await pilot.press("i")
+        assert not any("…" in row for row in view.transcript.plain_rows())
+        await pilot.press("i")
+        await pilot.pause()
+        assert any("… Temperatures" in row for row in view.transcript.plain_rows())
+
+
+async def test_inspector_shows_the_json_of_a_message():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "j")
+        await pilot.pause()
+        view = app.current_view()
+        assert view.bottom.current == "inspector"
+        options = view.inspector.query_one("#raw-list")
+        assert options.option_count == len(view.session.raw)
+        options.focus()
+        await pilot.press("up", "up")  # SpeechStarted, UtteranceEnd, then the final Results before them
+        await pilot.pause()
+        assert view.inspector.shown is not None and view.inspector.shown.kind == "Results"
+        assert '"type": "Results"' in view.inspector.shown.raw
+        await pilot.press("j")
+        assert view.bottom.current == "events"
+
+
+async def test_search_highlights_and_steps_through_matches():
+    app = make_app(at=14.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "slash")
+        view = app.current_view()
+        assert view.search_input.display and isinstance(app.focused, Input)
+        await pilot.press(*"the", "enter")
+        transcript = view.transcript
+        assert len(transcript.matches) >= 2 and transcript.match_index == len(transcript.matches) - 1
+        await pilot.press("n")
+        assert transcript.match_index == 0
+        await pilot.press("N")
+        assert transcript.match_index == len(transcript.matches) - 1
+        await pilot.press("escape")
+        assert not view.search_input.display
+
+
+async def test_follow_stops_on_scroll_up_counts_new_lines_and_end_jumps_back():
+    sessions, clock = scene(4.0)
+    app = DgtuiApp(ScriptedRunner(sessions), clock=clock, run_streams=False)
+    async with app.run_test(size=(120, 24)) as pilot:  # a short screen: the transcript overflows soon
+        await pilot.press("1")
+        view = app.current_view()
+        weather = sessions[0]
+        for at in range(5, 40):
+            clock.set(at)
+            weather.advance(at)
+            app.render_now()
+            await pilot.pause()
+        transcript = view.transcript
+        assert transcript.follow and transcript.is_vertical_scroll_end
+        transcript.scroll_to(y=0, animate=False)
+        await pilot.pause()
+        app.render_now()
+        weather.steps.extend(_more_speech(weather, 41.0))
+        clock.set(60)
+        weather.advance(60)
+        app.render_now()
+        await pilot.pause()
+        assert not transcript.follow and transcript.new_lines > 0
+        assert view.hint.display and "new line" in str(view.hint.render())
+        await pilot.press("end")
+        await pilot.pause()
+        assert transcript.follow and transcript.new_lines == 0 and transcript.is_vertical_scroll_end
+        app.render_now()
+        assert not view.hint.display
+
+
+def _more_speech(session, start: float):
+    from dgtui.session.scripted import conversation
+
+    return list(conversation(["And finally the headlines once more."], start=start))
+
+
+async def test_export_writes_the_transcript(tmp_path: Path):
+    app = make_app(at=14.0, tmp_path=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "e")
+        files = list(tmp_path.glob("weather-*.txt"))
+        assert len(files) == 1
+        text = files[0].read_text()
+        assert text.splitlines()[0] == "[00:00:00.600] Good morning, here is the weather for Tuesday."
+        assert "Expect light rain" in text
+
+
+async def test_export_to_an_unwritable_directory_is_a_message_not_a_crash(tmp_path: Path):
+    app = make_app(at=14.0, tmp_path=tmp_path / "missing")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("1", "e")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Could not export") and "Check the directory" in m for m in messages)
+
+
+async def test_close_stream_sends_closestream_and_removes_its_tab():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        council = app.current()
+        await pilot.press("x")
+        await pilot.pause()
+        assert council.stopped and council not in app.panes.values()
+        assert [s.name for s in app.panes.values()] == ["weather", "support", "radio"]
+        assert app.overview.row_count == 3
+
+
+async def test_help_screen_lists_every_key_and_closes():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(app.screen.table)
+        text = console.export_text()
+        for key in KEYS:
+            assert key.description in text, key.id
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_offers_every_action():
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for key in KEYS:
+            if key.id not in ("quit", "stream"):
+                assert key.description in titles, key.id
+        assert "Go to stream 2: council" in titles
+
+
+async def test_palette_command_runs_its_action():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Finalize")
+        await command.callback()
+        assert app.current().finalize_requests == 1
+
+
+async def test_new_stream_without_a_live_backend_says_so():
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("a")
+        assert not isinstance(app.screen, NewStreamScreen)
+        assert any("needs a live backend" in n.message for n in app._notifications)
+
+
+async def test_new_stream_dialog_keeps_its_error_until_the_request_works():
+    opened = []
+
+    def opener(request):
+        if not request.source.endswith(".ogg"):
+            raise ValueError(f"{request.source}: no such file. Check the path.")
+        session = scene(1.0)[0][0]
+        opened.append(request)
+        return session
+
+    app = make_app(opener=opener)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        assert isinstance(app.screen, NewStreamScreen)
+        await pilot.press(*"nope.wav", "enter")
+        assert isinstance(app.screen, NewStreamScreen)
+        assert "no such file" in str(app.screen.query_one("#error").render())
+        app.screen.query_one("#source", Input).value = "more.ogg"
+        await pilot.click("#start")
+        await pilot.pause()
+        assert not isinstance(app.screen, NewStreamScreen) and opened[0].source == "more.ogg"
+        assert len(app.panes) == 5 and app.tabs.active == list(app.panes)[-1]
+
+
+async def test_quit_stops_every_stream_then_exits():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause(0.2)
+    assert all(s.stopped for s in app.runner.sessions)
+    assert app.return_value == 0
+
+
+def test_the_app_holds_no_protocol_logic():
+    import dgtui.tui as tui
+
+    for path in Path(tui.__file__).parent.rglob("*.py"):
+        source = path.read_text()
+        for word in ("decode_message", "msgspec", "websockets", "is_final", "speech_final"):
+            if path.name not in ("help.py", "transcript_view.py") or word not in ("is_final", "speech_final"):
+                assert word not in source, (path.name, word)
+
+
+async def test_stream_view_count_matches_sessions():
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        assert len(app.query(StreamView)) == 4
