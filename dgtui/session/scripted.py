@@ -126,8 +126,10 @@ def conversation(
             words.append((word, t, t + word_seconds * 0.9, confidence))
             t += word_seconds
         utterance_start, utterance_end = words[0][1], words[-1][2]
-        yield message(utterance_start + 0.08, {"type": "SpeechStarted", "channel": [channel, channels],
-                                               "timestamp": round(utterance_start, 3)})  # fmt: skip
+        yield message(
+            utterance_start + 0.08,
+            {"type": "SpeechStarted", "channel": [channel, channels], "timestamp": round(utterance_start, 3)},
+        )
         window_start = max(0.0, utterance_start - 0.3)
         cursor = utterance_start + 0.25
         while cursor < utterance_end:
@@ -135,16 +137,32 @@ def conversation(
             if heard:
                 yield message(
                     cursor + latency,
-                    results(heard, start=window_start, end=cursor, channel=channel, channels=channels,
-                            speaker=speaker, request_id=request_id),  # fmt: skip
+                    results(
+                        heard,
+                        start=window_start,
+                        end=cursor,
+                        channel=channel,
+                        channels=channels,
+                        speaker=speaker,
+                        request_id=request_id,
+                    ),
                     cursor + latency,
                 )
             cursor += 0.25
         final_at = utterance_end + 0.3
         yield message(
             final_at + latency,
-            results(words, start=window_start, end=final_at, is_final=True, speech_final=True, channel=channel,
-                    channels=channels, speaker=speaker, request_id=request_id),  # fmt: skip
+            results(
+                words,
+                start=window_start,
+                end=final_at,
+                is_final=True,
+                speech_final=True,
+                channel=channel,
+                channels=channels,
+                speaker=speaker,
+                request_id=request_id,
+            ),
             final_at + latency,
         )
         yield message(

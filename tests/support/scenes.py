@@ -72,9 +72,18 @@ def closed(clock: FrozenClock) -> ScriptedSession:
         connect(0.0, LOCAL_URL, request_id),
         *audio_steps(6.0),
         *conversation(WEATHER[:1], request_id=request_id),
-        message(6.5, {"type": "Metadata", "transaction_key": "deprecated", "request_id": request_id,
-                      "sha256": "9a3b5c7d1e2f4a6b8c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a3b",
-                      "created": "2026-11-23T10:00:06.500Z", "duration": 6.0, "channels": 1}),  # fmt: skip
+        message(
+            6.5,
+            {
+                "type": "Metadata",
+                "transaction_key": "deprecated",
+                "request_id": request_id,
+                "sha256": "9a3b5c7d1e2f4a6b8c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a3b",
+                "created": "2026-11-23T10:00:06.500Z",
+                "duration": 6.0,
+                "channels": 1,
+            },
+        ),
         close(6.6, CloseCode.NORMAL),
     ]
     return ScriptedSession("support", steps, source="dgtui/data/support.ogg", options=OPTIONS, clock=clock)

@@ -37,7 +37,8 @@ class StreamHeader(StatePanel):
     """Source, backend URL (redacted), state, audio time and the level of the audio being sent."""
 
     def key(self, state: SessionState, now: float) -> object:
-        return (state.version, round(state.cursor, 1), None if math.isnan(state.level_db) else round(state.level_db), int(state.uptime(now)))
+        level = None if math.isnan(state.level_db) else round(state.level_db)
+        return (state.version, round(state.cursor, 1), level, int(state.uptime(now)))
 
     def build(self, state: SessionState, now: float) -> Text:
         line1 = Text.assemble(

@@ -87,8 +87,12 @@ class StreamView(Vertical):
     @on(Input.Submitted, ".search")
     def _find(self, event: Input.Submitted) -> None:
         found = self.transcript.find(event.value)
-        self.notify(f"{found} matching line{'s' if found != 1 else ''} for {event.value!r}" if event.value else
-                    "search cleared", timeout=3)  # fmt: skip
+        self.notify(
+            f"{found} matching line{'s' if found != 1 else ''} for {event.value!r}"
+            if event.value
+            else "search cleared",
+            timeout=3,
+        )
         self.transcript.focus()
 
     def key_escape(self) -> None:
