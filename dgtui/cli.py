@@ -240,10 +240,10 @@ def make_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     def opener(request: StreamRequest):  # type: ignore[no-untyped-def]
         source, stream_options, stream_backend = open_stream_request(
-            request.source, request.flags, request.backend, request.url
+            request.source, request.flags, request.backend, request.url, default=backend
         )
-        if request.backend == "default" and not request.flags.strip():
-            stream_options, stream_backend = options, backend  # as the streams on the command line
+        if not request.flags.strip():
+            stream_options = options  # as the streams on the command line
         return runner.add(source, stream_options, stream_backend)
 
     notice = DEMO_NOTICE if demo and backend.kind == "local" else None

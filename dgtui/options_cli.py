@@ -95,7 +95,8 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
         else:
             options.add_argument(_flag(name), dest=name, action=argparse.BooleanOptionalAction, default=None)
     for name, kind in VALUE_FLAGS.items():
-        options.add_argument(_flag(name), dest=name, type=kind, default=None)
+        flag = "--model-version" if name == "version" else _flag(name)  # --version is dgtui's own
+        options.add_argument(flag, dest=name, type=kind, default=None)
     options.add_argument("--endpointing", type=_endpointing, default=None, help="ms of silence, or false")
     options.add_argument("--channels", type=int, default=None, help="channels to keep with --multichannel")
     for name in LIST_FLAGS:
@@ -161,15 +162,20 @@ def parse_stream_flags(text: str) -> argparse.Namespace:
         raise FlagError(str(exc)) from None
 
 
-def open_stream_request(spec: str, flags: str, backend: str, url: str = "") -> tuple[Any, dict[str, Any], Any]:
+def open_stream_request(
+    spec: str, flags: str, backend: str, url: str = "", default: Any = None
+) -> tuple[Any, dict[str, Any], Any]:
     """A new stream's source, options and backend from what was typed; raises with a message saying what to fix.
 
-    ``backend`` is "default" (the flags decide, as on the command line), "local", "deepgram" or "url".
+    ``backend`` is "default" (the run's backend ``default``, unless the flags say --url or --local), "local",
+    "deepgram" or "url".
     """
     from dgtui.audio.sources import open_source
     from dgtui.session.backend import BackendError, choose_backend
 
     args = parse_stream_flags(flags)
+    if not spec.strip():
+        raise FlagError("give a source: a file, an http(s) URL, '-' or mic")
     if backend == "local":
         args.local, args.url = True, None
     elif backend == "url":
@@ -178,10 +184,11 @@ def open_stream_request(spec: str, flags: str, backend: str, url: str = "") -> t
         args.url, args.local = url, False
     elif backend == "deepgram":
         args.url, args.local = None, False
-    chosen = choose_backend(args.url, args.local, allow_insecure_key=args.allow_insecure_key, token=args.token)
+    if backend == "default" and default is not None and not (args.url or args.local):
+        chosen = default
+    else:
+        chosen = choose_backend(args.url, args.local, allow_insecure_key=args.allow_insecure_key, token=args.token)
     if backend == "deepgram" and chosen.kind != "deepgram":
         raise BackendError("Deepgram needs DEEPGRAM_API_KEY in the environment; set it and restart dgtui")
-    if not spec.strip():
-        raise FlagError("give a source: a file, an http(s) URL, '-' or mic")
     source = open_source(spec.strip(), **source_settings(args))
     return source, options_from_args(args), chosen

@@ -112,7 +112,7 @@ def test_every_flag_reaches_the_query_string():
             "--no-vad-events",
             "--diarize-model",
             "latest",
-            "--version",
+            "--model-version",
             "latest",
             "--param",
             "future_flag=on",

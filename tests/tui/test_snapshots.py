@@ -1,0 +1,36 @@
+"""SVG snapshots of the main views on scripted input at a frozen clock (pytest --snapshot-update to accept)."""
+
+from __future__ import annotations
+
+from dgtui.session.scripted import ScriptedRunner
+from dgtui.tui.app import DgtuiApp
+from tests.support.scenes import scene
+
+SIZE = (140, 42)
+NOTICE = "Demo: the bundled clips as looping streams on the embedded local engine (pocketsphinx, offline, English)."
+
+
+def app_at(at: float) -> DgtuiApp:
+    sessions, clock = scene(at)
+    return DgtuiApp(ScriptedRunner(sessions), backend_label="local engine (pocketsphinx, offline)", notice=NOTICE,
+                    clock=clock, run_streams=False)  # fmt: skip
+
+
+def test_overview(snap_compare):
+    assert snap_compare(app_at(10.2), terminal_size=SIZE)
+
+
+def test_stream_tab_mid_utterance(snap_compare):
+    assert snap_compare(app_at(10.2), press=["1"], terminal_size=SIZE)
+
+
+def test_diarized_stream_with_inspector(snap_compare):
+    assert snap_compare(app_at(12.4), press=["2", "j"], terminal_size=SIZE)
+
+
+def test_error_state(snap_compare):
+    assert snap_compare(app_at(10.2), press=["4"], terminal_size=SIZE)
+
+
+def test_help_screen(snap_compare):
+    assert snap_compare(app_at(10.2), press=["question_mark"], terminal_size=SIZE)
