@@ -16,7 +16,7 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from dgtui.export import write_text
 from dgtui.session.events import State
@@ -89,6 +89,8 @@ class DgtuiApp(App[int]):
         self._pane_count = 0
         self._labels: dict[str, Content] = {}
         self._quitting = False
+        self._ticks = 0
+        self.slow_every = max(1, round(refresh_hz / 2))
 
     # -- layout ------------------------------------------------------------------------------------------
 
@@ -122,7 +124,7 @@ class DgtuiApp(App[int]):
         self.sub_title = self.backend_label
         self.overview = self.query_one(OverviewTable)
         self.tabs = self.query_one(TabbedContent)
-        self.set_interval(1 / self.refresh_hz, self.render_now, name="render")
+        self.set_interval(1 / self.refresh_hz, lambda: self.render_now(force=False), name="render")
         if self.run_streams:
             for session in self.runner.sessions:
                 self._start(session)
@@ -134,8 +136,12 @@ class DgtuiApp(App[int]):
 
     # -- rendering ---------------------------------------------------------------------------------------
 
-    def render_now(self) -> None:
-        """The one render pass: only what is visible, and widgets repaint only what changed."""
+    def render_now(self, force: bool = True) -> None:
+        """The one render pass: only what is visible, and widgets repaint only what changed.
+
+        The timer renders the shown stream's text, lights and header at every tick, and figures (the Overview's
+        table, latency and metadata panels) at every fifth: 2 Hz is plenty for percentiles.
+        """
         now = self.clock()
         for pane_id, session in self.panes.items():
             label = self._label(session)
@@ -143,13 +149,18 @@ class DgtuiApp(App[int]):
                 self._labels[pane_id] = label
                 self.tabs.get_tab(pane_id).label = label
         active = self.tabs.active
+        self._ticks += 1
+        slow = force or self._ticks % self.slow_every == 0
         if active == "overview" or active not in self.panes:
-            self.overview.show(list(self.panes.values()), now)
-        else:
-            self._view(active).render_state(now)
+            if slow:
+                self.overview.show(list(self.panes.values()), now)
+        elif view := self._view(active):
+            view.render_state(now, slow)
 
-    def _view(self, pane_id: str) -> StreamView:
-        return self.tabs.get_pane(pane_id).query_one(StreamView)
+    def _view(self, pane_id: str) -> StreamView | None:
+        """The pane's view, once mounted (a pane just added has none for a moment)."""
+        views = self.tabs.get_pane(pane_id).query(StreamView)
+        return views.first() if views else None
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -159,10 +170,10 @@ class DgtuiApp(App[int]):
         elif view := self.current_view():
             view.transcript.focus()
 
-    @on(DataTable.RowSelected, "#overview-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(OverviewTable.RowSelected)
+    def _row_selected(self, event: OverviewTable.RowSelected) -> None:
         for pane_id, session in self.panes.items():
-            if session.name == event.row_key.value:
+            if session.name == event.name:
                 self.tabs.active = pane_id
 
     # -- which stream an action is for ---------------------------------------------------------------------

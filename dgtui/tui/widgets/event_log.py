@@ -9,36 +9,40 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Log, OptionList, Static
+from textual.widgets import OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
 from dgtui.session.state import RawMessage, SessionState
 from dgtui.tui.format import audio_time, duration
 
-LEVEL_MARKS = {"info": " ", "warning": "!", "error": "✖"}
+LEVEL_MARKS = {"info": "·", "warning": "!", "error": "✖"}
+LEVEL_STYLES = {"warning": "yellow", "error": "bold red"}
 
 
-class EventLog(Log):
-    """Connection events, state changes and errors (with their explanations), newest at the bottom."""
+class EventLog(RichLog):
+    """Connection events, state changes and errors (with their explanations), newest at the bottom, wrapped."""
 
     DEFAULT_CSS = "EventLog { height: 1fr; }"
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(max_lines=500, **kwargs)  # type: ignore[arg-type]
+        super().__init__(max_lines=500, wrap=True, markup=False, highlight=False, **kwargs)  # type: ignore[arg-type]
         self._last_seq = 0
 
     def show(self, state: SessionState) -> None:
-        if state.log_seq == self._last_seq:
+        if state.log_seq == self._last_seq or not self.size.width:  # wrapping needs the real width
             return
         origin = state.started_at
-        lines = []
         for entry in state.log:
             if entry.seq > self._last_seq:
-                when = f"+{duration(entry.at - origin):>6}" if origin is not None else "       "
-                lines.append(f"{when} {LEVEL_MARKS.get(entry.level, ' ')} {entry.text}")
+                when = "+" + duration(entry.at - origin) if origin is not None else ""
+                self.write(
+                    Text.assemble(
+                        (f"{when:>7} ", "dim"),
+                        (LEVEL_MARKS.get(entry.level, " ") + " ", LEVEL_STYLES.get(entry.level, "")),
+                        (entry.text, LEVEL_STYLES.get(entry.level, "")),
+                    )
+                )
         self._last_seq = state.log_seq
-        if lines:
-            self.write_lines(lines)
 
 
 class RawInspector(Horizontal):

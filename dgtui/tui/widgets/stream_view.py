@@ -55,7 +55,8 @@ class StreamView(Vertical):
         self.search_input.display = False
         self.ready = True
 
-    def render_state(self, now: float) -> None:
+    def render_state(self, now: float, slow: bool = True) -> None:
+        """Header, lights and transcript at every call; latency and metadata panels only when ``slow`` (2 Hz)."""
         if not self.ready:
             return
         session = self.session
@@ -66,9 +67,10 @@ class StreamView(Vertical):
         self.hint.display = pending > 0
         if pending:
             self.hint.update(f"▼ {pending} new line{'s' if pending != 1 else ''} · End to follow")
-        self.latency.show(session, now)
-        self.sparkline.show(session)
-        self.metadata.show(session, now)
+        if slow:
+            self.latency.show(session, now)
+            self.sparkline.show(session)
+            self.metadata.show(session, now)
         if self.bottom.current == "inspector":
             self.inspector.show(session)
         else:

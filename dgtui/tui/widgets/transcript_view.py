@@ -36,7 +36,7 @@ class TranscriptView(ScrollView, can_focus=True):
     TranscriptView { height: 1fr; scrollbar-size-vertical: 1; }
     """
 
-    def __init__(self, *, low_confidence: float = 0.5, keep: int = 2000, **kwargs: object) -> None:
+    def __init__(self, *, low_confidence: float = 0.5, keep: int = 1000, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.low_confidence = low_confidence
         self._lines: deque[TranscriptLine] = deque(maxlen=keep)
@@ -83,7 +83,11 @@ class TranscriptView(ScrollView, can_focus=True):
         interims = transcript.interims() if self.show_interim else ()
         if interims != self._interims:
             self._interims = interims
+            before = len(self._interim_rows)
             self._interim_rows = [row for _, start, text in interims for row in self._wrap_interim(start, text)]
+            if not changed and len(self._interim_rows) == before:  # only the interim text moved: repaint it alone
+                self.refresh_lines(len(self._rows), before)
+                return True
             changed = True
         if changed:
             self._resize()
