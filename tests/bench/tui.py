@@ -20,16 +20,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import gc
 import itertools
 import os
-import pty
-import select
-import struct
-import subprocess
 import sys
-import termios
 import time
 from collections.abc import Iterator
 
@@ -37,6 +31,7 @@ from dgtui.session.scripted import ScriptedRunner, ScriptedSession, Step, connec
 from dgtui.tui.app import DgtuiApp
 from tests.bench.report import emit_json, percentile, print_table
 from tests.support.scenes import COUNCIL, LOCAL_URL, OPTIONS, WEATHER
+from tests.support.terminal import Terminal
 
 SENTENCES = [*WEATHER, *COUNCIL, "Yes.", "Could you repeat the account number please?", "Thanks, one moment."]
 
@@ -141,43 +136,13 @@ async def load(streams: int, rate: float, seconds: float, total: int, view: str 
 def first_frame(timeout: float = 20.0) -> dict[str, float]:
     """``python -m dgtui`` (demo, no key) in a pty: seconds to the first frame, and to exit after ``q``."""
     env = {k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"}
-    env.update(TERM="xterm-256color", COLORTERM="truecolor")
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dgtui"], stdin=secondary, stdout=secondary, stderr=secondary, env=env, close_fds=True
-    )
-    os.close(secondary)
-    output = b""
-    frame = None
-    try:
-        while time.perf_counter() - started < timeout:
-            ready, _, _ = select.select([primary], [], [], 0.05)
-            if ready:
-                try:
-                    output += os.read(primary, 65536)
-                except OSError:
-                    break
-                if b"Overview" in output and frame is None:
-                    frame = time.perf_counter() - started
-                    break
+    with Terminal([], env=env) as terminal:
+        frame = terminal.read_until(b"Overview", timeout)
         time.sleep(3.0)  # let the streams start, then quit as a user would
+        terminal.press(b"q")
         quit_at = time.perf_counter()
-        os.write(primary, b"q")
-        deadline = quit_at + timeout
-        while process.poll() is None and time.perf_counter() < deadline:
-            select.select([primary], [], [], 0.05)
-            try:
-                os.read(primary, 65536)
-            except OSError:
-                break
-        exited = time.perf_counter() - quit_at if process.poll() is not None else float("nan")
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        os.close(primary)
+        status = terminal.wait(timeout)
+        exited = time.perf_counter() - quit_at if status is not None else float("nan")
     return {"first_frame_s": frame if frame is not None else float("nan"), "quit_s": exited}
 
 
