@@ -1,0 +1,64 @@
+"""Regenerate the SVG screenshots in this directory from deterministic input (scripted streams, frozen clock).
+
+    python screenshots/make.py [--out DIR]
+
+The same scenes drive the snapshot tests (tests/support/scenes.py); tests/tui/test_screenshots.py fails when
+the committed files are out of date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dgtui.session.scripted import ScriptedRunner  # noqa: E402
+from dgtui.tui.app import DgtuiApp  # noqa: E402
+from tests.support.scenes import scene  # noqa: E402
+
+SIZE = (140, 42)
+NOTICE = (
+    "Demo: the bundled clips as looping streams on the embedded local engine (pocketsphinx, offline, English). "
+    "For Deepgram, set DEEPGRAM_API_KEY; for your own audio, run dgtui FILE|URL ... (dgtui --help)."
+)
+VIEWS = [  # file, seconds into the scene, keys pressed
+    ("overview.svg", 10.2, []),
+    ("stream.svg", 10.2, ["1"]),
+    ("inspector.svg", 12.4, ["2", "j"]),
+    ("error.svg", 10.2, ["4"]),
+    ("help.svg", 10.2, ["question_mark"]),
+]
+
+
+async def shoot(out: Path, name: str, at: float, keys: list[str]) -> Path:
+    sessions, clock = scene(at)
+    app = DgtuiApp(
+        ScriptedRunner(sessions),
+        backend_label="local engine (pocketsphinx, offline)",
+        notice=NOTICE,
+        clock=clock,
+        run_streams=False,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*keys)
+        await pilot.pause(0.3)
+        path = out / name
+        path.write_text(app.export_screenshot(title=f"dgtui: {name.removesuffix('.svg')}"), encoding="utf-8")
+        return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, at, keys in VIEWS:
+        print(asyncio.run(shoot(args.out, name, at, keys)))
+
+
+if __name__ == "__main__":
+    main()
