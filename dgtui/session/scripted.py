@@ -243,7 +243,7 @@ class ScriptedSession(SessionState):
                 self.advance(elapsed, self.started_at)
         if self.state not in (State.CLOSED, State.ERROR):
             self.set_state(State.CLOSED)
-        return self.clean or self.error is None
+        return self.error is None
 
     # -- the controls of a live session ------------------------------------------------------------------
 

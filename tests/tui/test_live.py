@@ -118,7 +118,7 @@ async def test_streams_added_from_the_dialog_and_a_failing_one_does_not_stop_the
         assert first.clean
 
 
-async def test_reconnect_keeps_one_timeline_across_connections(server):
+async def test_reconnect_pause_and_finalize_on_a_live_stream(server):
     app = app_for(str(clip("weather").path), "--url", server.url)
     async with app.run_test(size=SIZE) as pilot:
         session = app.runner.sessions[0]
@@ -134,6 +134,15 @@ async def test_reconnect_keeps_one_timeline_across_connections(server):
         assert all(b.start >= a.start for a, b in pairwise(lines))  # one timeline
         assert lines[-1].start > offset
         assert session.metrics.latency.last < 2.0  # the shift keeps latency meaningful
+        await pilot.press("p")
+        assert session.state is State.PAUSED
+        paused_at = session.cursor
+        await pilot.pause(1.5)
+        assert session.cursor - paused_at <= 0.2  # at most the chunk already on its way
+        await pilot.press("p")
+        await until(pilot, lambda: session.cursor > paused_at + 0.5, what="audio flowing again")
+        await pilot.press("f")
+        await until(pilot, lambda: session.flag_counts["from_finalize"] >= 1, what="a result from Finalize")
         await pilot.press("q")
         await until(pilot, lambda: session.state is State.CLOSED, 30, "the stream to close")
 

@@ -1,0 +1,103 @@
+"""A stream's state: lights, log, raw messages, shifted timelines, bounded memory; and scripted sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from dgtui.protocol.messages import Results, SpeechStarted, UtteranceEnd, decode_message, shifted
+from dgtui.session.events import HandshakeTimings, MessageReceived, State
+from dgtui.session.scripted import ScriptedSession, conversation, fail, message, results
+from dgtui.session.state import SessionState
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def raw(text: str, start: float, end: float, **flags: bool) -> str:
+    words = [(w, start + i * 0.2, start + i * 0.2 + 0.2, 0.9) for i, w in enumerate(text.split())]
+    return json.dumps(results(words, start=start, end=end, **flags))
+
+
+def test_shifted_moves_every_audio_time_and_nothing_else():
+    message = decode_message(raw("hello there", 1.0, 2.0, is_final=True))
+    moved = shifted(message, 10.0)
+    assert isinstance(moved, Results) and moved.start == 11.0 and moved.duration == message.duration
+    assert [w.start for w in moved.alternative.words] == [11.0, 11.2]
+    assert message.start == 1.0  # the original is untouched
+    assert shifted(UtteranceEnd(last_word_end=2.0), 5.0).last_word_end == 7.0
+    assert shifted(SpeechStarted(timestamp=1.5), 5.0).timestamp == 6.5
+
+
+def test_a_reconnected_stream_keeps_one_timeline():
+    clock = Clock()
+    state = SessionState("s", clock=clock)
+    state.receive(raw("before", 0.0, 1.0, is_final=True), clock.now, cursor=1.2)
+    state.offset = 30.0  # a new connection after 30 s of audio: its times start again at zero
+    state.receive(raw("after", 0.0, 1.0, is_final=True), clock.now, cursor=31.3)
+    finals = [line for line in state.transcript.lines if line.kind == "final"]
+    assert [round(line.start, 3) for line in finals] == [0.0, 30.0]
+    assert state.metrics.final_latency.last == pytest.approx(0.3)  # 31.3 sent - (30 + 1.0) heard
+    assert json.loads(state.raw[-1].raw)["start"] == 0.0  # the inspector keeps what was received
+
+
+def test_lights_counts_log_and_listeners():
+    clock = Clock()
+    seen = []
+    state = SessionState("s", clock=clock, listeners=[seen.append])
+    state.connected("ws://127.0.0.1:1/v1/listen", "req-1", HandshakeTimings(0.001, 0.002, 0.0, 0.003))
+    state.receive(raw("hi", 0.0, 1.0, is_final=True, speech_final=True), clock.now)
+    assert state.lit("is_final") and state.lit("speech_final") and not state.lit("from_finalize")
+    assert state.flag_counts["speech_final"] == 1
+    clock.now += 1.5
+    assert not state.lit("is_final")  # a light holds one second
+    state.receive('{"type":"Mystery","x":1}', clock.now)
+    assert state.raw[-1].kind == "Mystery"
+    assert any("unknown message type 'Mystery'" in e.text for e in state.log)
+    assert any(e.text.startswith("connected to ws://127.0.0.1:1/v1/listen; request id req-1") for e in state.log)
+    assert [type(e).__name__ for e in seen] == ["Connected", "MessageReceived", "MessageReceived"]
+    assert isinstance(seen[1], MessageReceived) and seen[1].raw.startswith('{"type": "Results"')
+    assert state.messages_per_second() == pytest.approx(2 / 5.0)
+
+
+def test_non_fatal_errors_are_counted_and_fatal_ones_are_the_outcome():
+    state = SessionState("s", clock=Clock())
+    state.fail("one bad frame", fatal=False)
+    assert state.errors == 1 and state.error is None
+    state.fail("refused")
+    assert state.errors == 2 and state.error == "refused"
+
+
+def test_memory_is_bounded_however_many_messages_come():
+    state = SessionState("s", clock=Clock(), keep_raw=50, keep_log=20)
+    for i in range(3000):
+        state.receive(raw(f"word{i}", i, i + 1.0, is_final=True, speech_final=True), 100.0 + i, cursor=i + 1.2)
+        state.note(f"note {i}")
+    assert len(state.raw) == 50 and len(state.log) == 20
+    assert len(state.transcript.lines) == state.transcript.lines.maxlen
+    assert len(state.transcript.closed) == state.transcript.closed.maxlen
+    assert len(state.metrics.latency.buckets) <= 1 and state.metrics.final_latency.count == 3000
+    newest = state.transcript.lines_after(state.transcript.line_seq - 2)
+    assert [line.kind for line in newest] == ["final", "speech_final"]
+    assert len(state.transcript.lines_after(0)) == state.transcript.lines.maxlen  # fell behind: all held
+
+
+def test_scripted_session_applies_steps_at_their_times_and_plays_in_real_time():
+    clock = Clock()
+    session = ScriptedSession("s", list(conversation(["one two three"], start=0.0)), clock=clock)
+    session.advance(0.9, origin=100.0)
+    assert session.transcript.interims() and session.transcript.finals == 0
+    session.advance(10.0, origin=100.0)
+    assert session.done and session.transcript.text() == "one two three"
+    assert session.raw[-1].at == pytest.approx(100.0 + session.steps[-1].at)  # stamped with the step's time
+
+    fast = ScriptedSession("f", [message(0.05, raw("a", 0, 1, is_final=True)), fail(0.1, "boom")], speed=10)
+    assert asyncio.run(fast.run()) is False
+    assert fast.state is State.ERROR and fast.transcript.finals == 1
