@@ -76,4 +76,23 @@ class Closed:
     clean: bool = field(default=False)
 
 
-Event = Connected | MessageReceived | StateChanged | SessionError | SourceTitle | Closed
+@dataclass(frozen=True, slots=True)
+class Control:
+    """Something dgtui did to the stream: ``finalize`` sent, or ``reconnect`` (``offset``: audio sent before it)."""
+
+    name: str
+    action: str
+    offset: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class AudioProgress:
+    """Audio sent so far; emitted at the first chunk and then about once a second of audio."""
+
+    name: str
+    cursor: float
+    level_db: float
+    at: float  # monotonic
+
+
+Event = Connected | MessageReceived | StateChanged | SessionError | SourceTitle | Closed | Control | AudioProgress

@@ -259,11 +259,10 @@ class ScriptedSession(SessionState):
 
     def request_finalize(self, channel: int | None = None) -> None:
         self.finalize_requests += 1
-        self.note("Finalize sent")
+        self.control("finalize")
 
     def reconnect(self) -> None:
-        self.reconnects += 1
-        self.note(f"reconnecting (#{self.reconnects}) at {self.cursor:.1f} s of audio")
+        self.control("reconnect", self.cursor)
 
     def stop(self) -> None:
         self.stopped = True

@@ -116,9 +116,7 @@ class LiveSession(SessionState):
         self._chunks = aiter(self.source.chunks())
         try:
             while await self._connection():
-                self.reconnects += 1
-                self.offset = self.cursor
-                self.note(f"reconnecting (#{self.reconnects}) at {self.cursor:.1f} s of audio")
+                self.control("reconnect", self.cursor)
         finally:
             if self._pending is not None:
                 self._pending.cancel()
@@ -261,4 +259,4 @@ class LiveSession(SessionState):
         while not self._finalize_requests.empty():
             channel = self._finalize_requests.get_nowait()
             await ws.send(finalize(channel))
-            self.note("Finalize sent" + (f" (channel {channel})" if channel is not None else ""))
+            self.control("finalize")

@@ -32,8 +32,10 @@ from dgtui.protocol.messages import (
 )
 from dgtui.secrets import redact
 from dgtui.session.events import (
+    AudioProgress,
     Closed,
     Connected,
+    Control,
     Event,
     HandshakeTimings,
     MessageReceived,
@@ -141,6 +143,7 @@ class SessionState:
         self.log: deque[LogEntry] = deque(maxlen=keep_log)
         self.log_seq = 0
         self.version = 0  # bumped on every change a view may show
+        self._progress_at = 0.0
 
     # -- queries -----------------------------------------------------------------------------------------
 
@@ -220,9 +223,23 @@ class SessionState:
         self.flag_counts[flag] += 1
 
     def on_audio(self, size: int, cursor: float, level_db: float, now: float) -> None:
+        first = self.metrics.first_audio_at is None
         self.cursor = cursor
         self.level_db = level_db
         self.metrics.on_audio(size, cursor, now)
+        if first or cursor - self._progress_at >= 1.0:
+            self._progress_at = cursor
+            self._emit(AudioProgress(self.name, cursor, level_db, now))
+
+    def control(self, action: str, offset: float = 0.0) -> None:
+        """Record something dgtui did to the stream (a Finalize sent, a reconnect begun)."""
+        if action == "reconnect":
+            self.reconnects += 1
+            self.offset = offset
+            self.note(f"reconnecting (#{self.reconnects}) at {offset:.1f} s of audio")
+        else:
+            self.note(f"{action.capitalize()} sent")
+        self._emit(Control(self.name, action, offset))
 
     # -- events ------------------------------------------------------------------------------------------
 
