@@ -7,9 +7,11 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from dgtui import __version__
-from dgtui.options_cli import add_stream_arguments, options_from_args, source_settings
+from dgtui.options_cli import add_recording_arguments, add_stream_arguments, options_from_args, source_settings
 
 
 def _positive_float(text: str) -> float:
@@ -63,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Stream each SOURCE to the backend concurrently and print what comes back.",
     )
     stream.add_argument(
-        "sources", nargs="+", metavar="SOURCE", help="file, http(s) URL, '-' for stdin, or mic[:DEVICE]"
+        "sources", nargs="*", metavar="SOURCE", help="file, http(s) URL, '-' for stdin, or mic[:DEVICE]"
     )
     stream.add_argument(
         "--json", action="store_true", help="print every server message as received, plus dgtui.* events"
@@ -71,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--interim", action="store_true", help="print interim results too (plain output)")
     stream.add_argument("--duration", type=_positive_float, help="stop each stream after this many seconds of audio")
     add_stream_arguments(stream)
+    add_recording_arguments(stream)
 
     bench = commands.add_parser(
         "bench",
@@ -85,19 +88,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _prepare(args: argparse.Namespace, copies: int = 1):
-    """Sources, backend and options from the flags; a clear message and exit status 2 when they cannot work."""
+@dataclass
+class Prepared:
+    """What the flags, the environment and the config file ask for, checked."""
+
+    streams: list[tuple[Any, dict[str, Any], Any]]  # (source, options, backend) per stream
+    settings: Any  # dgtui.settings.Settings
+
+
+def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
+    """Sources, backends and options; a clear message (and None: exit status 2) when they cannot work."""
     from dgtui.audio.sources import SourceError, open_source
+    from dgtui.config import ConfigError, load_config
     from dgtui.session.backend import BackendError, choose_backend
+    from dgtui.settings import PresetError, resolve
 
     try:
-        backend = choose_backend(args.url, args.local, allow_insecure_key=args.allow_insecure_key, token=args.token)
-        settings = source_settings(args)
-        sources = [open_source(spec, **settings) for spec in args.sources for _ in range(copies)]
-    except (SourceError, BackendError) as exc:
+        config = load_config()
+        settings = resolve(args, config)
+        audio = source_settings(args)
+        streams = [
+            (open_source(spec, **audio), settings.options, settings.backend)
+            for spec in args.sources
+            for _ in range(copies)
+        ]
+        for preset in settings.presets:
+            backend = settings.backend
+            if preset.backend == "local":
+                backend = choose_backend(None, True)
+            elif preset.backend != "default":
+                url = None if preset.backend == "deepgram" else preset.backend
+                backend = choose_backend(url, False, key_env=config.key_env, file_key=config.key, token=config.token)
+            options = options_from_args(args, base={**config.options, **preset.options})
+            streams += [(open_source(preset.source, **audio), options, backend) for _ in range(copies)]
+    except (SourceError, BackendError, ConfigError, PresetError) as exc:
         print(f"dgtui: {exc}", file=sys.stderr)
         return None
-    return sources, backend, options_from_args(args)
+    return Prepared(streams, settings)
+
+
+def _runner(prepared: Prepared, duration: float | None):  # type: ignore[no-untyped-def]
+    from dgtui.session.runner import StreamRunner
+
+    settings = prepared.settings
+    runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=settings.record_dir)
+    for source, options, backend in prepared.streams:
+        runner.add(source, options, backend)
+    return runner
 
 
 def _stream(args: argparse.Namespace) -> int:
@@ -106,18 +143,12 @@ def _stream(args: argparse.Namespace) -> int:
     prepared = _prepare(args)
     if prepared is None:
         return 2
-    sources, backend, options = prepared
+    if not prepared.streams:
+        print("dgtui stream: give a SOURCE (or --preset NAME)", file=sys.stderr)
+        return 2
+    runner = _runner(prepared, args.duration)
     try:
-        return asyncio.run(
-            run_sessions(
-                sources,
-                backend,
-                options,
-                json_mode=args.json,
-                show_interim=args.interim,
-                duration=args.duration,
-            )
-        )
+        return asyncio.run(run_sessions(runner, json_mode=args.json, show_interim=args.interim))
     except KeyboardInterrupt:
         return 130
 
@@ -131,7 +162,8 @@ def _bench(args: argparse.Namespace) -> int:
     prepared = _prepare(args, copies=args.streams)
     if prepared is None:
         return 2
-    sources, backend, options = prepared
+    sources = [source for source, _, _ in prepared.streams]
+    backend, options = prepared.settings.backend, prepared.settings.options
     try:
         return asyncio.run(run_bench(sources, backend, options, duration=args.duration, json_mode=args.json))
     except KeyboardInterrupt:
@@ -192,6 +224,7 @@ def build_tui_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--duration", type=_positive_float, help="stop each stream after this many seconds of audio")
     add_stream_arguments(parser)
+    add_recording_arguments(parser)
     return parser
 
 
@@ -216,38 +249,40 @@ DEMO_NOTICE = (
 def make_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The app for ``dgtui [SOURCE ...] [flags]``, or None (after a message) when the flags cannot work.
 
-    With no source it is the demo: every bundled clip as a looping stream.
+    With no source (and no preset) it is the demo: every bundled clip as a looping stream.
     """
     from dgtui.data import clips
 
-    demo = not args.sources
+    demo = not args.sources and not args.preset
     if demo:
         args.sources = [str(clip.path) for clip in clips()]
         args.loop = True
     prepared = _prepare(args)
     if prepared is None:
         return None
-    sources, backend, options = prepared
+    settings = prepared.settings
+    runner = _runner(prepared, args.duration)
 
     from dgtui.options_cli import open_stream_request
-    from dgtui.session.runner import StreamRunner
     from dgtui.tui.app import DgtuiApp
     from dgtui.tui.screens.new_stream import StreamRequest
 
-    runner = StreamRunner(backend, options, duration=args.duration)
-    for source in sources:
-        runner.add(source)
-
     def opener(request: StreamRequest):  # type: ignore[no-untyped-def]
         source, stream_options, stream_backend = open_stream_request(
-            request.source, request.flags, request.backend, request.url, default=backend
+            request.source, request.flags, request.backend, request.url, default=settings.backend
         )
         if not request.flags.strip():
-            stream_options = options  # as the streams on the command line
+            stream_options = settings.options  # as the streams on the command line
         return runner.add(source, stream_options, stream_backend)
 
-    notice = DEMO_NOTICE if demo and backend.kind == "local" else None
-    return DgtuiApp(runner, backend_label=backend.describe(), notice=notice, opener=opener)
+    notice = DEMO_NOTICE if demo and settings.backend.kind == "local" else None
+    return DgtuiApp(
+        runner,
+        backend_label=settings.backend.describe(),
+        notice=notice,
+        opener=opener,
+        record_dir=settings.record_dir,
+    )
 
 
 def _tui(args: argparse.Namespace) -> int:

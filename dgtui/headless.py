@@ -20,8 +20,8 @@ from typing import Any, TextIO
 from dgtui.audio.sources import AudioSource
 from dgtui.protocol.messages import Results
 from dgtui.secrets import redact
-from dgtui.session.backend import Backend, listen_url
 from dgtui.session.events import Closed, Connected, Event, MessageReceived, SessionError, SourceTitle
+from dgtui.session.runner import StreamRunner
 from dgtui.session.session import LiveSession
 
 
@@ -158,55 +158,51 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
 
 
 async def run_sessions(
-    sources: Sequence[AudioSource],
-    backend: Backend,
-    options: dict[str, Any],
+    runner: StreamRunner,
     *,
     json_mode: bool = False,
     show_interim: bool = False,
-    duration: float | None = None,
     out: TextIO | None = None,
 ) -> int:
+    """Run every session of ``runner`` to its end, printing as they go; the exit status."""
     out = out or sys.stdout
-    names = unique_names(sources)
-    printer = Printer(out, json_mode, show_interim, prefix=len(sources) > 1)
-    async with listen_url(backend, len(sources)) as url:
-        print(f"dgtui: backend: {backend.describe(url)}", file=sys.stderr, flush=True)
-        sessions = []
-        for name, source in zip(names, sources, strict=True):
-            source.name = name
-            if hasattr(source, "on_title"):
-                source.on_title = lambda title, n=name: printer(SourceTitle(n, title))  # type: ignore[attr-defined]
-            sessions.append(LiveSession(backend.session_config(name, url, options, duration), source, [printer]))
-        loop = asyncio.get_running_loop()
-        interrupted = False
+    sessions = list(runner.sessions)
+    printer = Printer(out, json_mode, show_interim, prefix=len(sessions) > 1)
+    for session in sessions:
+        session.listeners.append(printer)
+    print(f"dgtui: backend: {runner.backend.describe()}", file=sys.stderr, flush=True)
+    if runner.record_dir is not None:
+        print(f"dgtui: recording to {runner.record_dir}", file=sys.stderr, flush=True)
+    loop = asyncio.get_running_loop()
+    interrupted = False
 
-        def on_interrupt() -> None:
-            nonlocal interrupted
-            if interrupted:
-                raise KeyboardInterrupt
-            interrupted = True
-            print(
-                "dgtui: stopping: CloseStream sent, waiting for the last results (Ctrl-C again to quit now)",
-                file=sys.stderr,
-                flush=True,
-            )
-            for session in sessions:
-                session.stop()
+    def on_interrupt() -> None:
+        nonlocal interrupted
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted = True
+        print(
+            "dgtui: stopping: CloseStream sent, waiting for the last results (Ctrl-C again to quit now)",
+            file=sys.stderr,
+            flush=True,
+        )
+        for session in sessions:
+            session.stop()
 
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    try:
+        results = await asyncio.gather(*(runner.run(s) for s in sessions), return_exceptions=True)
+    finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGINT, on_interrupt)
-        try:
-            results = await asyncio.gather(*(s.run() for s in sessions), return_exceptions=True)
-        finally:
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signal.SIGINT)
-        for session, result in zip(sessions, results, strict=True):
-            if isinstance(result, BaseException):
-                session.error = session.error or f"internal error: {type(result).__name__}: {result}"
-        if json_mode:
-            printer._line({"type": "dgtui.Summary", "streams": [summary(s) for s in sessions]})
-            out.flush()
-        else:
-            print_summary_table(sessions, sys.stderr)
-        return 0 if all(s.clean for s in sessions) else 1
+            loop.remove_signal_handler(signal.SIGINT)
+        await runner.close()
+    for session, result in zip(sessions, results, strict=True):
+        if isinstance(result, BaseException):
+            session.error = session.error or f"internal error: {type(result).__name__}: {result}"
+    if json_mode:
+        printer._line({"type": "dgtui.Summary", "streams": [summary(s) for s in sessions]})
+        out.flush()
+    else:
+        print_summary_table(sessions, sys.stderr)
+    return 0 if all(s.clean for s in sessions) else 1

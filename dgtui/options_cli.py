@@ -111,22 +111,31 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The query options the flags ask for, over dgtui's defaults."""
-    options = dict(DEFAULTS)
+def options_from_args(args: argparse.Namespace, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The query options the flags ask for, over ``base`` (the config file's defaults) over dgtui's defaults."""
+    options = {**DEFAULTS, **(base or {})}
     for name in [*BOOL_FLAGS, *VALUE_FLAGS, *LIST_FLAGS, "endpointing", "channels"]:
         value = getattr(args, name, None)
         if value is not None:
             options[name] = value
     if not options.get("interim_results"):
         options.pop("utterance_end_ms", None)  # Deepgram requires interim_results for utterance ends
-    for key, value in args.param:
+    for key, value in getattr(args, "param", []):
         options.setdefault(key, [])
         if isinstance(options[key], list):
             options[key].append(value)
         else:
             options[key] = value
     return {k: (v[0] if isinstance(v, list) and len(v) == 1 and k not in LIST_FLAGS else v) for k, v in options.items()}
+
+
+def add_recording_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("recording and configuration")
+    group.add_argument("--no-record", action="store_true", help="do not record the sessions")
+    group.add_argument("--record-dir", metavar="DIR", help="record into DIR (default: the user data directory)")
+    group.add_argument(
+        "--preset", action="append", metavar="NAME", help="add the config file's stream preset NAME (repeatable)"
+    )
 
 
 def source_settings(args: argparse.Namespace) -> dict[str, Any]:

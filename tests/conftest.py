@@ -12,6 +12,22 @@ from tests.support.server import ServerThread
 TEST_KEY = "dgtui-test-key-0123456789abcdef"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Recordings and config of the tests go to a temporary place, never the user's own."""
+    import os
+
+    saved = {k: os.environ.get(k) for k in ("DGTUI_DATA_DIR", "DGTUI_CONFIG")}
+    os.environ["DGTUI_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    os.environ["DGTUI_CONFIG"] = str(tmp_path_factory.mktemp("config") / "config.toml")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[ServerThread]:
     """The local server with default settings (no key)."""

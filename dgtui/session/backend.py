@@ -66,8 +66,11 @@ def choose_backend(
     environ: Mapping[str, str] = os.environ,
     allow_insecure_key: bool = False,
     token: bool = False,
+    key_env: str = "DEEPGRAM_API_KEY",
+    file_key: str | None = None,
 ) -> Backend:
-    key = environ.get("DEEPGRAM_API_KEY") or None
+    """The backend the settings ask for; the key comes from ``key_env`` in the environment, else the file."""
+    key = environ.get(key_env) or file_key or None
     register_secret(key)
     if local and url:
         raise BackendError("--local and --url contradict each other: use one.")
@@ -84,7 +87,7 @@ def choose_backend(
             url = url.rstrip("/") + "/v1/listen"
         if key and parts.scheme == "ws" and not is_loopback(parts.hostname) and not allow_insecure_key:
             raise BackendError(
-                f"refusing to send DEEPGRAM_API_KEY unencrypted to {parts.hostname} over ws://. "
+                f"refusing to send the API key unencrypted to {parts.hostname} over ws://. "
                 "Use wss://, unset the key, or pass --allow-insecure-key if you really mean it."
             )
         return Backend("url", url, key, token)

@@ -59,6 +59,7 @@ class SessionError:
     name: str
     message: str  # what happened and what to do
     detail: str = ""
+    fatal: bool = True  # False: reported, but the stream goes on
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class AudioProgress:
     cursor: float
     level_db: float
     at: float  # monotonic
+    bytes_sent: int = 0
 
 
 Event = Connected | MessageReceived | StateChanged | SessionError | SourceTitle | Closed | Control | AudioProgress

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 from dgtui.audio.sources import AudioSource
 from dgtui.session.backend import Backend, LocalEngine
 from dgtui.session.events import State
+from dgtui.session.recording import Recorder
 from dgtui.session.session import LiveSession
 from dgtui.session.state import Clock
 
@@ -26,8 +28,11 @@ class StreamRunner:
         *,
         duration: float | None = None,
         clock: Clock = time.monotonic,
+        record_dir: Path | None = None,
     ) -> None:
         self.backend = backend
+        self.record_dir = record_dir  # None: no recordings
+        self.recorders: dict[str, Recorder] = {}
         self.options = options
         self.duration = duration
         self.clock = clock
@@ -56,6 +61,8 @@ class StreamRunner:
             source.on_title = session.title  # type: ignore[attr-defined]
         self.sessions.append(session)
         self.backends[name] = backend
+        if self.record_dir is not None:
+            self.recorders[name] = Recorder(session, self.record_dir, backend=backend.kind)
         return session
 
     def remove(self, session: LiveSession) -> None:
@@ -91,6 +98,10 @@ class StreamRunner:
             session.fail(f"internal error: {type(exc).__name__}: {exc}")
             session.set_state(State.ERROR)
             return False
+        finally:
+            recorder = self.recorders.get(session.name)
+            if recorder is not None:
+                recorder.close()
 
     async def close(self) -> None:
         """Stop the local engine, if one was started."""

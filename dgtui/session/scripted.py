@@ -19,6 +19,7 @@ from typing import Any
 from dgtui.protocol.errors import CloseCode, explain_close
 from dgtui.session.events import HandshakeTimings, State
 from dgtui.session.state import Clock, SessionState
+from dgtui.session.transcript import Transcript
 
 MODEL_INFO = {"name": "2-general-nova", "version": "2024-01-18.26916", "arch": "nova-3"}
 MODEL_UUID = "40bd3654-e622-47c4-a111-63a61b23bfe2"
@@ -181,7 +182,12 @@ def audio_steps(until: float, level: Callable[[float], float] | None = None, eve
 
 
 class ScriptedSession(SessionState):
-    """A stream whose messages and events come from a script, with the controls of a live one."""
+    """A stream whose messages and events come from a script, with the controls of a live one.
+
+    ``advance`` applies steps up to a script time at once (tests, screenshots, exports); ``run`` plays them in
+    real time scaled by ``speed``, with pause and a jump to the end. While it plays, its clock reads script
+    time, so lights, uptime and rates look as they did when the script was recorded, whatever the speed.
+    """
 
     def __init__(
         self,
@@ -193,8 +199,11 @@ class ScriptedSession(SessionState):
         options: dict[str, Any] | None = None,
         clock: Clock = time.monotonic,
         speed: float = 1.0,
+        transcript: Transcript | None = None,
+        live: bool = True,
     ) -> None:
-        super().__init__(name, source=source, url=url, options=options, clock=self._now)
+        super().__init__(name, source=source, url=url, options=options, clock=self._now, transcript=transcript)
+        self.live = live  # False for a replay: there is no connection to finalize or reconnect
         self._base_clock = clock
         self._step_time: float | None = None  # while a step applies, the clock reads the step's time
         self.steps = sorted(steps, key=lambda step: step.at)
@@ -204,14 +213,30 @@ class ScriptedSession(SessionState):
         self.finalize_requests = 0
         self._resume = asyncio.Event()
         self._resume.set()
+        self._playing = False
+        self._play_pos = 0.0  # script seconds played when playback (re)started
+        self._play_real = 0.0  # real time then
 
     def _now(self) -> float:
-        return self._step_time if self._step_time is not None else self._base_clock()
+        if self._step_time is not None:
+            return self._step_time
+        if self._playing and self.started_at is not None:
+            return self.started_at + self.script_time()
+        return self._base_clock()
+
+    def script_time(self) -> float:
+        """Seconds of the script played so far."""
+        if self._playing and self._resume.is_set():
+            return self._play_pos + (time.monotonic() - self._play_real) * self.speed
+        return self._play_pos
+
+    def _rebase(self) -> None:
+        self._play_pos, self._play_real = self.script_time(), time.monotonic()
 
     def advance(self, until: float, origin: float | None = None) -> int:
         """Apply every step due by ``until`` seconds of script time; the script started at clock ``origin``."""
         if self.started_at is None:
-            self.started_at = self.clock() - until if origin is None else origin
+            self.started_at = self._base_clock() - until if origin is None else origin
         origin = self.started_at if origin is None else origin
         applied = 0
         while self.position < len(self.steps) and self.steps[self.position].at <= until:
@@ -229,31 +254,50 @@ class ScriptedSession(SessionState):
     def done(self) -> bool:
         return self.position >= len(self.steps)
 
+    @property
+    def duration(self) -> float:
+        return self.steps[-1].at if self.steps else 0.0
+
     async def run(self) -> bool:
         """Play the script in real time (scaled by ``speed``), holding while paused."""
-        self.started_at = self.started_at if self.started_at is not None else self.clock()
-        elapsed = 0.0
-        while not self.done and not self.stopped:
-            await self._resume.wait()
-            delay = (self.steps[self.position].at - elapsed) / self.speed
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elapsed = self.steps[self.position].at
-            if self._resume.is_set():
-                self.advance(elapsed, self.started_at)
+        if self.started_at is None:
+            self.started_at = self._base_clock()
+        self._play_real, self._playing = time.monotonic(), True
+        try:
+            while not self.done and not self.stopped:
+                await self._resume.wait()
+                wait = (self.steps[self.position].at - self.script_time()) / self.speed
+                if wait > 0:
+                    await asyncio.sleep(min(wait, 0.1))  # short naps: pause, speed and jumps act at once
+                    continue
+                self.advance(self.script_time(), self.started_at)
+        finally:
+            self._rebase()
+            self._playing = False
         if self.state not in (State.CLOSED, State.ERROR):
             self.set_state(State.CLOSED)
         return self.error is None
+
+    def set_speed(self, speed: float) -> None:
+        self._rebase()
+        self.speed = max(0.1, min(64.0, speed))
+
+    def jump_to_end(self) -> None:
+        """Apply the rest of the script now."""
+        self.advance(self.duration, self.started_at)
+        self._play_pos, self._play_real = self.duration, time.monotonic()
 
     # -- the controls of a live session ------------------------------------------------------------------
 
     def pause(self) -> None:
         if self.state is State.STREAMING:
+            self._rebase()
             self._resume.clear()
             self.set_state(State.PAUSED)
 
     def resume(self) -> None:
         if self.state is State.PAUSED:
+            self._play_real = time.monotonic()
             self._resume.set()
             self.set_state(State.STREAMING)
 

@@ -218,6 +218,7 @@ class LiveSession(SessionState):
                 if self.config.duration is not None and self.cursor >= self.config.duration:
                     break
             await self._send_finalizes(ws)
+            self.audio_progress()
             await ws.send(CLOSE_STREAM)
             self._closestream_sent = True
             if not self._reconnect.is_set():

@@ -108,6 +108,7 @@ class SessionState:
         clock: Clock = time.monotonic,
         keep_raw: int = 500,
         keep_log: int = 500,
+        transcript: Transcript | None = None,
     ) -> None:
         self.name = name
         self.source_label = source
@@ -115,7 +116,7 @@ class SessionState:
         self.options = dict(options or {})
         self.listeners: list[Listener] = list(listeners or [])
         self.clock = clock
-        self.transcript = Transcript()
+        self.transcript = transcript or Transcript()
         self.metrics = SessionMetrics()
         self.state = State.CONNECTING
         self.request_id: str | None = None
@@ -228,8 +229,13 @@ class SessionState:
         self.level_db = level_db
         self.metrics.on_audio(size, cursor, now)
         if first or cursor - self._progress_at >= 1.0:
-            self._progress_at = cursor
-            self._emit(AudioProgress(self.name, cursor, level_db, now))
+            self.audio_progress(now)
+
+    def audio_progress(self, now: float | None = None) -> None:
+        """Tell listeners how much audio is sent (the recorder keeps it: replays compute metrics from it)."""
+        self._progress_at = self.cursor
+        now = self.clock() if now is None else now
+        self._emit(AudioProgress(self.name, self.cursor, self.level_db, now, self.metrics.bytes_sent))
 
     def control(self, action: str, offset: float = 0.0) -> None:
         """Record something dgtui did to the stream (a Finalize sent, a reconnect begun)."""
@@ -276,7 +282,7 @@ class SessionState:
             self.error = message
         self.errors += 1
         self.note(message + (f" ({detail})" if detail else ""), "error")
-        self._emit(SessionError(self.name, message, detail))
+        self._emit(SessionError(self.name, message, detail, fatal))
 
     def title(self, title: str) -> None:
         self.note(f"now playing: {title}")

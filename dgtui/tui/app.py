@@ -72,6 +72,7 @@ class DgtuiApp(App[int]):
         run_streams: bool = True,
         quit_timeout: float = 12.0,
         export_dir: Path | None = None,
+        record_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.runner = runner
@@ -83,6 +84,7 @@ class DgtuiApp(App[int]):
         self.run_streams = run_streams
         self.quit_timeout = quit_timeout
         self.export_dir = export_dir or Path.cwd()
+        self.record_dir = record_dir  # where recordings go (and where the sessions screen looks)
         self.show_interim = True
         self.panes: dict[str, SessionState] = {}  # tab pane id -> session
         self.closing: list[SessionState] = []

@@ -101,7 +101,7 @@ def test_the_key_never_appears_in_output(keyed_server, wav):
         assert result.returncode == 0, result.stderr.decode()
         assert TEST_KEY not in result.stdout.decode() + result.stderr.decode()
     refused = dgtui("stream", str(wav), "--url", "ws://192.0.2.1/v1/listen", env=env)
-    assert refused.returncode == 2 and "refusing to send DEEPGRAM_API_KEY unencrypted" in refused.stderr.decode()
+    assert refused.returncode == 2 and "refusing to send the API key unencrypted" in refused.stderr.decode()
     wrong = dgtui("stream", str(wav), "--url", keyed_server.url, env={"DEEPGRAM_API_KEY": "wrong-key-value"})
     assert wrong.returncode == 1 and "HTTP 401" in wrong.stderr.decode()
     assert "wrong-key-value" not in wrong.stdout.decode() + wrong.stderr.decode()

@@ -96,7 +96,7 @@ class OverviewTable(ScrollView, can_focus=True):
 
     def show(self, states: Sequence[SessionState], now: float) -> None:
         self._last = (states, now)
-        rows = [row_for(i, state, now) for i, state in enumerate(states, start=1)]
+        rows = [row_for(i, state, state.clock()) for i, state in enumerate(states, start=1)]  # each its own time
         widths = [max([minimum, len(title), *(_cell_len(r[key]) for r in rows)]) for title, key, minimum, _ in COLUMNS]
         spare = self.size.width - 1 - 2 * len(COLUMNS) - sum(widths)
         for key in ("source", "model", "name"):  # narrow screens: the long text columns give way first

@@ -60,6 +60,7 @@ class StreamView(Vertical):
         if not self.ready:
             return
         session = self.session
+        now = session.clock()  # a replay keeps its own time
         self.header.show(session, now)
         self.indicators.show(session, now)
         self.transcript.sync(session.transcript, session.channels)

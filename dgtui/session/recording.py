@@ -1,0 +1,219 @@
+"""Recording a session to JSON Lines, the only copy of its transcript: Deepgram keeps none.
+
+One file per session, ``sessions/YYYY-MM-DD/NAME-REQUESTID.jsonl`` under the data directory. The first line is
+a header (dgtui version, source, backend URL without secrets, options, start time); then one line per server
+message exactly as received (``raw``) with its receive time (wall clock and monotonic) and the audio cursor, and
+dgtui's own events (connected, state, errors, Finalize, reconnect, audio progress, close). Each line is written
+whole and flushed, so a crash or ``kill -9`` leaves a valid file up to its last line.
+
+A recording that cannot be written (full disk, unwritable directory) is an error shown on the stream, which
+goes on without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from dgtui import __version__
+from dgtui.secrets import redact, redact_url
+from dgtui.session.events import (
+    AudioProgress,
+    Closed,
+    Connected,
+    Control,
+    Event,
+    MessageReceived,
+    SessionError,
+    SourceTitle,
+    StateChanged,
+)
+from dgtui.session.state import SessionState
+
+FORMAT = 1
+HEADER = "dgtui.header"
+MAX_PENDING = 1000  # lines held before the file can be named (before the handshake ends)
+
+
+def data_dir() -> Path:
+    """Where dgtui keeps its data: ``DGTUI_DATA_DIR``, else the platform's user data directory."""
+    override = os.environ.get("DGTUI_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("dgtui")
+
+
+def sessions_dir(base: Path | None = None) -> Path:
+    return (base or data_dir()) / "sessions"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "stream"
+
+
+class Recorder:
+    """Listens to one session and appends every event to its file."""
+
+    def __init__(
+        self, state: SessionState, directory: Path, *, backend: str = "", wall: Any = time.time, mono: Any = None
+    ) -> None:
+        self.state = state
+        self.directory = directory
+        self.backend = backend
+        self.wall = wall
+        self.mono = mono or state.clock
+        self.path: Path | None = None
+        self.failed: str | None = None
+        self.lines = 0
+        self._file: IO[str] | None = None
+        self._pending: list[str] = []
+        self._started_wall = self.wall()
+        self._pending.append(self._encode(self._header()))
+        state.listeners.append(self.on_event)
+
+    def _header(self) -> dict[str, Any]:
+        s = self.state
+        return {
+            "type": HEADER,
+            "format": FORMAT,
+            "dgtui": __version__,
+            "name": s.name,
+            "source": redact_url(s.source_label),
+            "url": redact_url(s.url),
+            "backend": self.backend,
+            "options": s.options,
+            "started": datetime.fromtimestamp(self._started_wall, UTC).isoformat(timespec="milliseconds"),
+            "wall": round(self._started_wall, 6),
+            "mono": round(self.mono(), 6),
+        }
+
+    # -- events ------------------------------------------------------------------------------------------
+
+    def on_event(self, event: Event) -> None:
+        if self.failed is not None:
+            return
+        line = self._line(event)
+        if line is None:
+            return
+        line.setdefault("wall", round(self.wall(), 6))
+        line.setdefault("mono", round(self.mono(), 6))
+        self._write(self._encode(line))
+        if self._file is None and isinstance(event, Connected | Closed):
+            self._open()  # the request id is known now (or will never be)
+
+    def _line(self, event: Event) -> dict[str, Any] | None:
+        if isinstance(event, MessageReceived):
+            return {
+                "type": "message",
+                "wall": round(self.wall(), 6),
+                "mono": round(event.received_at, 6),
+                "cursor": round(event.cursor, 6),
+                "raw": event.raw,
+            }
+        if isinstance(event, AudioProgress):
+            level = None if math.isnan(event.level_db) else round(event.level_db, 1)
+            return {"type": "dgtui.audio", "mono": round(event.at, 6), "cursor": round(event.cursor, 6),
+                    "level_db": level, "bytes": event.bytes_sent}  # fmt: skip
+        if isinstance(event, Connected):
+            timings = {k: round(getattr(event.timings, k), 6) for k in ("dns", "tcp", "tls", "upgrade")}
+            return {"type": "dgtui.connected", "url": redact_url(event.url), "request_id": event.request_id,
+                    "handshake": timings}  # fmt: skip
+        if isinstance(event, StateChanged):
+            return {"type": "dgtui.state", "state": event.state.value}
+        if isinstance(event, SessionError):
+            return {"type": "dgtui.error", "message": redact(event.message), "detail": redact(event.detail),
+                    "fatal": event.fatal}  # fmt: skip
+        if isinstance(event, Control):
+            return {"type": f"dgtui.{event.action}", "offset": round(event.offset, 6), "cursor": self.state.cursor}
+        if isinstance(event, SourceTitle):
+            return {"type": "dgtui.title", "title": event.title}
+        if isinstance(event, Closed):
+            return {"type": "dgtui.closed", "code": event.code, "reason": event.reason,
+                    "explanation": event.explanation, "clean": event.clean}  # fmt: skip
+        return None
+
+    # -- the file ----------------------------------------------------------------------------------------
+
+    def _encode(self, line: dict[str, Any]) -> str:
+        return json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+    def _write(self, text: str) -> None:
+        if self._file is None:
+            if len(self._pending) < MAX_PENDING:
+                self._pending.append(text)
+            return
+        try:
+            self._file.write(text)
+            self._file.flush()
+            self.lines += 1
+        except OSError as exc:
+            self._fail(exc)
+
+    def _open(self) -> None:
+        day = datetime.fromtimestamp(self._started_wall, UTC).strftime("%Y-%m-%d")
+        request = self.state.request_id or datetime.fromtimestamp(self._started_wall, UTC).strftime("%H%M%S")
+        folder = self.directory / day
+        path = folder / f"{_safe(self.state.name)}-{_safe(request)}.jsonl"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            n = 1
+            while path.exists():
+                n += 1
+                path = folder / f"{_safe(self.state.name)}-{_safe(request)}-{n}.jsonl"
+            self._file = open(path, "x", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in close())
+            self.path = path
+        except OSError as exc:
+            self._fail(exc, path)
+            return
+        pending, self._pending = self._pending, []
+        for text in pending:
+            self._write(text)
+
+    def _fail(self, exc: OSError, path: Path | None = None) -> None:
+        where = path or self.path or self.directory
+        reason = exc.strerror or str(exc)
+        self.failed = f"recording stopped: cannot write {where}: {reason}"
+        advice = "free some space" if getattr(exc, "errno", None) == 28 else "check the directory or pass --record-dir"
+        self.state.fail(f"{self.failed}. The stream goes on unrecorded; {advice}.", fatal=False)
+        self.close()
+
+    def close(self) -> None:
+        """Close the file; a session that never connected still gets its file, with what happened."""
+        if self._file is None and self.failed is None and len(self._pending) > 1:
+            self._open()
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
+
+
+def read_recording(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The header and the lines of a recording; a torn last line (a crash mid-write) is left out."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            if number == len(text.splitlines()) and not text.endswith("\n"):
+                break  # the last line was being written when the process died
+            raise RecordingError(f"{path}: line {number} is not JSON: the file is damaged") from None
+    if not lines or lines[0].get("type") != HEADER:
+        raise RecordingError(f"{path}: not a dgtui recording (no header line)")
+    return lines[0], lines[1:]
+
+
+class RecordingError(Exception):
+    """A file that is not a readable recording; the message names it and says why."""

@@ -1,0 +1,99 @@
+"""Replaying a recording: the same messages and events, at their recorded times, through the same state code.
+
+Metrics come out as they were live: every message is applied with its recorded receive time and audio cursor,
+and a reconnect shifts the later timestamps exactly as it did then.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from dgtui.session.events import HandshakeTimings, State
+from dgtui.session.recording import RecordingError, read_recording
+from dgtui.session.scripted import ScriptedSession, Step
+from dgtui.session.state import Clock, SessionState
+from dgtui.session.transcript import Transcript
+
+
+def _step(line: dict[str, Any], at: float) -> Step | None:
+    kind = line.get("type")
+    if kind == "message":
+        raw, cursor = line["raw"], line.get("cursor", 0.0)
+
+        def message(s: SessionState, now: float) -> None:
+            try:
+                s.receive(raw, now, cursor)
+            except ValueError:
+                s.fail("the recorded server message is not JSON (ignored)", raw[:200], fatal=False)
+
+        return Step(at, message)
+    if kind == "dgtui.audio":
+        cursor, level, sent = line.get("cursor", 0.0), line.get("level_db"), line.get("bytes", 0)
+        level = math.nan if level is None else level
+        return Step(at, lambda s, now: s.on_audio(max(0, sent - s.metrics.bytes_sent), cursor, level, now))
+    if kind == "dgtui.connected":
+        timings = HandshakeTimings(**line.get("handshake", {}))
+        return Step(at, lambda s, now: s.connected(line.get("url", ""), line.get("request_id"), timings))
+    if kind == "dgtui.state":
+        try:
+            state = State(line["state"])
+        except (KeyError, ValueError):
+            return None
+        return Step(at, lambda s, now: s.set_state(state))
+    if kind == "dgtui.error":
+        return Step(at, lambda s, now: s.fail(line.get("message", ""), line.get("detail", ""), line.get("fatal", True)))
+    if kind == "dgtui.reconnect":
+        return Step(at, lambda s, now: s.control("reconnect", line.get("offset", 0.0)))
+    if kind == "dgtui.finalize":
+        return Step(at, lambda s, now: s.control("finalize"))
+    if kind == "dgtui.title":
+        return Step(at, lambda s, now: s.title(line.get("title", "")))
+    if kind == "dgtui.closed":
+        return Step(at, lambda s, now: s.closed(line.get("code"), line.get("reason", ""), line.get("explanation", "")))
+    return None  # a newer dgtui's line: skipped, the rest still replays
+
+
+def steps_from(header: dict[str, Any], lines: list[dict[str, Any]]) -> list[Step]:
+    origin = header.get("mono", 0.0)
+    steps = []
+    for line in lines:
+        step = _step(line, max(0.0, line.get("mono", origin) - origin))
+        if step is not None:
+            steps.append(step)
+    return steps
+
+
+class ReplaySession(ScriptedSession):
+    """A recorded session, played back (or applied at once) with everything a live one shows."""
+
+    def __init__(
+        self, path: Path, *, clock: Clock = time.monotonic, speed: float = 1.0, transcript: Transcript | None = None
+    ) -> None:
+        header, lines = read_recording(path)
+        super().__init__(
+            header.get("name", path.stem),
+            steps_from(header, lines),
+            source=header.get("source", ""),
+            url=header.get("url", ""),
+            options=header.get("options", {}),
+            clock=clock,
+            speed=speed,
+            transcript=transcript,
+            live=False,
+        )
+        self.path = path
+        self.header = header
+
+
+def load(path: Path, transcript: Transcript | None = None) -> ReplaySession:
+    """A recording applied whole (for exports and listings); raises RecordingError with what is wrong."""
+    try:
+        session = ReplaySession(path, transcript=transcript)
+    except OSError as exc:
+        raise RecordingError(f"{path}: {exc.strerror or exc}") from None
+    session.advance(session.duration, origin=0.0)
+    session.transcript.finish()
+    return session

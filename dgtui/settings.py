@@ -1,0 +1,102 @@
+"""The effective settings of a command: command line > environment > config file > dgtui's defaults.
+
+One place resolves them, so every command (the app, ``stream``, ``config show``) agrees, and each value
+remembers where it came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dgtui.config import Config, Preset
+from dgtui.options_cli import DEFAULTS, options_from_args
+from dgtui.session.backend import Backend, choose_backend
+from dgtui.session.recording import sessions_dir
+
+
+class PresetError(ValueError):
+    """A --preset the config file does not define."""
+
+
+@dataclass
+class Settings:
+    backend: Backend
+    options: dict[str, Any]
+    record_dir: Path | None  # None: not recording
+    presets: list[Preset] = field(default_factory=list)
+    origins: dict[str, tuple[Any, str]] = field(default_factory=dict)  # name -> (value, where it came from)
+
+
+def resolve(args: argparse.Namespace, config: Config, environ: Mapping[str, str] = os.environ) -> Settings:
+    """Raises BackendError (bad URL, insecure key) or PresetError naming an unknown preset."""
+    origins: dict[str, tuple[Any, str]] = {}
+
+    url, url_origin = None, "default"
+    if getattr(args, "url", None):
+        url, url_origin = args.url, "command line (--url)"
+    elif getattr(args, "local", False):
+        url_origin = "command line (--local)"
+    elif environ.get("DGTUI_URL"):
+        url, url_origin = environ["DGTUI_URL"], "environment (DGTUI_URL)"
+    elif config.url:
+        url, url_origin = config.url, "config file"
+    local = bool(getattr(args, "local", False)) or (url is None and url_origin == "default" and config.local)
+    if local and url_origin == "default":
+        url_origin = "config file (local = true)"
+    token = bool(getattr(args, "token", False)) or config.token
+    backend = choose_backend(
+        url,
+        local,
+        environ,
+        allow_insecure_key=bool(getattr(args, "allow_insecure_key", False)),
+        token=token,
+        key_env=config.key_env,
+        file_key=config.key,
+    )
+    origins["backend"] = (backend.kind, url_origin if backend.kind != "deepgram" else "default (a key is set)")
+    origins["url"] = (backend.url or "(the embedded engine, on a free loopback port)", url_origin)
+    key, key_origin = config.api_key(environ)
+    origins["key"] = (key, key_origin)
+    origins["token"] = (token, "command line (--token)" if getattr(args, "token", False) else "config file"
+                        if config.token else "default")  # fmt: skip
+
+    options = options_from_args(args, base=config.options)
+    for name, value in options.items():
+        flag_value = getattr(args, name, None)
+        if flag_value is not None or any(k == name for k, _ in getattr(args, "param", [])):
+            origin = "command line"
+        elif name in config.options:
+            origin = "config file"
+        elif name in DEFAULTS:
+            origin = "dgtui default"
+        else:
+            origin = "command line"
+        origins[f"options.{name}"] = (value, origin)
+
+    record_dir: Path | None
+    if getattr(args, "no_record", False):
+        record_dir, origin = None, "command line (--no-record)"
+    elif not config.record:
+        record_dir, origin = None, "config file (enabled = false)"
+    elif getattr(args, "record_dir", None):
+        record_dir, origin = Path(args.record_dir).expanduser(), "command line (--record-dir)"
+    elif environ.get("DGTUI_DATA_DIR"):
+        record_dir, origin = sessions_dir(Path(environ["DGTUI_DATA_DIR"]).expanduser()), "environment (DGTUI_DATA_DIR)"
+    elif config.record_dir:
+        record_dir, origin = config.record_dir, "config file"
+    else:
+        record_dir, origin = sessions_dir(), "default"
+    origins["recording"] = (str(record_dir) if record_dir else "off", origin)
+
+    presets = []
+    for name in getattr(args, "preset", None) or []:
+        if name not in config.presets:
+            known = ", ".join(sorted(config.presets)) or "none defined"
+            raise PresetError(f"no preset named {name!r} in {config.path} (known: {known})")
+        presets.append(config.presets[name])
+    return Settings(backend, options, record_dir, presets, origins)
