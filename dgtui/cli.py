@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dgtui import __version__
+from dgtui.cli_files import add_file_commands, config_command, export_command, replay_command, sessions_command
 from dgtui.options_cli import add_recording_arguments, add_stream_arguments, options_from_args, source_settings
 
 
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--duration", type=_positive_float, help="stop after this many seconds of audio")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     add_stream_arguments(bench)
+    add_file_commands(commands)
     return parser
 
 
@@ -202,19 +204,23 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = ("serve", "stream", "bench")
+COMMANDS = ("serve", "stream", "bench", "export", "replay", "sessions", "config")
 
 
 def build_tui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dgtui",
-        usage="dgtui [SOURCE ...] [options]\n       dgtui {serve,stream,bench} ...",
+        usage="dgtui [SOURCE ...] [options]\n       dgtui {serve,stream,bench,export,replay,sessions,config} ...",
         description="Watch Deepgram live transcription streams in a terminal UI: one tab per SOURCE. "
         "With no SOURCE, a demo: the bundled clips as looping streams.",
         epilog="commands:\n"
         "  serve    run a local Deepgram-compatible live server on the offline engine\n"
         "  stream   run sessions without the UI, printing transcripts\n"
         "  bench    stream the same audio N times at once and print latency figures\n"
+        "  export   write a recorded session's transcript as txt, SRT, WebVTT or JSON\n"
+        "  replay   open recorded sessions in the app with their original timing\n"
+        "  sessions list recorded sessions\n"
+        "  config   the configuration file: path, init, check, show\n"
         "'dgtui COMMAND --help' tells more. Keys inside the app: press ?.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -228,6 +234,14 @@ def build_tui_parser() -> argparse.ArgumentParser:
     return parser
 
 
+FILE_COMMANDS = {
+    "export": export_command,
+    "replay": replay_command,
+    "sessions": sessions_command,
+    "config": config_command,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
@@ -236,7 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "stream":
             return _stream(args)
-        return _bench(args)
+        if args.command == "bench":
+            return _bench(args)
+        return FILE_COMMANDS[args.command](args)
     return _tui(build_tui_parser().parse_args(argv))
 
 

@@ -57,3 +57,16 @@ def make_server() -> Iterator[Callable[..., ServerThread]]:
     yield start
     for thread in started:
         thread.stop()
+
+
+@pytest.fixture
+def clip_file(tmp_path):
+    """A bundled clip's first ``seconds`` as a 16 kHz WAV file."""
+    from tests.support.audio import clip_pcm, encode
+
+    def make(name: str = "council", seconds: float = 6.0):
+        path = tmp_path / f"{name}-{seconds}.wav"
+        path.write_bytes(encode(clip_pcm(name)[: int(32000 * seconds)], 16000, "wav", "pcm_s16le"))
+        return path
+
+    return make

@@ -18,6 +18,7 @@ import math
 import os
 import re
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -64,20 +65,28 @@ class Recorder:
     """Listens to one session and appends every event to its file."""
 
     def __init__(
-        self, state: SessionState, directory: Path, *, backend: str = "", wall: Any = time.time, mono: Any = None
+        self,
+        state: SessionState,
+        directory: Path,
+        *,
+        backend: str = "",
+        wall: Any = time.time,
+        mono: Any = None,
+        opener: Any = open,  # how the file is opened (tests point it at /dev/full)
     ) -> None:
         self.state = state
         self.directory = directory
         self.backend = backend
         self.wall = wall
         self.mono = mono or state.clock
+        self.opener = opener
         self.path: Path | None = None
         self.failed: str | None = None
         self.lines = 0
         self._file: IO[str] | None = None
         self._pending: list[str] = []
         self._started_wall = self.wall()
-        self._pending.append(self._encode(self._header()))
+        self._started_mono = self.mono()
         state.listeners.append(self.on_event)
 
     def _header(self) -> dict[str, Any]:
@@ -93,7 +102,7 @@ class Recorder:
             "options": s.options,
             "started": datetime.fromtimestamp(self._started_wall, UTC).isoformat(timespec="milliseconds"),
             "wall": round(self._started_wall, 6),
-            "mono": round(self.mono(), 6),
+            "mono": round(self._started_mono, 6),
         }
 
     # -- events ------------------------------------------------------------------------------------------
@@ -169,13 +178,14 @@ class Recorder:
             while path.exists():
                 n += 1
                 path = folder / f"{_safe(self.state.name)}-{_safe(request)}-{n}.jsonl"
-            self._file = open(path, "x", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in close())
+            self._file = self.opener(path, "x", encoding="utf-8", buffering=1)
             self.path = path
+            self.state.recording_path = path
         except OSError as exc:
             self._fail(exc, path)
             return
         pending, self._pending = self._pending, []
-        for text in pending:
+        for text in [self._encode(self._header()), *pending]:  # the header now knows the backend URL
             self._write(text)
 
     def _fail(self, exc: OSError, path: Path | None = None) -> None:
@@ -188,7 +198,7 @@ class Recorder:
 
     def close(self) -> None:
         """Close the file; a session that never connected still gets its file, with what happened."""
-        if self._file is None and self.failed is None and len(self._pending) > 1:
+        if self._file is None and self.failed is None and self._pending:
             self._open()
         if self._file is not None:
             with contextlib.suppress(OSError):
@@ -217,3 +227,51 @@ def read_recording(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 class RecordingError(Exception):
     """A file that is not a readable recording; the message names it and says why."""
+
+
+@dataclass(frozen=True)
+class RecordingInfo:
+    path: Path
+    name: str
+    started: str
+    duration: float  # seconds of audio
+    request_id: str
+    model: str
+    source: str
+
+
+def describe_recording(path: Path) -> RecordingInfo:
+    """What ``dgtui sessions`` shows of a file, read in one pass without decoding every message."""
+    header: dict[str, Any] | None = None
+    request_id, model, duration = "", "", 0.0
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f):
+            if number == 0:
+                try:
+                    header = json.loads(line)
+                except ValueError:
+                    break
+                continue
+            if line.startswith('{"type":"dgtui.audio"'):
+                with contextlib.suppress(ValueError, KeyError):
+                    duration = max(duration, json.loads(line)["cursor"])
+            elif line.startswith('{"type":"dgtui.connected"') and not request_id:
+                with contextlib.suppress(ValueError):
+                    request_id = json.loads(line).get("request_id") or ""
+            elif not model and line.startswith('{"type":"message"') and "model_info" in line:
+                with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+                    model = json.loads(json.loads(line)["raw"])["metadata"]["model_info"]["name"]
+    if header is None or header.get("type") != HEADER:
+        raise RecordingError(f"{path}: not a dgtui recording (no header line)")
+    model = model or str(header.get("options", {}).get("model", ""))
+    return RecordingInfo(path, header.get("name", path.stem), header.get("started", ""), duration, request_id,
+                         model, header.get("source", ""))  # fmt: skip
+
+
+def list_recordings(directory: Path) -> list[RecordingInfo]:
+    """Every readable recording under ``directory``, newest first (unreadable files are skipped)."""
+    found = []
+    for path in directory.glob("*/*.jsonl"):
+        with contextlib.suppress(OSError, RecordingError, UnicodeDecodeError):
+            found.append(describe_recording(path))
+    return sorted(found, key=lambda info: (info.started, info.path.name), reverse=True)

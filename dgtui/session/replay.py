@@ -86,12 +86,15 @@ class ReplaySession(ScriptedSession):
         )
         self.path = path
         self.header = header
+        self.recording_path = path
 
 
 def load(path: Path, transcript: Transcript | None = None) -> ReplaySession:
     """A recording applied whole (for exports and listings); raises RecordingError with what is wrong."""
     try:
         session = ReplaySession(path, transcript=transcript)
+    except FileNotFoundError:
+        raise
     except OSError as exc:
         raise RecordingError(f"{path}: {exc.strerror or exc}") from None
     session.advance(session.duration, origin=0.0)

@@ -12,6 +12,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -143,6 +144,7 @@ class SessionState:
         self.raw_seq = 0
         self.log: deque[LogEntry] = deque(maxlen=keep_log)
         self.log_seq = 0
+        self.recording_path: Path | None = None  # the session's recording, once there is one
         self.version = 0  # bumped on every change a view may show
         self._progress_at = 0.0
 

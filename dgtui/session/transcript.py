@@ -64,7 +64,7 @@ class ChannelTranscript:
 
 
 class Transcript:
-    def __init__(self, keep: int = 500, keep_lines: int = 1000) -> None:
+    def __init__(self, keep: int | None = 500, keep_lines: int | None = 1000) -> None:
         self.closed: deque[Utterance] = deque(maxlen=keep)
         self.lines: deque[TranscriptLine] = deque(maxlen=keep_lines)
         self.line_seq = 0  # sequence number of the newest line

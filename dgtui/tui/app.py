@@ -18,13 +18,17 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from dgtui.export import write_text
+from dgtui.export import export_recording, render, utterances_of, write_atomic
 from dgtui.session.events import State
+from dgtui.session.recording import RecordingError
+from dgtui.session.replay import ReplaySession
 from dgtui.session.state import SessionState
 from dgtui.tui import keys
 from dgtui.tui.format import STATE_STYLES
+from dgtui.tui.screens.export import ExportScreen
 from dgtui.tui.screens.help import HelpScreen
 from dgtui.tui.screens.new_stream import NewStreamScreen, StreamRequest
+from dgtui.tui.screens.sessions import SessionsScreen
 from dgtui.tui.widgets.overview import OverviewTable
 from dgtui.tui.widgets.stream_view import StreamView
 
@@ -270,12 +274,22 @@ class DgtuiApp(App[int]):
         else:
             self.notify(f"{session.name} is {session.state.value}: only a streaming stream pauses.", timeout=3)
 
+    def _replayed(self, session: SessionState | None, what: str) -> bool:
+        if session is not None and getattr(session, "live", True) is False:
+            self.notify(f"{session.name} is a replay: there is no connection to {what}.", timeout=3)
+            return True
+        return False
+
     def action_finalize(self) -> None:
+        if self._replayed(self.current(), "finalize"):
+            return
         if self._control(self.current(), "request_finalize"):
             self.notify("Finalize sent: the server flushes what it has heard.", timeout=2)
 
     def action_reconnect(self) -> None:
         session = self.current()
+        if self._replayed(session, "reconnect"):
+            return
         if session is not None and session.state not in (State.STREAMING, State.PAUSED):
             self.notify(f"{session.name} is {session.state.value}: nothing to reconnect.", timeout=3)
             return
@@ -288,13 +302,63 @@ class DgtuiApp(App[int]):
             self._control(None, "")
             return
         name = session.name.replace("/", "_").replace("#", "-")
-        path = self.export_dir / f"{name}-{(session.request_id or 'no-request')[:8]}.txt"
+        stem = self.export_dir / f"{name}-{(session.request_id or 'no-request')[:8]}"
+        recording = session.recording_path
+        source = (
+            f"From the recording {recording} (the whole session)."
+            if recording is not None
+            else "From memory (the latest 500 utterances): this stream is not recorded."
+        )
+        self.push_screen(ExportScreen(stem, source, lambda fmt, path: self._export(session, fmt, path)))
+
+    def _export(self, session: SessionState, fmt: str, path: Path) -> str | None:
+        """Write the export; the error to show, or None."""
         try:
-            write_text(path, session.transcript, session.channels)
-        except OSError as exc:
-            self.notify(f"Could not export to {path}: {exc.strerror or exc}. Check the directory.", severity="error")
-            return
+            if session.recording_path is not None and session.recording_path.exists():
+                text = export_recording(session.recording_path, fmt)
+            else:
+                text = render(fmt, utterances_of(session.transcript), session.channels)
+            write_atomic(path, text)
+        except (OSError, RecordingError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return f"Could not export to {path}: {reason}. Check the directory."
         self.notify(f"Transcript written to {path}", timeout=5)
+        return None
+
+    def action_sessions(self) -> None:
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.open_replay(path)
+
+        self.push_screen(SessionsScreen(self.record_dir), chosen)
+
+    def open_replay(self, path: Path) -> SessionState | None:
+        try:
+            session = ReplaySession(path)
+        except (OSError, RecordingError, UnicodeDecodeError) as exc:
+            self.notify(f"Cannot replay {path}: {exc}", severity="error")
+            return None
+        pane = self._pane(session)
+        self.tabs.add_pane(pane)
+        self.tabs.active = pane.id or ""
+        self.run_worker(session.run(), group="streams", name=session.name, exit_on_error=False)
+        return session
+
+    def action_replay_speed(self, factor: float) -> None:
+        session = self.current()
+        if session is None or getattr(session, "live", True):
+            self.notify("Speed applies to replays (dgtui replay FILE, or s to pick a recording).", timeout=3)
+            return
+        session.set_speed(session.speed * factor)  # type: ignore[attr-defined]
+        self.notify(f"Replay at {session.speed:g}x", timeout=2)  # type: ignore[attr-defined]
+
+    def action_replay_jump(self) -> None:
+        session = self.current()
+        if session is None or getattr(session, "live", True):
+            self.notify("Jumping to the end applies to replays.", timeout=3)
+            return
+        session.jump_to_end()  # type: ignore[attr-defined]
+        self.render_now()
 
     # -- actions: view -----------------------------------------------------------------------------------
 

@@ -27,16 +27,20 @@ KEYS = [
     Key("previous", "left_square_bracket", "previous_stream", "Previous stream", "Streams"),
     Key("new", "a", "new_stream", "New stream", "Streams", show=True),
     Key("close", "x", "close_stream", "Close stream", "Streams"),
+    Key("sessions", "s", "sessions", "Recorded sessions (replay one)", "Streams"),
     Key("pause", "p", "pause", "Pause / resume", "Stream", show=True),
     Key("finalize", "f", "finalize", "Finalize", "Stream", show=True),
     Key("reconnect", "r", "reconnect", "Reconnect", "Stream"),
-    Key("export", "e", "export", "Export the transcript", "Stream"),
+    Key("export", "e", "export", "Export the transcript (txt, SRT, WebVTT, JSON)", "Stream"),
     Key("interim", "i", "toggle_interim", "Interim display", "View", show=True),
     Key("inspector", "j", "toggle_inspector", "Raw JSON inspector", "View", show=True),
     Key("search", "slash", "search", "Search the transcript", "View"),
     Key("next_match", "n", "next_match", "Next match", "View"),
     Key("previous_match", "N", "previous_match", "Previous match", "View"),
     Key("follow", "end,G", "follow", "Follow new text", "View"),
+    Key("faster", "greater_than_sign", "replay_speed(2.0)", "Replay faster", "Replay"),
+    Key("slower", "less_than_sign", "replay_speed(0.5)", "Replay slower", "Replay"),
+    Key("jump", "J", "replay_jump", "Replay: jump to the end", "Replay"),
     Key("help", "question_mark,f1", "help", "Help", "App", show=True),
     Key("quit", "q", "quit", "Quit (closes every stream)", "App", show=True),
 ]
@@ -55,7 +59,8 @@ def bindings() -> list[Binding]:
 
 
 def display_keys(key: Key) -> str:
-    names = {"right_square_bracket": "]", "left_square_bracket": "[", "slash": "/", "question_mark": "?"}
+    names = {"right_square_bracket": "]", "left_square_bracket": "[", "slash": "/", "question_mark": "?",
+             "greater_than_sign": ">", "less_than_sign": "<"}  # fmt: skip
     if key.id == "stream":
         return "1-9"
     return " / ".join(names.get(k, k) for k in key.keys.split(","))

@@ -18,16 +18,6 @@ from tests.support.audio import clip_pcm, encode
 from tests.support.fake import METADATA, scripted_server, until_close_stream
 
 
-@pytest.fixture
-def clip_file(tmp_path):
-    def make(name: str = "council", seconds: float = 6.0):
-        path = tmp_path / f"{name}-{seconds}.wav"
-        path.write_bytes(encode(clip_pcm(name)[: int(32000 * seconds)], 16000, "wav", "pcm_s16le"))
-        return path
-
-    return make
-
-
 async def test_real_time_pacing_follows_the_wall_clock(server, clip_file):
     events = []
     config = SessionConfig("pace", server.url, {"interim_results": True})

@@ -12,6 +12,7 @@ from dgtui.session.events import State
 from dgtui.session.scripted import ScriptedRunner
 from dgtui.tui.app import DgtuiApp
 from dgtui.tui.keys import KEYS
+from dgtui.tui.screens.export import ExportScreen
 from dgtui.tui.screens.help import HelpScreen
 from dgtui.tui.screens.new_stream import NewStreamScreen
 from dgtui.tui.widgets.stream_view import StreamView
@@ -170,24 +171,37 @@ def _more_speech(session, start: float):
     return list(conversation(["And finally the headlines once more."], start=start))
 
 
-async def test_export_writes_the_transcript(tmp_path: Path):
+async def test_export_dialog_writes_each_format(tmp_path: Path):
     app = make_app(at=14.0, tmp_path=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1", "e")
-        files = list(tmp_path.glob("weather-*.txt"))
-        assert len(files) == 1
-        text = files[0].read_text()
-        assert text.splitlines()[0] == "[00:00:00.600] Good morning, here is the weather for Tuesday."
-        assert "Expect light rain" in text
-
-
-async def test_export_to_an_unwritable_directory_is_a_message_not_a_crash(tmp_path: Path):
-    app = make_app(at=14.0, tmp_path=tmp_path / "missing")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("1", "e")
+        dialog = app.screen
+        assert isinstance(dialog, ExportScreen)
+        assert dialog.query_one("#path", Input).value == str(tmp_path / "weather-3f1c9a52.txt")
+        await pilot.click("#start")
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any(m.startswith("Could not export") and "Check the directory" in m for m in messages)
+        assert not isinstance(app.screen, ExportScreen)
+        text = (tmp_path / "weather-3f1c9a52.txt").read_text()
+        assert text.splitlines()[0] == "[00:00:00.600] Good morning, here is the weather for Tuesday."
+        for fmt, first in (("srt", "1\n00:00:00,600 --> "), ("vtt", "WEBVTT\n"), ("json", "{")):
+            await pilot.press("e")
+            app.screen.query_one("#format").value = fmt
+            await pilot.pause()
+            assert app.screen.query_one("#path", Input).value.endswith(f".{fmt}")
+            await pilot.click("#start")
+            await pilot.pause()
+            assert (tmp_path / f"weather-3f1c9a52.{fmt}").read_text().startswith(first), fmt
+
+
+async def test_export_to_an_unwritable_place_keeps_the_dialog_with_the_reason(tmp_path: Path):
+    app = make_app(at=14.0, tmp_path=tmp_path / "missing")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "e")
+        await pilot.click("#start")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        error = str(app.screen.query_one("#error").render())
+        assert "Could not export" in error and "Check the directory" in error
 
 
 async def test_close_stream_sends_closestream_and_removes_its_tab():

@@ -1,0 +1,165 @@
+"""The commands about files: ``export``, ``replay``, ``sessions`` and ``config``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def add_file_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    export = commands.add_parser(
+        "export",
+        help="write a recorded session's transcript as txt, SRT, WebVTT or JSON",
+        description="Finals only, grouped into utterances, with speaker labels; subtitle cues timed from words.",
+    )
+    export.add_argument("file", type=Path, metavar="FILE", help="a recording (.jsonl; see dgtui sessions)")
+    export.add_argument("--format", "-f", choices=["txt", "srt", "vtt", "json"], default="txt")
+    export.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here (default: standard output)")
+
+    replay = commands.add_parser(
+        "replay",
+        help="open recorded sessions in the app with their original timing",
+        description="Replay recordings in the app: p pauses, < and > change the speed, J jumps to the end.",
+    )
+    replay.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    replay.add_argument("--speed", type=float, default=1.0, help="playback speed (default 1)")
+
+    sessions = commands.add_parser("sessions", help="list recorded sessions")
+    sessions.add_argument("--dir", type=Path, help="where to look (default: where dgtui records)")
+    sessions.add_argument("--json", action="store_true", help="one JSON object per recording")
+
+    config = commands.add_parser(
+        "config",
+        help="the configuration file: path, init, check, show",
+        description="Precedence: command line > environment > config file > dgtui's defaults.",
+    )
+    config.add_argument("action", choices=["path", "init", "check", "show"])
+
+
+def _fail(message: str) -> int:
+    print(f"dgtui: {message}", file=sys.stderr)
+    return 2
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from dgtui.export import export_recording, write_atomic
+    from dgtui.session.recording import RecordingError
+
+    try:
+        text = export_recording(args.file, args.format)
+    except FileNotFoundError:
+        return _fail(f"{args.file}: no such file. 'dgtui sessions' lists the recordings.")
+    except (RecordingError, OSError, UnicodeDecodeError) as exc:
+        return _fail(f"{exc}")
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_atomic(args.output, text)
+    except OSError as exc:
+        return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
+    print(f"dgtui: wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def recordings_dir(args: argparse.Namespace) -> Path:
+    if getattr(args, "dir", None):
+        return args.dir
+    from dgtui.config import load_config
+    from dgtui.session.recording import sessions_dir
+
+    config = load_config()
+    if os.environ.get("DGTUI_DATA_DIR"):
+        return sessions_dir(Path(os.environ["DGTUI_DATA_DIR"]).expanduser())
+    return config.record_dir or sessions_dir()
+
+
+def sessions_command(args: argparse.Namespace) -> int:
+    from dgtui.config import ConfigError
+    from dgtui.session.recording import list_recordings
+
+    try:
+        folder = recordings_dir(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    found = list_recordings(folder) if folder.exists() else []
+    if args.json:
+        for info in found:
+            print(json.dumps({"path": str(info.path), "name": info.name, "started": info.started,
+                              "audio_seconds": round(info.duration, 3), "request_id": info.request_id,
+                              "model": info.model, "source": info.source}))  # fmt: skip
+        return 0
+    if not found:
+        print(f"dgtui: no recordings in {folder}", file=sys.stderr)
+        return 0
+    rows = [("started (UTC)", "name", "audio", "request id", "model", "file")]
+    for info in found:
+        rows.append((info.started[:19].replace("T", " "), info.name, f"{info.duration:.1f} s", info.request_id or "-",
+                     info.model or "-", str(info.path)))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    from dgtui.session.recording import RecordingError
+    from dgtui.session.replay import ReplaySession
+    from dgtui.session.scripted import ScriptedRunner
+    from dgtui.tui.app import DgtuiApp
+
+    if not 0.1 <= args.speed <= 64:
+        return _fail("--speed must be between 0.1 and 64")
+    sessions = []
+    for path in args.files:
+        try:
+            sessions.append(ReplaySession(path, speed=args.speed))
+        except FileNotFoundError:
+            return _fail(f"{path}: no such file. 'dgtui sessions' lists the recordings.")
+        except (RecordingError, OSError, UnicodeDecodeError) as exc:
+            return _fail(str(exc))
+    label = f"replay of {len(sessions)} recording{'s' if len(sessions) != 1 else ''} at {args.speed:g}x"
+    app = DgtuiApp(ScriptedRunner(sessions), backend_label=label)
+    return app.run() or 0
+
+
+def config_command(args: argparse.Namespace) -> int:
+    from dgtui.config import ConfigError, config_path, describe, load_config, write_example
+
+    path = config_path()
+    if args.action == "path":
+        print(path)
+        return 0
+    if args.action == "init":
+        try:
+            write_example(path)
+        except FileExistsError:
+            return _fail(f"{path} exists already; edit it, or move it away first")
+        except OSError as exc:
+            return _fail(f"cannot write {path}: {exc.strerror or exc}")
+        print(f"dgtui: wrote {path} (a commented example; 'dgtui config check' validates it)")
+        return 0
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if args.action == "check":
+        state = "is valid" if config.exists else "does not exist: dgtui uses its defaults ('dgtui config init')"
+        print(f"dgtui: {path} {state}")
+        return 0
+    from dgtui.options_cli import add_recording_arguments, add_stream_arguments
+    from dgtui.session.backend import BackendError
+    from dgtui.settings import resolve
+
+    parser = argparse.ArgumentParser(add_help=False)
+    add_stream_arguments(parser)
+    add_recording_arguments(parser)
+    try:
+        settings = resolve(parser.parse_args([]), config)
+    except BackendError as exc:
+        return _fail(str(exc))
+    sys.stdout.write(describe(config, settings.origins))
+    return 0

@@ -1,0 +1,51 @@
+"""The recordings on disk: pick one to replay it in a new tab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label
+
+from dgtui.session.recording import RecordingInfo, list_recordings
+
+
+class SessionsScreen(ModalScreen[Path | None]):
+    """Dismisses with the chosen recording's path (Enter), or None (Esc)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "cancel", "Close")]
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__()
+        self.folder = folder
+        self.found: list[RecordingInfo] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="sessions"):
+            yield Label("Recorded sessions: Enter replays one in a new tab, Esc closes", classes="dialog-title")
+            yield Label(str(self.folder) if self.folder else "recording is off", id="sessions-folder")
+            yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("started (UTC)", "name", "audio", "request id", "model")
+        if self.folder is not None and self.folder.exists():
+            self.found = list_recordings(self.folder)
+        for index, info in enumerate(self.found):
+            table.add_row(info.started[:19].replace("T", " "), info.name, f"{info.duration:.1f} s",
+                          info.request_id or "-", info.model or "-", key=str(index))  # fmt: skip
+        if not self.found:
+            self.query_one("#sessions-folder", Label).update(f"no recordings in {self.folder}")
+        table.focus()
+
+    @on(DataTable.RowSelected)
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(self.found[int(event.row_key.value or 0)].path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,156 @@
+"""Recordings: a real session recorded and replayed gives the same transcript and metrics; a killed process
+leaves a valid file; a full disk or an unwritable directory is a message on the stream, which goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dgtui.audio.sources import FileSource
+from dgtui.session.backend import Backend
+from dgtui.session.events import State
+from dgtui.session.recording import Recorder, RecordingError, describe_recording, list_recordings, read_recording
+from dgtui.session.replay import load
+from dgtui.session.runner import StreamRunner
+from dgtui.session.scripted import ScriptedSession, connect, conversation
+
+OPTIONS = {"interim_results": True, "vad_events": True, "utterance_end_ms": 1000, "punctuate": True}
+
+
+def same_figures(live: dict, replayed: dict, path: str = "") -> None:
+    """Equal, up to the 1 µs rounding of the recorded times."""
+    assert live.keys() == replayed.keys(), path
+    for key, value in live.items():
+        other = replayed[key]
+        if isinstance(value, dict):
+            same_figures(value, other, f"{path}.{key}")
+        elif isinstance(value, float) and isinstance(other, float):
+            assert other == pytest.approx(value, abs=2e-4), f"{path}.{key}"
+        else:
+            assert other == value, f"{path}.{key}"
+
+
+async def record(wav: Path, server_url: str, folder: Path, seconds: float, *, reconnect_after: float | None = None):
+    runner = StreamRunner(Backend("url", server_url), OPTIONS, duration=seconds, record_dir=folder)
+    session = runner.add(FileSource(wav))
+    task = asyncio.create_task(runner.run(session))
+    if reconnect_after is not None:
+        while session.cursor < reconnect_after and not task.done():
+            await asyncio.sleep(0.05)
+        session.reconnect()
+    await task
+    return session
+
+
+def test_a_recorded_session_replays_to_the_same_transcript_and_metrics(server, tmp_path, clip_file):
+    live = asyncio.run(record(clip_file(seconds=8.0), server.url, tmp_path, 8.0))
+    assert live.clean and live.recording_path is not None
+    path = live.recording_path
+    assert path.parent.parent == tmp_path and path.name == f"{live.name}-{live.request_id}.jsonl"
+    header, lines = read_recording(path)
+    assert header["options"] == OPTIONS and header["url"].startswith(server.url) and header["backend"] == "url"
+    messages = [line for line in lines if line["type"] == "message"]
+    assert len(messages) == sum(live.metrics.messages.values())
+    assert all({"wall", "mono", "cursor", "raw"} <= line.keys() for line in messages)
+    assert [json.loads(m["raw"])["type"] for m in messages][-1] == "Metadata"
+    replayed = load(path)
+    assert replayed.transcript.text() == live.transcript.text() and live.transcript.text()
+    same_figures(live.metrics.summary(), replayed.metrics.summary())
+    assert replayed.request_ids == live.request_ids and replayed.metadata == live.metadata
+    assert replayed.state is State.CLOSED and replayed.close_code == 1000
+
+
+def test_a_reconnect_is_recorded_and_replayed_on_one_timeline(server, tmp_path, clip_file):
+    live = asyncio.run(record(clip_file(seconds=9.0), server.url, tmp_path, 9.0, reconnect_after=4.0))
+    assert live.reconnects == 1 and len(live.request_ids) == 2
+    _, lines = read_recording(live.recording_path)
+    reconnect = [line for line in lines if line["type"] == "dgtui.reconnect"]
+    assert len(reconnect) == 1 and reconnect[0]["offset"] == pytest.approx(live.offset)
+    replayed = load(live.recording_path)
+    assert replayed.reconnects == 1 and replayed.request_ids == live.request_ids
+    assert replayed.transcript.text() == live.transcript.text()
+    same_figures(live.metrics.summary(), replayed.metrics.summary())
+
+
+def test_kill_9_leaves_a_valid_file_up_to_its_last_line(server, tmp_path, clip_file):
+    wav = clip_file(seconds=20.0)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dgtui", "stream", str(wav), "--url", server.url,
+         "--record-dir", str(tmp_path / "rec")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        path = None
+        while time.monotonic() < deadline:
+            files = list((tmp_path / "rec").glob("*/*.jsonl"))
+            if files and files[0].read_text().count('"type":"message"') >= 5:
+                path = files[0]
+                break
+            time.sleep(0.1)
+        assert path is not None, "the recording never got five messages"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = path.read_text()
+    assert text.endswith("\n")  # every line was written whole
+    header, lines = read_recording(path)
+    assert header["type"] == "dgtui.header" and len(lines) >= 5
+    assert not any(line["type"] == "dgtui.closed" for line in lines)  # it really was cut short
+    assert load(path).transcript.finals >= 0
+    path.write_text(text + '{"type":"message","raw":"{\\"ty')  # a line torn mid-write
+    assert len(read_recording(path)[1]) == len(lines)
+    path.write_text('{"type":"message"}\n' + text)
+    with pytest.raises(RecordingError, match="not a dgtui recording"):
+        read_recording(path)
+
+
+def scripted(name: str = "s") -> ScriptedSession:
+    steps = [connect(0.0, "ws://127.0.0.1:1/v1/listen", "req-1"), *conversation(["hello there", "and again"])]
+    return ScriptedSession(name, steps, clock=lambda: 0.0)
+
+
+def test_a_full_disk_is_shown_on_the_stream_which_goes_on(tmp_path):
+    session = scripted()
+    recorder = Recorder(session, tmp_path, opener=lambda path, mode, **kw: open("/dev/full", "w", **kw))  # noqa: SIM115
+    session.advance(100.0, origin=0.0)
+    assert recorder.failed is not None and "No space left on device" in recorder.failed
+    errors = [e.text for e in session.log if e.level == "error"]
+    assert any("recording stopped" in e and "free some space" in e for e in errors)
+    assert session.error is None and session.transcript.text() == "hello there and again"  # it went on
+
+
+def test_an_unwritable_directory_is_shown_on_the_stream_which_goes_on(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    session = scripted()
+    recorder = Recorder(session, blocker / "sessions")
+    session.advance(100.0, origin=0.0)
+    assert recorder.failed is not None and "Not a directory" in recorder.failed and recorder.path is None
+    assert any("--record-dir" in e.text for e in session.log if e.level == "error")
+    assert session.transcript.text() == "hello there and again"
+
+
+def test_listing_recordings(server, tmp_path, clip_file):
+    folder = tmp_path / "rec"
+    live = asyncio.run(record(clip_file(seconds=3.0), server.url, folder, 3.0))
+    info = describe_recording(live.recording_path)
+    assert (info.name, info.request_id) == (live.name, live.request_id)
+    assert info.duration == pytest.approx(3.0, abs=0.11) and info.model == "pocketsphinx-en-us"
+    (folder / "2000-01-01").mkdir()
+    (folder / "2000-01-01" / "junk.jsonl").write_text("not json\n")
+    assert [i.path for i in list_recordings(folder)] == [live.recording_path]
+    result = subprocess.run(
+        [sys.executable, "-m", "dgtui", "sessions", "--dir", str(folder)], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0 and live.request_id in result.stdout and "pocketsphinx-en-us" in result.stdout
