@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -77,7 +78,7 @@ def test_subtitles_parse_back_monotonic_and_never_overlapping(recording: Path, f
     text = export_recording(recording, fmt)
     cues = parse_cues(text, fmt)
     assert len(cues) >= 4  # the long sentence is split into readable cues
-    for (start, end, _), (next_start, _, _) in zip(cues, cues[1:], strict=False):
+    for (start, end, _), (next_start, _, _) in itertools.pairwise(cues):
         assert start < end <= next_start
     assert all(end - start <= 7.0 for start, end, _ in cues)
     words = " ".join(re.sub(r"<[^>]+>|\[S\d\] ", "", t) for _, _, t in cues)
@@ -97,7 +98,7 @@ def test_json_has_the_final_transcript_with_words(recording: Path):
     assert [u["speakers"] for u in document["utterances"]] == [[0], [1], [0]]
     words = [w for u in document["utterances"] for w in u["words"]]
     assert [w["punctuated_word"] for w in words] == " ".join(SENTENCES).split()
-    assert all(a["start"] <= b["start"] for a, b in zip(words, words[1:], strict=False))
+    assert all(a["start"] <= b["start"] for a, b in itertools.pairwise(words))
 
 
 def test_cue_rules_on_edge_cases():
@@ -123,7 +124,10 @@ def test_export_command_writes_a_file_or_stdout(recording: Path, tmp_path: Path)
     )  # fmt: skip
     assert result.returncode == 0 and out.read_text() == (EXPECTED / "council.srt").read_text()
     result = subprocess.run(
-        [sys.executable, "-m", "dgtui", "export", str(recording), "-f", "txt"], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "dgtui", "export", str(recording), "-f", "txt"],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.stdout == (EXPECTED / "council.txt").read_text()
     missing = subprocess.run(

@@ -1,0 +1,165 @@
+"""The config file: precedence, errors with file, line and key, key safety, and the config commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dgtui.config import EXAMPLE, ConfigError, load_config
+from dgtui.options_cli import add_recording_arguments, add_stream_arguments
+from dgtui.secrets import redact
+from dgtui.settings import resolve
+
+KEY = "cfg-file-key-5f3a9b2c7d1e"
+
+
+def flags(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_stream_arguments(parser)
+    add_recording_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+def test_no_file_means_dgtui_defaults(tmp_path):
+    config = load_config(tmp_path / "absent.toml")
+    assert not config.exists and config.record and config.url is None
+    settings = resolve(flags(), config, environ={})
+    assert settings.backend.kind == "local" and settings.options["model"] == "nova-3"
+    assert settings.origins["options.model"] == ("nova-3", "dgtui default")
+
+
+def test_precedence_command_line_then_environment_then_file_then_defaults(tmp_path):
+    path = write(tmp_path, """
+[defaults]
+model = "nova-2"
+diarize = true
+[backend]
+url = "ws://127.0.0.1:9001/v1/listen"
+[recording]
+dir = "/tmp/from-file"
+""")  # fmt: skip
+    config = load_config(path)
+    from_file = resolve(flags(), config, environ={})
+    assert from_file.backend.url == "ws://127.0.0.1:9001/v1/listen" and from_file.options["model"] == "nova-2"
+    assert from_file.options["diarize"] is True and from_file.origins["options.diarize"][1] == "config file"
+    assert from_file.record_dir == Path("/tmp/from-file")
+    env = {"DGTUI_URL": "ws://127.0.0.1:9002/v1/listen", "DGTUI_DATA_DIR": "/tmp/from-env"}
+    from_env = resolve(flags(), config, environ=env)
+    assert from_env.backend.url == "ws://127.0.0.1:9002/v1/listen"
+    assert from_env.origins["url"][1] == "environment (DGTUI_URL)"
+    assert from_env.record_dir == Path("/tmp/from-env/sessions")
+    cli = resolve(flags("--url", "ws://127.0.0.1:9003/v1/listen", "--model", "nova-3", "--record-dir", "/tmp/cli"),
+                  config, environ=env)  # fmt: skip
+    assert cli.backend.url == "ws://127.0.0.1:9003/v1/listen" and cli.options["model"] == "nova-3"
+    assert cli.origins["options.model"] == ("nova-3", "command line") and cli.record_dir == Path("/tmp/cli")
+    assert resolve(flags("--local"), config, environ=env).backend.kind == "local"
+    assert resolve(flags("--no-record"), config, environ=env).record_dir is None
+
+
+def test_the_key_comes_from_the_environment_first_then_a_private_file(tmp_path):
+    path = write(tmp_path, f'[backend]\nkey = "{KEY}"\n')
+    config = load_config(path)
+    assert config.api_key({}) == (KEY, f"config file ({path})")
+    assert config.api_key({"DEEPGRAM_API_KEY": "env-key-123456"})[1] == "environment (DEEPGRAM_API_KEY)"
+    assert resolve(flags(), config, environ={}).backend.api_key == KEY
+    assert KEY not in redact(f"url?token={KEY}")  # registered as a secret the moment it was read
+    other = write(tmp_path, '[backend]\nkey_env = "MY_DG_KEY"\n')
+    assert resolve(flags(), load_config(other), environ={"MY_DG_KEY": "mine-123456"}).backend.api_key == "mine-123456"
+
+
+def test_a_key_in_a_file_others_can_read_is_refused(tmp_path):
+    path = write(tmp_path, f'[backend]\ntoken = false\nkey = "{KEY}"\n', mode=0o644)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:3: [backend] key: refusing") and "chmod 600" in message
+    assert KEY not in message
+
+
+@pytest.mark.parametrize(
+    "text, where, words",
+    [
+        ("[defaults]\nmodel = \n", ":2:", ["not valid TOML"]),
+        ('[backend]\nurl = "ws://x"\ncolour = "red"\n', ":3: [backend] colour:", ["unknown key", "key_env"]),
+        ("[display]\nx = 1\n", ":1: display:", ["unknown section", "[recording]"]),
+        ('[defaults]\nmodel = "nova-3"\ninterim_results = "yes"\n', ":3: [defaults] interim_results:", []),
+        ("[defaults]\nendpointing = -5\n", ":2: [defaults] endpointing:", []),
+        ('[recording]\nenabled = "no"\n', ":2: [recording] enabled:", ["true or false"]),
+        ('[backend]\nurl = "ftp://x"\n', ":2: [backend] url:", ["not a ws://"]),
+        ('[presets.radio]\nbackend = "local"\n', ":1: [presets.radio]:", ["needs a source"]),
+        (
+            '[presets.radio]\nsource = "a.mp3"\noptions = { interim_results = "maybe" }\n',
+            "[presets.radio] options.interim_results",
+            [],
+        ),
+    ],
+)
+def test_a_bad_file_names_the_file_the_line_and_the_key(tmp_path, text, where, words):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(str(path)) and where in message, message
+    for word in words:
+        assert word in message, message
+
+
+def test_presets_and_the_example_file(tmp_path):
+    path = write(
+        tmp_path, EXAMPLE + '\n[presets.radio]\nsource = "a.mp3"\nbackend = "local"\noptions = { model = "nova-2" }\n'
+    )
+    config = load_config(path)
+    assert config.presets["radio"].options == {"model": "nova-2"} and config.presets["radio"].backend == "local"
+    settings = resolve(flags("--preset", "radio"), config, environ={})
+    assert [p.name for p in settings.presets] == ["radio"]
+    with pytest.raises(ValueError, match=r"no preset named 'tv'.*known: radio"):
+        resolve(flags("--preset", "tv"), config, environ={})
+
+
+def dgtui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dgtui", *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **env})  # fmt: skip
+
+
+def test_config_commands(tmp_path):
+    path = tmp_path / "dgtui" / "config.toml"
+    env = {"DGTUI_CONFIG": str(path), "DEEPGRAM_API_KEY": ""}
+    assert dgtui("config", "path", env=env).stdout.strip() == str(path)
+    assert "does not exist" in dgtui("config", "check", env=env).stdout
+    created = dgtui("config", "init", env=env)
+    assert created.returncode == 0 and path.read_text() == EXAMPLE and (path.stat().st_mode & 0o777) == 0o600
+    again = dgtui("config", "init", env=env)
+    assert again.returncode == 2 and "exists already" in again.stderr
+    assert "is valid" in dgtui("config", "check", env=env).stdout
+    path.write_text(EXAMPLE.replace('# key = "..."', f'key = "{KEY}"'))
+    shown = dgtui("config", "show", env=env)
+    assert shown.returncode == 0 and KEY not in shown.stdout
+    assert f"key = '***'  # config file ({path})" in shown.stdout
+    assert "options.model = 'nova-3'  # config file" in shown.stdout
+    path.write_text("[backend]\nurl = 5\n")
+    bad = dgtui("config", "check", env=env)
+    assert bad.returncode == 2 and f"{path}:2: [backend] url: must be a str" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    refused = dgtui("stream", "x.wav", env=env)
+    assert refused.returncode == 2 and f"{path}:2:" in refused.stderr
+
+
+def test_a_preset_streams_with_its_own_options(tmp_path, server, clip_file):
+    wav = clip_file(seconds=3.0)
+    path = write(tmp_path, f'[presets.council]\nsource = "{wav}"\noptions = {{ punctuate = false }}\n')
+    result = dgtui("stream", "--preset", "council", "--url", server.url, "--json", "--fast", "--no-record",
+                   env={"DGTUI_CONFIG": str(path)})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "punctuate=false" in result.stdout  # the Connected line's URL
