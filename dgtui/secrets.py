@@ -29,6 +29,7 @@ def redact_url(url: str) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[-1]
     query = urlencode(
-        [(k, MASK if k.lower() in _CREDENTIAL_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+        [(k, MASK if k.lower() in _CREDENTIAL_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+        safe="*",
     )
     return redact(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))

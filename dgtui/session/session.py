@@ -47,7 +47,9 @@ class SessionConfig:
 
     def full_url(self, audio_query: dict[str, Any]) -> str:
         query = encode_query({**self.options, **audio_query})
-        return f"{self.url}?{query}" if query else self.url
+        if not query:
+            return self.url
+        return f"{self.url}{'&' if '?' in self.url else '?'}{query}"  # --url may carry a query of its own
 
 
 class LiveSession(SessionState):

@@ -166,7 +166,7 @@ class DgtuiApp(App[int]):
     def _view(self, pane_id: str) -> StreamView | None:
         """The pane's view, once mounted (a pane just added has none for a moment)."""
         views = self.tabs.get_pane(pane_id).query(StreamView)
-        return views.first() if views else None
+        return views.first() if views and views.first().ready else None
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -365,7 +365,8 @@ class DgtuiApp(App[int]):
     def action_toggle_interim(self) -> None:
         self.show_interim = not self.show_interim
         for view in self.query(StreamView):
-            view.transcript.set_show_interim(self.show_interim)
+            if view.ready:
+                view.transcript.set_show_interim(self.show_interim)
         self.render_now()
         self.notify(f"Interim results {'shown' if self.show_interim else 'hidden'}.", timeout=2)
 

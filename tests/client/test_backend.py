@@ -41,4 +41,4 @@ def test_redaction():
     register_secret("sekrit-key-42")
     assert redact("Authorization: Token sekrit-key-42") == "Authorization: Token ***"
     shown = redact_url("wss://user:pw@host/v1/listen?token=abc&model=nova-3")
-    assert shown == "wss://host/v1/listen?token=%2A%2A%2A&model=nova-3"
+    assert shown == "wss://host/v1/listen?token=***&model=nova-3"

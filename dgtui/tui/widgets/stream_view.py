@@ -53,6 +53,7 @@ class StreamView(Vertical):
         self.inspector = self.query_one(RawInspector)
         self.hint.display = False
         self.search_input.display = False
+        self.transcript.set_show_interim(getattr(self.app, "show_interim", True))
         self.ready = True
 
     def render_state(self, now: float, slow: bool = True) -> None:
