@@ -28,8 +28,6 @@ def redact_url(url: str) -> str:
     """A URL fit to show: no user:password, no credential query parameters, no registered secret."""
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = urlencode(
-        [(k, MASK if k.lower() in _CREDENTIAL_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
-        safe="*",
-    )
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode([(k, MASK if k.lower() in _CREDENTIAL_PARAMS else v) for k, v in pairs], safe="*")
     return redact(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
