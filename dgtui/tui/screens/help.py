@@ -32,22 +32,31 @@ def key_rows() -> list[tuple[str, str, str]]:
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
 
+    LEFT = ("Streams", "Stream", "App")  # the other groups go in the right-hand column
+
     def compose(self) -> ComposeResult:
+        rows = key_rows()
+        left = self._table([r for r in rows if r[0] in self.LEFT])
+        right = self._table([r for r in rows if r[0] not in self.LEFT])
+        self.table = Table.grid(padding=(0, 4))
+        self.table.add_row(left, right)
+        with VerticalScroll(id="help-body"):
+            yield Static(Text("dgtui: keys", style="bold"), classes="help-title")
+            yield Static(self.table)
+            yield Static(Text(ABOUT, style="dim"), classes="help-about")
+            yield Static(Text("Esc closes this screen.", style="dim italic"))
+
+    def _table(self, rows: list[tuple[str, str, str]]) -> Table:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         group = None
-        for row_group, keys, description in key_rows():
+        for row_group, keys, description in rows:
             if row_group != group:
                 group = row_group
                 table.add_row(Text(group, style="bold underline"), "")
             table.add_row(keys, description)
-        self.table = table
-        with VerticalScroll(id="help-body"):
-            yield Static(Text("dgtui: keys", style="bold"), classes="help-title")
-            yield Static(table)
-            yield Static(Text(ABOUT, style="dim"), classes="help-about")
-            yield Static(Text("Esc closes this screen.", style="dim italic"))
+        return table
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

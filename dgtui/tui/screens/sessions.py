@@ -39,7 +39,7 @@ class SessionsScreen(ModalScreen[Path | None]):
         for index, info in enumerate(self.found):
             table.add_row(info.started[:19].replace("T", " "), info.name, f"{info.duration:.1f} s",
                           info.request_id or "-", info.model or "-", key=str(index))  # fmt: skip
-        if not self.found:
+        if not self.found and self.folder is not None:
             self.query_one("#sessions-folder", Label).update(f"no recordings in {self.folder}")
         table.focus()
 
