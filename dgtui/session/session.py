@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,9 @@ from dgtui.session.connection import HandshakeError, open_connection
 from dgtui.session.events import State
 from dgtui.session.state import Clock, Listener, SessionState
 
+# Closes after which the same stream may work again: network loss, server errors, restarts, overload.
+RETRIABLE_CLOSES = {None, CloseCode.GOING_AWAY, CloseCode.ABNORMAL, CloseCode.INTERNAL, 1012, 1013, 1014}
+
 
 @dataclass
 class SessionConfig:
@@ -44,6 +49,10 @@ class SessionConfig:
     close_timeout: float = 10.0
     connect_timeout: float = 10.0
     duration: float | None = None  # stop after this many seconds of audio
+    reconnect_attempts: int = 5  # consecutive failed attempts after a drop before giving up (0: never)
+    reconnect_backoff: float = 0.5  # the first wait; it doubles, with jitter, up to reconnect_backoff_max
+    reconnect_backoff_max: float = 8.0
+    buffer_seconds: float = 30.0  # audio kept while disconnected; older audio is dropped (and counted)
 
     def full_url(self, audio_query: dict[str, Any]) -> str:
         query = encode_query({**self.options, **audio_query})
@@ -79,6 +88,12 @@ class LiveSession(SessionState):
         self._chunks: AsyncIterator[AudioChunk] | None = None
         self._pending: asyncio.Future[AudioChunk] | None = None
         self._paused_total = 0.0
+        self._timeline: float | None = None  # monotonic time when audio second 0 was due (real-time pacing)
+        self._backlog: deque[AudioChunk] = deque()  # read from the source, not yet sent (while disconnected)
+        self._source_done = False
+        self._attempts = 0  # consecutive failed reconnect attempts
+        self._drop_reason = ""
+        self.audio_lost = 0.0  # seconds of audio dropped because the backlog overflowed
 
     def set_endpoint(self, url: str) -> None:
         """Where to connect (the local engine's URL is known only once it runs)."""
@@ -117,7 +132,13 @@ class LiveSession(SessionState):
         """Stream until the source ends (or ``stop``); True when the stream ended cleanly."""
         self._chunks = aiter(self.source.chunks())
         try:
-            while await self._connection():
+            while True:
+                outcome = await self._connection()
+                if outcome == "manual":
+                    self.control("reconnect", self.cursor)
+                    continue
+                if outcome != "dropped" or not await self._wait_to_reconnect():
+                    break
                 self.control("reconnect", self.cursor)
         finally:
             if self._pending is not None:
@@ -126,8 +147,72 @@ class LiveSession(SessionState):
                 await self._chunks.aclose()  # type: ignore[attr-defined]
         return self.clean
 
-    async def _connection(self) -> bool:
-        """One connection, start to close; True when a reconnect was asked for."""
+    async def _wait_to_reconnect(self) -> bool:
+        """Back off (reading the source meanwhile) before the next attempt; False when giving up."""
+        self._attempts += 1
+        limit = self.config.reconnect_attempts
+        if self._stop.is_set() or (self._source_done and not self._backlog):
+            self.fail(f"the connection was lost ({self._drop_reason}) before the last results came")
+            self.set_state(State.ERROR)
+            return False
+        if self._attempts > limit:
+            self.fail(
+                f"gave up after {limit} reconnect attempt{'s' if limit != 1 else ''}: {self._drop_reason}. "
+                "Check the network and the server, then start the stream again."
+            )
+            self.set_state(State.ERROR)
+            return False
+        base = min(self.config.reconnect_backoff_max, self.config.reconnect_backoff * 2 ** (self._attempts - 1))
+        wait = base * random.uniform(0.5, 1.0)  # jitter: many streams must not come back in step
+        self.set_state(State.CONNECTING)
+        self.note(
+            f"connection lost ({self._drop_reason}); reconnecting in {wait:.1f} s "
+            f"(attempt {self._attempts} of {limit}), buffering the audio meanwhile",
+            "warning",
+        )
+        buffering = asyncio.create_task(self._buffer_source())
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._stop.wait()
+        finally:
+            buffering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await buffering
+        return True
+
+    async def _buffer_source(self) -> None:
+        """Keep reading the source while disconnected, so no audio is lost (up to ``buffer_seconds``)."""
+        assert self._chunks is not None
+        while not self._source_done:
+            if self._pending is None:
+                self._pending = asyncio.ensure_future(anext(self._chunks))
+            await asyncio.wait({self._pending})  # a cancelled wait leaves the read to the sender
+            try:
+                chunk = self._pending.result()
+            except StopAsyncIteration:
+                self._source_done = True
+                return
+            finally:
+                self._pending = None
+            self._backlog.append(chunk)
+            start = self._backlog[0].end - self._chunk_seconds(self._backlog[0])
+            while len(self._backlog) > 1 and chunk.end - start > self.config.buffer_seconds:
+                dropped = self._backlog.popleft()
+                self.audio_lost += self._chunk_seconds(dropped)
+                start = self._backlog[0].end - self._chunk_seconds(self._backlog[0])
+            if self.source.realtime and self._timeline is not None:
+                delay = self._timeline + self._paused_total + chunk.end - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+
+    def _chunk_seconds(self, chunk: AudioChunk) -> float:
+        rate = self.source.format.sample_rate or 16000
+        channels = self.source.format.channels or 1
+        return len(chunk.data) / (2 * rate * channels) if self.source.format.encoding == "linear16" else 0.1
+
+    async def _connection(self) -> str:
+        """One connection, start to close: "done", "manual" (a reconnect was asked for) or "dropped"."""
         self.set_state(State.CONNECTING)
         self._reconnect.clear()
         self._closestream_sent = False
@@ -140,10 +225,15 @@ class LiveSession(SessionState):
             )
         except HandshakeError as exc:
             self.request_id = exc.request_id
+            retriable = exc.status is None or exc.status == 429 or exc.status >= 500
+            if self.reconnects and retriable:  # the server was fine before: keep trying for a while
+                self._drop_reason = str(exc)
+                return "dropped"
             self.fail(str(exc))
             self.set_state(State.ERROR)
             self.closed(None, "", str(exc))
-            return False
+            return "done"
+        self._attempts = 0
         self.connected(self.url, ws.response.headers.get("dg-request-id") if ws.response else None, timings)
         self.set_state(State.STREAMING)
         sender = asyncio.create_task(self._send(ws), name=f"send:{self.name}")
@@ -157,15 +247,21 @@ class LiveSession(SessionState):
         self.transcript.finish()  # what is still open at the end becomes an utterance
         code, reason = ws.close_code, ws.close_reason or ""
         explanation = explain_close(code, reason)
-        reconnecting = self._reconnect.is_set() and code == CloseCode.NORMAL and self.error is None
+        if self._reconnect.is_set() and code == CloseCode.NORMAL and self.error is None:
+            self.closed(code, reason, explanation)
+            return "manual"
+        dropped = code in RETRIABLE_CLOSES or (code == CloseCode.NORMAL and not self._closestream_sent)
+        if dropped and self.error is None and not self._stop.is_set() and self.config.reconnect_attempts > 0:
+            self._drop_reason = explanation if code != CloseCode.NORMAL else "the server closed the stream early"
+            self.closed(code, reason, explanation)
+            return "dropped"
         if code != CloseCode.NORMAL and self.error is None:
             self.fail(explanation, reason)
         elif code == CloseCode.NORMAL and not self._closestream_sent and self.error is None:
             self.fail("the server closed the stream before dgtui finished sending", explanation)
-        if not reconnecting:
-            self.set_state(State.ERROR if self.error else State.CLOSED)
+        self.set_state(State.ERROR if self.error else State.CLOSED)
         self.closed(code, reason, explanation)
-        return reconnecting
+        return "done"
 
     async def _receive(self, ws: ClientConnection) -> None:
         try:
@@ -181,8 +277,8 @@ class LiveSession(SessionState):
 
     async def _send(self, ws: ClientConnection) -> None:
         assert self._chunks is not None
-        started = time.monotonic() - self.offset
-        self._paused_total = 0.0
+        if self._timeline is None:
+            self._timeline = time.monotonic()
         stopped = asyncio.ensure_future(self._stop.wait())
         reconnect = asyncio.ensure_future(self._reconnect.wait())
         try:
@@ -191,31 +287,41 @@ class LiveSession(SessionState):
                 if not self._resume.is_set():
                     self._paused_total += await self._hold_while_paused(ws)
                     continue
-                if self._pending is None:
-                    self._pending = asyncio.ensure_future(anext(self._chunks))
-                done, _ = await asyncio.wait(
-                    {self._pending, stopped, reconnect},
-                    timeout=self.config.keepalive_interval,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                if self._pending not in done:
-                    if not self._stop.is_set() and not self._reconnect.is_set():
-                        await ws.send(KEEP_ALIVE)  # the source is stalled: hold the connection
-                    continue
-                try:
-                    chunk = self._pending.result()
-                except StopAsyncIteration:
-                    break
-                finally:
-                    self._pending = None
-                if self.source.realtime:
-                    delay = started + self._paused_total + self.cursor - time.monotonic()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
+                if self._backlog:  # audio read while disconnected goes first, as fast as it is taken
+                    chunk = self._backlog.popleft()
+                else:
+                    if self._source_done:
+                        break
+                    if self._pending is None:
+                        self._pending = asyncio.ensure_future(anext(self._chunks))
+                    done, _ = await asyncio.wait(
+                        {self._pending, stopped, reconnect},
+                        timeout=self.config.keepalive_interval,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    if self._pending not in done:
+                        if not self._stop.is_set() and not self._reconnect.is_set():
+                            await ws.send(KEEP_ALIVE)  # the source is stalled: hold the connection
+                        continue
+                    try:
+                        chunk = self._pending.result()
+                    except StopAsyncIteration:
+                        self._source_done = True
+                        break
+                    finally:
+                        self._pending = None
+                    if self.source.realtime:
+                        delay = self._timeline + self._paused_total + self.cursor - time.monotonic()
+                        if delay > 0:
+                            await asyncio.sleep(delay)
                 if not self._resume.is_set():  # paused while this chunk waited for its time
                     self._paused_total += await self._hold_while_paused(ws)
                 if chunk.data:
-                    await ws.send(chunk.data)
+                    try:
+                        await ws.send(chunk.data)
+                    except ConnectionClosed:
+                        self._backlog.appendleft(chunk)  # not sent: it goes on the next connection
+                        raise
                 self.on_audio(len(chunk.data), chunk.end, chunk.level_db, time.monotonic())
                 if self.config.duration is not None and self.cursor >= self.config.duration:
                     break

@@ -279,7 +279,8 @@ async def test_error_closes_are_explained(clip_file, code, reason, expected):
 
     events = []
     async with scripted_server(script) as (url, _):
-        session = LiveSession(SessionConfig("e", url), FileSource(clip_file(seconds=3.0)), [events.append])
+        config = SessionConfig("e", url, reconnect_attempts=0)  # this connection's own close, no retry
+        session = LiveSession(config, FileSource(clip_file(seconds=3.0)), [events.append])
         assert not await session.run()
     assert expected in session.error
     closed = events[-1]
