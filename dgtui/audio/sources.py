@@ -272,6 +272,7 @@ class HttpSource:
     name: str = ""
     on_title: Callable[[str], None] | None = None
     realtime: bool = False
+    reopenable: bool = True  # a live stream that ends or stalls is opened again (the session decides when)
     format: AudioFormat = field(init=False)
 
     def __post_init__(self) -> None:

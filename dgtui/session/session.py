@@ -17,7 +17,7 @@ import random
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgspec
@@ -94,6 +94,9 @@ class LiveSession(SessionState):
         self._attempts = 0  # consecutive failed reconnect attempts
         self._drop_reason = ""
         self.audio_lost = 0.0  # seconds of audio dropped because the backlog overflowed
+        self._source_base = 0.0  # audio sent before the source was last reopened: its chunks count from here
+        self._source_attempts = 0
+        self._source_worked = False
 
     def set_endpoint(self, url: str) -> None:
         """Where to connect (the local engine's URL is known only once it runs)."""
@@ -189,12 +192,10 @@ class LiveSession(SessionState):
                 self._pending = asyncio.ensure_future(anext(self._chunks))
             await asyncio.wait({self._pending})  # a cancelled wait leaves the read to the sender
             try:
-                chunk = self._pending.result()
-            except StopAsyncIteration:
-                self._source_done = True
+                chunk = self._take()
+            except (StopAsyncIteration, SourceError):
+                self._source_done = True  # the sender reports it (or reopens it) once connected
                 return
-            finally:
-                self._pending = None
             self._backlog.append(chunk)
             start = self._backlog[0].end - self._chunk_seconds(self._backlog[0])
             while len(self._backlog) > 1 and chunk.end - start > self.config.buffer_seconds:
@@ -205,6 +206,41 @@ class LiveSession(SessionState):
                 delay = self._timeline + self._paused_total + chunk.end - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
+
+    def _take(self) -> AudioChunk:
+        """The pending read's chunk, on the stream's timeline (raises StopAsyncIteration / SourceError)."""
+        assert self._pending is not None
+        try:
+            chunk = self._pending.result()
+        finally:
+            self._pending = None
+        self._source_worked, self._source_attempts = True, 0
+        return replace(chunk, end=chunk.end + self._source_base) if self._source_base else chunk
+
+    def _reopenable(self) -> bool:
+        return bool(getattr(self.source, "reopenable", False)) and self._source_worked and not self._stop.is_set()
+
+    async def _reopen_source(self, ws: ClientConnection, reason: str) -> None:
+        """Open a live source again after it ended or failed, KeepAlive holding the connection meanwhile."""
+        self._source_attempts += 1
+        limit = self.config.reconnect_attempts
+        if self._source_attempts > limit:
+            raise SourceError(f"{reason}; gave up after {limit} attempts to open it again")
+        wait = min(self.config.reconnect_backoff_max, self.config.reconnect_backoff * 2 ** (self._source_attempts - 1))
+        wait *= random.uniform(0.5, 1.0)
+        self.note(
+            f"source: {reason}; opening it again in {wait:.1f} s (attempt {self._source_attempts} of {limit}); "
+            "KeepAlive holds the connection",
+            "warning",
+        )
+        await ws.send(KEEP_ALIVE)
+        timer = asyncio.Event()
+        asyncio.get_running_loop().call_later(wait, timer.set)
+        await self._keepalive_until(ws, timer)
+        self._chunks = aiter(self.source.chunks())
+        self._source_base = self.cursor
+        if self._timeline is not None:  # pacing starts again from now: the stream did not play meanwhile
+            self._timeline = time.monotonic() - self.cursor - self._paused_total
 
     def _chunk_seconds(self, chunk: AudioChunk) -> float:
         rate = self.source.format.sample_rate or 16000
@@ -304,12 +340,18 @@ class LiveSession(SessionState):
                             await ws.send(KEEP_ALIVE)  # the source is stalled: hold the connection
                         continue
                     try:
-                        chunk = self._pending.result()
+                        chunk = self._take()
                     except StopAsyncIteration:
+                        if self._reopenable():
+                            await self._reopen_source(ws, "the stream ended")
+                            continue
                         self._source_done = True
                         break
-                    finally:
-                        self._pending = None
+                    except SourceError as exc:
+                        if not self._reopenable():
+                            raise
+                        await self._reopen_source(ws, str(exc).rstrip("."))
+                        continue
                     if self.source.realtime:
                         delay = self._timeline + self._paused_total + self.cursor - time.monotonic()
                         if delay > 0:

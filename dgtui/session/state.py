@@ -145,6 +145,8 @@ class SessionState:
         self.log: deque[LogEntry] = deque(maxlen=keep_log)
         self.log_seq = 0
         self.recording_path: Path | None = None  # the session's recording, once there is one
+        self.gaps: list[float] = []  # seconds without a connection, one per reconnect
+        self._closed_at: float | None = None
         self.version = 0  # bumped on every change a view may show
         self._progress_at = 0.0
 
@@ -263,6 +265,12 @@ class SessionState:
         self.url, self.request_id, self.timings = url, request_id, timings
         if request_id:
             self.request_ids.append(request_id)
+        if self.reconnects and self._closed_at is not None:
+            gap = max(0.0, self.clock() - self._closed_at)
+            self.gaps.append(gap)
+            self.transcript.mark(
+                "reconnect", self.offset, f"reconnected after {gap:.1f} s · request id {request_id or '-'}"
+            )
         self.note(
             f"connected to {url}; request id {request_id or '-'}; handshake {timings.total * 1000:.0f} ms "
             f"(dns {timings.dns * 1000:.0f}, tcp {timings.tcp * 1000:.0f}, tls {timings.tls * 1000:.0f}, "
@@ -292,6 +300,7 @@ class SessionState:
 
     def closed(self, code: int | None, reason: str, explanation: str) -> None:
         self.close_code, self.close_reason = code, reason
+        self._closed_at = self.clock()
         self.note(f"closed: {explanation}", "info" if code == CloseCode.NORMAL else "warning")
         self._emit(Closed(self.name, code, reason, explanation, self.clean))
 

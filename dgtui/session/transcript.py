@@ -131,6 +131,10 @@ class Transcript:
         self.line_seq += 1
         self.lines.append(TranscriptLine(self.line_seq, kind, channel, start, end, text, tuple(words), from_finalize))
 
+    def mark(self, kind: str, at: float, text: str) -> None:
+        """A line that is not speech: a reconnect, with what a reader should know about it."""
+        self._line(kind, 0, at, at, text)
+
     def interims(self) -> tuple[tuple[int, float, str], ...]:
         """(channel, start of its first word, text) of each channel's current interim that has words."""
         found = []

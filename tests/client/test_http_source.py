@@ -4,7 +4,6 @@ failures Icecast cannot be made to produce)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 
 import pytest
@@ -13,6 +12,7 @@ from dgtui.audio.sources import HttpSource, SourceError
 from dgtui.session.events import SessionError
 from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.audio import clip_pcm, encode
+from tests.support.http import http_server
 from tests.support.icecast import Feeder, Icecast
 from tests.support.wer import word_error_rate
 
@@ -67,15 +67,6 @@ async def test_web_page_is_not_audio(icecast):
     with pytest.raises(SourceError, match=r"not an audio stream .*text/(html|xml)"):
         async for _ in source.chunks():
             pass
-
-
-@contextlib.asynccontextmanager
-async def http_server(handler):
-    server = await asyncio.start_server(handler, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    finally:
-        server.close()
 
 
 async def test_stalled_stream_is_an_error_not_a_hang():

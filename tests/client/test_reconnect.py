@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from itertools import pairwise
 
-from dgtui.audio.sources import FileSource
+from dgtui.audio.sources import FileSource, HttpSource
 from dgtui.session.events import State
 from dgtui.session.session import LiveSession, SessionConfig
+from tests.support.audio import clip_pcm, encode
+from tests.support.http import http_server
 from tests.support.proxy import FaultProxy
 
 OPTIONS = {"interim_results": True, "punctuate": True, "vad_events": True, "utterance_end_ms": 1000}
@@ -40,6 +42,9 @@ async def test_a_dropped_connection_reconnects_and_loses_no_audio(server, clip_f
     assert session.offset >= dropped_at - 0.2
     finals = [line for line in session.transcript.lines if line.kind == "final"]
     assert all(b.start >= a.start for a, b in pairwise(finals)) and finals[-1].start > session.offset
+    marks = [line for line in session.transcript.lines if line.kind == "reconnect"]
+    assert len(marks) == 1 and marks[0].start == session.offset and session.request_ids[1] in marks[0].text
+    assert len(session.gaps) == 1 and 0.1 < session.gaps[0] < 5.0  # the outage, visible on screen
     warnings = [e.text for e in session.log if e.level == "warning"]
     assert any(w.startswith("connection lost (") and "reconnecting in" in w for w in warnings), warnings
 
@@ -59,3 +64,38 @@ async def test_it_gives_up_after_the_attempts_with_a_clear_error(server, clip_fi
         proxy.stop()
     assert not clean and session.state is State.ERROR
     assert session.error.startswith("gave up after 2 reconnect attempts: ") and "Check the network" in session.error
+
+
+async def test_a_live_source_that_ends_is_opened_again_while_keepalive_holds_the_connection(server):
+    parts = [clip_pcm("weather")[i * 32000 * 3 : (i + 1) * 32000 * 3] for i in range(2)]
+    served = []
+
+    async def radio(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        if len(served) >= len(parts):  # the station is gone for good
+            writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+            writer.close()
+            return
+        body = encode(parts[len(served)], 16000, "wav", "pcm_s16le")
+        served.append(len(body))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\n\r\n")
+        for i in range(0, len(body), 3200):  # in real time, then the stream ends
+            writer.write(body[i : i + 3200])
+            await writer.drain()
+            await asyncio.sleep(0.1)
+        writer.close()
+
+    async with http_server(radio) as url:
+        source = HttpSource(f"{url}/live.wav")
+        config = SessionConfig("radio", server.url, OPTIONS, reconnect_attempts=2, reconnect_backoff=0.2)
+        session = LiveSession(config, source)
+        clean = await asyncio.wait_for(session.run(), 60)
+    assert not clean and session.error.startswith(f"{url}/live.wav answered HTTP 404")
+    assert "gave up after 2 attempts to open it again" in session.error
+    assert len(served) == 2 and session.cursor >= 5.8  # both halves were sent, on one timeline
+    assert session.reconnects == 0 and len(session.request_ids) == 1  # the connection itself held
+    warnings = [e.text for e in session.log if e.level == "warning"]
+    assert any(w.startswith("source: the stream ended; opening it again in") for w in warnings), warnings
+    finals = [line for line in session.transcript.lines if line.kind == "final"]
+    assert finals and finals[-1].end > 3.0  # words from the second half, after the reopen

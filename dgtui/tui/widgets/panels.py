@@ -51,8 +51,8 @@ class StreamHeader(StatePanel):
 
     def key(self, state: SessionState, now: float) -> object:
         level = None if math.isnan(state.level_db) else round(state.level_db)
-        return (state.state, state.url, state.error, state.errors, state.reconnects, round(state.cursor, 1), level,
-                int(state.uptime(now)), self.size.width)  # fmt: skip
+        return (state.state, state.url, state.error, state.errors, state.reconnects, len(state.gaps),
+                round(state.cursor, 1), level, int(state.uptime(now)), self.size.width)  # fmt: skip
 
     def build(self, state: SessionState, now: float) -> Text:
         line1 = Text.assemble(
@@ -72,7 +72,8 @@ class StreamHeader(StatePanel):
             ("   up ", "dim"),
             (duration(state.uptime(now)), ""),
             ("   reconnects ", "dim"),
-            (str(state.reconnects), ""),
+            (str(state.reconnects), "yellow" if state.reconnects else ""),
+            *((("   gaps ", "dim"), (f"{sum(state.gaps):.1f} s", "yellow")) if state.gaps else ()),
             ("   errors ", "dim"),
             (str(state.errors), "red" if state.errors else ""),
         )

@@ -172,6 +172,8 @@ class TranscriptView(ScrollView, can_focus=True):
         return prefix
 
     def _wrap_line(self, line: TranscriptLine) -> list[Text]:
+        if line.kind == "reconnect":
+            return [Text(f"{audio_time(line.start):<7} ↻ {line.text}", style="yellow")]
         if line.kind != "final":
             rule, label, style = MARKERS.get(line.kind, ("──", line.kind, "dim"))
             return [Text(f"{' ' * STAMP_WIDTH}{rule} {label} · {audio_time(line.end)} {rule}", style=style)]
