@@ -101,7 +101,13 @@ async def open_connection(
             f"{shown}: the server did not complete a WebSocket handshake ({redact(str(exc))})."
         ) from None
     except (ConnectionError, OSError) as exc:
-        raise HandshakeError(f"{shown}: the connection failed ({exc.strerror or exc}).") from None
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        if parts.scheme == "wss" and isinstance(exc, ConnectionResetError | BrokenPipeError):
+            raise HandshakeError(
+                f"TLS failure with {host}: the server reset the connection during the TLS handshake ({reason}). "
+                "If it does not speak TLS on that port, use ws://."
+            ) from None
+        raise HandshakeError(f"{shown}: the connection failed ({reason}).") from None
     t3 = getattr(connection, "transport_ready_at", t2) or t2
     return connection, HandshakeTimings(dns=t1 - t0, tcp=t2 - t1, tls=max(0.0, t3 - t2), upgrade=max(0.0, t4 - t3))
 

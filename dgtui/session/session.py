@@ -28,11 +28,14 @@ from dgtui.audio.chunks import AudioChunk
 from dgtui.audio.sources import AudioSource, SourceError
 from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, finalize
 from dgtui.protocol.errors import CloseCode, explain_close
+from dgtui.protocol.messages import Results
 from dgtui.protocol.options import encode_query
 from dgtui.secrets import redact_url
 from dgtui.session.connection import HandshakeError, open_connection
 from dgtui.session.events import State
 from dgtui.session.state import Clock, Listener, SessionState
+
+MAX_MESSAGE = 2**24  # the largest server message accepted (open_connection's max_size)
 
 # Closes after which the same stream may work again: network loss, server errors, restarts, overload.
 RETRIABLE_CLOSES = {None, CloseCode.GOING_AWAY, CloseCode.ABNORMAL, CloseCode.INTERNAL, 1012, 1013, 1014}
@@ -154,15 +157,15 @@ class LiveSession(SessionState):
         """Back off (reading the source meanwhile) before the next attempt; False when giving up."""
         self._attempts += 1
         limit = self.config.reconnect_attempts
-        if self._stop.is_set() or (self._source_done and not self._backlog):
-            self.fail(f"the connection was lost ({self._drop_reason}) before the last results came")
-            self.set_state(State.ERROR)
-            return False
         if self._attempts > limit:
             self.fail(
                 f"gave up after {limit} reconnect attempt{'s' if limit != 1 else ''}: {self._drop_reason}. "
                 "Check the network and the server, then start the stream again."
             )
+            self.set_state(State.ERROR)
+            return False
+        if self._stop.is_set() or (self._source_done and not self._backlog):
+            self.fail(f"the connection was lost ({self._drop_reason}) before the last results came")
             self.set_state(State.ERROR)
             return False
         base = min(self.config.reconnect_backoff_max, self.config.reconnect_backoff * 2 ** (self._attempts - 1))
@@ -269,7 +272,6 @@ class LiveSession(SessionState):
             self.set_state(State.ERROR)
             self.closed(None, "", str(exc))
             return "done"
-        self._attempts = 0
         self.connected(self.url, ws.response.headers.get("dg-request-id") if ws.response else None, timings)
         self.set_state(State.STREAMING)
         sender = asyncio.create_task(self._send(ws), name=f"send:{self.name}")
@@ -283,6 +285,12 @@ class LiveSession(SessionState):
         self.transcript.finish()  # what is still open at the end becomes an utterance
         code, reason = ws.close_code, ws.close_reason or ""
         explanation = explain_close(code, reason)
+        sent = ws.protocol.close_sent
+        if sent is not None and sent.code == CloseCode.TOO_BIG and self.error is None:  # we refused a frame
+            self.fail(
+                f"the server sent a message larger than dgtui accepts ({MAX_MESSAGE // 2**20} MiB); "
+                "this is not a Deepgram reply. Check the --url."
+            )
         if self._reconnect.is_set() and code == CloseCode.NORMAL and self.error is None:
             self.closed(code, reason, explanation)
             return "manual"
@@ -305,9 +313,11 @@ class LiveSession(SessionState):
                 if isinstance(raw, bytes):
                     continue  # the live API never sends binary frames
                 try:
-                    self.receive(raw, time.monotonic(), self.cursor)
+                    message = self.receive(raw, time.monotonic(), self.cursor)
+                    if self._attempts and isinstance(message, Results):
+                        self._attempts = 0  # results again: the server works, a later drop starts a new count
                 except msgspec.DecodeError:
-                    self.fail("the server sent a message that is not JSON (ignored)", raw[:200], fatal=False)
+                    self.receive_invalid(raw, time.monotonic())
         except ConnectionClosed:
             pass
 

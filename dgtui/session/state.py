@@ -180,6 +180,12 @@ class SessionState:
         self.apply(raw, message, self.clock() if received_at is None else received_at, cursor)
         return message
 
+    def receive_invalid(self, raw: str, received_at: float) -> None:
+        """A frame that is not JSON: reported (not fatal) and kept for the inspector."""
+        self.raw_seq += 1
+        self.raw.append(RawMessage(self.raw_seq, received_at, self.cursor, "(not JSON)", "", raw[:4000]))
+        self.fail("the server sent a message that is not JSON (ignored)", raw[:200], fatal=False)
+
     def apply(self, raw: str, message: ServerMessage, received_at: float, cursor: float | None = None) -> None:
         cursor = self.cursor if cursor is None else cursor
         if self.offset:

@@ -1,0 +1,205 @@
+"""Faults a user can meet, each beside a working stream: the failing stream says what happened and what to do,
+the other goes on, and its recording keeps everything up to the failure.
+
+Real parts where they exist (the local server, a fault proxy on loopback, closed ports, plain TCP where TLS is
+expected); scripted servers only for replies the real server never gives (402, 403, 503, exact close codes,
+malformed or oversized frames).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dgtui.audio.sources import FileSource, HttpSource
+from dgtui.protocol.errors import DATA0000_REASON, NET0000_REASON
+from dgtui.session.backend import Backend
+from dgtui.session.events import State
+from dgtui.session.recording import read_recording
+from dgtui.session.runner import StreamRunner
+from tests.support.fake import METADATA, scripted_server, until_close_stream
+from tests.support.http import http_server
+from tests.support.proxy import FaultProxy
+
+OPTIONS = {"interim_results": True, "punctuate": True}
+
+
+@dataclass
+class Fault:
+    url: str | None = None  # the faulty stream's backend URL
+    source: Any = None  # or its source (the backend then is the real server)
+    options: dict[str, Any] | None = None
+    settings: dict[str, Any] | None = None  # SessionConfig fields
+    realtime: bool = False  # pace the file (a drop then comes with audio still to send)
+
+
+@contextlib.asynccontextmanager
+async def status_server(status: int, error: str) -> AsyncIterator[str]:
+    """Answers every upgrade with ``status``, Deepgram's way: dg-error, dg-request-id and a JSON body."""
+
+    async def reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        body = json.dumps({"err_code": "X", "err_msg": error, "request_id": "fa17-0000"}).encode()
+        writer.write(
+            f"HTTP/1.1 {status} X\r\ndg-error: {error}\r\ndg-request-id: fa17-0000\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        writer.close()
+
+    async with http_server(reply) as url:
+        yield url.replace("http://", "ws://") + "/v1/listen"
+
+
+@contextlib.asynccontextmanager
+async def silent_server() -> AsyncIterator[str]:
+    """Accepts TCP connections and never answers."""
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(30)
+
+    async with http_server(hold) as url:
+        yield url.replace("http://", "ws://") + "/v1/listen"
+
+
+def closing_with(code: int, reason: str, before: Callable[[Any], Any] | None = None):
+    async def script(connection: Any) -> None:
+        if before is not None:
+            await before(connection)
+        await connection.send(METADATA)
+        await connection.close(code, reason)
+
+    return scripted_server(script)
+
+
+def normal_after(first: str) -> Any:
+    async def script(connection: Any) -> None:
+        await connection.send(first)
+        await until_close_stream(connection)
+        await connection.send(METADATA)
+        await connection.close(1000)
+
+    return scripted_server(script)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def fault(case: str, server: Any, keyed_server: Any) -> AsyncIterator[Fault]:
+    if case == "dns":
+        yield Fault("ws://dgtui-fault.invalid/v1/listen", settings={"connect_timeout": 5.0})
+    elif case == "refused":
+        yield Fault(f"ws://127.0.0.1:{free_port()}/v1/listen")
+    elif case == "tls":
+        yield Fault(server.url.replace("ws://", "wss://"))
+    elif case == "400":
+        yield Fault(server.url, options={**OPTIONS, "language": "xx-unknown"})
+    elif case == "401":
+        yield Fault(keyed_server.url)
+    elif case in ("402", "403", "429", "503"):
+        async with status_server(int(case), f"fault {case}") as url:
+            yield Fault(url)
+    elif case == "1008":
+        async with closing_with(1008, DATA0000_REASON) as (url, _):
+            yield Fault(url)
+    elif case == "1011":
+        async with closing_with(1011, NET0000_REASON) as (url, _):
+            yield Fault(url, settings={"reconnect_attempts": 1, "reconnect_backoff": 0.1}, realtime=True)
+    elif case == "silent":
+        async with silent_server() as url:
+            yield Fault(url, settings={"connect_timeout": 1.0})
+    elif case == "malformed":
+        async with normal_after("this is not JSON {") as (url, _):
+            yield Fault(url)
+    elif case == "unknown":
+        async with normal_after('{"type":"FromTheFuture","novel":[1,2]}') as (url, _):
+            yield Fault(url)
+    elif case == "oversized":
+        async with normal_after('{"type":"Results","pad":"' + "x" * (17 * 2**20) + '"}') as (url, _):
+            yield Fault(url, settings={"reconnect_attempts": 0})
+    elif case == "slow":
+        proxy = FaultProxy(server.url).start()
+        proxy.delay(0.3)
+        try:
+            yield Fault(proxy.url)
+        finally:
+            proxy.stop()
+    elif case in ("http404", "not-audio"):
+
+        async def page(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            head = "404 Not Found" if case == "http404" else "200 OK"
+            writer.write(f"HTTP/1.1 {head}\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello".encode())
+            await writer.drain()
+            writer.close()
+
+        async with http_server(page) as url:
+            yield Fault(source=HttpSource(f"{url}/live.mp3"))
+    else:
+        raise AssertionError(case)
+
+
+# case, words the failing stream's message must hold (None: not an error, the stream goes on)
+CASES = [
+    ("dns", "cannot resolve dgtui-fault.invalid"),
+    ("refused", "connection refused"),
+    ("tls", "TLS failure"),
+    ("400", "language"),
+    ("401", "401"),
+    ("402", "402"),
+    ("403", "403"),
+    ("429", "429"),
+    ("503", "503"),
+    ("1008", "could not decode the audio"),
+    ("1011", "gave up after 1 reconnect attempt"),
+    ("silent", "no answer within 1 s"),
+    ("malformed", None),
+    ("unknown", None),
+    ("oversized", "larger than"),
+    ("slow", None),
+    ("http404", "HTTP 404"),
+    ("not-audio", "not an audio stream"),
+]
+
+
+@pytest.mark.parametrize(("case", "words"), CASES, ids=[c for c, _ in CASES])
+async def test_a_fault_is_explained_and_the_other_stream_goes_on(case, words, server, keyed_server, clip_file,
+                                                                  tmp_path: Path):  # fmt: skip
+    wav = clip_file(seconds=4.0)
+    runner = StreamRunner(Backend("url", server.url), OPTIONS, record_dir=tmp_path)
+    good = runner.add(FileSource(wav))
+    async with fault(case, server, keyed_server) as f:
+        backend = Backend("url", f.url or server.url)
+        source = f.source or FileSource(wav, realtime=f.realtime)
+        bad = runner.add(source, f.options or OPTIONS, backend)
+        for key, value in (f.settings or {}).items():
+            setattr(bad.config, key, value)
+        async with asyncio.timeout(60):
+            await asyncio.gather(runner.run(good), runner.run(bad))
+    assert good.clean and good.transcript.finals, (case, good.error)
+    if words is None:
+        assert bad.clean, (case, bad.error)
+    else:
+        assert bad.state is State.ERROR and bad.error and words in bad.error, (case, bad.error)
+    header, lines = read_recording(bad.recording_path)  # the failure is on disk, with all that came before
+    assert header["name"] == bad.name
+    if words is not None:
+        assert any(line["type"] == "dgtui.error" and words in line["message"] for line in lines), case
+    if case in ("malformed", "unknown"):  # reported (malformed) or ignored (unknown), and in the inspector
+        assert bad.errors == (1 if case == "malformed" else 0) and bad.raw[0].raw.startswith(("this", '{"type":"From'))
+        assert bad.raw[0].kind == ("(not JSON)" if case == "malformed" else "FromTheFuture")
+    if case == "slow":
+        assert bad.metrics.latency.summary().p50 >= 0.25  # the delay shows in the figures
