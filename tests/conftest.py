@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings
 
 from dgtui.server.app import ServerConfig
 from tests.support.server import ServerThread
 
 TEST_KEY = "dgtui-test-key-0123456789abcdef"
+
+# Property-based tests draw the same examples on every run: the suite stays deterministic.
+settings.register_profile("dgtui", derandomize=True, deadline=None)
+settings.load_profile("dgtui")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -57,7 +57,11 @@ class Series:
         self.last: float = math.nan
         self._summary: Summary | None = None
 
+    LIMIT = 1e9  # seconds; beyond this a value is nonsense from a broken server, not a latency
+
     def add(self, value: float) -> None:
+        if not math.isfinite(value) or abs(value) > self.LIMIT:
+            return
         self.buckets[round(value / self.RESOLUTION)] += 1
         self.count += 1
         self.total += value
