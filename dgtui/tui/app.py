@@ -7,6 +7,7 @@ changed: the Overview table when it is shown, otherwise the shown stream's tab. 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Protocol
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
@@ -153,7 +155,8 @@ class DgtuiApp(App[int]):
             label = self._label(session)
             if self._labels.get(pane_id) != label:
                 self._labels[pane_id] = label
-                self.tabs.get_tab(pane_id).label = label
+                with contextlib.suppress(NoMatches):
+                    self.tabs.get_tab(pane_id).label = label
         active = self.tabs.active
         self._ticks += 1
         slow = force or self._ticks % self.slow_every == 0
@@ -165,7 +168,10 @@ class DgtuiApp(App[int]):
 
     def _view(self, pane_id: str) -> StreamView | None:
         """The pane's view, once mounted (a pane just added has none for a moment)."""
-        views = self.tabs.get_pane(pane_id).query(StreamView)
+        try:  # a pane just added (or, at exit, already removed) has no view
+            views = self.tabs.get_pane(pane_id).query(StreamView)
+        except NoMatches:
+            return None
         return views.first() if views and views.first().ready else None
 
     @on(TabbedContent.TabActivated)
