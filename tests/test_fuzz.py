@@ -64,15 +64,6 @@ CONTROL_FRAMES = [
     "[]",
     "null",
 ]
-CONTROL_FRAMES = [
-    '{"type":"KeepAlive"}',
-    '{"type":"Finalize"}',
-    '{"type":"Finalize","channel":9}',
-    '{"type":"Configure","thresholds":"x"}',
-    '{"type":"CloseStream"',
-    "[]",
-    "null",
-]
 frames = st.lists(
     st.one_of(st.binary(max_size=600), st.text(max_size=200), server_messages(), st.sampled_from(CONTROL_FRAMES)),
     max_size=8,

@@ -132,40 +132,20 @@ def conversation(
             {"type": "SpeechStarted", "channel": [channel, channels], "timestamp": round(utterance_start, 3)},
         )
         window_start = max(0.0, utterance_start - 0.3)
+
+        def window(heard: list[Any], end: float, final: bool = False, start: float = window_start,
+                   who: int | None = speaker) -> dict[str, Any]:  # fmt: skip
+            return results(heard, start=start, end=end, is_final=final, speech_final=final, channel=channel,
+                           channels=channels, speaker=who, request_id=request_id)  # fmt: skip
+
         cursor = utterance_start + 0.25
         while cursor < utterance_end:
             heard = [w for w in words if w[2] <= cursor]
             if heard:
-                yield message(
-                    cursor + latency,
-                    results(
-                        heard,
-                        start=window_start,
-                        end=cursor,
-                        channel=channel,
-                        channels=channels,
-                        speaker=speaker,
-                        request_id=request_id,
-                    ),
-                    cursor + latency,
-                )
+                yield message(cursor + latency, window(heard, cursor), cursor + latency)
             cursor += 0.25
         final_at = utterance_end + 0.3
-        yield message(
-            final_at + latency,
-            results(
-                words,
-                start=window_start,
-                end=final_at,
-                is_final=True,
-                speech_final=True,
-                channel=channel,
-                channels=channels,
-                speaker=speaker,
-                request_id=request_id,
-            ),
-            final_at + latency,
-        )
+        yield message(final_at + latency, window(words, final_at, final=True), final_at + latency)
         yield message(
             utterance_end + 1.0 + latency,
             {"type": "UtteranceEnd", "channel": [channel, channels], "last_word_end": round(utterance_end, 3)},
