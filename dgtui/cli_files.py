@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -66,15 +65,17 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def recordings_dir(args: argparse.Namespace) -> Path:
+    """Where ``dgtui sessions`` looks: --dir, else where dgtui records (even when recording is turned off)."""
     if getattr(args, "dir", None):
         return args.dir
     from dgtui.config import load_config
-    from dgtui.session.recording import sessions_dir
+    from dgtui.settings import recording_dir
 
     config = load_config()
-    if os.environ.get("DGTUI_DATA_DIR"):
-        return sessions_dir(Path(os.environ["DGTUI_DATA_DIR"]).expanduser())
-    return config.record_dir or sessions_dir()
+    config.record = True  # listing old recordings does not depend on recording new ones
+    folder, _ = recording_dir(config)
+    assert folder is not None
+    return folder
 
 
 def sessions_command(args: argparse.Namespace) -> int:

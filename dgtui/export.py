@@ -58,10 +58,6 @@ def to_text(utterances: Iterable[Utterance], channels: int = 1) -> str:
     return "".join(utterance_line(u, channels) + "\n" for u in utterances)
 
 
-def transcript_text(transcript: Transcript, channels: int = 1) -> str:
-    return to_text(utterances_of(transcript), channels)
-
-
 # -- cues -----------------------------------------------------------------------------------------------
 
 
@@ -222,10 +218,6 @@ def write_atomic(path: Path, text: str) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
-
-
-def write_text(path: Path, transcript: Transcript, channels: int = 1) -> Path:
-    return write_atomic(path, transcript_text(transcript, channels))
 
 
 def export_recording(path: Path, fmt: str) -> str:

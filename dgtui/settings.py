@@ -19,6 +19,23 @@ from dgtui.session.backend import Backend, choose_backend
 from dgtui.session.recording import sessions_dir
 
 
+def recording_dir(
+    config: Config, environ: Mapping[str, str] = os.environ, flag: str | None = None, off: bool = False
+) -> tuple[Path | None, str]:
+    """Where sessions are recorded (None: not recorded), and what decided it."""
+    if off:
+        return None, "command line (--no-record)"
+    if not config.record:
+        return None, "config file (enabled = false)"
+    if flag:
+        return Path(flag).expanduser(), "command line (--record-dir)"
+    if environ.get("DGTUI_DATA_DIR"):
+        return sessions_dir(Path(environ["DGTUI_DATA_DIR"]).expanduser()), "environment (DGTUI_DATA_DIR)"
+    if config.record_dir:
+        return config.record_dir, "config file"
+    return sessions_dir(), "default"
+
+
 class PresetError(ValueError):
     """A --preset the config file does not define."""
 
@@ -78,19 +95,8 @@ def resolve(args: argparse.Namespace, config: Config, environ: Mapping[str, str]
             origin = "command line"
         origins[f"options.{name}"] = (value, origin)
 
-    record_dir: Path | None
-    if getattr(args, "no_record", False):
-        record_dir, origin = None, "command line (--no-record)"
-    elif not config.record:
-        record_dir, origin = None, "config file (enabled = false)"
-    elif getattr(args, "record_dir", None):
-        record_dir, origin = Path(args.record_dir).expanduser(), "command line (--record-dir)"
-    elif environ.get("DGTUI_DATA_DIR"):
-        record_dir, origin = sessions_dir(Path(environ["DGTUI_DATA_DIR"]).expanduser()), "environment (DGTUI_DATA_DIR)"
-    elif config.record_dir:
-        record_dir, origin = config.record_dir, "config file"
-    else:
-        record_dir, origin = sessions_dir(), "default"
+    record_dir, origin = recording_dir(config, environ, getattr(args, "record_dir", None),
+                                       bool(getattr(args, "no_record", False)))  # fmt: skip
     origins["recording"] = (str(record_dir) if record_dir else "off", origin)
 
     presets = []

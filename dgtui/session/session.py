@@ -97,6 +97,7 @@ class LiveSession(SessionState):
         self._attempts = 0  # consecutive failed reconnect attempts
         self._drop_reason = ""
         self.audio_lost = 0.0  # seconds of audio dropped because the backlog overflowed
+        self._dropped_to = 0.0  # where the last dropped chunk ended
         self._source_base = 0.0  # audio sent before the source was last reopened: its chunks count from here
         self._source_attempts = 0
         self._source_worked = False
@@ -200,11 +201,13 @@ class LiveSession(SessionState):
                 self._source_done = True  # the sender reports it (or reopens it) once connected
                 return
             self._backlog.append(chunk)
-            start = self._backlog[0].end - self._chunk_seconds(self._backlog[0])
-            while len(self._backlog) > 1 and chunk.end - start > self.config.buffer_seconds:
+            # The backlog holds the audio from the last sent (or last dropped) chunk's end to this one's.
+            while (
+                len(self._backlog) > 1 and chunk.end - max(self.cursor, self._dropped_to) > self.config.buffer_seconds
+            ):
                 dropped = self._backlog.popleft()
-                self.audio_lost += self._chunk_seconds(dropped)
-                start = self._backlog[0].end - self._chunk_seconds(self._backlog[0])
+                self.audio_lost += dropped.end - max(self.cursor, self._dropped_to)
+                self._dropped_to = dropped.end
             if self.source.realtime and self._timeline is not None:
                 delay = self._timeline + self._paused_total + chunk.end - time.monotonic()
                 if delay > 0:
@@ -244,11 +247,6 @@ class LiveSession(SessionState):
         self._source_base = self.cursor
         if self._timeline is not None:  # pacing starts again from now: the stream did not play meanwhile
             self._timeline = time.monotonic() - self.cursor - self._paused_total
-
-    def _chunk_seconds(self, chunk: AudioChunk) -> float:
-        rate = self.source.format.sample_rate or 16000
-        channels = self.source.format.channels or 1
-        return len(chunk.data) / (2 * rate * channels) if self.source.format.encoding == "linear16" else 0.1
 
     async def _connection(self) -> str:
         """One connection, start to close: "done", "manual" (a reconnect was asked for) or "dropped"."""

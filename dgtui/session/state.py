@@ -70,8 +70,13 @@ class RawMessage:
     at: float
     cursor: float
     kind: str
-    summary: str  # one line: flags and text
     raw: str
+    message: ServerMessage | None = None  # None: the frame was not JSON
+
+    @property
+    def summary(self) -> str:
+        """One line: flags and text (made when the inspector shows it, not on the per-message path)."""
+        return describe(self.message) if self.message is not None else ""
 
 
 def describe(message: ServerMessage) -> str:
@@ -183,7 +188,7 @@ class SessionState:
     def receive_invalid(self, raw: str, received_at: float) -> None:
         """A frame that is not JSON: reported (not fatal) and kept for the inspector."""
         self.raw_seq += 1
-        self.raw.append(RawMessage(self.raw_seq, received_at, self.cursor, "(not JSON)", "", raw[:4000]))
+        self.raw.append(RawMessage(self.raw_seq, received_at, self.cursor, "(not JSON)", raw[:4000]))
         self.fail("the server sent a message that is not JSON (ignored)", raw[:200], fatal=False)
 
     def apply(self, raw: str, message: ServerMessage, received_at: float, cursor: float | None = None) -> None:
@@ -195,7 +200,7 @@ class SessionState:
         self.arrivals.append(received_at)
         kind = message_kind(message)
         self.raw_seq += 1
-        self.raw.append(RawMessage(self.raw_seq, received_at, cursor, kind, describe(message), raw))
+        self.raw.append(RawMessage(self.raw_seq, received_at, cursor, kind, raw, message))
         if isinstance(message, Results):
             self._on_results(message, received_at)
         elif isinstance(message, SpeechStarted):

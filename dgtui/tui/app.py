@@ -95,7 +95,7 @@ class DgtuiApp(App[int]):
         self.panes: dict[str, SessionState] = {}  # tab pane id -> session
         self.closing: list[SessionState] = []
         self._pane_count = 0
-        self._labels: dict[str, Content] = {}
+        self._labels: dict[str, tuple[int, State]] = {}  # what each tab's label shows
         self._quitting = False
         self._ticks = 0
         self.slow_every = max(1, round(refresh_hz / 2))
@@ -123,8 +123,8 @@ class DgtuiApp(App[int]):
         self.panes[pane_id] = session
         return TabPane(self._label(session), StreamView(session), id=pane_id)
 
-    def _label(self, session: SessionState) -> Content:
-        index = list(self.panes.values()).index(session) + 1
+    def _label(self, session: SessionState, index: int | None = None) -> Content:
+        index = index or list(self.panes.values()).index(session) + 1
         glyph, style = STATE_STYLES[session.state]
         return Content.assemble(f"{index} ", (glyph, style), f" {session.name}")
 
@@ -151,12 +151,12 @@ class DgtuiApp(App[int]):
         table, latency and metadata panels) at every fifth: 2 Hz is plenty for percentiles.
         """
         now = self.clock()
-        for pane_id, session in self.panes.items():
-            label = self._label(session)
-            if self._labels.get(pane_id) != label:
-                self._labels[pane_id] = label
+        for index, (pane_id, session) in enumerate(self.panes.items(), start=1):
+            shown = (index, session.state)
+            if self._labels.get(pane_id) != shown:  # a label is built only when its number or state moved
+                self._labels[pane_id] = shown
                 with contextlib.suppress(NoMatches):
-                    self.tabs.get_tab(pane_id).label = label
+                    self.tabs.get_tab(pane_id).label = self._label(session, index)
         active = self.tabs.active
         self._ticks += 1
         slow = force or self._ticks % self.slow_every == 0
@@ -203,9 +203,12 @@ class DgtuiApp(App[int]):
         active = self.tabs.active
         return self._view(active) if active in self.panes else None
 
+    def _no_stream(self) -> None:
+        self.notify("No stream selected: open a stream's tab (1-9) or highlight its row.", severity="warning")
+
     def _control(self, session: SessionState | None, method: str, *args: object) -> bool:
         if session is None:
-            self.notify("No stream selected: open a stream's tab (1-9) or highlight its row.", severity="warning")
+            self._no_stream()
             return False
         getattr(session, method)(*args)
         self.render_now()
@@ -272,7 +275,7 @@ class DgtuiApp(App[int]):
     def action_pause(self) -> None:
         session = self.current()
         if session is None:
-            self._control(None, "pause")
+            self._no_stream()
         elif session.state is State.PAUSED:
             self._control(session, "resume")
         elif session.state is State.STREAMING:
@@ -305,7 +308,7 @@ class DgtuiApp(App[int]):
     def action_export(self) -> None:
         session = self.current()
         if session is None:
-            self._control(None, "")
+            self._no_stream()
             return
         name = session.name.replace("/", "_").replace("#", "-")
         stem = self.export_dir / f"{name}-{(session.request_id or 'no-request')[:8]}"
