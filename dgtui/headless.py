@@ -117,6 +117,11 @@ def summary(session: LiveSession) -> dict[str, Any]:
         "interims_per_audio_second": metrics["interims_per_audio_second"],
         "interim_corrections": metrics["interim_corrections"],
         "messages": metrics["messages"],
+        "reconnects": session.reconnects,
+        "request_ids": list(session.request_ids),
+        "gaps_s": [round(gap, 3) for gap in session.gaps],
+        "audio_resent_s": round(session.audio_resent, 3),
+        "audio_lost_s": round(session.audio_lost, 3),
         "close_code": session.close_code,
         "clean": session.clean,
         "error": session.error,
@@ -136,6 +141,8 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
         d = summary(s)
         lat = d["latency"]
         status = "ok" if s.clean else (s.error or f"closed {s.close_code}")
+        if s.reconnects:
+            status += f" ({s.reconnects} reconnect{'s' if s.reconnects != 1 else ''}, {s.audio_lost:.1f} s lost)"
         rows.append(
             (
                 d["name"],

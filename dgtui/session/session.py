@@ -6,7 +6,9 @@ waits, bounded, for the last results, the Metadata and the close. The receiver d
 applies it to the session's state, which hands a typed event to every listener.
 
 A reconnect closes the connection the same way and opens a new one on the same source, from where it was:
-the new connection's timestamps are shifted by the audio already sent, so the stream keeps one timeline.
+the new connection's timestamps are shifted by the audio before it, so the stream keeps one timeline. After a
+drop, the results of the audio in flight are lost with the connection, so the audio since the last final is
+sent again first (raw PCM is cut at the exact sample), then what was read from the source meanwhile.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class SessionConfig:
     reconnect_backoff: float = 0.5  # the first wait; it doubles, with jitter, up to reconnect_backoff_max
     reconnect_backoff_max: float = 8.0
     buffer_seconds: float = 30.0  # audio kept while disconnected; older audio is dropped (and counted)
+    resend: bool = True  # after a drop, send the audio since the last final again (raw PCM only)
 
     def full_url(self, audio_query: dict[str, Any]) -> str:
         query = encode_query({**self.options, **audio_query})
@@ -96,8 +99,8 @@ class LiveSession(SessionState):
         self._source_done = False
         self._attempts = 0  # consecutive failed reconnect attempts
         self._drop_reason = ""
-        self.audio_lost = 0.0  # seconds of audio dropped because the backlog overflowed
-        self._dropped_to = 0.0  # where the last dropped chunk ended
+        self._position = 0.0  # where the audio sent on this connection (or dropped) ends; the next one starts here
+        self._sent: deque[AudioChunk] = deque()  # sent on this connection and not yet final: sent again on a drop
         self._source_base = 0.0  # audio sent before the source was last reopened: its chunks count from here
         self._source_attempts = 0
         self._source_worked = False
@@ -141,12 +144,16 @@ class LiveSession(SessionState):
         try:
             while True:
                 outcome = await self._connection()
-                if outcome == "manual":
-                    self.control("reconnect", self.cursor)
+                if outcome == "manual":  # CloseStream flushed every result: go on from where the audio is
+                    self._sent.clear()
+                    self.control("reconnect", self._position)
                     continue
-                if outcome != "dropped" or not await self._wait_to_reconnect():
+                if outcome != "dropped":
                     break
-                self.control("reconnect", self.cursor)
+                self._rewind()
+                if not await self._wait_to_reconnect():
+                    break
+                self.control("reconnect", self._position)
         finally:
             if self._pending is not None:
                 self._pending.cancel()
@@ -201,17 +208,63 @@ class LiveSession(SessionState):
                 self._source_done = True  # the sender reports it (or reopens it) once connected
                 return
             self._backlog.append(chunk)
-            # The backlog holds the audio from the last sent (or last dropped) chunk's end to this one's.
-            while (
-                len(self._backlog) > 1 and chunk.end - max(self.cursor, self._dropped_to) > self.config.buffer_seconds
-            ):
+            # The backlog holds the audio from ``_position`` to this chunk's end; the oldest goes first.
+            while len(self._backlog) > 1 and chunk.end - self._position > self.config.buffer_seconds:
                 dropped = self._backlog.popleft()
-                self.audio_lost += dropped.end - max(self.cursor, self._dropped_to)
-                self._dropped_to = dropped.end
+                if not self.audio_lost:
+                    self.note(
+                        f"the {self.config.buffer_seconds:g} s audio buffer is full: the oldest audio is dropped "
+                        "until the connection is back (counted as audio lost)",
+                        "warning",
+                    )
+                self.audio_lost += dropped.end - self._position
+                self._position = dropped.end
             if self.source.realtime and self._timeline is not None:
                 delay = self._timeline + self._paused_total + chunk.end - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
+
+    def _rewind(self) -> None:
+        """After a drop: the audio sent since the last final goes back in front of the backlog, to send again."""
+        sent, self._sent = self._sent, deque()
+        per_second = self.source.format.bytes_per_second
+        if not sent or not self.config.resend or not per_second:  # a container cannot be cut and resumed
+            return
+        committed = max(self.committed_until(), self.offset)
+        frame = 2 * self.source.format.channels
+        again: list[AudioChunk] = []
+        for chunk in sent:
+            start = chunk.end - len(chunk.data) / per_second
+            if chunk.end <= committed:
+                continue
+            if start < committed:  # cut at the sample where the last final ended
+                cut = round((committed - start) * per_second)
+                chunk = replace(chunk, data=chunk.data[cut - cut % frame :])
+            again.append(chunk)
+        if not again:
+            return
+        first_start = again[0].end - len(again[0].data) / per_second
+        lost = max(0.0, first_start - committed)  # older than the window kept for sending again
+        self.audio_lost += lost
+        self.audio_resent += self._position - first_start
+        self.note(
+            f"the results of {self._position - committed:.2f} s of audio since the last final were lost with the "
+            f"connection; sending it again from {first_start:.2f} s"
+            + (f" ({lost:.2f} s older than the {self.config.buffer_seconds:g} s buffer is lost)" if lost else ""),
+            "warning" if lost else "info",
+        )
+        self._position = first_start
+        self._backlog.extendleft(reversed(again))
+
+    def _sent_on_this_connection(self, chunk: AudioChunk) -> None:
+        """Keep the chunk until a final covers it (bounded by ``buffer_seconds``)."""
+        self._position = chunk.end
+        if not self.config.resend or not chunk.data:
+            return
+        self._sent.append(chunk)
+        keep_from = max(self.committed_until(), chunk.end - self.config.buffer_seconds)
+        while self._sent and self._sent[0].end <= keep_from:
+            self._sent.popleft()
 
     def _take(self) -> AudioChunk:
         """The pending read's chunk, on the stream's timeline (raises StopAsyncIteration / SourceError)."""
@@ -244,7 +297,7 @@ class LiveSession(SessionState):
         asyncio.get_running_loop().call_later(wait, timer.set)
         await self._keepalive_until(ws, timer)
         self._chunks = aiter(self.source.chunks())
-        self._source_base = self.cursor
+        self._source_base = self._position
         if self._timeline is not None:  # pacing starts again from now: the stream did not play meanwhile
             self._timeline = time.monotonic() - self.cursor - self._paused_total
 
@@ -311,7 +364,7 @@ class LiveSession(SessionState):
                 if isinstance(raw, bytes):
                     continue  # the live API never sends binary frames
                 try:
-                    message = self.receive(raw, time.monotonic(), self.cursor)
+                    message = self.receive(raw, time.monotonic(), self._position)
                     if self._attempts and isinstance(message, Results):
                         self._attempts = 0  # results again: the server works, a later drop starts a new count
                 except msgspec.DecodeError:
@@ -372,6 +425,7 @@ class LiveSession(SessionState):
                     except ConnectionClosed:
                         self._backlog.appendleft(chunk)  # not sent: it goes on the next connection
                         raise
+                self._sent_on_this_connection(chunk)
                 self.on_audio(len(chunk.data), chunk.end, chunk.level_db, time.monotonic())
                 if self.config.duration is not None and self.cursor >= self.config.duration:
                     break

@@ -140,6 +140,8 @@ class SessionState:
         self.close_reason = ""
         self.reconnects = 0
         self.offset = 0.0  # audio seconds before the current connection: its timestamps are shifted by this
+        self.final_end: dict[int, float] = {}  # per channel, where its last final ended: audio with a transcript
+        self.duplicates = 0  # finals for audio already committed (sent again after a drop), kept off the transcript
         self.started_at: float | None = None
         self.ended_at: float | None = None
         self.flag_at: dict[str, float] = {}  # when each indicator last lit
@@ -151,6 +153,8 @@ class SessionState:
         self.log_seq = 0
         self.recording_path: Path | None = None  # the session's recording, once there is one
         self.gaps: list[float] = []  # seconds without a connection, one per reconnect
+        self.audio_lost = 0.0  # seconds of audio left without a transcript by outages (a full buffer)
+        self.audio_resent = 0.0  # seconds of audio sent again after drops (their results died with the connection)
         self._closed_at: float | None = None
         self.version = 0  # bumped on every change a view may show
         self._progress_at = 0.0
@@ -171,6 +175,10 @@ class SessionState:
         now = self.clock() if now is None else now
         recent = sum(1 for t in self.arrivals if now - t <= window)
         return recent / window
+
+    def committed_until(self) -> float:
+        """Audio (seconds) up to which every channel has its finals: after a drop, the rest is sent again."""
+        return min(self.final_end.values(), default=0.0)
 
     def lit(self, flag: str, now: float | None = None, hold: float = 1.0) -> bool:
         """Whether an indicator lit within the last ``hold`` seconds."""
@@ -196,7 +204,7 @@ class SessionState:
         if self.offset:
             message = shifted(message, self.offset)
         self.metrics.on_message(message, received_at, cursor)
-        self.transcript.on_message(message)
+        self.transcript.on_message(self._committing(message))
         self.arrivals.append(received_at)
         kind = message_kind(message)
         self.raw_seq += 1
@@ -221,6 +229,24 @@ class SessionState:
         self.version += 1
         self._emit(MessageReceived(self.name, raw, message, received_at, cursor))
 
+    def _committing(self, message: ServerMessage) -> ServerMessage:
+        """The message as the transcript takes it: a final for audio already committed carries no words.
+
+        After a drop, the audio since the earliest channel's last final is sent again, so another channel can
+        receive a second final for audio it already has; its flags (speech_final) still count.
+        """
+        if not isinstance(message, Results) or not message.is_final:
+            return message
+        channel = message.channel_index[0] if message.channel_index else 0
+        committed = self.final_end.get(channel)
+        self.final_end[channel] = message.end if committed is None else max(committed, message.end)
+        if committed is None or message.end > committed + 0.001 or not message.transcript:
+            return message
+        self.duplicates += 1
+        replace = msgspec.structs.replace
+        alternatives = [replace(a, transcript="", words=[]) for a in message.channel.alternatives]
+        return replace(message, channel=replace(message.channel, alternatives=alternatives))
+
     def _on_results(self, result: Results, received_at: float) -> None:
         if not self.model_info and result.metadata.model_info:
             self.model_info = msgspec.structs.asdict(result.metadata.model_info)
@@ -240,9 +266,9 @@ class SessionState:
 
     def on_audio(self, size: int, cursor: float, level_db: float, now: float) -> None:
         first = self.metrics.first_audio_at is None
-        self.cursor = cursor
+        self.cursor = max(self.cursor, cursor)  # audio sent again after a drop does not move it back
         self.level_db = level_db
-        self.metrics.on_audio(size, cursor, now)
+        self.metrics.on_audio(size, self.cursor, now)
         if first or cursor - self._progress_at >= 1.0:
             self.audio_progress(now)
 

@@ -155,7 +155,9 @@ class Transcript:
         return list(self.lines)[-missing:]
 
     def finish(self) -> list[Utterance]:
-        """Close what is still open at the end of the stream."""
+        """Close what is still open at the end of a connection; its interims will not be finalized."""
+        for state in self.channels.values():
+            state.interim = None
         return [u for s in self.channels.values() if (u := self._close(s, "end")) is not None]
 
     def text(self, channel: int | None = None) -> str:

@@ -77,6 +77,7 @@ async def soak(minutes: float, streams: int, drop_every: float) -> dict[str, obj
                 "audio_s": round(session.cursor, 1),
                 "reconnects": session.reconnects,
                 "gaps_s": round(sum(session.gaps), 2),
+                "audio_resent_s": round(session.audio_resent, 2),
                 "audio_lost_s": round(session.audio_lost, 2),
                 "coverage": round(heard / expected, 3) if expected else 0.0,
             }
@@ -103,9 +104,9 @@ def main() -> None:
     rows = figures["rows"]
     print_table(
         f"soak: {args.streams} streams for {args.minutes:g} min, every connection dropped every {args.drop_every:g} s",
-        ["stream", "ok", "audio s", "reconnects", "gaps s", "audio lost s", "coverage"],
-        [[r["name"], r["ok"], r["audio_s"], r["reconnects"], r["gaps_s"], r["audio_lost_s"], r["coverage"]]
-         for r in rows],  # type: ignore[union-attr]
+        ["stream", "ok", "audio s", "reconnects", "gaps s", "resent s", "audio lost s", "coverage"],
+        [[r["name"], r["ok"], r["audio_s"], r["reconnects"], r["gaps_s"], r["audio_resent_s"], r["audio_lost_s"],
+          r["coverage"]] for r in rows],  # type: ignore[union-attr]
     )  # fmt: skip
     print_table(
         "totals",

@@ -49,6 +49,30 @@ async def test_a_dropped_connection_reconnects_and_loses_no_audio(server, clip_f
     assert any(w.startswith("connection lost (") and "reconnecting in" in w for w in warnings), warnings
 
 
+async def test_the_utterance_in_flight_at_a_drop_is_sent_again_and_not_lost(server, clip_file):
+    proxy = FaultProxy(server.url).start()
+    try:
+        config = SessionConfig("u", proxy.url, OPTIONS, reconnect_backoff=0.3)
+        session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
+        task = asyncio.create_task(session.run())
+        await wait_for(lambda: session.transcript.finals >= 1 and session.transcript.interims(), 20, "words in flight")
+        proxy.drop()  # the interim's words have no final yet: their results die with the connection
+        in_flight = session.transcript.interims()[0][2].lower().split()
+        committed, sent = session.committed_until(), session.cursor
+        clean = await asyncio.wait_for(task, 60)
+    finally:
+        proxy.stop()
+    assert clean, session.error
+    assert session.reconnects == 1 and session.audio_lost == 0.0
+    assert session.offset == committed  # the new connection starts where the last final ended, to the sample
+    assert session.audio_resent >= sent - committed - 0.2 > 0
+    finals = [line for line in session.transcript.lines if line.kind == "final"]
+    assert all(b.start >= a.end - 0.01 for a, b in pairwise(finals))  # nothing transcribed twice
+    after = " ".join(line.text.lower() for line in finals if line.start >= committed).split()
+    found = [word for word in in_flight if word.strip(".,?!") in {w.strip(".,?!") for w in after}]
+    assert len(found) >= len(in_flight) / 2, (in_flight, after)  # the words in flight came back as finals
+
+
 async def test_it_gives_up_after_the_attempts_with_a_clear_error(server, clip_file):
     proxy = FaultProxy(server.url).start()
     try:

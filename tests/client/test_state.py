@@ -48,6 +48,27 @@ def test_a_reconnected_stream_keeps_one_timeline():
     assert json.loads(state.raw[-1].raw)["start"] == 0.0  # the inspector keeps what was received
 
 
+def test_audio_sent_again_after_a_drop_is_not_transcribed_twice_on_any_channel():
+    state = SessionState("s", clock=Clock())
+
+    def final(text: str, start: float, end: float, channel: int, **flags: bool) -> None:
+        state.receive(raw(text, start, end, is_final=True, **flags).replace('"channel_index": [0, 1]',
+                      f'"channel_index": [{channel}, 2]'), cursor=6.0)  # fmt: skip
+
+    final("one two", 0.0, 5.0, channel=0)
+    final("left", 0.0, 4.0, channel=1)
+    assert state.committed_until() == 4.0  # channel 1 has finals only up to 4 s: the drop re-sends from there
+    state.offset = 4.0
+    final("two again", 0.0, 1.0, channel=0, speech_final=True)  # 4-5 s: channel 0 has it already
+    final("right", 0.0, 1.0, channel=1)
+    final("three", 1.0, 2.0, channel=0)
+    texts = [(line.channel, line.text) for line in state.transcript.lines if line.kind == "final"]
+    assert texts == [(0, "one two"), (1, "left"), (1, "right"), (0, "three")]
+    assert state.duplicates == 1 and state.committed_until() == 5.0
+    assert state.transcript.utterance_count == 1  # the duplicate's speech_final still closed the turn
+    assert "two again" in state.raw[-3].raw  # the inspector shows what came
+
+
 def test_lights_counts_log_and_listeners():
     clock = Clock()
     seen = []

@@ -52,7 +52,8 @@ class StreamHeader(StatePanel):
     def key(self, state: SessionState, now: float) -> object:
         level = None if math.isnan(state.level_db) else round(state.level_db)
         return (state.state, state.url, state.error, state.errors, state.reconnects, len(state.gaps),
-                round(state.cursor, 1), level, int(state.uptime(now)), self.size.width)  # fmt: skip
+                round(state.audio_lost, 1), round(state.cursor, 1), level, int(state.uptime(now)),
+                self.size.width)  # fmt: skip
 
     def build(self, state: SessionState, now: float) -> Text:
         line1 = Text.assemble(
@@ -74,6 +75,7 @@ class StreamHeader(StatePanel):
             ("   reconnects ", "dim"),
             (str(state.reconnects), "yellow" if state.reconnects else ""),
             *((("   gaps ", "dim"), (f"{sum(state.gaps):.1f} s", "yellow")) if state.gaps else ()),
+            *((("   lost ", "dim"), (f"{state.audio_lost:.1f} s", "red")) if state.audio_lost else ()),
             ("   errors ", "dim"),
             (str(state.errors), "red" if state.errors else ""),
         )
