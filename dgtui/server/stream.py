@@ -111,8 +111,7 @@ class StreamSession:
         finally:
             for task in (from_client, watchdog):
                 task.cancel()
-            self._worker.kill()
-            await self._worker.wait()
+            await self._worker.stop()
 
     # -- client -> engine --------------------------------------------------------------------------------
 

@@ -42,6 +42,21 @@ class Worker:
         with contextlib.suppress(ProcessLookupError):
             await self.process.wait()
 
+    async def stop(self, grace: float = 1.0) -> None:
+        """End the worker: it exits by itself once its input ends (or after DONE); killed only if it hangs.
+
+        Killing a process that has just exited races asyncio's child watcher, which then logs
+        "Unknown child process pid": the process was reaped by the kill's poll first.
+        """
+        with contextlib.suppress(OSError, RuntimeError):
+            self._stdin.close()
+        try:
+            async with asyncio.timeout(grace):
+                await self.wait()
+        except TimeoutError:
+            self.kill()
+            await self.wait()
+
 
 class EnginePool:
     """Keeps ``warm`` workers started and ready; ``acquire`` hands one out and starts a replacement."""
