@@ -100,7 +100,7 @@ class Prepared:
 
 def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
     """Sources, backends and options; a clear message (and None: exit status 2) when they cannot work."""
-    from dgtui.audio.sources import SourceError, open_source
+    from dgtui.audio.sources import SourceError, open_sources
     from dgtui.config import ConfigError, load_config
     from dgtui.session.backend import BackendError, choose_backend
     from dgtui.settings import PresetError, resolve
@@ -109,11 +109,7 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
         config = load_config()
         settings = resolve(args, config)
         audio = source_settings(args)
-        streams = [
-            (open_source(spec, **audio), settings.options, settings.backend)
-            for spec in args.sources
-            for _ in range(copies)
-        ]
+        wanted = [(spec, settings.options, settings.backend) for spec in args.sources for _ in range(copies)]
         for preset in settings.presets:
             backend = settings.backend
             if preset.backend == "local":
@@ -122,9 +118,12 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
                 url = None if preset.backend == "deepgram" else preset.backend
                 backend = choose_backend(url, False, key_env=config.key_env, file_key=config.key, token=config.token)
             options = options_from_args(args, base={**config.options, **preset.options})
-            streams += [(open_source(preset.source, **audio), options, backend) for _ in range(copies)]
+            wanted += [(preset.source, options, backend) for _ in range(copies)]
+        sources = open_sources([spec for spec, _, _ in wanted], **audio)  # a bad one fails in its own stream
+        streams = [(source, options, backend) for source, (_, options, backend) in zip(sources, wanted, strict=True)]
     except (SourceError, BackendError, ConfigError, PresetError) as exc:
-        print(f"dgtui: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # several sources can fail at once
+            print(f"dgtui: {line}", file=sys.stderr)
         return None
     return Prepared(streams, settings)
 

@@ -98,7 +98,8 @@ class Printer:
                 self.out.write(f"{head}{channel}~ {text}\n")
             self.out.flush()
         elif isinstance(event, SessionError):
-            print(f"dgtui: {head}error: {event.message}", file=sys.stderr, flush=True)
+            kind = "error" if event.fatal else "warning"  # a warning: the stream goes on
+            print(f"dgtui: {head}{kind}: {event.message}", file=sys.stderr, flush=True)
         elif isinstance(event, SourceTitle):
             print(f"dgtui: {head}now playing: {event.title}", file=sys.stderr, flush=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -28,6 +29,7 @@ from dgtui.audio.decode import (
     RawDecoder,
     Resampler,
     UndecodableAudio,
+    parse_wav_header,
 )
 from dgtui.audio.icy import IcyReader
 
@@ -51,10 +53,10 @@ def _pcm_format(channels: int) -> AudioFormat:
     return AudioFormat("linear16", TARGET_RATE, channels)
 
 
-async def _from_thread(generator: Iterator[AudioChunk]) -> AsyncIterator[AudioChunk]:
+async def _from_thread(generator: Iterator[AudioChunk | str]) -> AsyncIterator[AudioChunk | str]:
     """Run a blocking generator on a thread, a bounded queue between it and the event loop."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[AudioChunk | BaseException | None] = asyncio.Queue(maxsize=64)
+    queue: asyncio.Queue[AudioChunk | str | BaseException | None] = asyncio.Queue(maxsize=64)
     stop = threading.Event()
 
     def produce() -> None:
@@ -82,7 +84,24 @@ async def _from_thread(generator: Iterator[AudioChunk]) -> AsyncIterator[AudioCh
             queue.get_nowait()
 
 
+class BrokenSource:
+    """A source that could not be opened: its stream shows why, beside the streams that work."""
+
+    def __init__(self, spec: str, error: str) -> None:
+        self.name = Path(spec).stem or spec
+        self.description = spec
+        self.error = error
+        self.format = LINEAR16
+        self.realtime = False
+
+    async def chunks(self) -> AsyncIterator[AudioChunk]:
+        raise SourceError(self.error)
+        yield  # an async generator, like every source
+
+
 # -- files -----------------------------------------------------------------------------------------------
+
+DAMAGED_PACKETS_LIMIT = 200  # undecodable packets in a row before the rest of a file counts as unreadable
 
 
 @dataclass
@@ -97,7 +116,8 @@ class FileSource:
     passthrough: bool = False
     name: str = ""
     format: AudioFormat = field(init=False)
-    duration: float = field(init=False, default=0.0)
+    duration: float = field(init=False, default=0.0)  # what the container declares (0: not known)
+    on_warning: Callable[[str], None] | None = field(default=None, repr=False)  # damaged or truncated file
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -127,6 +147,11 @@ class FileSource:
                         "it is not an audio file dgtui can decode."
                     )
                 stream = container.streams.audio[0]
+                if stream.codec_context is None:
+                    raise SourceError(
+                        f"{self.path}: its audio codec ({_unknown_codec(self.path)}) is one FFmpeg cannot decode. "
+                        "Convert it to a common format (WAV, FLAC, MP3, Opus) and try again."
+                    )
                 if container.duration:
                     self.duration = container.duration / 1_000_000
                 return stream.codec_context.channels or 1
@@ -138,30 +163,71 @@ class FileSource:
         while True:
             produce = self._passthrough_chunks if self.passthrough else self._pcm_chunks
             end = offset
-            async for chunk in _from_thread(produce(offset)):
-                end = chunk.end
-                yield chunk
+            async for item in _from_thread(produce(offset)):
+                if isinstance(item, str):
+                    if self.on_warning is not None and not offset:  # a looped file says it once
+                        self.on_warning(item)
+                    continue
+                end = item.end
+                yield item
+            if end <= offset and not offset:
+                raise SourceError(f"{self.path} holds no audio samples (0 s decoded): there is nothing to send.")
             if not self.loop or end <= offset:
                 return
             offset = end
 
-    def _pcm_chunks(self, offset: float) -> Iterator[AudioChunk]:
+    def _pcm_chunks(self, offset: float) -> Iterator[AudioChunk | str]:
+        """Decoded audio, packet by packet: a damaged packet is skipped (and reported) as FFmpeg's tools do."""
         rechunker = Rechunker(self.format, self.chunk_ms)
         resampler = Resampler(self._container_channels, split=False, interleave=self.channels > 1)
-        try:
-            with av.open(str(self.path)) as container:
-                for frame in container.decode(container.streams.audio[0]):
+        decoded = 0.0  # seconds of audio decoded so far in this pass
+        damaged = 0  # undecodable packets in a row
+        with av.open(str(self.path)) as container:
+            stream = container.streams.audio[0]
+            packets = container.demux(stream)
+            while True:
+                try:
+                    packet = next(packets)
+                except StopIteration:
+                    break
+                except av.error.FFmpegError as exc:
+                    raise SourceError(
+                        f"{self.path}: unreadable after {decoded:.2f} s ({exc.strerror or exc}): the file is "
+                        "damaged from there on. The audio before it was sent."
+                    ) from None
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError as exc:
+                    damaged += 1
+                    if damaged == DAMAGED_PACKETS_LIMIT:
+                        raise SourceError(
+                            f"{self.path}: {damaged} damaged packets in a row after {decoded:.2f} s "
+                            f"({exc.strerror or exc}): the rest of the file is not decodable audio. "
+                            "The audio before it was sent."
+                        ) from None
+                    continue
+                if damaged:
+                    yield (
+                        f"{self.path}: skipped {damaged} damaged packet{'s' if damaged != 1 else ''} at "
+                        f"{decoded:.2f} s (the file is corrupt there); the audio around it was sent"
+                    )
+                    damaged = 0
+                for frame in frames:
+                    decoded += frame.samples / (frame.sample_rate or TARGET_RATE)
                     pcm = resampler.convert(frame)
                     if pcm:
                         yield from _shifted(rechunker.push(pcm[0]), offset)
-                tail = resampler.convert(None)
-                if tail:
-                    yield from _shifted(rechunker.push(tail[0]), offset)
-                yield from _shifted(rechunker.flush(), offset)
-        except av.error.FFmpegError as exc:
-            raise SourceError(
-                f"{self.path}: decoding failed part way ({exc.strerror or exc}); the file may be truncated or corrupt."
-            ) from None
+            tail = resampler.convert(None)
+            if tail:
+                yield from _shifted(rechunker.push(tail[0]), offset)
+            yield from _shifted(rechunker.flush(), offset)
+        if damaged:
+            yield f"{self.path}: the last {damaged} packets are damaged and were skipped (after {decoded:.2f} s)"
+        if self.duration - decoded > max(1.0, 0.1 * self.duration):
+            yield (
+                f"{self.path} ends after {decoded:.2f} s, short of the {self.duration:.2f} s expected from its "
+                "header: the file looks truncated or damaged. The audio it holds was sent."
+            )
 
     def _passthrough_chunks(self, offset: float) -> Iterator[AudioChunk]:
         """The file's own bytes, cut after whole packets so each chunk's cursor is exact."""
@@ -181,6 +247,18 @@ class FileSource:
             rest = raw.read()
             if rest:
                 yield AudioChunk(rest, offset + max(end, self.duration))
+
+
+def _unknown_codec(path: Path) -> str:
+    """What can be said of a codec FFmpeg does not know: a WAV file's format tag, at least."""
+    with contextlib.suppress(OSError, UndecodableAudio, struct.error):
+        with open(path, "rb") as f:
+            head = f.read(4096)
+        if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+            pos = head.find(b"fmt ")
+            if pos > 0:
+                return f"WAV format tag 0x{struct.unpack_from('<H', head, pos + 8)[0]:04x}"
+    return "not known to this FFmpeg build"
 
 
 def _shifted(chunks: list[AudioChunk], offset: float) -> list[AudioChunk]:
@@ -363,6 +441,11 @@ class StdinSource:
     def __post_init__(self) -> None:
         if self.encoding and not self.sample_rate:
             raise SourceError("raw standard input needs --sample-rate as well as --encoding.")
+        if self.sample_rate is not None and not 2000 <= self.sample_rate <= 192_000:
+            raise SourceError(
+                f"--sample-rate {self.sample_rate} is not an audio sample rate: raw audio is usually 8000 "
+                "(telephony), 16000, 44100 or 48000 Hz."
+            )
         self.format = _pcm_format(self.channels)
 
     @property
@@ -372,11 +455,48 @@ class StdinSource:
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         stream = self.stream or sys.stdin.buffer
         decoded = _DecodedStream(self.chunk_ms, self.channels, self.encoding, self.sample_rate, self.input_channels)
+        data = _read_blocking(stream)
+        if self.encoding:
+            data = self._raw_checked(data)
         try:
-            async for chunk in decoded.decode(_read_blocking(stream), "standard input"):
+            async for chunk in decoded.decode(data, "standard input"):
                 yield chunk
         except UndecodableAudio as exc:
             raise SourceError(f"standard input: not decodable as {self.encoding} ({exc}).") from None
+
+
+    async def _raw_checked(self, data: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        """Raw input that starts with a file header was declared wrongly: a WAV header that says the same as the
+        flags is skipped; one that says otherwise, or another container, is refused with what it says."""
+        first = await anext(data, b"")
+        declared = f"--encoding {self.encoding} --sample-rate {self.sample_rate}"
+        if first[:4] in (b"RIFF", b"RF64") and first[8:12] == b"WAVE":
+            try:
+                header = parse_wav_header(first)
+            except UndecodableAudio:
+                header = None
+            if header is None:
+                raise SourceError(
+                    f"standard input is a WAV file, but {declared} says raw audio: drop --encoding and "
+                    "--sample-rate, and dgtui reads the file's header."
+                )
+            encoding, rate, channels, start = header
+            if (encoding, rate, channels) != (self.encoding, self.sample_rate, self.input_channels):
+                raise SourceError(
+                    f"standard input is a WAV file of {encoding} at {rate} Hz, {channels} channel(s), but {declared} "
+                    f"says {self.encoding} at {self.sample_rate} Hz, {self.input_channels} channel(s): drop "
+                    "--encoding and --sample-rate (dgtui reads the header), or declare what the audio is."
+                )
+            first = first[start:]  # the header agrees: only the samples are audio
+        elif first.startswith((b"OggS", b"fLaC", b"ID3", b"\x1aE\xdf\xa3")):
+            raise SourceError(
+                f"standard input starts with a container header (Ogg, FLAC, MP3 or WebM), but {declared} says raw "
+                "audio: drop --encoding and --sample-rate, and dgtui decodes the container."
+            )
+        if first:
+            yield first
+        async for block in data:
+            yield block
 
 
 async def _read_blocking(stream: BinaryIO, size: int = 8192) -> AsyncIterator[bytes]:
@@ -429,6 +549,24 @@ class MicSource:
             while True:
                 for chunk in rechunker.push(await queue.get()):
                     yield chunk
+
+
+def open_sources(specs: list[str], **settings: object) -> list[AudioSource]:
+    """Sources for what the user typed; one that cannot be opened becomes a :class:`BrokenSource`, whose stream
+    shows why while the others run. Raises :class:`SourceError` only when none can be opened."""
+    sources = [open_or_broken(spec, **settings) for spec in specs]
+    errors = [source.error for source in sources if isinstance(source, BrokenSource)]
+    if specs and len(errors) == len(specs):
+        raise SourceError("\n".join(errors))
+    return sources
+
+
+def open_or_broken(spec: str, **settings: object) -> AudioSource:
+    """:func:`open_source`, or the :class:`BrokenSource` that says why it cannot be opened."""
+    try:
+        return open_source(spec, **settings)
+    except SourceError as exc:
+        return BrokenSource(spec, str(exc))
 
 
 def open_source(spec: str, **settings: object) -> AudioSource:

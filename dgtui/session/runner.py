@@ -59,6 +59,8 @@ class StreamRunner:
         session = LiveSession(config, source, clock=self.clock)
         if hasattr(source, "on_title"):
             source.on_title = session.title  # type: ignore[attr-defined]
+        if hasattr(source, "on_warning"):  # a damaged or truncated file: reported, and the stream goes on
+            source.on_warning = lambda text: session.fail(text, fatal=False)  # type: ignore[attr-defined]
         self.sessions.append(session)
         self.backends[name] = backend
         if self.record_dir is not None:
@@ -88,6 +90,8 @@ class StreamRunner:
         """Run one session to its end; never raises (a failure becomes the session's error)."""
         backend = self.backends.get(session.name, self.backend)
         try:
+            if getattr(session.source, "error", None):  # it could not be opened: no connection for it
+                return await session.run()
             if backend.kind == "local" and self._engine is None:
                 session.note("starting the local engine (loading the speech model)")
             session.set_endpoint(await self.endpoint(backend))

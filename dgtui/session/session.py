@@ -140,6 +140,10 @@ class LiveSession(SessionState):
 
     async def run(self) -> bool:
         """Stream until the source ends (or ``stop``); True when the stream ended cleanly."""
+        if error := getattr(self.source, "error", None):  # a source that could not be opened
+            self.fail(error)
+            self.set_state(State.ERROR)
+            return False
         self._chunks = aiter(self.source.chunks())
         try:
             while True:

@@ -78,6 +78,7 @@ def test_default_backend_is_the_embedded_engine(wav):
         (["stream", "x.wav", "--endpointing", "soon"], "expected milliseconds or 'false'", 2),
         (["stream", "http://", "--fast"], "not an http(s) URL", 2),
         (["stream", "-", "--encoding", "mulaw"], "--sample-rate", 2),
+        (["stream", "-", "--encoding", "mulaw", "--sample-rate", "80"], "is not an audio sample rate", 2),
         (["stream", "x.wav", "--local", "--url", "ws://127.0.0.1:1/v1/listen"], "contradict", 2),
     ],
 )
@@ -86,6 +87,21 @@ def test_bad_input_gets_a_clear_message_and_status(args, message, status):
     assert result.returncode == status
     assert message in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
+
+
+def test_a_bad_file_fails_in_its_own_stream_beside_the_good_one(server, wav, tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    result = dgtui("stream", str(empty), str(wav), "--fast", "--url", server.url)
+    err = result.stderr.decode()
+    assert result.returncode == 1, err  # the run had a failure; the good stream still ran to its end
+    assert f"[empty] error: {empty} is empty (0 bytes)" in err and "council" in result.stdout.decode().lower()
+    both_bad = dgtui("stream", str(empty), "/no/such.wav", "--url", server.url)
+    assert both_bad.returncode == 2  # nothing can run: refused up front, every reason on its own line
+    assert both_bad.stderr.decode().splitlines() == [
+        f"dgtui: {empty} is empty (0 bytes): there is no audio in it.",
+        "dgtui: /no/such.wav: no such file. Check the path.",
+    ]
 
 
 def test_failed_stream_exits_non_zero_with_the_reason(wav):

@@ -111,6 +111,38 @@ async def test_truncated_file_still_gives_its_audio(tmp_path):
     assert 1.0 < chunks[-1].end < SECONDS
 
 
+async def test_a_file_unreadable_part_way_ends_with_what_it_had(tmp_path):
+    data = FILES["ogg"]()
+    path = tmp_path / "half-noise.ogg"
+    path.write_bytes(data[: len(data) // 2] + bytes(range(256)) * 400)  # the rest is not audio at all
+    warnings = []
+    source = FileSource(path, realtime=False, on_warning=warnings.append)
+    chunks = []
+    with pytest.raises(SourceError, match=r"unreadable after 1\.\d+ s \(.*\): the file is damaged from there on"):
+        async for chunk in source.chunks():
+            chunks.append(chunk)
+    assert chunks[-1].end > 1.0  # what came before the damage was given out
+
+
+async def test_raw_input_that_is_really_a_file_is_refused_or_read_right():
+    wav = encode(PCM, 16000, "wav", "pcm_s16le")
+    agreeing = StdinSource(encoding="linear16", sample_rate=16000, stream=io.BytesIO(wav))
+    chunks = await collect(agreeing)  # the header says what the flags say: only the samples are sent
+    assert b"".join(c.data for c in chunks) == PCM
+    for rate, data, message in [
+        (
+            8000,
+            wav,
+            "is a WAV file of linear16 at 16000 Hz, 1 channel\\(s\\), but --encoding linear16 --sample-rate 8000",
+        ),
+        (16000, FILES["ogg"](), "starts with a container header"),
+    ]:
+        with pytest.raises(SourceError, match=message):
+            await collect(StdinSource(encoding="linear16", sample_rate=rate, stream=io.BytesIO(data)))
+    with pytest.raises(SourceError, match="--sample-rate 80 is not an audio sample rate"):
+        StdinSource(encoding="linear16", sample_rate=80)
+
+
 def _write(path, data):
     path.write_bytes(data)
     return path
