@@ -92,7 +92,9 @@ async def open_connection(
         raise _status_error(exc) from None
     except ssl.SSLCertVerificationError as exc:
         raise HandshakeError(
-            f"TLS failure with {host}: {exc.verify_message}. The certificate could not be verified."
+            f"TLS failure with {host}: {str(exc.verify_message).rstrip('.')}. The certificate could not be "
+            "verified, so nothing was sent. Check the URL's host; for a server with a private certificate "
+            "authority, point SSL_CERT_FILE at that authority's certificate."
         ) from None
     except ssl.SSLError as exc:
         raise HandshakeError(f"TLS failure with {host}: {exc.reason or exc}.") from None

@@ -3,7 +3,7 @@
 Faults: ``drop()`` resets every open connection (RST, as a dead network or a killed server looks);
 ``delay(seconds)`` holds every chunk that long in both directions; ``truncate(n)`` lets n more bytes through
 from the server, then cuts the connection; ``refuse(True)`` rejects new connections. Runs on its own thread and
-loop, so sync and async tests alike can use it.
+loop, so sync and async tests alike can use it. With ``tls`` it is also a TLS front for the server (``wss://``).
 """
 
 from __future__ import annotations
@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 import struct
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
 
 class FaultProxy:
-    def __init__(self, target_url: str) -> None:
+    def __init__(self, target_url: str, tls: ssl.SSLContext | None = None) -> None:
         parts = urlsplit(target_url)
         self._target = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self._parts = parts
+        self._parts = parts._replace(scheme="wss") if tls else parts
+        self._tls = tls
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="fault-proxy", daemon=True)
@@ -46,7 +48,11 @@ class FaultProxy:
 
     @property
     def url(self) -> str:
-        return urlunsplit(self._parts._replace(netloc=f"127.0.0.1:{self.port}"))
+        return self.url_for("127.0.0.1")
+
+    def url_for(self, host: str) -> str:
+        """The URL through the proxy, naming it ``host`` (a TLS client checks the certificate against it)."""
+        return urlunsplit(self._parts._replace(netloc=f"{host}:{self.port}"))
 
     def drop(self) -> None:
         self._call(self._reset_all)
@@ -81,7 +87,7 @@ class FaultProxy:
         self._loop.run_forever()
 
     async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self._tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
     def _close_server(self) -> None:
