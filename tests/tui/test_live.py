@@ -147,6 +147,20 @@ async def test_reconnect_pause_and_finalize_on_a_live_stream(server):
         await until(pilot, lambda: session.state is State.CLOSED, 30, "the stream to close")
 
 
+async def test_a_source_that_cannot_be_opened_gets_its_own_tab_with_the_reason(server):
+    app = app_for("/nonexistent.wav", str(clip("weather").path), "--url", server.url, "--fast")
+    async with app.run_test(size=SIZE) as pilot:
+        broken, good = app.runner.sessions
+        await until(pilot, lambda: broken.state is State.ERROR, what="the broken stream's error")
+        await pilot.press("1")
+        await pilot.pause(0.5)
+        assert "/nonexistent.wav: no such file. Check the path." in screen_text(app)
+        await until(pilot, lambda: good.state is State.CLOSED, what="the other stream to end")
+        assert good.clean and good.transcript.finals
+        await pilot.press("q")
+        await pilot.pause(0.5)
+
+
 @pytest.mark.parametrize("argv", [["--url", "ftp://x"], ["/nonexistent.wav"]])
 def test_bad_arguments_fail_before_the_app_starts(argv, capsys):
     assert make_app(build_tui_parser().parse_args(argv)) is None
