@@ -464,7 +464,6 @@ class StdinSource:
         except UndecodableAudio as exc:
             raise SourceError(f"standard input: not decodable as {self.encoding} ({exc}).") from None
 
-
     async def _raw_checked(self, data: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         """Raw input that starts with a file header was declared wrongly: a WAV header that says the same as the
         flags is skipped; one that says otherwise, or another container, is refused with what it says."""

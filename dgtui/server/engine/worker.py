@@ -223,4 +223,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    sys.stderr.flush()
+    # The frame reader may still be blocked on stdin: a normal exit would finalize the interpreter, which
+    # takes stdin's lock and aborts ("could not acquire lock ... at interpreter shutdown"). Nothing is left.
+    os._exit(status)
