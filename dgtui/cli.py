@@ -132,7 +132,8 @@ def _runner(prepared: Prepared, duration: float | None):  # type: ignore[no-unty
     from dgtui.session.runner import StreamRunner
 
     settings = prepared.settings
-    runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=settings.record_dir)
+    runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=settings.record_dir,
+                          reconnect=settings.reconnect)  # fmt: skip
     for source, options, backend in prepared.streams:
         runner.add(source, options, backend)
     return runner

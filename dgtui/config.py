@@ -24,9 +24,12 @@ SECTIONS = {
     "defaults": None,  # any Deepgram option
     "backend": {"url", "local", "key_env", "key", "token"},
     "recording": {"enabled", "dir"},
+    "reconnect": {"attempts", "buffer_seconds", "resend"},
     "presets": None,  # tables of {source, backend, options}
 }
 PRESET_KEYS = {"source", "backend", "options"}
+MAX_RECONNECT_ATTEMPTS = 100
+MAX_BUFFER_SECONDS = 600  # 10 min of 16 kHz linear16 is about 19 MB per stream
 
 EXAMPLE = """\
 # dgtui configuration. Precedence: command line > environment > this file > dgtui's defaults.
@@ -58,6 +61,12 @@ key_env = "DEEPGRAM_API_KEY"
 # Every session is recorded as JSON Lines (dgtui sessions lists them); --no-record turns it off.
 enabled = true
 # dir = "~/dgtui-sessions"                   # default: the user data directory (DGTUI_DATA_DIR overrides)
+
+[reconnect]
+# A dropped connection is opened again, backing off from 0.5 s up to 8 s between attempts.
+# attempts = 5                               # failed attempts in a row before giving up (0: never reconnect)
+# buffer_seconds = 30                        # audio kept while disconnected; older audio is dropped
+# resend = true                              # send the audio since the last final again (Deepgram bills it)
 
 # Named streams: dgtui --preset radio
 # [presets.radio]
@@ -96,6 +105,7 @@ class Config:
     token: bool = False
     record: bool = True
     record_dir: Path | None = None
+    reconnect: dict[str, Any] = field(default_factory=dict)  # SessionConfig fields set by [reconnect]
     presets: dict[str, Preset] = field(default_factory=dict)
 
     def api_key(self, environ: Mapping[str, str] = os.environ) -> tuple[str | None, str]:
@@ -191,6 +201,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] = os.enviro
     config.record = True if enabled is None else enabled
     folder = _typed(recording, "dir", str, lambda k, m: fail("recording", k, m))
     config.record_dir = Path(folder).expanduser() if folder else None
+    config.reconnect = _reconnect(data.get("reconnect", {}), lambda k, m: fail("reconnect", k, m))
     for name, preset in data.get("presets", {}).items():
         table = f"presets.{name}"
         if not isinstance(preset, dict):
@@ -216,6 +227,25 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] = os.enviro
 def _toml_error_line(message: str) -> int | None:
     match = re.search(r"line (\d+)", message)
     return int(match.group(1)) if match else None
+
+
+def _reconnect(table: dict[str, Any], fail: Any) -> dict[str, Any]:
+    """[reconnect] as SessionConfig fields, checked by the same rules as the command line's flags."""
+    settings: dict[str, Any] = {}
+    attempts = _typed(table, "attempts", int, fail)
+    if attempts is not None:
+        if isinstance(attempts, bool) or not 0 <= attempts <= MAX_RECONNECT_ATTEMPTS:
+            raise fail("attempts", f"must be a whole number from 0 to {MAX_RECONNECT_ATTEMPTS}, not {attempts!r}")
+        settings["reconnect_attempts"] = attempts
+    buffer = table.get("buffer_seconds")
+    if buffer is not None:
+        if isinstance(buffer, bool) or not isinstance(buffer, int | float) or not 0 <= buffer <= MAX_BUFFER_SECONDS:
+            raise fail("buffer_seconds", f"must be seconds from 0 to {MAX_BUFFER_SECONDS}, not {buffer!r}")
+        settings["buffer_seconds"] = float(buffer)
+    resend = _typed(table, "resend", bool, fail)
+    if resend is not None:
+        settings["resend"] = resend
+    return settings
 
 
 def _typed(table: dict[str, Any], key: str, kind: type, fail: Any) -> Any:

@@ -12,6 +12,7 @@ import shlex
 from typing import Any, NoReturn
 
 from dgtui.audio.sources import DEFAULT_CHUNK_MS
+from dgtui.config import MAX_BUFFER_SECONDS, MAX_RECONNECT_ATTEMPTS
 
 DEFAULTS: dict[str, Any] = {
     "model": "nova-3",
@@ -136,6 +137,47 @@ def add_recording_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--preset", action="append", metavar="NAME", help="add the config file's stream preset NAME (repeatable)"
     )
+    reconnect = parser.add_argument_group("reconnects")
+    reconnect.add_argument(
+        "--reconnect-attempts",
+        type=_bounded(int, 0, MAX_RECONNECT_ATTEMPTS),
+        metavar="N",
+        help="failed attempts in a row before a dropped stream gives up (default 5; 0: never reconnect)",
+    )
+    reconnect.add_argument(
+        "--buffer-seconds",
+        type=_bounded(float, 0, MAX_BUFFER_SECONDS),
+        metavar="S",
+        help="audio kept while disconnected, sent on reconnect (default 30)",
+    )
+    reconnect.add_argument(
+        "--no-resend",
+        dest="resend",
+        action="store_false",
+        default=None,
+        help="after a drop, do not send the audio since the last final again (Deepgram bills it twice)",
+    )
+
+
+def _bounded(kind: type, low: float, high: float) -> Any:
+    """An argparse type: a ``kind`` value from ``low`` to ``high``, or a message that says so."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, not {text}")
+        return value
+
+    return parse
+
+
+def reconnect_from_args(args: argparse.Namespace, base: dict[str, Any]) -> dict[str, Any]:
+    """The config file's [reconnect] settings, overridden by the flags given (SessionConfig field names)."""
+    flags = {name: getattr(args, name, None) for name in ("reconnect_attempts", "buffer_seconds", "resend")}
+    return {**base, **{name: value for name, value in flags.items() if value is not None}}
 
 
 def source_settings(args: argparse.Namespace) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from dgtui.config import Config, Preset
-from dgtui.options_cli import DEFAULTS, options_from_args
+from dgtui.options_cli import DEFAULTS, options_from_args, reconnect_from_args
 from dgtui.session.backend import Backend, choose_backend
 from dgtui.session.recording import sessions_dir
+from dgtui.session.session import SessionConfig
 
 
 def recording_dir(
@@ -40,12 +41,16 @@ class PresetError(ValueError):
     """A --preset the config file does not define."""
 
 
+RECONNECT_DEFAULTS = {name: getattr(SessionConfig, name) for name in ("reconnect_attempts", "buffer_seconds", "resend")}
+
+
 @dataclass
 class Settings:
     backend: Backend
     options: dict[str, Any]
     record_dir: Path | None  # None: not recording
     presets: list[Preset] = field(default_factory=list)
+    reconnect: dict[str, Any] = field(default_factory=dict)  # SessionConfig fields: attempts, buffer, resend
     origins: dict[str, tuple[Any, str]] = field(default_factory=dict)  # name -> (value, where it came from)
 
 
@@ -99,10 +104,16 @@ def resolve(args: argparse.Namespace, config: Config, environ: Mapping[str, str]
                                        bool(getattr(args, "no_record", False)))  # fmt: skip
     origins["recording"] = (str(record_dir) if record_dir else "off", origin)
 
+    reconnect = reconnect_from_args(args, config.reconnect)
+    for name, default in RECONNECT_DEFAULTS.items():
+        origin = ("command line" if getattr(args, name, None) is not None
+                  else "config file" if name in config.reconnect else "dgtui default")  # fmt: skip
+        origins[f"reconnect.{name}"] = (reconnect.get(name, default), origin)
+
     presets = []
     for name in getattr(args, "preset", None) or []:
         if name not in config.presets:
             known = ", ".join(sorted(config.presets)) or "none defined"
             raise PresetError(f"no preset named {name!r} in {config.path} (known: {known})")
         presets.append(config.presets[name])
-    return Settings(backend, options, record_dir, presets, origins)
+    return Settings(backend, options, record_dir, presets, reconnect=reconnect, origins=origins)

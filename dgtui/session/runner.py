@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,10 @@ class StreamRunner:
         duration: float | None = None,
         clock: Clock = time.monotonic,
         record_dir: Path | None = None,
+        reconnect: dict[str, Any] | None = None,
     ) -> None:
         self.backend = backend
+        self.reconnect = dict(reconnect or {})  # SessionConfig fields for every stream (attempts, buffer, resend)
         self.record_dir = record_dir  # None: no recordings
         self.recorders: dict[str, Recorder] = {}
         self.options = options
@@ -55,7 +58,9 @@ class StreamRunner:
         backend = backend or self.backend
         name = self.unique_name(source.name)
         source.name = name
-        config = backend.session_config(name, backend.url or "", options or self.options, self.duration)
+        config = replace(
+            backend.session_config(name, backend.url or "", options or self.options, self.duration), **self.reconnect
+        )
         session = LiveSession(config, source, clock=self.clock)
         if hasattr(source, "on_title"):
             source.on_title = session.title  # type: ignore[attr-defined]

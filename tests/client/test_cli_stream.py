@@ -79,6 +79,8 @@ def test_default_backend_is_the_embedded_engine(wav):
         (["stream", "http://", "--fast"], "not an http(s) URL", 2),
         (["stream", "-", "--encoding", "mulaw"], "--sample-rate", 2),
         (["stream", "-", "--encoding", "mulaw", "--sample-rate", "80"], "is not an audio sample rate", 2),
+        (["stream", "x.wav", "--reconnect-attempts", "500"], "--reconnect-attempts: must be from 0 to 100", 2),
+        (["stream", "x.wav", "--buffer-seconds", "lots"], "--buffer-seconds: expected a number", 2),
         (["stream", "x.wav", "--local", "--url", "ws://127.0.0.1:1/v1/listen"], "contradict", 2),
     ],
 )

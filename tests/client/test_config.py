@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from dgtui.audio.sources import FileSource
 from dgtui.config import EXAMPLE, ConfigError, load_config
 from dgtui.options_cli import add_recording_arguments, add_stream_arguments
 from dgtui.secrets import redact
+from dgtui.session.runner import StreamRunner
 from dgtui.settings import resolve
 
 KEY = "cfg-file-key-5f3a9b2c7d1e"
@@ -98,6 +100,9 @@ def test_a_key_in_a_file_others_can_read_is_refused(tmp_path):
         ("[defaults]\nendpointing = -5\n", ":2: [defaults] endpointing:", []),
         ('[recording]\nenabled = "no"\n', ":2: [recording] enabled:", ["true or false"]),
         ('[backend]\nurl = "ftp://x"\n', ":2: [backend] url:", ["not a ws://"]),
+        ("[reconnect]\nattempts = -1\n", ":2: [reconnect] attempts:", ["from 0 to 100"]),
+        ("[reconnect]\nbuffer_seconds = 9000\n", ":2: [reconnect] buffer_seconds:", ["from 0 to 600"]),
+        ('[reconnect]\nresend = "no"\n', ":2: [reconnect] resend:", ["true or false"]),
         ('[presets.radio]\nbackend = "local"\n', ":1: [presets.radio]:", ["needs a source"]),
         (
             '[presets.radio]\nsource = "a.mp3"\noptions = { interim_results = "maybe" }\n',
@@ -114,6 +119,19 @@ def test_a_bad_file_names_the_file_the_line_and_the_key(tmp_path, text, where, w
     assert message.startswith(str(path)) and where in message, message
     for word in words:
         assert word in message, message
+
+
+def test_reconnect_settings_come_from_the_file_and_the_flags_and_reach_every_stream(tmp_path, clip_file):
+    config = load_config(write(tmp_path, "[reconnect]\nattempts = 2\nbuffer_seconds = 10\n"))
+    settings = resolve(flags("--buffer-seconds", "12.5", "--no-resend"), config, environ={})
+    assert settings.reconnect == {"reconnect_attempts": 2, "buffer_seconds": 12.5, "resend": False}
+    assert settings.origins["reconnect.reconnect_attempts"] == (2, "config file")
+    assert settings.origins["reconnect.buffer_seconds"] == (12.5, "command line")
+    runner = StreamRunner(settings.backend, settings.options, reconnect=settings.reconnect)
+    session = runner.add(FileSource(clip_file(seconds=1.0)))
+    assert (session.config.reconnect_attempts, session.config.buffer_seconds, session.config.resend) == (2, 12.5, False)
+    defaults = resolve(flags(), load_config(tmp_path / "absent.toml"), environ={})
+    assert defaults.origins["reconnect.resend"] == (True, "dgtui default") and defaults.reconnect == {}
 
 
 def test_presets_and_the_example_file(tmp_path):
