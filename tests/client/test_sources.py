@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from dgtui.audio import sources
 from dgtui.audio.icy import IcyReader
 from dgtui.audio.sources import FileSource, SourceError, StdinSource, open_source
 from tests.support.audio import clip_pcm, encode, interleave
@@ -122,6 +123,20 @@ async def test_a_file_unreadable_part_way_ends_with_what_it_had(tmp_path):
         async for chunk in source.chunks():
             chunks.append(chunk)
     assert chunks[-1].end > 1.0  # what came before the damage was given out
+
+
+async def test_damaged_packets_are_skipped_and_reported_until_too_many_come_in_a_row(tmp_path, monkeypatch):
+    data = bytearray(FILES["mp3"]())
+    data[len(data) // 2 : len(data) // 2 + 2000] = bytes(range(256)) * 7 + bytes(208)
+    path = tmp_path / "damaged.mp3"
+    path.write_bytes(bytes(data))
+    warnings: list[str] = []
+    chunks = await collect(FileSource(path, realtime=False, on_warning=warnings.append))
+    assert chunks[-1].end > 3.0 and len(warnings) == 1  # skipped, said once, and the rest of the file was sent
+    assert warnings[0].startswith(f"{path}: skipped 1 damaged packet at 1.")
+    monkeypatch.setattr(sources, "DAMAGED_PACKETS_LIMIT", 1)  # the bound that ends a file of garbage
+    with pytest.raises(SourceError, match=r"1 damaged packets in a row after 1\.\d+ s .* The audio before it was sent"):
+        await collect(FileSource(path, realtime=False))
 
 
 async def test_raw_input_that_is_really_a_file_is_refused_or_read_right():
