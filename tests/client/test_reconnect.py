@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import pairwise
 
 from dgtui.audio.sources import FileSource, HttpSource
@@ -23,23 +25,41 @@ async def wait_for(condition, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def test_a_dropped_connection_reconnects_and_loses_no_audio(server, clip_file):
+@dataclass
+class Drop:
+    session: LiveSession
+    clean: bool
+    connections: int  # through the proxy
+    cursor: float  # at the drop: audio sent
+    committed: float  # at the drop: audio with finals
+    in_flight: list[str]  # at the drop: the words of the interim
+
+
+async def drop_once(server, clip_file, ready: Callable[[LiveSession], object], what: str) -> Drop:
+    """A 14 s clip streamed through a fault proxy that resets the connection once ``ready`` holds."""
     proxy = FaultProxy(server.url).start()
     try:
         config = SessionConfig("r", proxy.url, OPTIONS, reconnect_backoff=0.3)
         session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
         task = asyncio.create_task(session.run())
-        await wait_for(lambda: session.transcript.finals >= 1, 20, "a first final")
-        dropped_at, committed = session.cursor, session.committed_until()
+        await wait_for(lambda: ready(session), 20, what)
+        interims = session.transcript.interims()
+        cursor, committed = session.cursor, session.committed_until()
         proxy.drop()  # the network dies under the stream
-        await wait_for(lambda: session.reconnects == 1 and session.state is State.STREAMING, 20, "a reconnect")
         clean = await asyncio.wait_for(task, 60)
     finally:
         proxy.stop()
-    assert clean, session.error
-    assert session.reconnects == 1 and len(session.request_ids) == 2 and proxy.connections == 2
+    in_flight = interims[0][2].lower().split() if interims else []
+    return Drop(session, clean, proxy.connections, cursor, committed, in_flight)
+
+
+async def test_a_dropped_connection_reconnects_and_loses_no_audio(server, clip_file):
+    drop = await drop_once(server, clip_file, lambda s: s.transcript.finals >= 1, "a first final")
+    session = drop.session
+    assert drop.clean, session.error
+    assert session.reconnects == 1 and len(session.request_ids) == 2 and drop.connections == 2
     assert session.audio_lost == 0.0 and session.cursor >= 13.9  # every second of the file was sent
-    assert committed <= session.offset <= dropped_at + 0.2  # resumed from the last final: nothing in flight lost
+    assert drop.committed <= session.offset <= drop.cursor + 0.2  # resumed from the last final
     finals = [line for line in session.transcript.lines if line.kind == "final"]
     assert all(b.start >= a.start for a, b in pairwise(finals)) and finals[-1].start > session.offset
     marks = [line for line in session.transcript.lines if line.kind == "reconnect"]
@@ -50,27 +70,18 @@ async def test_a_dropped_connection_reconnects_and_loses_no_audio(server, clip_f
 
 
 async def test_the_utterance_in_flight_at_a_drop_is_sent_again_and_not_lost(server, clip_file):
-    proxy = FaultProxy(server.url).start()
-    try:
-        config = SessionConfig("u", proxy.url, OPTIONS, reconnect_backoff=0.3)
-        session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
-        task = asyncio.create_task(session.run())
-        await wait_for(lambda: session.transcript.finals >= 1 and session.transcript.interims(), 20, "words in flight")
-        proxy.drop()  # the interim's words have no final yet: their results die with the connection
-        in_flight = session.transcript.interims()[0][2].lower().split()
-        committed, sent = session.committed_until(), session.cursor
-        clean = await asyncio.wait_for(task, 60)
-    finally:
-        proxy.stop()
-    assert clean, session.error
+    drop = await drop_once(server, clip_file, lambda s: s.transcript.finals >= 1 and s.transcript.interims(),
+                           "words in flight")  # fmt: skip
+    session = drop.session
+    assert drop.clean, session.error
     assert session.reconnects == 1 and session.audio_lost == 0.0
-    assert session.offset == committed  # the new connection starts where the last final ended, to the sample
-    assert session.audio_resent >= sent - committed - 0.2 > 0
+    assert session.offset == drop.committed  # the new connection starts where the last final ended, to the sample
+    assert session.audio_resent >= drop.cursor - drop.committed - 0.2 > 0
     finals = [line for line in session.transcript.lines if line.kind == "final"]
     assert all(b.start >= a.end - 0.01 for a, b in pairwise(finals))  # nothing transcribed twice
-    after = " ".join(line.text.lower() for line in finals if line.start >= committed).split()
-    found = [word for word in in_flight if word.strip(".,?!") in {w.strip(".,?!") for w in after}]
-    assert len(found) >= len(in_flight) / 2, (in_flight, after)  # the words in flight came back as finals
+    after = {w.strip(".,?!") for line in finals if line.start >= drop.committed for w in line.text.lower().split()}
+    found = [word for word in drop.in_flight if word.strip(".,?!") in after]
+    assert drop.in_flight and len(found) >= len(drop.in_flight) / 2, (drop.in_flight, after)  # finals now
 
 
 async def test_it_gives_up_after_the_attempts_with_a_clear_error(server, clip_file):
