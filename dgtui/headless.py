@@ -65,7 +65,8 @@ class Printer:
                 }
             )
         elif isinstance(event, SessionError):
-            self._line({"type": "dgtui.Error", "name": event.name, "message": event.message, "detail": event.detail})
+            self._line({"type": "dgtui.Error", "name": event.name, "message": event.message, "detail": event.detail,
+                        "fatal": event.fatal})  # fmt: skip
         elif isinstance(event, SourceTitle):
             self._line({"type": "dgtui.SourceTitle", "name": event.name, "title": event.title})
         elif isinstance(event, Closed):

@@ -98,6 +98,14 @@ def test_a_bad_file_fails_in_its_own_stream_beside_the_good_one(server, wav, tmp
     err = result.stderr.decode()
     assert result.returncode == 1, err  # the run had a failure; the good stream still ran to its end
     assert f"[empty] error: {empty} is empty (0 bytes)" in err and "council" in result.stdout.decode().lower()
+    mp3 = encode(clip_pcm("council")[: 32000 * 4], 16000, "mp3", "libmp3lame")
+    (tmp_path / "cut.mp3").write_bytes(mp3[: len(mp3) // 2])
+    cut = dgtui("stream", str(tmp_path / "cut.mp3"), "--fast", "--json", "--url", server.url)
+    errors = [e for e in map(json.loads, cut.stdout.decode().splitlines()) if e["type"] == "dgtui.Error"]
+    assert cut.returncode == 0 and len(errors) == 1 and errors[0]["fatal"] is False  # a warning: it went on
+    assert "looks truncated" in errors[0]["message"]
+    plain = dgtui("stream", str(tmp_path / "cut.mp3"), "--fast", "--url", server.url)
+    assert plain.returncode == 0 and f"dgtui: warning: {tmp_path / 'cut.mp3'} ends after" in plain.stderr.decode()
     both_bad = dgtui("stream", str(empty), "/no/such.wav", "--url", server.url)
     assert both_bad.returncode == 2  # nothing can run: refused up front, every reason on its own line
     assert both_bad.stderr.decode().splitlines() == [
