@@ -27,7 +27,7 @@ from dgtui.session.backend import Backend
 from dgtui.session.events import State
 from dgtui.session.recording import read_recording
 from dgtui.session.runner import StreamRunner
-from tests.support.audio import clip_pcm, encode
+from tests.support.audio import clip_pcm, damaged, encode
 from tests.support.fake import METADATA, scripted_server, until_close_stream
 from tests.support.http import http_server
 from tests.support.proxy import FaultProxy
@@ -108,11 +108,9 @@ def bad_file(case: str, folder: Path) -> Path:
     header_only += b"data" + struct.pack("<I", 0)
     unknown_codec = bytearray(encode(pcm, 16000, "wav", "pcm_s16le"))
     struct.pack_into("<H", unknown_codec, 20, 0x1234)  # the fmt chunk's format tag
-    damaged = bytearray(mp3)
-    damaged[len(mp3) // 2 : len(mp3) // 2 + 2000] = bytes(range(256)) * 7 + bytes(208)
     data = {
         "truncated": ("cut.mp3", mp3[: len(mp3) // 2]),
-        "corrupt": ("damaged.mp3", bytes(damaged)),
+        "corrupt": ("damaged.mp3", damaged(mp3)),
         "no-samples": ("header-only.wav", header_only),
         "zero-length": ("zero.wav", b""),
         "codec": ("odd-codec.wav", bytes(unknown_codec)),

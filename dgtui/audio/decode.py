@@ -122,6 +122,11 @@ class RawDecoder:
 _WAV_FORMATS = {1: {1: "alaw_u8", 2: "linear16"}, 3: {4: "linear32"}, 6: {1: "alaw"}, 7: {1: "mulaw"}}
 
 
+def is_wav_header(data: bytes) -> bool:
+    """Whether ``data`` starts like a RIFF/WAVE (or RF64) file."""
+    return data[:4] in (b"RIFF", b"RF64") and data[8:12] == b"WAVE"
+
+
 def parse_wav_header(data: bytes) -> tuple[str, int, int, int] | None:
     """Read a RIFF/WAVE header: ``(encoding, sample_rate, channels, data_offset)``.
 
@@ -131,7 +136,7 @@ def parse_wav_header(data: bytes) -> tuple[str, int, int, int] | None:
     """
     if len(data) < 12:
         return None
-    if data[:4] not in (b"RIFF", b"RF64") or data[8:12] != b"WAVE":
+    if not is_wav_header(data):
         raise UndecodableAudio("not a WAV header")
     pos, fmt = 12, None
     while True:

@@ -29,6 +29,7 @@ from dgtui.audio.decode import (
     RawDecoder,
     Resampler,
     UndecodableAudio,
+    is_wav_header,
     parse_wav_header,
 )
 from dgtui.audio.icy import IcyReader
@@ -251,10 +252,10 @@ class FileSource:
 
 def _unknown_codec(path: Path) -> str:
     """What can be said of a codec FFmpeg does not know: a WAV file's format tag, at least."""
-    with contextlib.suppress(OSError, UndecodableAudio, struct.error):
+    with contextlib.suppress(OSError, struct.error):
         with open(path, "rb") as f:
             head = f.read(4096)
-        if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+        if is_wav_header(head):
             pos = head.find(b"fmt ")
             if pos > 0:
                 return f"WAV format tag 0x{struct.unpack_from('<H', head, pos + 8)[0]:04x}"
@@ -469,7 +470,7 @@ class StdinSource:
         flags is skipped; one that says otherwise, or another container, is refused with what it says."""
         first = await anext(data, b"")
         declared = f"--encoding {self.encoding} --sample-rate {self.sample_rate}"
-        if first[:4] in (b"RIFF", b"RF64") and first[8:12] == b"WAVE":
+        if is_wav_header(first):
             try:
                 header = parse_wav_header(first)
             except UndecodableAudio:

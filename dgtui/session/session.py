@@ -180,8 +180,7 @@ class LiveSession(SessionState):
             self.fail(f"the connection was lost ({self._drop_reason}) before the last results came")
             self.set_state(State.ERROR)
             return False
-        base = min(self.config.reconnect_backoff_max, self.config.reconnect_backoff * 2 ** (self._attempts - 1))
-        wait = base * random.uniform(0.5, 1.0)  # jitter: many streams must not come back in step
+        wait = self._backoff(self._attempts)
         self.set_state(State.CONNECTING)
         self.note(
             f"connection lost ({self._drop_reason}); reconnecting in {wait:.1f} s "
@@ -198,6 +197,12 @@ class LiveSession(SessionState):
             with contextlib.suppress(asyncio.CancelledError):
                 await buffering
         return True
+
+    def _backoff(self, attempt: int) -> float:
+        """The wait before ``attempt`` (1, 2, ...): doubling up to the maximum, with jitter so that many streams
+        do not come back in step."""
+        base = min(self.config.reconnect_backoff_max, self.config.reconnect_backoff * 2 ** (attempt - 1))
+        return base * random.uniform(0.5, 1.0)
 
     async def _buffer_source(self) -> None:
         """Keep reading the source while disconnected, so no audio is lost (up to ``buffer_seconds``)."""
@@ -236,18 +241,14 @@ class LiveSession(SessionState):
             return
         committed = max(self.committed_until(), self.offset)
         frame = 2 * self.source.format.channels
-        again: list[AudioChunk] = []
-        for chunk in sent:
-            start = chunk.end - len(chunk.data) / per_second
-            if chunk.end <= committed:
-                continue
-            if start < committed:  # cut at the sample where the last final ended
-                cut = round((committed - start) * per_second)
-                chunk = replace(chunk, data=chunk.data[cut - cut % frame :])
-            again.append(chunk)
+        again = [chunk for chunk in sent if chunk.end > committed]
         if not again:
             return
         first_start = again[0].end - len(again[0].data) / per_second
+        if first_start < committed:  # cut at the sample where the last final ended
+            cut = round((committed - first_start) * per_second)
+            again[0] = replace(again[0], data=again[0].data[cut - cut % frame :])
+            first_start = again[0].end - len(again[0].data) / per_second
         lost = max(0.0, first_start - committed)  # older than the window kept for sending again
         self.audio_lost += lost
         self.audio_resent += self._position - first_start
@@ -289,8 +290,7 @@ class LiveSession(SessionState):
         limit = self.config.reconnect_attempts
         if self._source_attempts > limit:
             raise SourceError(f"{reason}; gave up after {limit} attempts to open it again")
-        wait = min(self.config.reconnect_backoff_max, self.config.reconnect_backoff * 2 ** (self._source_attempts - 1))
-        wait *= random.uniform(0.5, 1.0)
+        wait = self._backoff(self._source_attempts)
         self.note(
             f"source: {reason}; opening it again in {wait:.1f} s (attempt {self._source_attempts} of {limit}); "
             "KeepAlive holds the connection",

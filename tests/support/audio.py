@@ -78,6 +78,12 @@ def encode(
     return buffer.getvalue()
 
 
+def damaged(data: bytes) -> bytes:
+    """``data`` with 2,000 bytes in the middle overwritten by a fixed pattern that is not audio."""
+    middle = len(data) // 2
+    return data[:middle] + bytes(range(256)) * 7 + bytes(208) + data[middle + 2000 :]
+
+
 def interleave(left: bytes, right: bytes) -> bytes:
     """Two mono s16 streams as one stereo stream (the shorter padded with silence)."""
     n = max(len(left), len(right)) // 2
