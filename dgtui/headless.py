@@ -20,7 +20,8 @@ from typing import Any, TextIO
 from dgtui.audio.sources import AudioSource
 from dgtui.protocol.messages import Results
 from dgtui.secrets import redact
-from dgtui.session.events import Closed, Connected, Event, MessageReceived, SessionError, SourceTitle
+from dgtui.session.encoding import event_json
+from dgtui.session.events import Event, MessageReceived, SessionError, SourceOpened, SourceTitle
 from dgtui.session.runner import StreamRunner
 from dgtui.session.session import LiveSession
 
@@ -52,34 +53,9 @@ class Printer:
 
     def _json(self, event: Event) -> None:
         if isinstance(event, MessageReceived):
-            self.out.write(event.raw.rstrip("\n") + "\n")
-        elif isinstance(event, Connected):
-            timings = {k: round(getattr(event.timings, k), 6) for k in ("dns", "tcp", "tls", "upgrade")}
-            self._line(
-                {
-                    "type": "dgtui.Connected",
-                    "name": event.name,
-                    "url": event.url,
-                    "request_id": event.request_id,
-                    "handshake": timings,
-                }
-            )
-        elif isinstance(event, SessionError):
-            self._line({"type": "dgtui.Error", "name": event.name, "message": event.message, "detail": event.detail,
-                        "fatal": event.fatal})  # fmt: skip
-        elif isinstance(event, SourceTitle):
-            self._line({"type": "dgtui.SourceTitle", "name": event.name, "title": event.title})
-        elif isinstance(event, Closed):
-            self._line(
-                {
-                    "type": "dgtui.Closed",
-                    "name": event.name,
-                    "code": event.code,
-                    "reason": event.reason,
-                    "explanation": event.explanation,
-                    "clean": event.clean,
-                }
-            )
+            self.out.write(event.raw.rstrip("\n") + "\n")  # exactly as received
+        elif (line := event_json(event)) is not None:
+            self._line(line)
         self.out.flush()
 
     def _line(self, data: dict[str, Any]) -> None:
@@ -103,6 +79,8 @@ class Printer:
             print(f"dgtui: {head}{kind}: {event.message}", file=sys.stderr, flush=True)
         elif isinstance(event, SourceTitle):
             print(f"dgtui: {head}now playing: {event.title}", file=sys.stderr, flush=True)
+        elif isinstance(event, SourceOpened):
+            print(f"dgtui: {head}source: {event.kind}: {event.reason}", file=sys.stderr, flush=True)
 
 
 def summary(session: LiveSession) -> dict[str, Any]:
@@ -124,6 +102,8 @@ def summary(session: LiveSession) -> dict[str, Any]:
         "gaps_s": [round(gap, 3) for gap in session.gaps],
         "audio_resent_s": round(session.audio_resent, 3),
         "audio_lost_s": round(session.audio_lost, 3),
+        "source_kind": session.source_kind,
+        "source_reason": session.source_reason,
         "close_code": session.close_code,
         "clean": session.clean,
         "error": session.error,

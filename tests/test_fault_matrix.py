@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from dgtui.audio.sources import FileSource, HttpSource, StdinSource, open_or_broken
+from dgtui.audio.remote import HttpSource
+from dgtui.audio.sources import FileSource, StdinSource, open_or_broken
 from dgtui.protocol.errors import DATA0000_REASON, NET0000_REASON
 from dgtui.session.backend import Backend
 from dgtui.session.events import State

@@ -1,4 +1,4 @@
-"""Audio sources: files, HTTP live streams, standard input and a microphone.
+"""Audio sources: files, standard input and a microphone (http(s) URLs are in :mod:`dgtui.audio.remote`).
 
 Every source yields :class:`AudioChunk` s whose ``end`` is the exact audio cursor (seconds of audio from the
 source's start). By default audio is decoded and sent as 16 kHz linear16, so any backend understands it and
@@ -15,9 +15,9 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, Protocol
-from urllib.parse import urlsplit
 
 import av
 
@@ -32,7 +32,6 @@ from dgtui.audio.decode import (
     is_wav_header,
     parse_wav_header,
 )
-from dgtui.audio.icy import IcyReader
 
 DEFAULT_CHUNK_MS = 100
 
@@ -41,20 +40,46 @@ class SourceError(Exception):
     """A source that cannot give audio; the message says what happened and what to do."""
 
 
+class SourceKind(StrEnum):
+    """What a source was taken for: it decides pacing and whether an end is final."""
+
+    FILE = "file"  # finite: paced in real time (unless fast), ended with CloseStream, never reopened
+    LIVE = "live"  # self-paced by its producer; opened again when it ends or stalls
+    HLS = "hls"  # an HLS playlist: finite when on-demand, live when its window slides
+
+
+def _ignore(*_: object) -> None:
+    return None
+
+
+@dataclass
+class SourceHooks:
+    """What a source tells its stream while it runs (a title, a warning, what kind it turned out to be).
+
+    The runner fills these in when it gives the source a stream; a source never looks for its listeners.
+    """
+
+    title: Callable[[str], None] = _ignore
+    warning: Callable[[str], None] = _ignore  # not fatal: the stream goes on
+    kind: Callable[[SourceKind, str], None] = _ignore  # the kind and why (for remote sources, once opened)
+
+
 class AudioSource(Protocol):
     name: str
     description: str
     format: AudioFormat
     realtime: bool  # True: the sender paces chunks to the wall clock (files); False: it arrives live
+    reopenable: bool  # True: a live source that ends or stalls is opened again
+    hooks: SourceHooks
 
     def chunks(self) -> AsyncIterator[AudioChunk]: ...
 
 
-def _pcm_format(channels: int) -> AudioFormat:
+def pcm_format(channels: int) -> AudioFormat:
     return AudioFormat("linear16", TARGET_RATE, channels)
 
 
-async def _from_thread(generator: Iterator[AudioChunk | str]) -> AsyncIterator[AudioChunk | str]:
+async def from_thread(generator: Iterator[AudioChunk | str]) -> AsyncIterator[AudioChunk | str]:
     """Run a blocking generator on a thread, a bounded queue between it and the event loop."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[AudioChunk | str | BaseException | None] = asyncio.Queue(maxsize=64)
@@ -94,6 +119,8 @@ class BrokenSource:
         self.error = error
         self.format = LINEAR16
         self.realtime = False
+        self.reopenable = False
+        self.hooks = SourceHooks()
 
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         raise SourceError(self.error)
@@ -118,7 +145,8 @@ class FileSource:
     name: str = ""
     format: AudioFormat = field(init=False)
     duration: float = field(init=False, default=0.0)  # what the container declares (0: not known)
-    on_warning: Callable[[str], None] | None = field(default=None, repr=False)  # damaged or truncated file
+    hooks: SourceHooks = field(default_factory=SourceHooks, repr=False)
+    reopenable: bool = field(init=False, default=False)  # a file's end is the stream's end
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -126,7 +154,7 @@ class FileSource:
         self._container_channels = self._probe()
         self.channels = min(self.channels, self._container_channels)
         self.format = (
-            AudioFormat(None, None, self._container_channels) if self.passthrough else _pcm_format(self.channels)
+            AudioFormat(None, None, self._container_channels) if self.passthrough else pcm_format(self.channels)
         )
 
     @property
@@ -142,17 +170,7 @@ class FileSource:
             raise SourceError(f"{self.path} is empty (0 bytes): there is no audio in it.")
         try:
             with av.open(str(self.path)) as container:
-                if not container.streams.audio:
-                    raise SourceError(
-                        f"{self.path} has no audio track (FFmpeg read it as {container.format.long_name}): "
-                        "it is not an audio file dgtui can decode."
-                    )
-                stream = container.streams.audio[0]
-                if stream.codec_context is None:
-                    raise SourceError(
-                        f"{self.path}: its audio codec ({_unknown_codec(self.path)}) is one FFmpeg cannot decode. "
-                        "Convert it to a common format (WAV, FLAC, MP3, Opus) and try again."
-                    )
+                stream = _audio_stream(container, str(self.path))
                 if container.duration:
                     self.duration = container.duration / 1_000_000
                 return stream.codec_context.channels or 1
@@ -160,14 +178,22 @@ class FileSource:
             raise SourceError(f"{self.path} is not audio dgtui can decode ({exc.strerror or exc}).") from None
 
     async def chunks(self) -> AsyncIterator[AudioChunk]:
+        length = f" of {self.duration:.1f} s" if self.duration else ""
+        self.hooks.kind(SourceKind.FILE, f"a local file{length}, paced {'in real time' if self.realtime else 'fast'}")
         offset = 0.0
         while True:
-            produce = self._passthrough_chunks if self.passthrough else self._pcm_chunks
             end = offset
-            async for item in _from_thread(produce(offset)):
+            if self.passthrough:
+                produce = self._passthrough_chunks(offset)
+            else:
+                produce = decode_packets(
+                    str(self.path), chunk_ms=self.chunk_ms, channels=self.channels, offset=offset,
+                    duration=self.duration,
+                )  # fmt: skip
+            async for item in from_thread(produce):
                 if isinstance(item, str):
-                    if self.on_warning is not None and not offset:  # a looped file says it once
-                        self.on_warning(item)
+                    if not offset:  # a looped file says it once
+                        self.hooks.warning(item)
                     continue
                 end = item.end
                 yield item
@@ -176,59 +202,6 @@ class FileSource:
             if not self.loop or end <= offset:
                 return
             offset = end
-
-    def _pcm_chunks(self, offset: float) -> Iterator[AudioChunk | str]:
-        """Decoded audio, packet by packet: a damaged packet is skipped (and reported) as FFmpeg's tools do."""
-        rechunker = Rechunker(self.format, self.chunk_ms)
-        resampler = Resampler(self._container_channels, split=False, interleave=self.channels > 1)
-        decoded = 0.0  # seconds of audio decoded so far in this pass
-        damaged = 0  # undecodable packets in a row
-        with av.open(str(self.path)) as container:
-            stream = container.streams.audio[0]
-            packets = container.demux(stream)
-            while True:
-                try:
-                    packet = next(packets)
-                except StopIteration:
-                    break
-                except av.error.FFmpegError as exc:
-                    raise SourceError(
-                        f"{self.path}: unreadable after {decoded:.2f} s ({exc.strerror or exc}): the file is "
-                        "damaged from there on. The audio before it was sent."
-                    ) from None
-                try:
-                    frames = packet.decode()
-                except av.error.FFmpegError as exc:
-                    damaged += 1
-                    if damaged == DAMAGED_PACKETS_LIMIT:
-                        raise SourceError(
-                            f"{self.path}: {damaged} damaged packets in a row after {decoded:.2f} s "
-                            f"({exc.strerror or exc}): the rest of the file is not decodable audio. "
-                            "The audio before it was sent."
-                        ) from None
-                    continue
-                if damaged:
-                    yield (
-                        f"{self.path}: skipped {damaged} damaged packet{'s' if damaged != 1 else ''} at "
-                        f"{decoded:.2f} s (the file is corrupt there); the audio around it was sent"
-                    )
-                    damaged = 0
-                for frame in frames:
-                    decoded += frame.samples / (frame.sample_rate or TARGET_RATE)
-                    pcm = resampler.convert(frame)
-                    if pcm:
-                        yield from _shifted(rechunker.push(pcm[0]), offset)
-            tail = resampler.convert(None)
-            if tail:
-                yield from _shifted(rechunker.push(tail[0]), offset)
-            yield from _shifted(rechunker.flush(), offset)
-        if damaged:
-            yield f"{self.path}: the last {damaged} packets are damaged and were skipped (after {decoded:.2f} s)"
-        if self.duration - decoded > max(1.0, 0.1 * self.duration):
-            yield (
-                f"{self.path} ends after {decoded:.2f} s, short of the {self.duration:.2f} s expected from its "
-                "header: the file looks truncated or damaged. The audio it holds was sent."
-            )
 
     def _passthrough_chunks(self, offset: float) -> Iterator[AudioChunk]:
         """The file's own bytes, cut after whole packets so each chunk's cursor is exact."""
@@ -248,6 +221,101 @@ class FileSource:
             rest = raw.read()
             if rest:
                 yield AudioChunk(rest, offset + max(end, self.duration))
+
+
+def _audio_stream(container: av.container.InputContainer, label: str) -> av.AudioStream:
+    """The first audio stream, or the error that says why there is none dgtui can decode."""
+    if not container.streams.audio:
+        raise SourceError(
+            f"{label} has no audio track (FFmpeg read it as {container.format.long_name}): "
+            "it is not an audio file dgtui can decode."
+        )
+    stream = container.streams.audio[0]
+    if stream.codec_context is None:
+        raise SourceError(
+            f"{label}: its audio codec ({_unknown_codec(Path(label))}) is one FFmpeg cannot decode. "
+            "Convert it to a common format (WAV, FLAC, MP3, Opus) and try again."
+        )
+    return stream
+
+
+def _unreadable(label: str, decoded: float, reason: str) -> str:
+    return f"{label}: unreadable after {decoded:.2f} s ({reason}): the file is damaged from there on. " + (
+        "The audio before it was sent."
+    )
+
+
+def decode_packets(
+    location: str,
+    *,
+    chunk_ms: int,
+    channels: int,
+    offset: float = 0.0,
+    duration: float = 0.0,
+    label: str = "",
+    open_options: dict[str, str] | None = None,
+    timeout: float | tuple[float, float] | None = None,
+    unreadable: Callable[[str, float, str], str] = _unreadable,
+) -> Iterator[AudioChunk | str]:
+    """A file or URL FFmpeg opens, decoded packet by packet to 16 kHz PCM chunks (a blocking generator).
+
+    A damaged packet is skipped and reported (a ``str`` item) as FFmpeg's tools do; ``duration`` (0: what the
+    container declares) is what a truncation warning compares against. ``unreadable`` words a read that fails
+    part way (a damaged file, a download that broke).
+    """
+    label = label or location
+    try:
+        container = av.open(location, options=open_options or {}, timeout=timeout)
+    except av.error.FFmpegError as exc:
+        raise SourceError(f"{label} is not audio dgtui can decode ({exc.strerror or exc}).") from None
+    decoded = 0.0  # seconds of audio decoded so far in this pass
+    damaged = 0  # undecodable packets in a row
+    with container:
+        stream = _audio_stream(container, label)
+        duration = duration or (container.duration or 0) / 1_000_000
+        rechunker = Rechunker(pcm_format(channels), chunk_ms)
+        resampler = Resampler(stream.codec_context.channels or 1, split=False, interleave=channels > 1)
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except av.error.FFmpegError as exc:
+                raise SourceError(unreadable(label, decoded, exc.strerror or str(exc))) from None
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError as exc:
+                damaged += 1
+                if damaged == DAMAGED_PACKETS_LIMIT:
+                    raise SourceError(
+                        f"{label}: {damaged} damaged packets in a row after {decoded:.2f} s "
+                        f"({exc.strerror or exc}): the rest of the file is not decodable audio. "
+                        "The audio before it was sent."
+                    ) from None
+                continue
+            if damaged:
+                yield (
+                    f"{label}: skipped {damaged} damaged packet{'s' if damaged != 1 else ''} at "
+                    f"{decoded:.2f} s (the file is corrupt there); the audio around it was sent"
+                )
+                damaged = 0
+            for frame in frames:
+                decoded += frame.samples / (frame.sample_rate or TARGET_RATE)
+                pcm = resampler.convert(frame)
+                if pcm:
+                    yield from _shifted(rechunker.push(pcm[0]), offset)
+        tail = resampler.convert(None)
+        if tail:
+            yield from _shifted(rechunker.push(tail[0]), offset)
+        yield from _shifted(rechunker.flush(), offset)
+    if damaged:
+        yield f"{label}: the last {damaged} packets are damaged and were skipped (after {decoded:.2f} s)"
+    if duration - decoded > max(1.0, 0.1 * duration):
+        yield (
+            f"{label} ends after {decoded:.2f} s, short of the {duration:.2f} s expected from its "
+            "header: the file looks truncated or damaged. The audio it holds was sent."
+        )
 
 
 def _unknown_codec(path: Path) -> str:
@@ -272,7 +340,7 @@ def _shifted(chunks: list[AudioChunk], offset: float) -> list[AudioChunk]:
 
 
 @dataclass
-class _DecodedStream:
+class DecodedStream:
     """Turns a live byte stream (container or raw) into 16 kHz linear16 chunks as it arrives."""
 
     chunk_ms: int
@@ -284,7 +352,7 @@ class _DecodedStream:
     async def decode(self, data: AsyncIterator[bytes], what: str) -> AsyncIterator[AudioChunk]:
         loop = asyncio.get_running_loop()
         pcm_queue: asyncio.Queue[Pcm | BaseException | None] = asyncio.Queue()
-        rechunker = Rechunker(_pcm_format(self.channels), self.chunk_ms)
+        rechunker = Rechunker(pcm_format(self.channels), self.chunk_ms)
         interleave = self.channels > 1
 
         def on_pcm(pcm: Pcm) -> None:
@@ -336,95 +404,6 @@ class _DecodedStream:
                 await feeder
 
 
-AUDIO_CONTENT_TYPES = ("audio/", "application/ogg", "video/webm", "video/ogg", "application/octet-stream")
-
-
-@dataclass
-class HttpSource:
-    """An HTTP(S) live stream (Icecast/SHOUTcast MP3, AAC, Ogg, ...), read with httpx."""
-
-    url: str
-    chunk_ms: int = DEFAULT_CHUNK_MS
-    channels: int = 1
-    stall_timeout: float = 10.0
-    connect_timeout: float = 10.0
-    name: str = ""
-    on_title: Callable[[str], None] | None = None
-    realtime: bool = False
-    reopenable: bool = True  # a live stream that ends or stalls is opened again (the session decides when)
-    format: AudioFormat = field(init=False)
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise SourceError(f"{self.url!r} is not an http(s) URL.")
-        self.name = self.name or (Path(parts.path).stem or parts.hostname or "stream")
-        self.format = _pcm_format(self.channels)
-        self.title: str | None = None
-
-    @property
-    def description(self) -> str:
-        return self.url
-
-    async def chunks(self) -> AsyncIterator[AudioChunk]:
-        import httpx
-
-        from dgtui import __version__
-
-        timeout = httpx.Timeout(self.connect_timeout, read=self.stall_timeout)
-        headers = {"Icy-MetaData": "1", "User-Agent": f"dgtui/{__version__}"}
-        try:
-            async with (
-                httpx.AsyncClient(follow_redirects=True, timeout=timeout) as client,
-                client.stream("GET", self.url, headers=headers) as response,
-            ):
-                self._check(response)
-                icy = IcyReader(int(response.headers.get("icy-metaint", "0") or 0))
-
-                async def audio_bytes() -> AsyncIterator[bytes]:
-                    async for block in response.aiter_raw():
-                        audio, titles = icy.feed(block)
-                        for title in titles:
-                            self.title = title
-                            if self.on_title is not None:
-                                self.on_title(title)
-                        if audio:
-                            yield audio
-
-                decoded = _DecodedStream(self.chunk_ms, self.channels)
-                async for chunk in decoded.decode(audio_bytes(), self.url):
-                    yield chunk
-        except httpx.ReadTimeout:
-            raise SourceError(
-                f"{self.url}: the stream stalled (no data for {self.stall_timeout:g} s). The station may be down."
-            ) from None
-        except httpx.ConnectTimeout:
-            raise SourceError(f"{self.url}: connecting timed out after {self.connect_timeout:g} s.") from None
-        except httpx.ConnectError as exc:
-            raise SourceError(f"{self.url}: cannot connect ({_reason(exc)}). Check the URL and your network.") from None
-        except httpx.HTTPError as exc:
-            raise SourceError(f"{self.url}: {type(exc).__name__}: {_reason(exc)}") from None
-
-    def _check(self, response) -> None:  # type: ignore[no-untyped-def]
-        if response.status_code >= 400:
-            raise SourceError(
-                f"{self.url} answered HTTP {response.status_code} {response.reason_phrase}: "
-                "there is no stream at this address."
-                if response.status_code == 404
-                else f"{self.url} answered HTTP {response.status_code} {response.reason_phrase}."
-            )
-        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type and not content_type.startswith(AUDIO_CONTENT_TYPES):
-            raise SourceError(
-                f"{self.url} is not an audio stream (Content-Type: {content_type}). "
-                "Use the stream's own URL (often ending in .mp3, .aac or .ogg), not a web page."
-            )
-
-
-def _reason(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
-
-
 @dataclass
 class StdinSource:
     """Standard input: raw audio (``encoding`` and ``sample_rate`` given) or any container."""
@@ -438,6 +417,8 @@ class StdinSource:
     name: str = "stdin"
     realtime: bool = False
     format: AudioFormat = field(init=False)
+    hooks: SourceHooks = field(default_factory=SourceHooks, repr=False)
+    reopenable: bool = field(init=False, default=False)  # a pipe that ends has ended
 
     def __post_init__(self) -> None:
         if self.encoding and not self.sample_rate:
@@ -447,7 +428,7 @@ class StdinSource:
                 f"--sample-rate {self.sample_rate} is not an audio sample rate: raw audio is usually 8000 "
                 "(telephony), 16000, 44100 or 48000 Hz."
             )
-        self.format = _pcm_format(self.channels)
+        self.format = pcm_format(self.channels)
 
     @property
     def description(self) -> str:
@@ -455,7 +436,8 @@ class StdinSource:
 
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         stream = self.stream or sys.stdin.buffer
-        decoded = _DecodedStream(self.chunk_ms, self.channels, self.encoding, self.sample_rate, self.input_channels)
+        self.hooks.kind(SourceKind.LIVE, "standard input, sent as it arrives")
+        decoded = DecodedStream(self.chunk_ms, self.channels, self.encoding, self.sample_rate, self.input_channels)
         data = _read_blocking(stream)
         if self.encoding:
             data = self._raw_checked(data)
@@ -513,6 +495,8 @@ class MicSource:
     name: str = "mic"
     realtime: bool = False
     format: AudioFormat = field(default_factory=lambda: LINEAR16)
+    hooks: SourceHooks = field(default_factory=SourceHooks, repr=False)
+    reopenable: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         try:
@@ -530,6 +514,7 @@ class MicSource:
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         import sounddevice
 
+        self.hooks.kind(SourceKind.LIVE, "a microphone, sent as it records")
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[bytes] = asyncio.Queue()
         blocksize = int(TARGET_RATE * self.chunk_ms / 1000)
@@ -584,12 +569,16 @@ def open_source(spec: str, **settings: object) -> AudioSource:
     if spec == "mic" or spec.startswith("mic:"):
         return MicSource(device=spec[4:] or None, chunk_ms=chunk_ms)
     if spec.startswith(("http://", "https://")):
+        from dgtui.audio.remote import HttpSource
+
         return HttpSource(
             spec,
             chunk_ms=chunk_ms,
             channels=channels,
-            stall_timeout=float(settings.get("stall_timeout", 10.0)),
-        )  # type: ignore[arg-type]
+            stall_timeout=float(settings.get("stall_timeout", 10.0)),  # type: ignore[arg-type]
+            realtime_files=not settings.get("fast", False),
+            loop=bool(settings.get("loop", False)),
+        )
     return FileSource(
         Path(spec),
         realtime=not settings.get("fast", False),

@@ -69,6 +69,53 @@ class SourceTitle:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceOpened:
+    """What the source was taken for (``file``, ``live``, ``hls``) and why: it decides pacing and reopening."""
+
+    name: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReopening:
+    """A live source ended or failed; it is opened again after ``backoff`` seconds (KeepAlive meanwhile)."""
+
+    name: str
+    attempt: int
+    max_attempts: int
+    backoff: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnecting:
+    """The connection dropped; attempt ``attempt`` of ``max_attempts`` comes after ``backoff`` seconds."""
+
+    name: str
+    attempt: int
+    max_attempts: int
+    backoff: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnected:
+    """A new connection after a drop or a manual reconnect.
+
+    Its messages' timestamps plus ``offset`` are on the stream's one timeline; ``audio_resent`` and ``audio_lost``
+    are this reconnect's seconds sent again (their results died with the old connection) and lost.
+    """
+
+    name: str
+    request_id: str | None
+    offset: float
+    gap: float  # seconds without a connection
+    audio_resent: float
+    audio_lost: float
+
+
+@dataclass(frozen=True, slots=True)
 class Closed:
     name: str
     code: int | None
@@ -79,7 +126,8 @@ class Closed:
 
 @dataclass(frozen=True, slots=True)
 class Control:
-    """Something dgtui did to the stream: ``finalize`` sent, or ``reconnect`` (``offset``: audio sent before it)."""
+    """Something dgtui did to the stream: ``finalize`` sent, ``pause`` / ``resume`` (``offset``: the audio cursor), or
+    ``reconnect`` begun (``offset``: where the next connection's audio starts)."""
 
     name: str
     action: str
@@ -97,4 +145,17 @@ class AudioProgress:
     bytes_sent: int = 0
 
 
-Event = Connected | MessageReceived | StateChanged | SessionError | SourceTitle | Closed | Control | AudioProgress
+Event = (
+    Connected
+    | MessageReceived
+    | StateChanged
+    | SessionError
+    | SourceTitle
+    | SourceOpened
+    | SourceReopening
+    | Reconnecting
+    | Reconnected
+    | Closed
+    | Control
+    | AudioProgress
+)

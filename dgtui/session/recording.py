@@ -32,7 +32,11 @@ from dgtui.session.events import (
     Control,
     Event,
     MessageReceived,
+    Reconnected,
+    Reconnecting,
     SessionError,
+    SourceOpened,
+    SourceReopening,
     SourceTitle,
     StateChanged,
 )
@@ -145,6 +149,16 @@ class Recorder:
             return {"type": f"dgtui.{event.action}", "offset": round(event.offset, 6), "cursor": self.state.cursor}
         if isinstance(event, SourceTitle):
             return {"type": "dgtui.title", "title": event.title}
+        if isinstance(event, SourceOpened):
+            return {"type": "dgtui.source", "kind": event.kind, "reason": event.reason}
+        if isinstance(event, Reconnecting | SourceReopening):
+            kind = "dgtui.reconnecting" if isinstance(event, Reconnecting) else "dgtui.source_reopening"
+            return {"type": kind, "attempt": event.attempt, "max_attempts": event.max_attempts,
+                    "backoff": round(event.backoff, 3), "reason": event.reason}  # fmt: skip
+        if isinstance(event, Reconnected):
+            return {"type": "dgtui.reconnected", "request_id": event.request_id, "offset": round(event.offset, 6),
+                    "gap": round(event.gap, 6), "audio_resent": round(event.audio_resent, 6),
+                    "audio_lost": round(event.audio_lost, 6)}  # fmt: skip
         if isinstance(event, Closed):
             return {"type": "dgtui.closed", "code": event.code, "reason": event.reason,
                     "explanation": event.explanation, "clean": event.clean}  # fmt: skip

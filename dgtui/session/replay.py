@@ -47,8 +47,11 @@ def _step(line: dict[str, Any], at: float) -> Step | None:
         return Step(at, lambda s, now: s.fail(line.get("message", ""), line.get("detail", ""), line.get("fatal", True)))
     if kind == "dgtui.reconnect":
         return Step(at, lambda s, now: s.control("reconnect", line.get("offset", 0.0)))
-    if kind == "dgtui.finalize":
-        return Step(at, lambda s, now: s.control("finalize"))
+    if kind in ("dgtui.finalize", "dgtui.pause", "dgtui.resume"):
+        action = kind.removeprefix("dgtui.")
+        return Step(at, lambda s, now: s.control(action, line.get("offset", 0.0)))
+    if kind == "dgtui.source":
+        return Step(at, lambda s, now: s.source_opened(line.get("kind", ""), line.get("reason", "")))
     if kind == "dgtui.title":
         return Step(at, lambda s, now: s.title(line.get("title", "")))
     if kind == "dgtui.closed":

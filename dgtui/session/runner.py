@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dgtui.audio.sources import AudioSource
+from dgtui.audio.sources import AudioSource, SourceHooks
 from dgtui.session.backend import Backend, LocalEngine
 from dgtui.session.events import State
 from dgtui.session.recording import Recorder
@@ -62,10 +62,11 @@ class StreamRunner:
             backend.session_config(name, backend.url or "", options or self.options, self.duration), **self.reconnect
         )
         session = LiveSession(config, source, clock=self.clock)
-        if hasattr(source, "on_title"):
-            source.on_title = session.title  # type: ignore[attr-defined]
-        if hasattr(source, "on_warning"):  # a damaged or truncated file: reported, and the stream goes on
-            source.on_warning = lambda text: session.fail(text, fatal=False)  # type: ignore[attr-defined]
+        source.hooks = SourceHooks(
+            title=session.title,
+            warning=lambda text: session.fail(text, fatal=False),  # a damaged or truncated file: the stream goes on
+            kind=session.source_opened,
+        )
         self.sessions.append(session)
         self.backends[name] = backend
         if self.record_dir is not None:

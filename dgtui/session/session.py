@@ -115,11 +115,13 @@ class LiveSession(SessionState):
     def pause(self) -> None:
         if self.state is State.STREAMING:
             self._resume.clear()
+            self.control("pause", self.cursor)
             self.set_state(State.PAUSED)
 
     def resume(self) -> None:
         if self.state is State.PAUSED:
             self._resume.set()
+            self.control("resume", self.cursor)
             self.set_state(State.STREAMING)
 
     def request_finalize(self, channel: int | None = None) -> None:
@@ -182,11 +184,7 @@ class LiveSession(SessionState):
             return False
         wait = self._backoff(self._attempts)
         self.set_state(State.CONNECTING)
-        self.note(
-            f"connection lost ({self._drop_reason}); reconnecting in {wait:.1f} s "
-            f"(attempt {self._attempts} of {limit}), buffering the audio meanwhile",
-            "warning",
-        )
+        self.reconnecting(self._attempts, limit, wait, self._drop_reason)
         buffering = asyncio.create_task(self._buffer_source())
         try:
             with contextlib.suppress(TimeoutError):
@@ -282,7 +280,7 @@ class LiveSession(SessionState):
         return replace(chunk, end=chunk.end + self._source_base) if self._source_base else chunk
 
     def _reopenable(self) -> bool:
-        return bool(getattr(self.source, "reopenable", False)) and self._source_worked and not self._stop.is_set()
+        return self.source.reopenable and self._source_worked and not self._stop.is_set()
 
     async def _reopen_source(self, ws: ClientConnection, reason: str) -> None:
         """Open a live source again after it ended or failed, KeepAlive holding the connection meanwhile."""
@@ -291,11 +289,7 @@ class LiveSession(SessionState):
         if self._source_attempts > limit:
             raise SourceError(f"{reason}; gave up after {limit} attempts to open it again")
         wait = self._backoff(self._source_attempts)
-        self.note(
-            f"source: {reason}; opening it again in {wait:.1f} s (attempt {self._source_attempts} of {limit}); "
-            "KeepAlive holds the connection",
-            "warning",
-        )
+        self.source_reopening(self._source_attempts, limit, wait, reason)
         await ws.send(KEEP_ALIVE)
         timer = asyncio.Event()
         asyncio.get_running_loop().call_later(wait, timer.set)

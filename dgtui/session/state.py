@@ -40,7 +40,11 @@ from dgtui.session.events import (
     Event,
     HandshakeTimings,
     MessageReceived,
+    Reconnected,
+    Reconnecting,
     SessionError,
+    SourceOpened,
+    SourceReopening,
     SourceTitle,
     State,
     StateChanged,
@@ -155,6 +159,9 @@ class SessionState:
         self.gaps: list[float] = []  # seconds without a connection, one per reconnect
         self.audio_lost = 0.0  # seconds of audio left without a transcript by outages (a full buffer)
         self.audio_resent = 0.0  # seconds of audio sent again after drops (their results died with the connection)
+        self.source_kind = ""  # what the source was taken for: "file", "live", "hls" ("" until known)
+        self.source_reason = ""  # why, in words
+        self._reported = (0.0, 0.0)  # audio re-sent and lost already told in a Reconnected event
         self._closed_at: float | None = None
         self.version = 0  # bumped on every change a view may show
         self._progress_at = 0.0
@@ -279,14 +286,39 @@ class SessionState:
         self._emit(AudioProgress(self.name, self.cursor, self.level_db, now, self.metrics.bytes_sent))
 
     def control(self, action: str, offset: float = 0.0) -> None:
-        """Record something dgtui did to the stream (a Finalize sent, a reconnect begun)."""
+        """Record something dgtui did to the stream (a Finalize sent, a pause, a resume, a reconnect begun)."""
         if action == "reconnect":
             self.reconnects += 1
             self.offset = offset
             self.note(f"reconnecting (#{self.reconnects}) at {offset:.1f} s of audio")
+        elif action in ("pause", "resume"):
+            holds = " (KeepAlive holds the connection)" if action == "pause" else ""
+            self.note(f"{action}d at {offset:.1f} s of audio{holds}")
         else:
             self.note(f"{action.capitalize()} sent")
         self._emit(Control(self.name, action, offset))
+
+    def reconnecting(self, attempt: int, max_attempts: int, backoff: float, reason: str) -> None:
+        self.note(
+            f"connection lost ({reason}); reconnecting in {backoff:.1f} s (attempt {attempt} of {max_attempts}), "
+            "buffering the audio meanwhile",
+            "warning",
+        )
+        self._emit(Reconnecting(self.name, attempt, max_attempts, backoff, redact(reason)))
+
+    def source_opened(self, kind: str, reason: str) -> None:
+        """The source said what it is (a remote one once its server answered)."""
+        self.source_kind, self.source_reason = str(kind), redact(reason)
+        self.note(f"source: {self.source_kind}: {self.source_reason}")
+        self._emit(SourceOpened(self.name, self.source_kind, self.source_reason))
+
+    def source_reopening(self, attempt: int, max_attempts: int, backoff: float, reason: str) -> None:
+        self.note(
+            f"source: {reason}; opening it again in {backoff:.1f} s (attempt {attempt} of {max_attempts}); "
+            "KeepAlive holds the connection",
+            "warning",
+        )
+        self._emit(SourceReopening(self.name, attempt, max_attempts, backoff, redact(reason)))
 
     # -- events ------------------------------------------------------------------------------------------
 
@@ -302,18 +334,24 @@ class SessionState:
         self.url, self.request_id, self.timings = url, request_id, timings
         if request_id:
             self.request_ids.append(request_id)
+        reconnected = None
         if self.reconnects and self._closed_at is not None:
             gap = max(0.0, self.clock() - self._closed_at)
             self.gaps.append(gap)
             self.transcript.mark(
                 "reconnect", self.offset, f"reconnected after {gap:.1f} s · request id {request_id or '-'}"
             )
+            resent, lost = self.audio_resent - self._reported[0], self.audio_lost - self._reported[1]
+            self._reported = (self.audio_resent, self.audio_lost)
+            reconnected = Reconnected(self.name, request_id, self.offset, gap, resent, lost)
         self.note(
             f"connected to {url}; request id {request_id or '-'}; handshake {timings.total * 1000:.0f} ms "
             f"(dns {timings.dns * 1000:.0f}, tcp {timings.tcp * 1000:.0f}, tls {timings.tls * 1000:.0f}, "
             f"upgrade {timings.upgrade * 1000:.0f})"
         )
         self._emit(Connected(self.name, url, request_id, timings))
+        if reconnected is not None:
+            self._emit(reconnected)
 
     def set_state(self, state: State) -> None:
         self.state = state

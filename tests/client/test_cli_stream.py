@@ -38,14 +38,22 @@ def test_json_output_has_every_message_and_dgtui_events(server, wav):
     assert result.returncode == 0, result.stderr.decode()
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
     types = [line["type"] for line in lines]
-    assert types[0] == "dgtui.Connected" and types[-1] == "dgtui.Summary"
-    connected = lines[0]
+    assert types[0] == "dgtui.State" and lines[0]["state"] == "connecting" and types[-1] == "dgtui.Summary"
+    connected = lines[types.index("dgtui.Connected")]
+    source = lines[types.index("dgtui.Source")]
+    assert source["kind"] == "file" and source["reason"].startswith("a local file of 6.0 s")
+    assert types.index("dgtui.Source") < types.index("Results")
+    assert [line["state"] for line in lines if line["type"] == "dgtui.State"] == [
+        "connecting", "streaming", "closing", "closed"
+    ]  # fmt: skip
+    assert lines[types.index("dgtui.Audio")]["cursor_s"] > 0
     assert set(connected["handshake"]) == {"dns", "tcp", "tls", "upgrade"} and connected["request_id"]
     assert "Results" in types and "Metadata" in types and "dgtui.Closed" in types
     stream = lines[-1]["streams"][0]
     assert stream["name"] == "council" and stream["request_id"] == connected["request_id"]
     assert stream["audio_seconds"] == pytest.approx(6.0, abs=0.01)
     assert stream["ttft_s"] > 0 and set(stream["latency"]) == {"p50", "p95", "max"}
+    assert stream["source_kind"] == "file"
     assert "local engine" not in result.stderr.decode() and server.url in result.stderr.decode()
 
 
@@ -149,8 +157,11 @@ def test_ctrl_c_closes_cleanly(server, wav):
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
-    first = process.stdout.readline()  # dgtui.Connected: streaming has begun
-    assert b"dgtui.Connected" in first
+    for _ in range(10):  # the stream's first lines, up to dgtui.Connected: streaming has begun
+        if b"dgtui.Connected" in process.stdout.readline():
+            break
+    else:
+        raise AssertionError("no dgtui.Connected in the first 10 lines")
     time.sleep(1.5)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=max(1, deadline - time.monotonic()))

@@ -8,7 +8,8 @@ import itertools
 
 import pytest
 
-from dgtui.audio.sources import HttpSource, SourceError
+from dgtui.audio.remote import HttpSource
+from dgtui.audio.sources import SourceError, SourceHooks
 from dgtui.session.events import SessionError
 from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.audio import clip_pcm, encode
@@ -35,7 +36,7 @@ async def test_icecast_stream_is_transcribed_with_its_titles(icecast, council_mp
     feeder = Feeder(icecast, "council.mp3", data, seconds).start()
     events = []
     titles: list[str] = []
-    source = HttpSource(icecast.url("council.mp3"), on_title=titles.append)
+    source = HttpSource(icecast.url("council.mp3"), hooks=SourceHooks(title=titles.append))
     session = LiveSession(
         SessionConfig("radio", server.url, {"punctuate": True}, duration=9.0), source, [events.append]
     )

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
-from dgtui.audio.sources import FileSource, HttpSource
+from dgtui.audio.remote import HttpSource
+from dgtui.audio.sources import FileSource
 from dgtui.session.events import State
 from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.audio import clip_pcm, encode

@@ -10,7 +10,7 @@ import pytest
 
 from dgtui.audio import sources
 from dgtui.audio.icy import IcyReader
-from dgtui.audio.sources import FileSource, SourceError, StdinSource, open_source
+from dgtui.audio.sources import FileSource, SourceError, SourceHooks, StdinSource, open_source
 from tests.support.audio import clip_pcm, damaged, encode, interleave
 
 SECONDS = 4.0
@@ -128,7 +128,7 @@ async def test_damaged_packets_are_skipped_and_reported_until_too_many_come_in_a
     path = tmp_path / "damaged.mp3"
     path.write_bytes(damaged(FILES["mp3"]()))
     warnings: list[str] = []
-    chunks = await collect(FileSource(path, realtime=False, on_warning=warnings.append))
+    chunks = await collect(FileSource(path, realtime=False, hooks=SourceHooks(warning=warnings.append)))
     assert chunks[-1].end > 3.0 and len(warnings) == 1  # skipped, said once, and the rest of the file was sent
     assert warnings[0].startswith(f"{path}: skipped 1 damaged packet at 1.")
     monkeypatch.setattr(sources, "DAMAGED_PACKETS_LIMIT", 1)  # the bound that ends a file of garbage

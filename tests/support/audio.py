@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import av
 
@@ -92,3 +94,42 @@ def interleave(left: bytes, right: bytes) -> bytes:
     out[0::4], out[1::4] = left[0::2], left[1::2]
     out[2::4], out[3::4] = right[0::2], right[1::2]
     return bytes(out)
+
+
+def write_hls(
+    pcm: bytes,
+    rate: int,
+    directory: Path,
+    *,
+    segment_seconds: float = 1.0,
+    live: bool = False,
+    pace: Callable[[float], None] | None = None,
+) -> Path:
+    """Write mono s16 PCM as HLS (AAC in MPEG-TS segments) with PyAV's own HLS muxer; returns the playlist.
+
+    ``live``: a sliding window of 3 segments with old ones deleted and no ``#EXT-X-ENDLIST`` (a live playlist).
+    ``pace(seconds)`` is called after each second of audio is muxed (a test passes a sleep to write in real time).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    playlist = directory / "index.m3u8"
+    options = {"hls_time": str(segment_seconds)}
+    if live:
+        options |= {"hls_list_size": "3", "hls_flags": "delete_segments+omit_endlist"}
+    else:
+        options |= {"hls_list_size": "0", "hls_playlist_type": "vod"}
+    with av.open(str(playlist), "w", format="hls", options=options) as container:
+        stream = container.add_stream("aac", rate=rate, layout="mono")
+        resampler = av.AudioResampler(format=stream.codec_context.format.name, layout="mono", rate=rate)
+        pts, step = 0, 2 * rate // 10  # 0.1 s of samples a frame
+        for offset in range(0, len(pcm), 2 * step):
+            frame = pcm_frame(pcm[offset : offset + 2 * step], rate)
+            frame.pts = pts
+            pts += frame.samples
+            for resampled in resampler.resample(frame):
+                for packet in stream.encode(resampled):
+                    container.mux(packet)
+            if pace is not None and pts % rate == 0:
+                pace(1.0)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return playlist

@@ -11,8 +11,8 @@ from dgtui.server.app import ListenServer, ServerConfig
 
 
 class ServerThread:
-    def __init__(self, config: ServerConfig | None = None) -> None:
-        self.config = replace(config or ServerConfig(), port=0, host="127.0.0.1")
+    def __init__(self, config: ServerConfig | None = None, port: int = 0) -> None:
+        self.config = replace(config or ServerConfig(), port=port, host="127.0.0.1")  # 0: a free port
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dgtui-test-server", daemon=True)
