@@ -1,0 +1,86 @@
+"""``dgtui stream --json`` can be followed across a reconnect: the server is killed mid-stream and started again
+on the same port, and the transcript a script rebuilds from the JSON lines alone (with the documented
+``dgtui.Reconnected`` offset) is the session's own, timestamps included."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from typing import Any
+
+import pytest
+
+from dgtui.audio.sources import FileSource
+from dgtui.headless import Printer
+from dgtui.server.app import ServerConfig
+from dgtui.session.session import LiveSession, SessionConfig
+from tests.support.server import ServerThread
+
+OPTIONS = {"interim_results": True, "punctuate": True}
+
+
+def rebuild(lines: list[dict[str, Any]]) -> list[tuple[float, float, str]]:
+    """The README's recipe: finals on one timeline from --json alone.
+
+    Each connection counts audio from zero: add the ``offset_s`` of the last ``dgtui.Reconnected`` to every time of
+    the messages after it (a line starts at its first word and ends where its window ends). After a drop
+    the audio since the last final is sent again, so a final that ends no later than its channel's previous final
+    is a repeat: skip its words.
+    """
+    offset, last_end, finals = 0.0, {}, []
+    for line in lines:
+        if line["type"] == "dgtui.Reconnected":
+            offset = line["offset_s"]
+        elif line["type"] == "Results" and line["is_final"]:
+            channel = line["channel_index"][0]
+            best = line["channel"]["alternatives"][0]
+            start = (best["words"][0]["start"] if best["words"] else line["start"]) + offset  # where speech starts
+            end = line["start"] + line["duration"] + offset
+            text = best["transcript"]
+            previous = last_end.get(channel)
+            last_end[channel] = end if previous is None else max(previous, end)
+            if text and (previous is None or end > previous + 0.001):
+                finals.append((start, end, text))
+    return finals
+
+
+async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_file):
+    first = ServerThread(ServerConfig(warm_workers=1)).start()
+    port = int(first.url.rsplit(":", 1)[1].split("/")[0])
+    second: ServerThread | None = None
+    out = io.StringIO()
+    config = SessionConfig("w", first.url, OPTIONS, reconnect_attempts=8, reconnect_backoff=0.3)
+    session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
+    session.listeners.append(Printer(out, json_mode=True, show_interim=False, prefix=False))
+    try:
+        task = asyncio.create_task(session.run())
+        for _ in range(400):
+            if session.transcript.finals >= 1 and session.cursor >= 4.0:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(first.stop)  # the server goes away mid-stream ...
+        second = await asyncio.to_thread(lambda: ServerThread(ServerConfig(warm_workers=1), port=port).start())
+        clean = await asyncio.wait_for(task, 90)  # ... and comes back on the same port
+    finally:
+        for thread in (first, second):
+            if thread is not None:
+                thread.stop()
+    assert clean, session.error
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    types = [line["type"] for line in lines]
+    assert session.reconnects >= 1 and types.count("dgtui.Connected") == session.reconnects + 1
+    reconnecting = lines[types.index("dgtui.Reconnecting")]
+    assert reconnecting["attempt"] == 1 and reconnecting["max_attempts"] == 8 and reconnecting["backoff_s"] > 0
+    assert reconnecting["reason"]
+    reconnected = [line for line in lines if line["type"] == "dgtui.Reconnected"]
+    assert [line["request_id"] for line in reconnected] == session.request_ids[1:]
+    assert reconnected[-1]["offset_s"] == pytest.approx(session.offset)
+    assert sum(line["gap_s"] for line in reconnected) == pytest.approx(sum(session.gaps), abs=1e-5)
+    assert sum(line["audio_resent_s"] for line in reconnected) == pytest.approx(session.audio_resent, abs=1e-5)
+    own = [(line.start, line.end, line.text) for line in session.transcript.lines if line.kind == "final"]
+    rebuilt = rebuild(lines)
+    assert [text for _, _, text in rebuilt] == [text for _, _, text in own]
+    times = [t for start, end, _ in rebuilt for t in (start, end)]
+    assert times == pytest.approx([t for start, end, _ in own for t in (start, end)], abs=1e-6)
+    assert rebuilt[-1][1] > reconnected[0]["offset_s"]  # finals after the restart, on the one timeline
