@@ -256,9 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _tui(build_tui_parser().parse_args(argv))
 
 
-DEMO_NOTICE = (
-    "Demo: the bundled clips as looping streams on the embedded local engine (pocketsphinx, offline, English). "
-    "For Deepgram, set DEEPGRAM_API_KEY; for your own audio, run dgtui FILE|URL ... (dgtui --help)."
+DEMO_NOTICE = (  # one line: the most important words first, the rest cut on a narrow terminal
+    "Demo on the local engine (offline) · Deepgram: set DEEPGRAM_API_KEY · your audio: dgtui FILE|URL · "
+    "the clips loop; pocketsphinx, English"
 )
 
 

@@ -22,8 +22,8 @@ from tests.support.scenes import scene  # noqa: E402
 
 SIZE = (140, 42)
 NOTICE = (
-    "Demo: the bundled clips as looping streams on the embedded local engine (pocketsphinx, offline, English). "
-    "For Deepgram, set DEEPGRAM_API_KEY; for your own audio, run dgtui FILE|URL ... (dgtui --help)."
+    "Demo on the local engine (offline) · Deepgram: set DEEPGRAM_API_KEY · your audio: dgtui FILE|URL · "
+    "the clips loop; pocketsphinx, English"
 )
 VIEWS = [  # file, seconds into the scene, keys pressed
     ("overview.svg", 10.2, []),

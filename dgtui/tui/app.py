@@ -1,7 +1,7 @@
 """The dgtui app: an Overview tab and one tab per stream, driven from the keyboard.
 
 Sessions run as workers and only update their own state; one timer (10 Hz) renders what is visible and
-changed: the Overview table when it is shown, otherwise the shown stream's tab. Nothing here parses protocol.
+changed: the Overview's wall of cards when it is shown, otherwise the shown stream's tab. Nothing here parses protocol.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
@@ -31,8 +31,8 @@ from dgtui.tui.screens.export import ExportScreen
 from dgtui.tui.screens.help import HelpScreen
 from dgtui.tui.screens.new_stream import NewStreamScreen, StreamRequest
 from dgtui.tui.screens.sessions import SessionsScreen
-from dgtui.tui.widgets.overview import OverviewTable
 from dgtui.tui.widgets.stream_view import StreamView
+from dgtui.tui.widgets.wall import StreamWall
 
 
 class Stream(Protocol):
@@ -65,6 +65,9 @@ class DgtuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "dgtui"
     BINDINGS = keys.bindings()
+    # Classes on the screen by its size: app.tcss lets the side panels and the event log give way when small.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
 
     def __init__(
         self,
@@ -108,9 +111,9 @@ class DgtuiApp(App[int]):
             yield Static(self.notice, id="notice")
         with TabbedContent(id="tabs"):
             with TabPane("0 Overview", id="overview"):
-                yield OverviewTable(id="overview-table")
+                yield StreamWall(id="wall")
                 yield Static(
-                    "Enter opens a stream · 1-9 jump to a stream · a adds one · ? shows every key",
+                    "arrows select · Enter opens a stream · 1-9 jump to one · a adds one · ? every key",
                     id="overview-help",
                 )
             for session in self.runner.sessions:
@@ -130,7 +133,7 @@ class DgtuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.sub_title = self.backend_label
-        self.overview = self.query_one(OverviewTable)
+        self.overview = self.query_one(StreamWall)
         self.tabs = self.query_one(TabbedContent)
         self.set_interval(1 / self.refresh_hz, lambda: self.render_now(force=False), name="render")
         if self.run_streams:
@@ -147,8 +150,8 @@ class DgtuiApp(App[int]):
     def render_now(self, force: bool = True) -> None:
         """The one render pass: only what is visible, and widgets repaint only what changed.
 
-        The timer renders the shown stream's text, lights and header at every tick, and figures (the Overview's
-        table, latency and metadata panels) at every fifth: 2 Hz is plenty for percentiles.
+        The timer renders the shown stream's text, lights and header (or the Overview's cards) at every tick, and
+        the latency and metadata panels at every fifth: 2 Hz is plenty for percentiles.
         """
         now = self.clock()
         for index, (pane_id, session) in enumerate(self.panes.items(), start=1):
@@ -161,8 +164,7 @@ class DgtuiApp(App[int]):
         self._ticks += 1
         slow = force or self._ticks % self.slow_every == 0
         if active == "overview" or active not in self.panes:
-            if slow:
-                self.overview.show(list(self.panes.values()), now)
+            self.overview.show(list(self.panes.values()), now)  # cards repaint only what moved: interims in place
         elif view := self._view(active):
             view.render_state(now, slow)
 
@@ -182,8 +184,8 @@ class DgtuiApp(App[int]):
         elif view := self.current_view():
             view.transcript.focus()
 
-    @on(OverviewTable.RowSelected)
-    def _row_selected(self, event: OverviewTable.RowSelected) -> None:
+    @on(StreamWall.Opened)
+    def _row_selected(self, event: StreamWall.Opened) -> None:
         for pane_id, session in self.panes.items():
             if session.name == event.name:
                 self.tabs.active = pane_id
@@ -196,7 +198,7 @@ class DgtuiApp(App[int]):
         if active in self.panes:
             return self.panes[active]
         sessions = list(self.panes.values())
-        row = self.overview.cursor_row
+        row = self.overview.selected
         return sessions[row] if sessions and 0 <= row < len(sessions) else None
 
     def current_view(self) -> StreamView | None:
@@ -387,8 +389,25 @@ class DgtuiApp(App[int]):
 
     def action_toggle_inspector(self) -> None:
         if view := self._with_view("inspect its messages"):
+            if not self._panels_shown():  # a small terminal hides the inspector's place: bring it back
+                self.action_toggle_panels()
             view.toggle_inspector()
             view.render_state(self.clock())
+
+    def _panels_shown(self) -> bool:
+        classes = self.screen.classes
+        if "-panels" in classes or "-no-panels" in classes:
+            return "-panels" in classes
+        return not ({"-narrow", "-short"} & classes)  # what the size gives by itself
+
+    def action_toggle_panels(self) -> None:
+        """The side panels and the event log: shown on a small terminal, hidden on a large one (and back)."""
+        screen = self.screen
+        shown = not self._panels_shown()
+        screen.remove_class("-panels", "-no-panels")
+        if shown != self._panels_shown():
+            screen.add_class("-panels" if shown else "-no-panels")
+        self.render_now()
 
     def action_search(self) -> None:
         if view := self._with_view("search its transcript"):

@@ -70,3 +70,16 @@ def options_text(options: dict[str, object]) -> str:
         return str(value)
 
     return " ".join(f"{key}={show(value)}" for key, value in sorted(options.items()))
+
+
+def ms_unit(seconds: float | None) -> str:
+    """Seconds as ``150 ms`` (``-`` when there is no value): every figure on screen carries its unit."""
+    value = ms(seconds)
+    return value if value == "-" else f"{value} ms"
+
+
+def seconds_unit(seconds: float | None) -> str:
+    """Seconds as ``1.2 s`` (``-`` when there is no value)."""
+    if seconds is None or math.isnan(seconds):
+        return "-"
+    return f"{seconds:.1f} s"

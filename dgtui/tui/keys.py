@@ -34,6 +34,7 @@ KEYS = [
     Key("export", "e", "export", "Export the transcript (txt, SRT, WebVTT, JSON)", "Stream"),
     Key("interim", "i", "toggle_interim", "Interim display", "View", show=True),
     Key("inspector", "j", "toggle_inspector", "Raw JSON inspector", "View", show=True),
+    Key("panels", "l", "toggle_panels", "Side panels and event log: show / hide", "View"),
     Key("search", "slash", "search", "Search the transcript", "View"),
     Key("next_match", "n", "next_match", "Next match", "View"),
     Key("previous_match", "N", "previous_match", "Previous match", "View"),

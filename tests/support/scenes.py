@@ -96,3 +96,17 @@ def scene(at: float) -> tuple[list[ScriptedSession], FrozenClock]:
     for session in sessions:
         session.advance(at, origin=ORIGIN)
     return sessions, clock
+
+
+def many_scene(count: int, at: float) -> tuple[list[ScriptedSession], FrozenClock]:
+    """``count`` streams (a wall of stations): weather and council copies, each its own request id."""
+    clock = FrozenClock(at)
+    sessions = []
+    for n in range(count):
+        make = weather if n % 2 == 0 else council
+        session = make(clock, request_id=f"{n:08x}-1234-4abc-8def-0123456789ab")
+        session.name = f"{session.name}-{n + 1}"
+        sessions.append(session)
+    for session in sessions:
+        session.advance(at, origin=ORIGIN)
+    return sessions, clock

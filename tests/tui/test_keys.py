@@ -16,7 +16,8 @@ from dgtui.tui.screens.export import ExportScreen
 from dgtui.tui.screens.help import HelpScreen
 from dgtui.tui.screens.new_stream import NewStreamScreen
 from dgtui.tui.widgets.stream_view import StreamView
-from tests.support.scenes import scene
+from dgtui.tui.widgets.wall import StreamWall
+from tests.support.scenes import many_scene, scene
 
 SIZE = (140, 42)
 
@@ -47,14 +48,35 @@ async def test_number_keys_brackets_and_clicks_switch_streams():
         assert app.current().name == "council"
 
 
-async def test_overview_rows_select_and_show_every_stream():
+async def test_the_wall_shows_every_stream_and_arrows_select_a_card():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        table = app.overview
-        assert table.row_count == 4
-        assert [table.get_row_at(i)[1] for i in range(4)] == ["weather", "council", "support", "radio"]
-        await pilot.press("down", "down", "enter")
-        assert app.tabs.active != "overview" and app.current().name == "support"
+        wall = app.overview
+        assert wall.names == ["weather", "council", "support", "radio"]
+        assert wall.columns == 2 and not wall.compact  # 140 columns: two cards a row
+        await pilot.press("right")
+        assert app.current().name == "council"  # actions on the Overview go to the selected card's stream
+        await pilot.press("down", "enter")  # down moves a row: two cards
+        assert app.tabs.active != "overview" and app.current().name == "radio"
+        await pilot.press("0")
+        await pilot.click(StreamWall, offset=(10, 9))  # the second row's first card
+        assert app.current().name == "support"
+
+
+async def test_a_wall_that_does_not_fit_falls_back_to_rows_that_still_show_words():
+    sessions, clock = many_scene(48, 10.2)
+    app = DgtuiApp(ScriptedRunner(sessions), clock=clock, run_streams=False)
+    async with app.run_test(size=SIZE) as pilot:
+        wall = app.overview
+        assert wall.row_count == 48 and wall.compact and wall.columns == 2
+        await pilot.press(*["down"] * 44)  # one row a stream, scrolled to keep the selection in view
+        assert wall.selected == 44 and wall.scroll_offset.y > 0
+        await pilot.pause()
+        text = app.export_screenshot().replace("&#160;", " ")
+        assert "weather-45" in text and "latest words" in text  # the header line stays when rows scroll
+        assert "Temperatures will reach" in wall.render_line(wall.size.height - 1).text
+        await pilot.press("enter")
+        assert app.current().name == "weather-45"
 
 
 async def test_pause_resume_finalize_and_reconnect_reach_the_session():
@@ -81,7 +103,7 @@ async def test_pause_resume_finalize_and_reconnect_reach_the_session():
 async def test_actions_on_the_overview_apply_to_the_highlighted_row():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("down", "f")
+        await pilot.press("right", "f")
         assert app.runner.sessions[1].finalize_requests == 1
 
 
@@ -137,7 +159,7 @@ async def test_search_highlights_and_steps_through_matches():
 async def test_follow_stops_on_scroll_up_counts_new_lines_and_end_jumps_back():
     sessions, clock = scene(4.0)
     app = DgtuiApp(ScriptedRunner(sessions), clock=clock, run_streams=False)
-    async with app.run_test(size=(120, 24)) as pilot:  # a short screen: the transcript overflows soon
+    async with app.run_test(size=(120, 16)) as pilot:  # a short screen: the transcript overflows soon
         await pilot.press("1")
         view = app.current_view()
         weather = sessions[0]
@@ -213,7 +235,7 @@ async def test_close_stream_sends_closestream_and_removes_its_tab():
         await pilot.pause()
         assert council.stopped and council not in app.panes.values()
         assert [s.name for s in app.panes.values()] == ["weather", "support", "radio"]
-        assert app.overview.row_count == 3
+        assert app.overview.names == ["weather", "support", "radio"]
 
 
 async def test_help_screen_lists_every_key_and_closes():
@@ -304,3 +326,33 @@ async def test_stream_view_count_matches_sessions():
     app = make_app()
     async with app.run_test(size=SIZE):
         assert len(app.query(StreamView)) == 4
+
+
+async def test_a_small_terminal_gives_the_transcript_the_space_and_l_brings_the_panels_back():
+    app = make_app(10.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        await pilot.pause()
+        view = app.current_view()
+        side, bottom = view.query_one(".side"), view.query_one(".bottom")
+        assert not side.display and not bottom.display
+        assert view.transcript.size.height >= 12 and view.transcript.size.width >= 70  # the speech has the room
+        await pilot.press("l")
+        await pilot.pause()
+        assert side.display and bottom.display
+        await pilot.press("l")
+        await pilot.pause()
+        assert not side.display and not bottom.display
+        await pilot.press("j")  # the inspector needs the bottom: it comes back with it
+        await pilot.pause()
+        assert bottom.display and view.bottom.current == "inspector"
+    app = make_app(10.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        await pilot.pause()
+        view = app.current_view()
+        side = view.query_one(".side")
+        assert side.display  # a large terminal shows them ...
+        await pilot.press("l")
+        await pilot.pause()
+        assert not side.display  # ... and l hides them

@@ -68,8 +68,15 @@ async def test_demo_without_sources_runs_the_clips_on_the_embedded_engine(monkey
     async with app.run_test(size=SIZE) as pilot:
         sessions = app.runner.sessions
         assert [s.name for s in sessions] == ["weather", "council", "support", "science"]
-        assert "Demo: the bundled clips" in screen_text(app)
+        assert "Demo on the local engine (offline)" in screen_text(app)
         await until(pilot, lambda: all(s.transcript.finals for s in sessions), 90, "a final on every stream")
+        await pilot.pause(0.3)
+        first_screen = screen_text(app)  # the Overview: speech from every stream, request ids, speech_final counts
+        for session in sessions:
+            last_words = [line.text for line in session.transcript.lines if line.kind == "final"][-1].split()[-2:]
+            assert " ".join(last_words) in first_screen, (session.name, last_words)
+            assert session.request_id[:8] in first_screen  # its short request id
+        assert "speech_final" in first_screen
         assert all(s.url.startswith("ws://127.0.0.1:") for s in sessions)
         await pilot.press("q")
         await until(pilot, lambda: all(s.state is State.CLOSED for s in sessions), 30, "every stream to close")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dgtui.session.scripted import ScriptedRunner
 from dgtui.tui.app import DgtuiApp
-from tests.support.scenes import scene
+from tests.support.scenes import many_scene, scene
 
 SIZE = (140, 42)
-NOTICE = "Demo: the bundled clips as looping streams on the embedded local engine (pocketsphinx, offline, English)."
+NOTICE = "Demo on the local engine (offline) · Deepgram: set DEEPGRAM_API_KEY · your audio: dgtui FILE|URL"
+SMALL = (80, 24)  # the default terminal
 
 
-def app_at(at: float) -> DgtuiApp:
-    sessions, clock = scene(at)
+def app_at(at: float, streams: int = 0) -> DgtuiApp:
+    sessions, clock = many_scene(streams, at) if streams else scene(at)
     return DgtuiApp(ScriptedRunner(sessions), backend_label="local engine (pocketsphinx, offline)", notice=NOTICE,
                     clock=clock, run_streams=False)  # fmt: skip
 
@@ -34,3 +35,23 @@ def test_error_state(snap_compare):
 
 def test_help_screen(snap_compare):
     assert snap_compare(app_at(10.2), press=["question_mark"], terminal_size=SIZE)
+
+
+def test_overview_at_80x24(snap_compare):
+    assert snap_compare(app_at(10.2), terminal_size=SMALL)
+
+
+def test_stream_tab_at_80x24(snap_compare):
+    assert snap_compare(app_at(10.2), press=["1"], terminal_size=SMALL)
+
+
+def test_stream_tab_at_80x24_with_panels(snap_compare):
+    assert snap_compare(app_at(10.2), press=["1", "l"], terminal_size=SMALL)
+
+
+def test_overview_with_24_streams(snap_compare):
+    assert snap_compare(app_at(10.2, streams=24), terminal_size=SIZE)
+
+
+def test_overview_with_24_streams_at_80x24(snap_compare):
+    assert snap_compare(app_at(10.2, streams=24), terminal_size=SMALL)

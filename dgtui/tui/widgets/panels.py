@@ -11,7 +11,7 @@ from textual.widgets import Sparkline
 
 from dgtui.session.events import State
 from dgtui.session.state import FLAGS, SessionState
-from dgtui.tui.format import audio_time, duration, level_meter, ms, options_text, state_label
+from dgtui.tui.format import audio_time, duration, level_meter, ms, ms_unit, options_text, seconds_unit, state_label
 
 
 class StatePanel(Widget):
@@ -46,6 +46,9 @@ class StatePanel(Widget):
         raise NotImplementedError
 
 
+NARROW = 110  # below this width the header keeps to the state, the source and the figures
+
+
 class StreamHeader(StatePanel):
     """Source, backend URL (redacted), state, audio time and the level of the audio being sent."""
 
@@ -56,6 +59,8 @@ class StreamHeader(StatePanel):
                 self.size.width)  # fmt: skip
 
     def build(self, state: SessionState, now: float) -> Text:
+        width = self.size.width or 120
+        narrow = width < NARROW
         line1 = Text.assemble(
             state_label(state.state, reconnecting=_reconnecting(state)),
             ("  ", ""),
@@ -63,13 +68,18 @@ class StreamHeader(StatePanel):
             ("  ", ""),
             (state.source_label, ""),
         )
+        if state.source_kind:  # what the source was taken for, and why (a remote one once its server answered)
+            line1.append_text(Text.assemble(("  ", ""), (state.source_kind, "bold")))
+            if not narrow:
+                line1.append(f": {state.source_reason}", style="dim")
+        line1.truncate(width, overflow="ellipsis")
         line2 = Text.assemble(("→ ", "dim"), (state.url or "waiting for the backend…", "dim"))
-        line2.truncate(max(20, self.size.width or 120), overflow="ellipsis")
+        line2.truncate(max(20, width), overflow="ellipsis")
         line3 = Text.assemble(
             ("audio ", "dim"),
             (audio_time(state.cursor), "bold"),
             ("   level ", "dim"),
-            level_meter(state.level_db),
+            level_meter(state.level_db, width=8 if narrow else 16),
             ("   up ", "dim"),
             (duration(state.uptime(now)), ""),
             ("   reconnects ", "dim"),
@@ -79,9 +89,10 @@ class StreamHeader(StatePanel):
             ("   errors ", "dim"),
             (str(state.errors), "red" if state.errors else ""),
         )
-        parts = [line1, line2, line3]
+        line3.truncate(width, overflow="ellipsis")
+        parts = [line1, line3] if narrow else [line1, line2, line3]  # the URL is in the metadata panel too
         if state.error:
-            parts.append(Text(f"✖ {state.error}", style="bold red"))
+            parts.insert(1, Text(f"✖ {state.error}", style="bold red"))
         return Text("\n").join(parts)
 
 
@@ -126,8 +137,8 @@ class LatencyPanel(StatePanel):
         table.add_row("interim", ms(latency.p50), ms(latency.p95), ms(latency.max))
         table.add_row("final", ms(final.p50), ms(final.p95), ms(final.max))
         table.add_row("end of turn", ms(turn.p50), ms(turn.p95), ms(turn.max))
-        table.add_row("now", Text(ms(m.latency.last), "bold"), "", "")
-        table.add_row("first text", ms(m.ttft), "", "")
+        table.add_row("now", Text(ms_unit(m.latency.last), "bold"), "", "")
+        table.add_row("first text", seconds_unit(m.ttft), "", "")
         return table
 
 

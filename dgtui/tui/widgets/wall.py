@@ -1,0 +1,316 @@
+"""The Overview: a wall of live streams, one card each, speech first.
+
+A card shows the stream's latest finals with the current interim (dim, replaced in place), its lights, state,
+latency now and p95, time to first text, a short request id and the model. The grid follows the terminal (one
+column on narrow screens, more on wide ones); when the cards do not fit, each stream gets one compact row that
+still shows its latest words. Drawn with the Line API: a card is rendered again only when what it shows
+changed, so a wall of 64 streams costs the cards that moved, not the wall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from dgtui.session.events import State
+from dgtui.session.state import SUMMARY_FLAGS, SessionState
+from dgtui.tui.format import ms_unit, seconds_unit, state_label
+
+CARD_MIN_WIDTH = 58  # below two of these side by side, one column
+CARD_HEIGHT = 8  # borders, 3 lines of speech, lights, figures, identity
+SPEECH_LINES = 3
+WIDE_ROW = 110  # compact rows this wide show the state, p95 and the request id too
+HOLD = 1.0  # seconds a light stays lit
+BORDER = Style(color="#4a6a8a")
+SELECTED_BORDER = Style(color="#5fafff", bold=True)
+DIM = Style(dim=True)
+
+
+def _reconnecting(state: SessionState) -> bool:
+    return state.state is State.CONNECTING and state.reconnects > 0
+
+
+def speech(state: SessionState, width: int, lines: int, console) -> list[Text]:  # type: ignore[no-untyped-def]
+    """The stream's latest words wrapped to ``width``: the last finals, then the interim (dim); the last ``lines``."""
+    finals = [line.text for line in list(state.transcript.lines)[-8:] if line.kind == "final" and line.text]
+    text = Text(" ".join(finals))
+    interim = " ".join(words for _, _, words in state.transcript.interims() if words)
+    if interim:
+        text.append((" " if finals else "") + interim, style=DIM)
+    if not text.plain:
+        waiting = "no speech" if state.error else "no speech yet" if state.state is State.STREAMING else "waiting"
+        return [Text(waiting, style=DIM)]
+    wrapped = list(text.wrap(console, width, overflow="ellipsis"))
+    return wrapped[-lines:]
+
+
+def lights(state: SessionState, now: float) -> Text:
+    text = Text()
+    for flag in SUMMARY_FLAGS:
+        lit = state.lit(flag, now, HOLD)
+        text.append("● " if lit else "○ ", style="bold green" if lit else DIM)
+        text.append(f"{flag} {state.flag_counts[flag]}  ", style="" if lit else DIM)
+    return text
+
+
+def figures(state: SessionState, now: float) -> Text:
+    latency = state.metrics.latency
+    return Text.assemble(
+        ("latency ", DIM), (ms_unit(latency.last), "bold"), (" · p95 ", DIM), (ms_unit(latency.summary().p95), ""),
+        (" · first text ", DIM), (seconds_unit(state.metrics.ttft), ""),
+        (" · ", DIM), (f"{state.messages_per_second(now):.1f} msg/s", ""),
+    )  # fmt: skip
+
+
+def identity(state: SessionState) -> Text:
+    if state.error:
+        return Text(f"✖ {state.error}", style="bold red")
+    model = state.model_info.get("name") or str(state.options.get("model", "-"))
+    request = (state.request_id or "-")[:8]
+    parts = Text.assemble(("request ", DIM), (request, "bold"), (" · ", DIM), (model, ""))
+    if state.source_kind:
+        parts.append_text(Text.assemble((" · ", DIM), (state.source_kind, "")))
+    if state.reconnects:
+        parts.append_text(Text.assemble((" · ", DIM), (f"↻ {state.reconnects}", "yellow")))
+    return parts
+
+
+def card(index: int, state: SessionState, now: float, width: int, selected: bool, console) -> list[Text]:  # type: ignore[no-untyped-def]
+    """A stream's card: ``CARD_HEIGHT`` lines of exactly ``width`` cells."""
+    inner = max(10, width - 4)
+    border = SELECTED_BORDER if selected else BORDER
+    title = Text.assemble((f" {index} ", "bold"), (state.name, "bold"), " ")
+    title.append_text(state_label(state.state, _reconnecting(state)))
+    title.append(" ")
+    title.truncate(max(4, width - 4), overflow="ellipsis")
+    top = Text("╭─", style=border) + title + Text("─" * max(0, width - 3 - title.cell_len) + "╮", style=border)
+    body = [*speech(state, inner, SPEECH_LINES, console)]
+    body = [Text("")] * (SPEECH_LINES - len(body)) + body  # speech sits at the bottom, like a transcript
+    body += [lights(state, now), figures(state, now), identity(state)]
+    lines = [top]
+    for line in body:
+        line = line.copy()
+        line.truncate(inner, overflow="ellipsis", pad=True)
+        lines.append(Text("│ ", style=border) + line + Text(" │", style=border))
+    lines.append(Text("╰" + "─" * (width - 2) + "╯", style=border))
+    return lines
+
+
+def compact_row(index: int, state: SessionState, now: float, width: int, selected: bool, console) -> Text:  # type: ignore[no-untyped-def]
+    """One line for a stream when the cards do not fit: who, how, and its latest words."""
+    latency = state.metrics.latency
+    lit = "".join("●" if state.lit(flag, now, HOLD) else "○" for flag in SUMMARY_FLAGS)
+    wide = width >= WIDE_ROW
+    label = state_label(state.state, _reconnecting(state))
+    head = Text.assemble((f"{index:>2} ", "bold"), label if wide else label[:1])
+    head.truncate(16 if wide else 5, pad=True)
+    name = Text(state.name, style="bold")
+    name.truncate(14 if wide else 12, overflow="ellipsis", pad=True)
+    figures_text = Text.assemble((f" {ms_unit(latency.last):>7}", ""))
+    if wide:
+        figures_text.append_text(Text.assemble((" p95 ", DIM), (f"{ms_unit(latency.summary().p95):>7}", "")))
+    figures_text.append_text(Text.assemble((" ", ""), (lit, "green" if "●" in lit else DIM)))
+    if wide:
+        figures_text.append_text(Text.assemble((" ", ""), ((state.request_id or "-")[:8].ljust(8), DIM)))
+    figures_text.append(" │ ", style=DIM)
+    row = head + name + figures_text
+    rest = max(8, width - row.cell_len)
+    words = speech(state, 10_000, 1, console)[-1]  # one long line: its end is the newest
+    if words.cell_len > rest:
+        words = words[words.cell_len - rest + 1 :]
+        words = Text("…") + words
+    row.append_text(words)
+    row.truncate(width, overflow="ellipsis", pad=True)
+    if selected:
+        row.stylize(Style(bgcolor="#1f4f7a"))
+    return row
+
+
+class StreamWall(ScrollView, can_focus=True):
+    """Every stream at a glance; arrows move, Enter (or a click) opens the stream's tab."""
+
+    DEFAULT_CSS = "StreamWall { height: 1fr; overflow-x: hidden; }"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move('up')", "Up", show=False),
+        Binding("down", "move('down')", "Down", show=False),
+        Binding("left", "move('left')", "Left", show=False),
+        Binding("right", "move('right')", "Right", show=False),
+        Binding("enter", "open", "Open", show=False),
+    ]
+
+    class Opened(Message):
+        """A stream was chosen on the wall."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.states: list[SessionState] = []
+        self.selected = 0
+        self._cache: dict[int, tuple[object, list[Strip]]] = {}  # stream index -> (what it showed, its lines)
+        self._keys: list[object] = []
+
+    # -- layout --------------------------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self.states)
+
+    @property
+    def names(self) -> list[str]:
+        return [state.name for state in self.states]
+
+    @property
+    def columns(self) -> int:
+        return max(1, min(len(self.states) or 1, self.size.width // CARD_MIN_WIDTH))
+
+    @property
+    def compact(self) -> bool:
+        """More streams than cards fit on screen: one row each instead."""
+        rows_fit = max(1, self.size.height // CARD_HEIGHT)
+        return len(self.states) > self.columns * rows_fit
+
+    def _card_width(self, column: int) -> int:
+        width, columns = self.size.width, self.columns
+        base = width // columns
+        return base + (width - base * columns if column == columns - 1 else 0)  # the last takes the remainder
+
+    # -- input -----------------------------------------------------------------------------------------------
+
+    def show(self, states: Sequence[SessionState], now: float) -> None:
+        """Take the streams as they stand; repaint the lines of the cards (or rows) whose content changed."""
+        states = list(states)
+        layout_changed = [s.name for s in states] != [s.name for s in self.states]
+        self.states = states
+        self.selected = min(self.selected, max(0, len(states) - 1))
+        compact, width = self.compact, self.size.width
+        keys = [self._key(i, state, width, compact) for i, state in enumerate(states)]
+        if layout_changed or len(keys) != len(self._keys):
+            self.refresh()
+        else:
+            for index, (old, new) in enumerate(zip(self._keys, keys, strict=True)):
+                if old != new:
+                    self._refresh_item(index, compact)
+        self._keys = keys
+        rows = len(states) + 1 if compact else -(-len(states) // self.columns) * CARD_HEIGHT
+        self.virtual_size = Size(width, rows)
+
+    def _key(self, index: int, state: SessionState, width: int, compact: bool) -> object:
+        now = state.clock()  # a replay keeps its own time
+        return (state.version, tuple(state.lit(f, now, HOLD) for f in SUMMARY_FLAGS), int(state.uptime(now)),
+                index == self.selected, self.has_focus, width, compact, self.columns)  # fmt: skip
+
+    def _refresh_item(self, index: int, compact: bool) -> None:
+        if compact:  # the header line stays put; rows scroll under it
+            self.refresh_lines(index + 1 - self.scroll_offset.y)
+            return
+        top = (index // self.columns) * CARD_HEIGHT - self.scroll_offset.y
+        self.refresh_lines(top, CARD_HEIGHT)
+
+    def action_move(self, direction: str) -> None:
+        if not self.states:
+            return
+        step = {"left": -1, "right": 1, "up": -1, "down": 1}[direction]
+        if direction in ("up", "down") and not self.compact:
+            step *= self.columns
+        self.selected = max(0, min(len(self.states) - 1, self.selected + step))
+        self._scroll_to_selected()
+        self.refresh()
+
+    def _scroll_to_selected(self) -> None:
+        if self.compact:  # rows under a fixed header line
+            top, height, view = self.selected, 1, self.size.height - 1
+        else:
+            top, height, view = (self.selected // self.columns) * CARD_HEIGHT, CARD_HEIGHT, self.size.height
+        if top < self.scroll_offset.y:
+            self.scroll_to(y=top, animate=False)
+        elif top + height > self.scroll_offset.y + view:
+            self.scroll_to(y=top + height - view, animate=False)
+
+    def action_open(self) -> None:
+        if 0 <= self.selected < len(self.states):
+            self.post_message(self.Opened(self.states[self.selected].name))
+
+    def on_click(self, event: events.Click) -> None:
+        y = event.y + self.scroll_offset.y
+        if self.compact:
+            index = y - 1  # under the fixed header
+        else:
+            column = min(self.columns - 1, event.x // max(1, self.size.width // self.columns))
+            index = (y // CARD_HEIGHT) * self.columns + column
+        if 0 <= index < len(self.states):
+            self.selected = index
+            self.refresh()
+            self.action_open()
+
+    # -- drawing -------------------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        line = y + self.scroll_offset.y
+        if self.compact:
+            if y == 0:
+                return self._compact_header(width).crop_extend(0, width, base)
+            index = line - 1
+            if index >= len(self.states):
+                return Strip.blank(width, base)
+            return self._item(index, width)[0].crop_extend(0, width, base)
+        row, within = divmod(line, CARD_HEIGHT)
+        strips = []
+        for column in range(self.columns):
+            index = row * self.columns + column
+            card_width = self._card_width(column)
+            if index < len(self.states):
+                strips.append(self._item(index, card_width)[within])
+            else:
+                strips.append(Strip.blank(card_width, base))
+        return Strip.join(strips).crop_extend(0, width, base)
+
+    def _item(self, index: int, width: int) -> list[Strip]:
+        """A card's lines (or a compact row), rendered again only when what it shows changed."""
+        state = self.states[index]
+        compact = self.compact
+        key = (self._key(index, state, width, compact), width)
+        cached = self._cache.get(index)
+        if cached is None or cached[0] != key:
+            now = state.clock()
+            selected = index == self.selected
+            console = self.app.console
+            if compact:
+                texts = [compact_row(index + 1, state, now, width, selected and self.has_focus, console)]
+            else:
+                texts = card(index + 1, state, now, width, selected and self.has_focus, console)
+            cached = (key, [Strip(list(text.render(console)), text.cell_len) for text in texts])
+            self._cache[index] = cached
+        return cached[1]
+
+    def _compact_header(self, width: int) -> Strip:
+        if width >= WIDE_ROW:
+            titles = " #  state          stream         latency     p95 lights request │ latest words"
+        else:
+            titles = " #    stream        latency lights │ latest words"
+        text = Text(titles, style="bold")
+        text.truncate(width, pad=True)
+        return Strip(list(text.render(self.app.console)), text.cell_len)
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self.show(self.states, 0.0)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
