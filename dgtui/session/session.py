@@ -470,4 +470,4 @@ class LiveSession(SessionState):
         while not self._finalize_requests.empty():
             channel = self._finalize_requests.get_nowait()
             await ws.send(finalize(channel))
-            self.control("finalize")
+            self.control("finalize", self.cursor)

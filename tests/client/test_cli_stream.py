@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import TEST_KEY
 from tests.support.audio import clip_pcm, encode
+from tests.support.static import static_server
 
 
 def dgtui(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 90):
@@ -170,3 +171,14 @@ def test_ctrl_c_closes_cleanly(server, wav):
     assert lines[-1]["type"] == "dgtui.Summary"
     assert lines[-1]["streams"][0]["audio_seconds"] < 5.0
     assert any(line["type"] == "Metadata" for line in lines)
+
+
+def test_a_url_of_a_finished_file_is_streamed_once_and_exits_0(server, wav):
+    with static_server(wav.parent) as (url, requests):
+        result = dgtui("stream", f"{url}/{wav.name}", "--fast", "--json", "--url", server.url)
+    assert result.returncode == 0, result.stderr.decode()
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    summary = lines[-1]["streams"][0]
+    assert summary["clean"] and summary["audio_seconds"] == pytest.approx(6.0, abs=0.05)
+    assert summary["source_kind"] == "file" and summary["source_reason"].startswith("the server gave its length")
+    assert requests == [f"/{wav.name}"] * 2  # its headers, then its audio: never reopened

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from dgtui.audio.sources import FileSource
+from dgtui.audio.sources import FileSource, SourceHooks
 from dgtui.headless import Printer
 from dgtui.server.app import ServerConfig
+from dgtui.session.recording import Recorder, read_recording
+from dgtui.session.replay import load
 from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.server import ServerThread
 
@@ -45,7 +47,7 @@ def rebuild(lines: list[dict[str, Any]]) -> list[tuple[float, float, str]]:
     return finals
 
 
-async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_file):
+async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_file, tmp_path):
     first = ServerThread(ServerConfig(warm_workers=1)).start()
     port = int(first.url.rsplit(":", 1)[1].split("/")[0])
     second: ServerThread | None = None
@@ -53,6 +55,8 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
     config = SessionConfig("w", first.url, OPTIONS, reconnect_attempts=8, reconnect_backoff=0.3)
     session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
     session.listeners.append(Printer(out, json_mode=True, show_interim=False, prefix=False))
+    session.source.hooks = SourceHooks(kind=session.source_opened)
+    recorder = Recorder(session, tmp_path)
     try:
         task = asyncio.create_task(session.run())
         for _ in range(400):
@@ -63,6 +67,7 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
         second = await asyncio.to_thread(lambda: ServerThread(ServerConfig(warm_workers=1), port=port).start())
         clean = await asyncio.wait_for(task, 90)  # ... and comes back on the same port
     finally:
+        recorder.close()
         for thread in (first, second):
             if thread is not None:
                 thread.stop()
@@ -84,3 +89,11 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
     times = [t for start, end, _ in rebuilt for t in (start, end)]
     assert times == pytest.approx([t for start, end, _ in own for t in (start, end)], abs=1e-6)
     assert rebuilt[-1][1] > reconnected[0]["offset_s"]  # finals after the restart, on the one timeline
+
+    # The recording keeps the same events, and a replay shows the source's kind and the reconnects again.
+    _, recorded = read_recording(recorder.path)
+    kinds = [line["type"] for line in recorded]
+    assert "dgtui.source" in kinds and "dgtui.reconnecting" in kinds and "dgtui.reconnected" in kinds
+    replayed = load(recorder.path)
+    assert replayed.source_kind == "file" and replayed.reconnects == session.reconnects
+    assert [line.text for line in replayed.transcript.lines if line.kind == "final"] == [t for _, _, t in own]
