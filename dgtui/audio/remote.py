@@ -35,7 +35,7 @@ from dgtui.audio.sources import (
     SourceHooks,
     SourceKind,
     decode_packets,
-    from_thread,
+    passes,
     pcm_format,
 )
 
@@ -196,21 +196,9 @@ class HttpSource:
 
     async def _ffmpeg(self, target: Target) -> AsyncIterator[AudioChunk]:
         """A file or HLS through FFmpeg, on a thread; a finite one loops when asked (each pass from its start)."""
-        offset = 0.0
-        while True:
-            end = offset
-            async for item in from_thread(self._decode(target, offset)):
-                if isinstance(item, str):
-                    if not offset:  # a looped file says it once
-                        self.hooks.warning(item)
-                    continue
-                end = item.end
-                yield item
-            if end <= offset and not offset:
-                raise SourceError(f"{self.url} holds no audio samples (0 s decoded): there is nothing to send.")
-            if not (self.loop and target.finite) or end <= offset:
-                return
-            offset = end
+        async for chunk in passes(lambda offset: self._decode(target, offset), self.url, self.loop and target.finite,
+                                  self.hooks):  # fmt: skip
+            yield chunk
 
     def _decode(self, target: Target, offset: float) -> Iterator[AudioChunk | str]:
         return decode_packets(

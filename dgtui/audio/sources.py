@@ -180,28 +180,16 @@ class FileSource:
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         length = f" of {self.duration:.1f} s" if self.duration else ""
         self.hooks.kind(SourceKind.FILE, f"a local file{length}, paced {'in real time' if self.realtime else 'fast'}")
-        offset = 0.0
-        while True:
-            end = offset
+
+        def produce(offset: float) -> Iterator[AudioChunk | str]:
             if self.passthrough:
-                produce = self._passthrough_chunks(offset)
-            else:
-                produce = decode_packets(
-                    str(self.path), chunk_ms=self.chunk_ms, channels=self.channels, offset=offset,
-                    duration=self.duration,
-                )  # fmt: skip
-            async for item in from_thread(produce):
-                if isinstance(item, str):
-                    if not offset:  # a looped file says it once
-                        self.hooks.warning(item)
-                    continue
-                end = item.end
-                yield item
-            if end <= offset and not offset:
-                raise SourceError(f"{self.path} holds no audio samples (0 s decoded): there is nothing to send.")
-            if not self.loop or end <= offset:
-                return
-            offset = end
+                return self._passthrough_chunks(offset)
+            return decode_packets(
+                str(self.path), chunk_ms=self.chunk_ms, channels=self.channels, offset=offset, duration=self.duration
+            )
+
+        async for chunk in passes(produce, str(self.path), self.loop, self.hooks):
+            yield chunk
 
     def _passthrough_chunks(self, offset: float) -> Iterator[AudioChunk]:
         """The file's own bytes, cut after whole packets so each chunk's cursor is exact."""
@@ -221,6 +209,30 @@ class FileSource:
             rest = raw.read()
             if rest:
                 yield AudioChunk(rest, offset + max(end, self.duration))
+
+
+async def passes(
+    produce: Callable[[float], Iterator[AudioChunk | str]], label: str, loop: bool, hooks: SourceHooks
+) -> AsyncIterator[AudioChunk]:
+    """A finite source's chunks, read on a thread; with ``loop``, pass after pass, each from where the last ended.
+
+    ``produce(offset)`` is one pass: chunks counted from ``offset``, and warnings (``str``), told once.
+    """
+    offset = 0.0
+    while True:
+        end = offset
+        async for item in from_thread(produce(offset)):
+            if isinstance(item, str):
+                if not offset:  # a looped file says it once
+                    hooks.warning(item)
+                continue
+            end = item.end
+            yield item
+        if end <= offset and not offset:
+            raise SourceError(f"{label} holds no audio samples (0 s decoded): there is nothing to send.")
+        if not loop or end <= offset:
+            return
+        offset = end
 
 
 def _audio_stream(container: av.container.InputContainer, label: str) -> av.AudioStream:
