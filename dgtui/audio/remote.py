@@ -210,6 +210,7 @@ class HttpSource:
             open_options=_ffmpeg_options(target, self.stall_timeout),
             timeout=(self.connect_timeout, self.stall_timeout),
             unreadable=_broken(target),
+            unopenable=_unopenable,
         )
 
     @contextlib.contextmanager
@@ -371,6 +372,14 @@ def _broken(target: Target) -> Callable[[str, float, str], str]:
         return f"{label}: the stream broke after {decoded:.2f} s of audio ({reason})."
 
     return message
+
+
+def _unopenable(label: str, reason: str) -> str:
+    """FFmpeg could not open what httpx had just looked at: the server, the network or TLS, or not audio at all."""
+    return (
+        f"{label}: FFmpeg could not read it ({reason}). It is not audio FFmpeg can decode, or the server stopped "
+        "answering, or (https) its certificate is not trusted: for a private authority, set SSL_CERT_FILE."
+    )
 
 
 def _reason(exc: BaseException) -> str:

@@ -257,6 +257,10 @@ def _unreadable(label: str, decoded: float, reason: str) -> str:
     )
 
 
+def _unopenable(label: str, reason: str) -> str:
+    return f"{label} is not audio dgtui can decode ({reason})."
+
+
 def decode_packets(
     location: str,
     *,
@@ -268,18 +272,19 @@ def decode_packets(
     open_options: dict[str, str] | None = None,
     timeout: float | tuple[float, float] | None = None,
     unreadable: Callable[[str, float, str], str] = _unreadable,
+    unopenable: Callable[[str, str], str] = _unopenable,
 ) -> Iterator[AudioChunk | str]:
     """A file or URL FFmpeg opens, decoded packet by packet to 16 kHz PCM chunks (a blocking generator).
 
     A damaged packet is skipped and reported (a ``str`` item) as FFmpeg's tools do; ``duration`` (0: what the
     container declares) is what a truncation warning compares against. ``unreadable`` words a read that fails
-    part way (a damaged file, a download that broke).
+    part way (a damaged file, a download that broke), ``unopenable`` one that cannot start.
     """
     label = label or location
     try:
         container = av.open(location, options=open_options or {}, timeout=timeout)
     except av.error.FFmpegError as exc:
-        raise SourceError(f"{label} is not audio dgtui can decode ({exc.strerror or exc}).") from None
+        raise SourceError(unopenable(label, exc.strerror or str(exc))) from None
     decoded = 0.0  # seconds of audio decoded so far in this pass
     damaged = 0  # undecodable packets in a row
     with container:

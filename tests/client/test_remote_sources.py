@@ -13,7 +13,7 @@ import time
 import pytest
 
 from dgtui.audio.remote import HttpSource, _audio_target, _is_playlist, _playlist_entries
-from dgtui.audio.sources import FileSource, SourceError, SourceHooks, SourceKind
+from dgtui.audio.sources import FileSource, SourceError, SourceHooks, SourceKind, decode_packets
 from dgtui.session.events import Reconnected, SourceOpened, SourceReopening
 from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.audio import clip_pcm, encode, write_hls
@@ -361,3 +361,56 @@ def test_open_source_passes_fast_and_loop_to_urls():
 
     source = open_source("http://127.0.0.1:1/talk.mp3", fast=True, loop=True)
     assert isinstance(source, HttpSource) and source.realtime_files is False and source.loop is True
+
+
+# -- TLS: httpx looks, FFmpeg reads; both verify the same authorities -----------------------------------------
+
+
+@pytest.fixture
+def https_files(tmp_path):
+    """``talk.mp3`` and an on-demand HLS playlist behind a TLS front for ``localhost`` signed by a private CA."""
+    import ssl
+
+    import trustme
+
+    (tmp_path / "talk.mp3").write_bytes(mp3("council", 3.0)[0])
+    write_hls(clip_pcm("council")[: 32000 * 3], 16000, tmp_path / "vod")
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    with static_server(tmp_path) as (url, _):
+        proxy = FaultProxy(url.replace("http://", "ws://"), tls=context).start()
+        try:
+            yield proxy.url_for("localhost").replace("wss://", "https://").split("/v1/")[0], tmp_path / "ca.pem"
+        finally:
+            proxy.stop()
+
+
+async def test_https_files_and_hls_stream_from_a_trusted_private_authority(https_files, monkeypatch):
+    base, ca = https_files
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))  # how a user trusts a private authority
+    for path, kind in (("talk.mp3", SourceKind.FILE), ("vod/index.m3u8", SourceKind.HLS)):
+        source = HttpSource(f"{base}/{path}")
+        chunks = await collect(source)
+        assert source.kind is kind and chunks[-1].end == pytest.approx(3.0, abs=0.15), path
+
+
+async def test_https_from_an_unknown_authority_is_refused(https_files, monkeypatch):
+    base, _ = https_files
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(SourceError, match="CERTIFICATE_VERIFY_FAILED"):
+        await collect(HttpSource(f"{base}/talk.mp3"))
+
+
+def test_ffmpeg_is_told_to_verify_and_refuses_an_unknown_authority(https_files, monkeypatch):
+    """FFmpeg does not verify certificates unless told to: the options dgtui gives it make it refuse."""
+    from dgtui.audio.remote import Target, _ffmpeg_options
+
+    base, _ = https_files
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    target = Target(SourceKind.FILE, True, f"{base}/talk.mp3", "")
+    options = _ffmpeg_options(target, stall_timeout=5)
+    assert options["tls_verify"] == "1" and options["ca_file"]
+    with pytest.raises(SourceError, match="is not audio dgtui can decode"):  # the default wording, for files
+        list(decode_packets(target.url, chunk_ms=100, channels=1, open_options=options, timeout=5))

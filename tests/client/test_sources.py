@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
+import random
 
 import pytest
 
@@ -95,7 +95,7 @@ async def test_multichannel_keeps_channels_interleaved(tmp_path):
         (lambda p: p, "is a directory"),
         (lambda p: _write(p / "empty.mp3", b""), "is empty"),
         (lambda p: _write(p / "notes.txt", b"just some text, not audio\n" * 50), "not an audio file"),
-        (lambda p: _write(p / "random.mp3", os.urandom(4096)), "not audio dgtui can decode"),
+        (lambda p: _write(p / "random.mp3", random.Random(4096).randbytes(4096)), "not audio dgtui can decode"),
     ],
     ids=["missing", "directory", "empty", "text", "random"],
 )
@@ -171,7 +171,7 @@ async def test_stdin_raw_and_container():
     chunks = await collect(container)
     assert chunks[-1].end == pytest.approx(SECONDS, abs=0.08)
     with pytest.raises(SourceError, match="not audio"):
-        await collect(StdinSource(stream=io.BytesIO(os.urandom(8192))))
+        await collect(StdinSource(stream=io.BytesIO(random.Random(8192).randbytes(8192))))
     with pytest.raises(SourceError, match="--sample-rate"):
         StdinSource(encoding="linear16")
 
