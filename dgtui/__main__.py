@@ -1,5 +1,5 @@
 """Allow ``python -m dgtui``."""
 
-from dgtui.cli import main
+from dgtui.commands.cli import main
 
 raise SystemExit(main())

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 
-from dgtui.secrets import redact, redact_url
+from dgtui.protocol.secrets import redact, redact_url
 from dgtui.session.events import HandshakeTimings
 
 STATUS_ADVICE = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dgtui.secrets import redact, redact_url
+from dgtui.protocol.secrets import redact, redact_url
 from dgtui.session.events import (
     AudioProgress,
     Closed,

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from dgtui import __version__
-from dgtui.secrets import redact, redact_url
+from dgtui.protocol.secrets import redact, redact_url
 from dgtui.session.events import (
     AudioProgress,
     Closed,

@@ -1,8 +1,9 @@
 """The live sessions of one run and the endpoints they share.
 
 The TUI (and anything else that adds streams while running) asks this for sessions: it names them uniquely,
-starts the embedded engine the first time a local stream needs it (and stops it at the end), and turns any
-failure of one session into that session's error so the others go on.
+asks its endpoint provider for each stream's URL (the commands' provider starts the embedded engine the first
+time a local stream needs it, and stops it at the end), and turns any failure of one session into that
+session's error so the others go on.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dgtui.audio.sources import AudioSource, SourceHooks
-from dgtui.session.backend import Backend, LocalEngine
+from dgtui.session.backend import Backend, BackendKind, Endpoints, RunningEndpoints
 from dgtui.session.events import State
 from dgtui.session.recording import Recorder
 from dgtui.session.session import LiveSession
@@ -31,8 +32,10 @@ class StreamRunner:
         clock: Clock = time.monotonic,
         record_dir: Path | None = None,
         reconnect: dict[str, Any] | None = None,
+        endpoints: Endpoints | None = None,
     ) -> None:
         self.backend = backend
+        self.endpoints = endpoints or RunningEndpoints()  # the commands give one that starts the local engine
         self.reconnect = dict(reconnect or {})  # SessionConfig fields for every stream (attempts, buffer, resend)
         self.record_dir = record_dir  # None: no recordings
         self.recorders: dict[str, Recorder] = {}
@@ -41,8 +44,7 @@ class StreamRunner:
         self.clock = clock
         self.sessions: list[LiveSession] = []
         self.backends: dict[str, Backend] = {}  # session name -> its backend
-        self._engine: LocalEngine | None = None
-        self._engine_lock = asyncio.Lock()
+        self._local_started = False
 
     def unique_name(self, base: str) -> str:
         taken = {s.name for s in self.sessions}
@@ -79,18 +81,7 @@ class StreamRunner:
 
     @property
     def local_streams(self) -> int:
-        return sum(1 for b in self.backends.values() if b.kind == "local")
-
-    async def endpoint(self, backend: Backend) -> str:
-        if backend.kind != "local":
-            assert backend.url is not None
-            return backend.url
-        async with self._engine_lock:
-            if self._engine is None:
-                engine = LocalEngine(max(1, self.local_streams))
-                await engine.__aenter__()
-                self._engine = engine
-            return self._engine.url
+        return sum(1 for b in self.backends.values() if b.kind is BackendKind.LOCAL)
 
     async def run(self, session: LiveSession) -> bool:
         """Run one session to its end; never raises (a failure becomes the session's error)."""
@@ -98,9 +89,10 @@ class StreamRunner:
         try:
             if getattr(session.source, "error", None):  # it could not be opened: no connection for it
                 return await session.run()
-            if backend.kind == "local" and self._engine is None:
+            if backend.kind is BackendKind.LOCAL and not self._local_started:
                 session.note("starting the local engine (loading the speech model)")
-            session.set_endpoint(await self.endpoint(backend))
+            session.set_endpoint(await self.endpoints.url_for(backend, self.local_streams))
+            self._local_started = self._local_started or backend.kind is BackendKind.LOCAL
             return await session.run()
         except asyncio.CancelledError:
             raise
@@ -114,8 +106,5 @@ class StreamRunner:
                 recorder.close()
 
     async def close(self) -> None:
-        """Stop the local engine, if one was started."""
-        async with self._engine_lock:
-            if self._engine is not None:
-                engine, self._engine = self._engine, None
-                await engine.__aexit__(None, None, None)
+        """Stop whatever the endpoint provider started (the local engine)."""
+        await self.endpoints.close()

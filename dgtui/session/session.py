@@ -32,7 +32,7 @@ from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, finalize
 from dgtui.protocol.errors import CloseCode, explain_close
 from dgtui.protocol.messages import Results
 from dgtui.protocol.options import encode_query
-from dgtui.secrets import redact_url
+from dgtui.protocol.secrets import redact_url
 from dgtui.session.connection import HandshakeError, open_connection
 from dgtui.session.events import State
 from dgtui.session.state import Clock, Listener, SessionState

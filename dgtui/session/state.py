@@ -31,7 +31,7 @@ from dgtui.protocol.messages import (
     decode_message,
     shifted,
 )
-from dgtui.secrets import redact
+from dgtui.protocol.secrets import redact
 from dgtui.session.events import (
     AudioProgress,
     Closed,

@@ -20,8 +20,8 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from dgtui.export import export_recording, render, utterances_of, write_atomic
 from dgtui.session.events import State
+from dgtui.session.export import export_recording, render, utterances_of, write_atomic
 from dgtui.session.recording import RecordingError
 from dgtui.session.replay import ReplaySession
 from dgtui.session.state import SessionState
@@ -82,8 +82,10 @@ class DgtuiApp(App[int]):
         quit_timeout: float = 12.0,
         export_dir: Path | None = None,
         record_dir: Path | None = None,
+        key_name: str = "DEEPGRAM_API_KEY",
     ) -> None:
         super().__init__()
+        self.key_name = key_name  # the variable Deepgram's key comes from, as the New-stream dialog names it
         self.runner = runner
         self.backend_label = backend_label
         self.notice = notice
@@ -243,7 +245,7 @@ class DgtuiApp(App[int]):
         if self.opener is None:
             self.notify("Adding streams needs a live backend (this view is a replay).", severity="warning")
             return
-        self.push_screen(NewStreamScreen(self._open))
+        self.push_screen(NewStreamScreen(self._open, self.key_name))
 
     def _open(self, request: StreamRequest) -> str | None:
         assert self.opener is not None

@@ -12,8 +12,8 @@ from pathlib import Path
 import av
 import pytest
 
-from dgtui.export import cues_of, export_recording, wrap
 from dgtui.protocol.messages import Word
+from dgtui.session.export import cues_of, export_recording, wrap
 from dgtui.session.recording import Recorder
 from dgtui.session.scripted import ScriptedSession, connect, conversation
 from dgtui.session.transcript import Utterance

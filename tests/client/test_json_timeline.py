@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dgtui.audio.sources import FileSource, SourceHooks
-from dgtui.headless import Printer
+from dgtui.commands.headless import Printer
 from dgtui.server.app import ServerConfig
 from dgtui.session.recording import Recorder, read_recording
 from dgtui.session.replay import load

@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from dgtui.audio.sources import FileSource, open_source
-from dgtui.cli import build_parser
-from dgtui.options_cli import options_from_args
+from dgtui.commands.cli import build_parser
+from dgtui.commands.options import options_from_args
 from dgtui.protocol.messages import Results
 from dgtui.session.events import Closed, Connected, MessageReceived, SessionError, State, StateChanged
 from dgtui.session.session import LiveSession, SessionConfig

@@ -10,7 +10,7 @@ from itertools import pairwise
 import pytest
 from textual.widgets import Input
 
-from dgtui.cli import build_tui_parser, make_app
+from dgtui.commands.cli import build_tui_parser, make_app
 from dgtui.data import clip
 from dgtui.session.events import State
 from dgtui.tui.app import DgtuiApp

@@ -22,12 +22,14 @@ class StreamRequest:
     url: str = ""
 
 
-BACKENDS = [
-    ("as on the command line", "default"),
-    ("local engine (offline)", "local"),
-    ("Deepgram (DEEPGRAM_API_KEY)", "deepgram"),
-    ("a URL", "url"),
-]
+def backends(key_name: str) -> list[tuple[str, str]]:
+    """The backend choices; Deepgram's names the variable its key comes from (the config file's ``key_env``)."""
+    return [
+        ("as on the command line", "default"),
+        ("local engine (offline)", "local"),
+        (f"Deepgram ({key_name})", "deepgram"),
+        ("a URL", "url"),
+    ]
 
 
 class NewStreamScreen(ModalScreen[StreamRequest | None]):
@@ -35,9 +37,10 @@ class NewStreamScreen(ModalScreen[StreamRequest | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, opener: Callable[[StreamRequest], str | None]) -> None:
+    def __init__(self, opener: Callable[[StreamRequest], str | None], key_name: str = "DEEPGRAM_API_KEY") -> None:
         super().__init__()
         self.opener = opener
+        self.key_name = key_name
 
     def compose(self) -> ComposeResult:
         with Vertical(id="new-stream"):
@@ -47,7 +50,7 @@ class NewStreamScreen(ModalScreen[StreamRequest | None]):
             yield Label("Options, as in dgtui stream (e.g. --model nova-3 --diarize --loop)")
             yield Input(placeholder="--model nova-3", id="flags")
             yield Label("Backend")
-            yield Select(BACKENDS, value="default", allow_blank=False, id="backend")
+            yield Select(backends(self.key_name), value="default", allow_blank=False, id="backend")
             yield Input(placeholder="wss://host/v1/listen", id="url")
             yield Label("", id="error")
             with Horizontal(classes="buttons"):

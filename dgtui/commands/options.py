@@ -12,7 +12,7 @@ import shlex
 from typing import Any, NoReturn
 
 from dgtui.audio.sources import DEFAULT_CHUNK_MS
-from dgtui.config import MAX_BUFFER_SECONDS, MAX_RECONNECT_ATTEMPTS
+from dgtui.config.file import MAX_BUFFER_SECONDS, MAX_RECONNECT_ATTEMPTS
 
 DEFAULTS: dict[str, Any] = {
     "model": "nova-3",
@@ -213,33 +213,25 @@ def parse_stream_flags(text: str) -> argparse.Namespace:
         raise FlagError(str(exc)) from None
 
 
-def open_stream_request(
-    spec: str, flags: str, backend: str, url: str = "", default: Any = None
-) -> tuple[Any, dict[str, Any], Any]:
-    """A new stream's source, options and backend from what was typed; raises with a message saying what to fix.
+def open_stream_request(request: Any, settings: Any, config: Any) -> tuple[Any, dict[str, Any], Any]:
+    """A stream added while running (the New-stream dialog): its source, options and backend, resolved as on the
+    command line (the config file's key, ``key_env``, token and ``[defaults]`` included); raises with a message
+    saying what to fix.
 
-    ``backend`` is "default" (the run's backend ``default``, unless the flags say --url or --local), "local",
-    "deepgram" or "url".
+    ``request.backend`` is "default" (the run's, unless the flags say --url or --local), "local", "deepgram" or
+    "url" (``request.url``). With no flags, the stream takes the run's options.
     """
     from dgtui.audio.sources import open_source
-    from dgtui.session.backend import BackendError, choose_backend
+    from dgtui.config.settings import backend_named, stream_options
 
-    args = parse_stream_flags(flags)
-    if not spec.strip():
+    args = parse_stream_flags(request.flags)
+    if not request.source.strip():
         raise FlagError("give a source: a file, an http(s) URL, '-' or mic")
-    if backend == "local":
-        args.local, args.url = True, None
-    elif backend == "url":
-        if not url:
-            raise BackendError("give the backend URL (wss://.../v1/listen)")
-        args.url, args.local = url, False
-    elif backend == "deepgram":
-        args.url, args.local = None, False
-    if backend == "default" and default is not None and not (args.url or args.local):
-        chosen = default
-    else:
-        chosen = choose_backend(args.url, args.local, allow_insecure_key=args.allow_insecure_key, token=args.token)
-    if backend == "deepgram" and chosen.kind != "deepgram":
-        raise BackendError("Deepgram needs DEEPGRAM_API_KEY in the environment; set it and restart dgtui")
-    source = open_source(spec.strip(), **source_settings(args))
-    return source, options_from_args(args), chosen
+    name, url = request.backend, request.url or None
+    if name == "default" and (args.url or args.local):  # the flags choose
+        name, url = ("local", None) if args.local else ("url", args.url)
+    backend = backend_named(name, config, settings.backend, url=url, token=args.token,
+                            allow_insecure_key=args.allow_insecure_key)  # fmt: skip
+    options = stream_options(args, config) if request.flags.strip() else settings.options
+    source = open_source(request.source.strip(), **source_settings(args))
+    return source, options, backend

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dgtui import __version__
-from dgtui.cli_files import add_file_commands, config_command, export_command, replay_command, sessions_command
-from dgtui.options_cli import add_recording_arguments, add_stream_arguments, options_from_args, source_settings
+from dgtui.commands.files import add_file_commands, config_command, export_command, replay_command, sessions_command
+from dgtui.commands.options import add_recording_arguments, add_stream_arguments, source_settings
 
 
 def _positive_float(text: str) -> float:
@@ -95,15 +95,16 @@ class Prepared:
     """What the flags, the environment and the config file ask for, checked."""
 
     streams: list[tuple[Any, dict[str, Any], Any]]  # (source, options, backend) per stream
-    settings: Any  # dgtui.settings.Settings
+    settings: Any  # dgtui.config.settings.Settings
+    config: Any  # dgtui.config.file.Config: streams added while running resolve against it too
 
 
 def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
     """Sources, backends and options; a clear message (and None: exit status 2) when they cannot work."""
     from dgtui.audio.sources import SourceError, open_sources
-    from dgtui.config import ConfigError, load_config
-    from dgtui.session.backend import BackendError, choose_backend
-    from dgtui.settings import PresetError, resolve
+    from dgtui.commands.backend import BackendError
+    from dgtui.config.file import ConfigError, load_config
+    from dgtui.config.settings import PresetError, backend_named, resolve, stream_options
 
     try:
         config = load_config()
@@ -111,36 +112,31 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
         audio = source_settings(args)
         wanted = [(spec, settings.options, settings.backend) for spec in args.sources for _ in range(copies)]
         for preset in settings.presets:
-            backend = settings.backend
-            if preset.backend == "local":
-                backend = choose_backend(None, True)
-            elif preset.backend != "default":
-                url = None if preset.backend == "deepgram" else preset.backend
-                backend = choose_backend(url, False, key_env=config.key_env, file_key=config.key, token=config.token)
-            options = options_from_args(args, base={**config.options, **preset.options})
-            wanted += [(preset.source, options, backend) for _ in range(copies)]
+            backend = backend_named(preset.backend, config, settings.backend)
+            wanted += [(preset.source, stream_options(args, config, preset), backend) for _ in range(copies)]
         sources = open_sources([spec for spec, _, _ in wanted], **audio)  # a bad one fails in its own stream
         streams = [(source, options, backend) for source, (_, options, backend) in zip(sources, wanted, strict=True)]
     except (SourceError, BackendError, ConfigError, PresetError) as exc:
         for line in str(exc).splitlines():  # several sources can fail at once
             print(f"dgtui: {line}", file=sys.stderr)
         return None
-    return Prepared(streams, settings)
+    return Prepared(streams, settings, config)
 
 
 def _runner(prepared: Prepared, duration: float | None):  # type: ignore[no-untyped-def]
+    from dgtui.commands.backend import LocalEndpoints
     from dgtui.session.runner import StreamRunner
 
     settings = prepared.settings
     runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=settings.record_dir,
-                          reconnect=settings.reconnect)  # fmt: skip
+                          reconnect=settings.reconnect, endpoints=LocalEndpoints())  # fmt: skip
     for source, options, backend in prepared.streams:
         runner.add(source, options, backend)
     return runner
 
 
 def _stream(args: argparse.Namespace) -> int:
-    from dgtui.headless import run_sessions
+    from dgtui.commands.headless import run_sessions
 
     prepared = _prepare(args)
     if prepared is None:
@@ -156,7 +152,7 @@ def _stream(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from dgtui.bench import run_bench
+    from dgtui.commands.bench import run_bench
 
     if args.streams < 1:
         print("dgtui: --streams must be at least 1", file=sys.stderr)
@@ -279,17 +275,13 @@ def make_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     settings = prepared.settings
     runner = _runner(prepared, args.duration)
 
-    from dgtui.options_cli import open_stream_request
+    from dgtui.commands.options import open_stream_request
     from dgtui.tui.app import DgtuiApp
     from dgtui.tui.screens.new_stream import StreamRequest
 
     def opener(request: StreamRequest):  # type: ignore[no-untyped-def]
-        source, stream_options, stream_backend = open_stream_request(
-            request.source, request.flags, request.backend, request.url, default=settings.backend
-        )
-        if not request.flags.strip():
-            stream_options = settings.options  # as the streams on the command line
-        return runner.add(source, stream_options, stream_backend)
+        source, options, backend = open_stream_request(request, settings, prepared.config)
+        return runner.add(source, options, backend)
 
     notice = DEMO_NOTICE if demo and settings.backend.kind == "local" else None
     return DgtuiApp(
@@ -298,6 +290,7 @@ def make_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         notice=notice,
         opener=opener,
         record_dir=settings.record_dir,
+        key_name=prepared.config.key_env,
     )
 
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dgtui.config import Config, Preset
-from dgtui.options_cli import DEFAULTS, options_from_args, reconnect_from_args
-from dgtui.session.backend import Backend, choose_backend
+from dgtui.commands.backend import BackendError, choose_backend
+from dgtui.commands.options import DEFAULTS, options_from_args, reconnect_from_args
+from dgtui.config.file import Config, Preset
+from dgtui.session.backend import Backend, BackendKind
 from dgtui.session.recording import sessions_dir
 from dgtui.session.session import SessionConfig
 
@@ -87,7 +88,7 @@ def resolve(args: argparse.Namespace, config: Config, environ: Mapping[str, str]
     origins["token"] = (token, "command line (--token)" if getattr(args, "token", False) else "config file"
                         if config.token else "default")  # fmt: skip
 
-    options = options_from_args(args, base=config.options)
+    options = stream_options(args, config)
     for name, value in options.items():
         flag_value = getattr(args, name, None)
         if flag_value is not None or any(k == name for k, _ in getattr(args, "param", [])):
@@ -117,3 +118,40 @@ def resolve(args: argparse.Namespace, config: Config, environ: Mapping[str, str]
             raise PresetError(f"no preset named {name!r} in {config.path} (known: {known})")
         presets.append(config.presets[name])
     return Settings(backend, options, record_dir, presets, reconnect=reconnect, origins=origins)
+
+
+def backend_named(
+    name: str,
+    config: Config,
+    default: Backend,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    url: str | None = None,
+    token: bool = False,
+    allow_insecure_key: bool = False,
+) -> Backend:
+    """A backend as presets and the New-stream dialog name it: ``default`` (the run's own), ``local``,
+    ``deepgram`` or ``url`` (``url`` given), or a preset's URL. The key, ``key_env`` and token come from the
+    config file as for the command line. Raises BackendError saying what to set."""
+    token = token or config.token
+    if name == "default":
+        return default
+    if name == "local":
+        return choose_backend(None, True)
+    if name == "deepgram":
+        backend = choose_backend(None, False, environ, token=token, key_env=config.key_env, file_key=config.key)
+        if backend.kind is not BackendKind.DEEPGRAM:
+            raise BackendError(
+                f"Deepgram needs a key: set {config.key_env} in the environment (or key in {config.path}), "
+                "then start dgtui again"
+            )
+        return backend
+    if name == "url" and not url:
+        raise BackendError("give the backend URL (wss://.../v1/listen)")
+    return choose_backend(url or name, False, environ, allow_insecure_key=allow_insecure_key, token=token,
+                          key_env=config.key_env, file_key=config.key)  # fmt: skip
+
+
+def stream_options(args: argparse.Namespace, config: Config, preset: Preset | None = None) -> dict[str, Any]:
+    """A stream's options: its flags over the preset's over the config file's ``[defaults]`` over dgtui's."""
+    return options_from_args(args, base={**config.options, **(preset.options if preset else {})})

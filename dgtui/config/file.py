@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dgtui.protocol.options import OptionError, encode_query, parse_query
-from dgtui.secrets import MASK, register_secret
+from dgtui.protocol.secrets import MASK, register_secret
 
 SECTIONS = {
     "defaults": None,  # any Deepgram option

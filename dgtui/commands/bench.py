@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from dgtui.audio.sources import AudioSource
-from dgtui.headless import format_ms, unique_names
-from dgtui.session.backend import Backend, listen_url
+from dgtui.commands.backend import listen_url
+from dgtui.commands.headless import format_ms, unique_names
+from dgtui.session.backend import Backend
 from dgtui.session.session import LiveSession
 from dgtui.session.stats import Series, summarize
 

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from dgtui.audio.sources import AudioSource
 from dgtui.protocol.messages import Results
-from dgtui.secrets import redact
+from dgtui.protocol.secrets import redact
 from dgtui.session.encoding import event_json
 from dgtui.session.events import Event, MessageReceived, SessionError, SourceOpened, SourceTitle
 from dgtui.session.runner import StreamRunner

@@ -44,7 +44,7 @@ def _fail(message: str) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from dgtui.export import export_recording, write_atomic
+    from dgtui.session.export import export_recording, write_atomic
     from dgtui.session.recording import RecordingError
 
     try:
@@ -68,8 +68,8 @@ def recordings_dir(args: argparse.Namespace) -> Path:
     """Where ``dgtui sessions`` looks: --dir, else where dgtui records (even when recording is turned off)."""
     if getattr(args, "dir", None):
         return args.dir
-    from dgtui.config import load_config
-    from dgtui.settings import recording_dir
+    from dgtui.config.file import load_config
+    from dgtui.config.settings import recording_dir
 
     config = load_config()
     config.record = True  # listing old recordings does not depend on recording new ones
@@ -79,7 +79,7 @@ def recordings_dir(args: argparse.Namespace) -> Path:
 
 
 def sessions_command(args: argparse.Namespace) -> int:
-    from dgtui.config import ConfigError
+    from dgtui.config.file import ConfigError
     from dgtui.session.recording import list_recordings
 
     try:
@@ -128,7 +128,7 @@ def replay_command(args: argparse.Namespace) -> int:
 
 
 def config_command(args: argparse.Namespace) -> int:
-    from dgtui.config import ConfigError, config_path, describe, load_config, write_example
+    from dgtui.config.file import ConfigError, config_path, describe, load_config, write_example
 
     path = config_path()
     if args.action == "path":
@@ -151,9 +151,9 @@ def config_command(args: argparse.Namespace) -> int:
         state = "is valid" if config.exists else "does not exist: dgtui uses its defaults ('dgtui config init')"
         print(f"dgtui: {path} {state}")
         return 0
-    from dgtui.options_cli import add_recording_arguments, add_stream_arguments
-    from dgtui.session.backend import BackendError
-    from dgtui.settings import resolve
+    from dgtui.commands.backend import BackendError
+    from dgtui.commands.options import add_recording_arguments, add_stream_arguments
+    from dgtui.config.settings import resolve
 
     parser = argparse.ArgumentParser(add_help=False)
     add_stream_arguments(parser)
