@@ -19,3 +19,13 @@ def test_the_import_contracts_hold(monkeypatch, capsys):
     report = capsys.readouterr().out
     assert status == 0, report
     assert "3 kept, 0 broken" in report  # every contract was read and checked
+
+
+def test_the_source_interface_and_the_session_load_no_pyav():
+    """Sources declare their interface in a module without PyAV: the session layer imports it cheaply."""
+    import subprocess
+    import sys
+
+    probe = "import sys, dgtui.audio.base, dgtui.session.runner; print('av' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.stdout.strip() == "False", result.stderr

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from dgtui.audio.base import SourceSettings
 from dgtui.audio.remote import HttpSource
 from dgtui.audio.sources import FileSource, StdinSource, open_or_broken
 from dgtui.protocol.errors import DATA0000_REASON, NET0000_REASON
@@ -124,7 +125,7 @@ def bad_file(case: str, folder: Path) -> Path:
 @contextlib.asynccontextmanager
 async def fault(case: str, server: Any, keyed_server: Any, folder: Path) -> AsyncIterator[Fault]:
     if case in ("truncated", "corrupt", "no-samples", "zero-length", "codec"):
-        yield Fault(source=open_or_broken(str(bad_file(case, folder)), fast=True))
+        yield Fault(source=open_or_broken(str(bad_file(case, folder)), SourceSettings(fast=True)))
     elif case == "raw-rate":  # a 16 kHz WAV piped in as raw audio at 8 kHz
         wav = encode(clip_pcm("weather")[: 16000 * 2 * 3], 16000, "wav", "pcm_s16le")
         yield Fault(source=StdinSource(encoding="linear16", sample_rate=8000, stream=io.BytesIO(wav)))

@@ -26,18 +26,10 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from dgtui.audio.base import DEFAULT_CHUNK_MS, SourceError, SourceHooks, SourceKind
 from dgtui.audio.chunks import AudioChunk, AudioFormat
 from dgtui.audio.icy import IcyReader
-from dgtui.audio.sources import (
-    DEFAULT_CHUNK_MS,
-    DecodedStream,
-    SourceError,
-    SourceHooks,
-    SourceKind,
-    decode_packets,
-    passes,
-    pcm_format,
-)
+from dgtui.audio.sources import DecodedStream, decode_packets, passes, pcm_format
 
 if TYPE_CHECKING:
     import httpx
@@ -88,6 +80,7 @@ class HttpSource:
     kind_reason: str = field(init=False, default="")
     realtime: bool = field(init=False, default=False)  # set once the kind is known
     reopenable: bool = field(init=False, default=True)  # False once it is known to be finite
+    error: str | None = field(init=False, default=None)  # opened (what goes wrong later ends its stream)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url)

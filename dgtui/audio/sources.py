@@ -15,12 +15,21 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 import av
 
+from dgtui.audio.base import (
+    DEFAULT_CHUNK_MS,
+    AudioSource,
+    BrokenSource,
+    SourceError,
+    SourceHooks,
+    SourceKind,
+    SourceSettings,
+    SourceWarning,
+)
 from dgtui.audio.chunks import LINEAR16, AudioChunk, AudioFormat, Rechunker
 from dgtui.audio.decode import (
     TARGET_RATE,
@@ -33,56 +42,15 @@ from dgtui.audio.decode import (
     parse_wav_header,
 )
 
-DEFAULT_CHUNK_MS = 100
-
-
-class SourceError(Exception):
-    """A source that cannot give audio; the message says what happened and what to do."""
-
-
-class SourceKind(StrEnum):
-    """What a source was taken for: it decides pacing and whether an end is final."""
-
-    FILE = "file"  # finite: paced in real time (unless fast), ended with CloseStream, never reopened
-    LIVE = "live"  # self-paced by its producer; opened again when it ends or stalls
-    HLS = "hls"  # an HLS playlist: finite when on-demand, live when its window slides
-
-
-def _ignore(*_: object) -> None:
-    return None
-
-
-@dataclass
-class SourceHooks:
-    """What a source tells its stream while it runs (a title, a warning, what kind it turned out to be).
-
-    The runner fills these in when it gives the source a stream; a source never looks for its listeners.
-    """
-
-    title: Callable[[str], None] = _ignore
-    warning: Callable[[str], None] = _ignore  # not fatal: the stream goes on
-    kind: Callable[[SourceKind, str], None] = _ignore  # the kind and why (for remote sources, once opened)
-
-
-class AudioSource(Protocol):
-    name: str
-    description: str
-    format: AudioFormat
-    realtime: bool  # True: the sender paces chunks to the wall clock (files); False: it arrives live
-    reopenable: bool  # True: a live source that ends or stalls is opened again
-    hooks: SourceHooks
-
-    def chunks(self) -> AsyncIterator[AudioChunk]: ...
-
 
 def pcm_format(channels: int) -> AudioFormat:
     return AudioFormat("linear16", TARGET_RATE, channels)
 
 
-async def from_thread(generator: Iterator[AudioChunk | str]) -> AsyncIterator[AudioChunk | str]:
+async def from_thread(generator: Iterator[AudioChunk | SourceWarning]) -> AsyncIterator[AudioChunk | SourceWarning]:
     """Run a blocking generator on a thread, a bounded queue between it and the event loop."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[AudioChunk | str | BaseException | None] = asyncio.Queue(maxsize=64)
+    queue: asyncio.Queue[AudioChunk | SourceWarning | BaseException | None] = asyncio.Queue(maxsize=64)
     stop = threading.Event()
 
     def produce() -> None:
@@ -110,23 +78,6 @@ async def from_thread(generator: Iterator[AudioChunk | str]) -> AsyncIterator[Au
             queue.get_nowait()
 
 
-class BrokenSource:
-    """A source that could not be opened: its stream shows why, beside the streams that work."""
-
-    def __init__(self, spec: str, error: str) -> None:
-        self.name = Path(spec).stem or spec
-        self.description = spec
-        self.error = error
-        self.format = LINEAR16
-        self.realtime = False
-        self.reopenable = False
-        self.hooks = SourceHooks()
-
-    async def chunks(self) -> AsyncIterator[AudioChunk]:
-        raise SourceError(self.error)
-        yield  # an async generator, like every source
-
-
 # -- files -----------------------------------------------------------------------------------------------
 
 DAMAGED_PACKETS_LIMIT = 200  # undecodable packets in a row before the rest of a file counts as unreadable
@@ -147,6 +98,7 @@ class FileSource:
     duration: float = field(init=False, default=0.0)  # what the container declares (0: not known)
     hooks: SourceHooks = field(default_factory=SourceHooks, repr=False)
     reopenable: bool = field(init=False, default=False)  # a file's end is the stream's end
+    error: str | None = field(init=False, default=None)  # opened: nothing to report
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -181,7 +133,7 @@ class FileSource:
         length = f" of {self.duration:.1f} s" if self.duration else ""
         self.hooks.kind(SourceKind.FILE, f"a local file{length}, paced {'in real time' if self.realtime else 'fast'}")
 
-        def produce(offset: float) -> Iterator[AudioChunk | str]:
+        def produce(offset: float) -> Iterator[AudioChunk | SourceWarning]:
             if self.passthrough:
                 return self._passthrough_chunks(offset)
             return decode_packets(
@@ -212,19 +164,19 @@ class FileSource:
 
 
 async def passes(
-    produce: Callable[[float], Iterator[AudioChunk | str]], label: str, loop: bool, hooks: SourceHooks
+    produce: Callable[[float], Iterator[AudioChunk | SourceWarning]], label: str, loop: bool, hooks: SourceHooks
 ) -> AsyncIterator[AudioChunk]:
     """A finite source's chunks, read on a thread; with ``loop``, pass after pass, each from where the last ended.
 
-    ``produce(offset)`` is one pass: chunks counted from ``offset``, and warnings (``str``), told once.
+    ``produce(offset)`` is one pass: chunks counted from ``offset``, and warnings, told once.
     """
     offset = 0.0
     while True:
         end = offset
         async for item in from_thread(produce(offset)):
-            if isinstance(item, str):
+            if isinstance(item, SourceWarning):
                 if not offset:  # a looped file says it once
-                    hooks.warning(item)
+                    hooks.warning(item.text)
                 continue
             end = item.end
             yield item
@@ -273,12 +225,13 @@ def decode_packets(
     timeout: float | tuple[float, float] | None = None,
     unreadable: Callable[[str, float, str], str] = _unreadable,
     unopenable: Callable[[str, str], str] = _unopenable,
-) -> Iterator[AudioChunk | str]:
+) -> Iterator[AudioChunk | SourceWarning]:
     """A file or URL FFmpeg opens, decoded packet by packet to 16 kHz PCM chunks (a blocking generator).
 
-    A damaged packet is skipped and reported (a ``str`` item) as FFmpeg's tools do; ``duration`` (0: what the
-    container declares) is what a truncation warning compares against. ``unreadable`` words a read that fails
-    part way (a damaged file, a download that broke), ``unopenable`` one that cannot start.
+    A damaged packet is skipped and reported (a :class:`SourceWarning` item) as FFmpeg's tools do;
+    ``duration`` (0: what the container declares) is what a truncation warning compares against.
+    ``unreadable`` words a read that fails part way (a damaged file, a download that broke), ``unopenable`` one
+    that cannot start.
     """
     label = label or location
     try:
@@ -312,7 +265,7 @@ def decode_packets(
                     ) from None
                 continue
             if damaged:
-                yield (
+                yield SourceWarning(
                     f"{label}: skipped {damaged} damaged packet{'s' if damaged != 1 else ''} at "
                     f"{decoded:.2f} s (the file is corrupt there); the audio around it was sent"
                 )
@@ -327,9 +280,9 @@ def decode_packets(
             yield from _shifted(rechunker.push(tail[0]), offset)
         yield from _shifted(rechunker.flush(), offset)
     if damaged:
-        yield f"{label}: the last {damaged} packets are damaged and were skipped (after {decoded:.2f} s)"
+        yield SourceWarning(f"{label}: the last {damaged} packets are damaged and were skipped (after {decoded:.2f} s)")
     if duration - decoded > max(1.0, 0.1 * duration):
-        yield (
+        yield SourceWarning(
             f"{label} ends after {decoded:.2f} s, short of the {duration:.2f} s expected from its "
             "header: the file looks truncated or damaged. The audio it holds was sent."
         )
@@ -436,6 +389,7 @@ class StdinSource:
     format: AudioFormat = field(init=False)
     hooks: SourceHooks = field(default_factory=SourceHooks, repr=False)
     reopenable: bool = field(init=False, default=False)  # a pipe that ends has ended
+    error: str | None = field(init=False, default=None)  # opened: nothing to report
 
     def __post_init__(self) -> None:
         if self.encoding and not self.sample_rate:
@@ -514,6 +468,7 @@ class MicSource:
     format: AudioFormat = field(default_factory=lambda: LINEAR16)
     hooks: SourceHooks = field(default_factory=SourceHooks, repr=False)
     reopenable: bool = field(init=False, default=False)
+    error: str | None = field(init=False, default=None)  # opened: nothing to report
 
     def __post_init__(self) -> None:
         try:
@@ -553,54 +508,53 @@ class MicSource:
                     yield chunk
 
 
-def open_sources(specs: list[str], **settings: object) -> list[AudioSource]:
+def open_sources(specs: list[str], settings: SourceSettings | None = None) -> list[AudioSource]:
     """Sources for what the user typed; one that cannot be opened becomes a :class:`BrokenSource`, whose stream
     shows why while the others run. Raises :class:`SourceError` only when none can be opened."""
-    sources = [open_or_broken(spec, **settings) for spec in specs]
+    sources = [open_or_broken(spec, settings) for spec in specs]
     errors = [source.error for source in sources if isinstance(source, BrokenSource)]
     if specs and len(errors) == len(specs):
-        raise SourceError("\n".join(errors))
+        raise SourceError("\n".join(e or "" for e in errors))
     return sources
 
 
-def open_or_broken(spec: str, **settings: object) -> AudioSource:
+def open_or_broken(spec: str, settings: SourceSettings | None = None) -> AudioSource:
     """:func:`open_source`, or the :class:`BrokenSource` that says why it cannot be opened."""
     try:
-        return open_source(spec, **settings)
+        return open_source(spec, settings)
     except SourceError as exc:
         return BrokenSource(spec, str(exc))
 
 
-def open_source(spec: str, **settings: object) -> AudioSource:
+def open_source(spec: str, settings: SourceSettings | None = None) -> AudioSource:
     """A source from what the user typed: a path, an http(s) URL, ``-`` for stdin, ``mic`` or ``mic:DEVICE``."""
-    chunk_ms = int(settings.get("chunk_ms", DEFAULT_CHUNK_MS))  # type: ignore[arg-type]
-    channels = int(settings.get("channels", 1))  # type: ignore[arg-type]
+    settings = settings or SourceSettings()
     if spec == "-":
         return StdinSource(
-            encoding=settings.get("encoding"),  # type: ignore[arg-type]
-            sample_rate=settings.get("sample_rate"),  # type: ignore[arg-type]
-            input_channels=int(settings.get("input_channels", 1)),  # type: ignore[arg-type]
-            chunk_ms=chunk_ms,
-            channels=channels,
+            encoding=settings.encoding,
+            sample_rate=settings.sample_rate,
+            input_channels=settings.input_channels,
+            chunk_ms=settings.chunk_ms,
+            channels=settings.channels,
         )
     if spec == "mic" or spec.startswith("mic:"):
-        return MicSource(device=spec[4:] or None, chunk_ms=chunk_ms)
+        return MicSource(device=spec[4:] or None, chunk_ms=settings.chunk_ms)
     if spec.startswith(("http://", "https://")):
         from dgtui.audio.remote import HttpSource
 
         return HttpSource(
             spec,
-            chunk_ms=chunk_ms,
-            channels=channels,
-            stall_timeout=float(settings.get("stall_timeout", 10.0)),  # type: ignore[arg-type]
-            realtime_files=not settings.get("fast", False),
-            loop=bool(settings.get("loop", False)),
+            chunk_ms=settings.chunk_ms,
+            channels=settings.channels,
+            stall_timeout=settings.stall_timeout,
+            realtime_files=not settings.fast,
+            loop=settings.loop,
         )
     return FileSource(
         Path(spec),
-        realtime=not settings.get("fast", False),
-        loop=bool(settings.get("loop", False)),
-        chunk_ms=chunk_ms,
-        channels=channels,
-        passthrough=bool(settings.get("passthrough", False)),
+        realtime=not settings.fast,
+        loop=settings.loop,
+        chunk_ms=settings.chunk_ms,
+        channels=settings.channels,
+        passthrough=settings.passthrough,
     )

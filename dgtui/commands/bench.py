@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from dgtui.audio.sources import AudioSource
+from dgtui.audio.base import AudioSource
 from dgtui.commands.backend import listen_url
 from dgtui.commands.headless import format_ms, unique_names
 from dgtui.session.backend import Backend

@@ -101,7 +101,8 @@ class Prepared:
 
 def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
     """Sources, backends and options; a clear message (and None: exit status 2) when they cannot work."""
-    from dgtui.audio.sources import SourceError, open_sources
+    from dgtui.audio.base import SourceError
+    from dgtui.audio.sources import open_sources
     from dgtui.commands.backend import BackendError
     from dgtui.config.file import ConfigError, load_config
     from dgtui.config.settings import PresetError, backend_named, resolve, stream_options
@@ -114,7 +115,7 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
         for preset in settings.presets:
             backend = backend_named(preset.backend, config, settings.backend)
             wanted += [(preset.source, stream_options(args, config, preset), backend) for _ in range(copies)]
-        sources = open_sources([spec for spec, _, _ in wanted], **audio)  # a bad one fails in its own stream
+        sources = open_sources([spec for spec, _, _ in wanted], audio)  # a bad one fails in its own stream
         streams = [(source, options, backend) for source, (_, options, backend) in zip(sources, wanted, strict=True)]
     except (SourceError, BackendError, ConfigError, PresetError) as exc:
         for line in str(exc).splitlines():  # several sources can fail at once

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from dgtui.audio.sources import AudioSource
+from dgtui.audio.base import AudioSource
 from dgtui.protocol.messages import Results
 from dgtui.protocol.secrets import redact
 from dgtui.session.encoding import event_json

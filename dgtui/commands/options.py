@@ -11,7 +11,7 @@ import argparse
 import shlex
 from typing import Any, NoReturn
 
-from dgtui.audio.sources import DEFAULT_CHUNK_MS
+from dgtui.audio.base import DEFAULT_CHUNK_MS, SourceSettings
 from dgtui.config.file import MAX_BUFFER_SECONDS, MAX_RECONNECT_ATTEMPTS
 
 DEFAULTS: dict[str, Any] = {
@@ -180,18 +180,18 @@ def reconnect_from_args(args: argparse.Namespace, base: dict[str, Any]) -> dict[
     return {**base, **{name: value for name, value in flags.items() if value is not None}}
 
 
-def source_settings(args: argparse.Namespace) -> dict[str, Any]:
+def source_settings(args: argparse.Namespace) -> SourceSettings:
     channels = (args.channels or 2) if args.multichannel else 1
-    return {
-        "chunk_ms": args.chunk_ms,
-        "fast": args.fast,
-        "loop": args.loop,
-        "passthrough": args.passthrough,
-        "encoding": args.input_encoding,
-        "sample_rate": args.input_sample_rate,
-        "input_channels": args.input_channels,
-        "channels": channels,
-    }
+    return SourceSettings(
+        chunk_ms=args.chunk_ms,
+        fast=args.fast,
+        loop=args.loop,
+        passthrough=args.passthrough,
+        encoding=args.input_encoding,
+        sample_rate=args.input_sample_rate,
+        input_channels=args.input_channels,
+        channels=channels,
+    )
 
 
 class FlagError(ValueError):
@@ -233,5 +233,5 @@ def open_stream_request(request: Any, settings: Any, config: Any) -> tuple[Any, 
     backend = backend_named(name, config, settings.backend, url=url, token=args.token,
                             allow_insecure_key=args.allow_insecure_key)  # fmt: skip
     options = stream_options(args, config) if request.flags.strip() else settings.options
-    source = open_source(request.source.strip(), **source_settings(args))
+    source = open_source(request.source.strip(), source_settings(args))
     return source, options, backend

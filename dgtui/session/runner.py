@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dgtui.audio.sources import AudioSource, SourceHooks
+from dgtui.audio.base import AudioSource, SourceHooks
 from dgtui.session.backend import Backend, BackendKind, Endpoints, RunningEndpoints
 from dgtui.session.events import State
 from dgtui.session.recording import Recorder
@@ -87,7 +87,7 @@ class StreamRunner:
         """Run one session to its end; never raises (a failure becomes the session's error)."""
         backend = self.backends.get(session.name, self.backend)
         try:
-            if getattr(session.source, "error", None):  # it could not be opened: no connection for it
+            if session.source.error:  # it could not be opened: no connection for it
                 return await session.run()
             if backend.kind is BackendKind.LOCAL and not self._local_started:
                 session.note("starting the local engine (loading the speech model)")

@@ -26,8 +26,8 @@ import msgspec
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
+from dgtui.audio.base import AudioSource, SourceError
 from dgtui.audio.chunks import AudioChunk
-from dgtui.audio.sources import AudioSource, SourceError
 from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, finalize
 from dgtui.protocol.errors import CloseCode, explain_close
 from dgtui.protocol.messages import Results
@@ -142,7 +142,7 @@ class LiveSession(SessionState):
 
     async def run(self) -> bool:
         """Stream until the source ends (or ``stop``); True when the stream ended cleanly."""
-        if error := getattr(self.source, "error", None):  # a source that could not be opened
+        if error := self.source.error:  # a source that could not be opened
             self.fail(error)
             self.set_state(State.ERROR)
             return False

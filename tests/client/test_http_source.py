@@ -8,8 +8,8 @@ import itertools
 
 import pytest
 
+from dgtui.audio.base import SourceError, SourceHooks
 from dgtui.audio.remote import HttpSource
-from dgtui.audio.sources import SourceError, SourceHooks
 from dgtui.session.events import SessionError
 from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.audio import clip_pcm, encode

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from dgtui.audio.sources import FileSource, SourceHooks
+from dgtui.audio.base import SourceHooks
+from dgtui.audio.sources import FileSource
 from dgtui.commands.headless import Printer
 from dgtui.server.app import ServerConfig
 from dgtui.session.recording import Recorder, read_recording

@@ -12,8 +12,9 @@ import time
 
 import pytest
 
+from dgtui.audio.base import SourceError, SourceHooks, SourceKind, SourceSettings
 from dgtui.audio.remote import HttpSource, _audio_target, _is_playlist, _playlist_entries
-from dgtui.audio.sources import FileSource, SourceError, SourceHooks, SourceKind, decode_packets
+from dgtui.audio.sources import FileSource, decode_packets
 from dgtui.session.events import Reconnected, SourceOpened, SourceReopening
 from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.audio import clip_pcm, encode, write_hls
@@ -359,7 +360,7 @@ async def test_a_web_page_is_still_refused(tmp_path):
 def test_open_source_passes_fast_and_loop_to_urls():
     from dgtui.audio.sources import open_source
 
-    source = open_source("http://127.0.0.1:1/talk.mp3", fast=True, loop=True)
+    source = open_source("http://127.0.0.1:1/talk.mp3", SourceSettings(fast=True, loop=True))
     assert isinstance(source, HttpSource) and source.realtime_files is False and source.loop is True
 
 

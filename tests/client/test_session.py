@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from dgtui.audio.base import SourceSettings
 from dgtui.audio.sources import FileSource, open_source
 from dgtui.commands.cli import build_parser
 from dgtui.commands.options import options_from_args
@@ -166,7 +167,7 @@ async def test_options_travel_over_the_wire():
         await connection.close()
 
     async with scripted_server(script) as (url, paths):
-        source = open_source("-", encoding="linear16", sample_rate=16000)
+        source = open_source("-", SourceSettings(encoding="linear16", sample_rate=16000))
         source.stream = __import__("io").BytesIO(clip_pcm("weather")[:3200])  # type: ignore[attr-defined]
         session = LiveSession(SessionConfig("w", url, {"keyterm": ["a b", "c"], "endpointing": 300}), source)
         assert await session.run(), session.error

@@ -9,8 +9,9 @@ import random
 import pytest
 
 from dgtui.audio import sources
+from dgtui.audio.base import SourceError, SourceHooks, SourceSettings
 from dgtui.audio.icy import IcyReader
-from dgtui.audio.sources import FileSource, SourceError, SourceHooks, StdinSource, open_source
+from dgtui.audio.sources import FileSource, StdinSource, open_source
 from tests.support.audio import clip_pcm, damaged, encode, interleave
 
 SECONDS = 4.0
@@ -179,8 +180,8 @@ async def test_stdin_raw_and_container():
 def test_open_source_picks_the_kind(tmp_path):
     path = tmp_path / "a.wav"
     path.write_bytes(FILES["wav"]())
-    assert isinstance(open_source(str(path), fast=True), FileSource)
-    assert open_source("-", encoding="mulaw", sample_rate=8000).description == "stdin (mulaw 8000 Hz)"
+    assert isinstance(open_source(str(path), SourceSettings(fast=True)), FileSource)
+    assert open_source("-", SourceSettings(encoding="mulaw", sample_rate=8000)).description == "stdin (mulaw 8000 Hz)"
     assert open_source("http://127.0.0.1:1/x.mp3").name == "x"
     with pytest.raises(SourceError, match="mic"):
         open_source("mic")  # the optional extra is not installed by the test command
