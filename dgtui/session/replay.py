@@ -85,7 +85,6 @@ class ReplaySession(ScriptedSession):
             clock=clock,
             speed=speed,
             transcript=transcript,
-            live=False,
         )
         self.path = path
         self.header = header

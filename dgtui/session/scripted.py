@@ -180,10 +180,8 @@ class ScriptedSession(SessionState):
         clock: Clock = time.monotonic,
         speed: float = 1.0,
         transcript: Transcript | None = None,
-        live: bool = True,
     ) -> None:
         super().__init__(name, source=source, url=url, options=options, clock=self._now, transcript=transcript)
-        self.live = live  # False for a replay: there is no connection to finalize or reconnect
         self._base_clock = clock
         self._step_time: float | None = None  # while a step applies, the clock reads the step's time
         self.steps = sorted(steps, key=lambda step: step.at)

@@ -25,6 +25,7 @@ from dgtui.session.export import export_recording, render, utterances_of, write_
 from dgtui.session.recording import RecordingError
 from dgtui.session.replay import ReplaySession
 from dgtui.session.state import SessionState
+from dgtui.session.stream import Replayable, StreamControls
 from dgtui.tui import keys
 from dgtui.tui.format import STATE_STYLES
 from dgtui.tui.screens.export import ExportScreen
@@ -33,19 +34,6 @@ from dgtui.tui.screens.new_stream import NewStreamScreen, StreamRequest
 from dgtui.tui.screens.sessions import SessionsScreen
 from dgtui.tui.widgets.stream_view import StreamView
 from dgtui.tui.widgets.wall import StreamWall
-
-
-class Stream(Protocol):
-    """What the app needs of a stream: its state (SessionState) and the controls of a live session."""
-
-    name: str
-    state: State
-
-    def pause(self) -> None: ...
-    def resume(self) -> None: ...
-    def request_finalize(self, channel: int | None = None) -> None: ...
-    def reconnect(self) -> None: ...
-    def stop(self) -> None: ...
 
 
 class Runner(Protocol):
@@ -210,13 +198,15 @@ class DgtuiApp(App[int]):
     def _no_stream(self) -> None:
         self.notify("No stream selected: open a stream's tab (1-9) or highlight its row.", severity="warning")
 
-    def _control(self, session: SessionState | None, method: str, *args: object) -> bool:
+    def _controls(self, session: SessionState | None) -> StreamControls | None:
+        """The stream's controls, or None (after saying why) when there is no stream or it has none."""
         if session is None:
             self._no_stream()
-            return False
-        getattr(session, method)(*args)
-        self.render_now()
-        return True
+            return None
+        if not isinstance(session, StreamControls):
+            self.notify(f"{session.name} has no controls.", timeout=3)
+            return None
+        return session
 
     # -- actions: streams --------------------------------------------------------------------------------
 
@@ -280,15 +270,14 @@ class DgtuiApp(App[int]):
         session = self.current()
         if session is None:
             self._no_stream()
-        elif session.state is State.PAUSED:
-            self._control(session, "resume")
-        elif session.state is State.STREAMING:
-            self._control(session, "pause")
+        elif session.state in (State.PAUSED, State.STREAMING) and (controls := self._controls(session)):
+            controls.resume() if session.state is State.PAUSED else controls.pause()
+            self.render_now()
         else:
             self.notify(f"{session.name} is {session.state.value}: only a streaming stream pauses.", timeout=3)
 
     def _replayed(self, session: SessionState | None, what: str) -> bool:
-        if session is not None and getattr(session, "live", True) is False:
+        if isinstance(session, Replayable):
             self.notify(f"{session.name} is a replay: there is no connection to {what}.", timeout=3)
             return True
         return False
@@ -296,7 +285,9 @@ class DgtuiApp(App[int]):
     def action_finalize(self) -> None:
         if self._replayed(self.current(), "finalize"):
             return
-        if self._control(self.current(), "request_finalize"):
+        if controls := self._controls(self.current()):
+            controls.request_finalize()
+            self.render_now()
             self.notify("Finalize sent: the server flushes what it has heard.", timeout=2)
 
     def action_reconnect(self) -> None:
@@ -306,7 +297,9 @@ class DgtuiApp(App[int]):
         if session is not None and session.state not in (State.STREAMING, State.PAUSED):
             self.notify(f"{session.name} is {session.state.value}: nothing to reconnect.", timeout=3)
             return
-        if self._control(session, "reconnect"):
+        if controls := self._controls(session):
+            controls.reconnect()
+            self.render_now()
             self.notify("Reconnecting: CloseStream, then a new connection from the same audio.", timeout=3)
 
     def action_export(self) -> None:
@@ -359,18 +352,18 @@ class DgtuiApp(App[int]):
 
     def action_replay_speed(self, factor: float) -> None:
         session = self.current()
-        if session is None or getattr(session, "live", True):
+        if not isinstance(session, Replayable):
             self.notify("Speed applies to replays (dgtui replay FILE, or s to pick a recording).", timeout=3)
             return
-        session.set_speed(session.speed * factor)  # type: ignore[attr-defined]
-        self.notify(f"Replay at {session.speed:g}x", timeout=2)  # type: ignore[attr-defined]
+        session.set_speed(session.speed * factor)
+        self.notify(f"Replay at {session.speed:g}x", timeout=2)
 
     def action_replay_jump(self) -> None:
         session = self.current()
-        if session is None or getattr(session, "live", True):
+        if not isinstance(session, Replayable):
             self.notify("Jumping to the end applies to replays.", timeout=3)
             return
-        session.jump_to_end()  # type: ignore[attr-defined]
+        session.jump_to_end()
         self.render_now()
 
     # -- actions: view -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dgtui.session.events import State
 from dgtui.session.recording import Recorder
 from dgtui.session.replay import ReplaySession, load
 from dgtui.session.scripted import ScriptedRunner, ScriptedSession, audio_steps, close, connect, conversation
+from dgtui.session.stream import Replayable
 from dgtui.tui.app import DgtuiApp
 from dgtui.tui.screens.export import ExportScreen
 from dgtui.tui.screens.sessions import SessionsScreen
@@ -41,6 +42,7 @@ def make_recording(folder: Path, name: str = "council") -> Path:
 async def test_a_replay_plays_pauses_speeds_up_and_jumps_to_the_end(tmp_path):
     path = make_recording(tmp_path)
     session = ReplaySession(path, speed=1.0)
+    assert isinstance(session, Replayable)  # what the app checks before speed, jump, and refusing Finalize
     app = DgtuiApp(ScriptedRunner([session]), backend_label="replay")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1")
