@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import ClassVar, Protocol
 
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.content import Content
 from textual.css.query import NoMatches
@@ -317,14 +317,15 @@ class DgtuiApp(App[int]):
         )
         self.push_screen(ExportScreen(stem, source, lambda fmt, path: self._export(session, fmt, path)))
 
-    def _export(self, session: SessionState, fmt: str, path: Path) -> str | None:
-        """Write the export; the error to show, or None."""
+    async def _export(self, session: SessionState, fmt: str, path: Path) -> str | None:
+        """Write the export, the file work on a thread; the error to show, or None."""
+        recording = session.recording_path
         try:
-            if session.recording_path is not None and session.recording_path.exists():
-                text = export_recording(session.recording_path, fmt)
-            else:
+            if recording is not None and recording.exists():
+                text = await asyncio.to_thread(export_recording, recording, fmt)
+            else:  # the utterances are taken here, on the loop that updates them; rendering is quick
                 text = render(fmt, utterances_of(session.transcript), session.channels)
-            write_atomic(path, text)
+            await asyncio.to_thread(write_atomic, path, text)
         except (OSError, RecordingError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             return f"Could not export to {path}: {reason}. Check the directory."
@@ -338,9 +339,11 @@ class DgtuiApp(App[int]):
 
         self.push_screen(SessionsScreen(self.record_dir), chosen)
 
-    def open_replay(self, path: Path) -> SessionState | None:
+    @work(group="replays")
+    async def open_replay(self, path: Path) -> SessionState | None:
+        """Read the recording on a thread (a long one takes a while), then play it in a new tab."""
         try:
-            session = ReplaySession(path)
+            session = await asyncio.to_thread(ReplaySession, path)
         except (OSError, RecordingError, UnicodeDecodeError) as exc:
             self.notify(f"Cannot replay {path}: {exc}", severity="error")
             return None

@@ -201,6 +201,7 @@ async def test_export_dialog_writes_each_format(tmp_path: Path):
         assert isinstance(dialog, ExportScreen)
         assert dialog.query_one("#path", Input).value == str(tmp_path / "weather-3f1c9a52.txt")
         await pilot.click("#start")
+        await app.screen.workers.wait_for_complete()  # the file is written on a thread
         await pilot.pause()
         assert not isinstance(app.screen, ExportScreen)
         text = (tmp_path / "weather-3f1c9a52.txt").read_text()
@@ -211,6 +212,7 @@ async def test_export_dialog_writes_each_format(tmp_path: Path):
             await pilot.pause()
             assert app.screen.query_one("#path", Input).value.endswith(f".{fmt}")
             await pilot.click("#start")
+            await app.screen.workers.wait_for_complete()
             await pilot.pause()
             assert (tmp_path / f"weather-3f1c9a52.{fmt}").read_text().startswith(first), fmt
 
@@ -220,6 +222,7 @@ async def test_export_to_an_unwritable_place_keeps_the_dialog_with_the_reason(tm
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1", "e")
         await pilot.click("#start")
+        await app.screen.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, ExportScreen)
         error = str(app.screen.query_one("#error").render())

@@ -78,8 +78,11 @@ async def test_the_sessions_screen_opens_a_recording_in_a_new_tab(tmp_path):
         await pilot.press("s")
         screen = app.screen
         assert isinstance(screen, SessionsScreen)
+        await screen.workers.wait_for_complete()  # the listing reads the folder on a thread
+        await pilot.pause()
         assert screen.query_one(DataTable).row_count == 2
         await pilot.press("down", "enter")
+        await app.workers.wait_for_complete()  # the recording is read on a thread, then its tab opens
         await pilot.pause(0.3)
         assert not isinstance(app.screen, SessionsScreen)
         opened = app.current()
@@ -91,6 +94,8 @@ async def test_the_sessions_screen_says_when_there_is_nothing(tmp_path):
     app = DgtuiApp(ScriptedRunner([]), backend_label="x", record_dir=tmp_path / "none")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
         assert "no recordings in" in str(app.screen.query_one("#sessions-folder").render())
         await pilot.press("escape")
         assert not isinstance(app.screen, SessionsScreen)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -20,11 +20,12 @@ FORMAT_LABELS = {"txt": "text (one utterance a line)", "srt": "SubRip subtitles 
 
 
 class ExportScreen(ModalScreen[Path | None]):
-    """Asks ``exporter(format, path)`` to write; stays open with its error until it works."""
+    """Asks ``exporter(format, path)`` to write (a coroutine: the file work runs off the event loop); stays open
+    with its error until it works."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, stem: Path, source: str, exporter: Callable[[str, Path], str | None]) -> None:
+    def __init__(self, stem: Path, source: str, exporter: Callable[[str, Path], Awaitable[str | None]]) -> None:
         super().__init__()
         self.stem = stem
         self.source = source
@@ -52,7 +53,12 @@ class ExportScreen(ModalScreen[Path | None]):
     @on(Button.Pressed, "#start")
     def _start(self) -> None:
         path = Path(self.query_one("#path", Input).value).expanduser()
-        error = self.exporter(str(self.query_one("#format", Select).value), path)
+        self.query_one("#error", Label).update("writing…")
+        self._write(str(self.query_one("#format", Select).value), path)
+
+    @work(exclusive=True)
+    async def _write(self, fmt: str, path: Path) -> None:
+        error = await self.exporter(fmt, path)
         if error:
             self.query_one("#error", Label).update(f"✖ {error}")
         else:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -34,14 +35,24 @@ class SessionsScreen(ModalScreen[Path | None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("started (UTC)", "name", "audio", "request id", "model")
-        if self.folder is not None and self.folder.exists():
-            self.found = list_recordings(self.folder)
+        table.focus()
+        if self.folder is not None:
+            self.query_one("#sessions-folder", Label).update(f"{self.folder} (reading…)")
+        self._list()
+
+    @work(exclusive=True)
+    async def _list(self) -> None:
+        """Read the recordings on a thread: a folder of thousands must not freeze the app."""
+        folder = self.folder
+        if folder is not None and folder.exists():
+            self.found = await asyncio.to_thread(list_recordings, folder)
+        self.query_one("#sessions-folder", Label).update(str(folder) if folder else "recording is off")
+        table = self.query_one(DataTable)
         for index, info in enumerate(self.found):
             table.add_row(info.started[:19].replace("T", " "), info.name, f"{info.duration:.1f} s",
                           info.request_id or "-", info.model or "-", key=str(index))  # fmt: skip
-        if not self.found and self.folder is not None:
-            self.query_one("#sessions-folder", Label).update(f"no recordings in {self.folder}")
-        table.focus()
+        if not self.found and folder is not None:
+            self.query_one("#sessions-folder", Label).update(f"no recordings in {folder}")
 
     @on(DataTable.RowSelected)
     def _chosen(self, event: DataTable.RowSelected) -> None:
