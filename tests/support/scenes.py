@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dgtui.protocol.errors import CloseCode
+from dgtui.session.events import State
 from dgtui.session.scripted import ScriptedSession, audio_steps, close, connect, conversation, fail, message
 
 ORIGIN = 1000.0  # the frozen clock's zero
@@ -109,4 +110,16 @@ def many_scene(count: int, at: float) -> tuple[list[ScriptedSession], FrozenCloc
         sessions.append(session)
     for session in sessions:
         session.advance(at, origin=ORIGIN)
+    return sessions, clock
+
+
+def reconnecting_scene(at: float) -> tuple[list[ScriptedSession], FrozenClock]:
+    """The demo scene with the first stream's connection dropped a moment ago: waiting to reconnect."""
+    sessions, clock = scene(at)
+    weather = sessions[0]
+    weather.closed(None, "", "the connection was lost (no close frame: network error or server crash)")
+    weather.audio_resent = 1.8
+    weather.reconnecting(2, 5, 1.4, "the connection was lost (no close frame: network error or server crash)")
+    weather.control("reconnect", weather.committed_until())
+    weather.set_state(State.CONNECTING)
     return sessions, clock

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dgtui.session.scripted import ScriptedRunner
 from dgtui.tui.app import DgtuiApp
-from tests.support.scenes import many_scene, scene
+from tests.support.scenes import many_scene, reconnecting_scene, scene
 
 SIZE = (140, 42)
 NOTICE = "Demo on the local engine (offline) · Deepgram: set DEEPGRAM_API_KEY · your audio: dgtui FILE|URL"
 SMALL = (80, 24)  # the default terminal
 
 
-def app_at(at: float, streams: int = 0) -> DgtuiApp:
-    sessions, clock = many_scene(streams, at) if streams else scene(at)
+def app_at(at: float, streams: int = 0, make=None, **kwargs) -> DgtuiApp:
+    sessions, clock = (make or (lambda at: many_scene(streams, at) if streams else scene(at)))(at)
     return DgtuiApp(ScriptedRunner(sessions), backend_label="local engine (pocketsphinx, offline)", notice=NOTICE,
-                    clock=clock, run_streams=False)  # fmt: skip
+                    clock=clock, run_streams=False, opener=lambda request: None, **kwargs)  # fmt: skip
 
 
 def test_overview(snap_compare):
@@ -55,3 +57,30 @@ def test_overview_with_24_streams(snap_compare):
 
 def test_overview_with_24_streams_at_80x24(snap_compare):
     assert snap_compare(app_at(10.2, streams=24), terminal_size=SMALL)
+
+
+# -- the dialogs, and the states a stream can be in --------------------------------------------------------
+
+
+def test_new_stream_dialog(snap_compare):
+    assert snap_compare(app_at(10.2), press=["a"], terminal_size=SIZE)
+
+
+def test_export_dialog(snap_compare):
+    assert snap_compare(app_at(10.2, export_dir=Path("exports")), press=["1", "e"], terminal_size=SIZE)
+
+
+def test_sessions_screen_with_no_recordings(snap_compare):
+    assert snap_compare(app_at(10.2, record_dir=Path("no-recordings-here")), press=["s"], terminal_size=SIZE)
+
+
+def test_paused_stream(snap_compare):
+    assert snap_compare(app_at(10.2), press=["1", "p"], terminal_size=SIZE)
+
+
+def test_reconnecting_stream(snap_compare):
+    assert snap_compare(app_at(10.2, make=reconnecting_scene), press=["1"], terminal_size=SIZE)
+
+
+def test_closed_stream(snap_compare):
+    assert snap_compare(app_at(10.2), press=["3"], terminal_size=SIZE)
