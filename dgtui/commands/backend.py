@@ -7,8 +7,7 @@ import asyncio
 import ipaddress
 import os
 import subprocess
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from dgtui.protocol.secrets import redact_url, register_secret
@@ -116,13 +115,3 @@ class LocalEndpoints:
             if self._engine is not None:
                 engine, self._engine = self._engine, None
                 await engine.__aexit__(None, None, None)
-
-
-@asynccontextmanager
-async def listen_url(backend: Backend, streams: int) -> AsyncIterator[str]:
-    """The URL to stream to; for the local backend, the engine runs for the life of the block."""
-    endpoints = LocalEndpoints()
-    try:
-        yield await endpoints.url_for(backend, streams)
-    finally:
-        await endpoints.close()

@@ -5,33 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
 
-from dgtui.audio.base import AudioSource
-from dgtui.commands.backend import listen_url
-from dgtui.commands.headless import format_ms, unique_names
-from dgtui.session.backend import Backend
-from dgtui.session.session import LiveSession
-from dgtui.session.stats import Series, summarize
+from dgtui.session.runner import StreamRunner
+from dgtui.session.stats import Series, format_ms, summarize
 
 
-async def run_bench(
-    sources: Sequence[AudioSource],
-    backend: Backend,
-    options: dict[str, Any],
-    *,
-    duration: float | None = None,
-    json_mode: bool = False,
-) -> int:
-    names = unique_names(sources)
-    async with listen_url(backend, len(sources)) as url:
-        print(f"dgtui bench: {len(sources)} concurrent streams on {backend.describe(url)}", file=sys.stderr)
-        sessions = [
-            LiveSession(backend.session_config(name, url, options, duration), source)
-            for name, source in zip(names, sources, strict=True)
-        ]
-        await asyncio.gather(*(s.run() for s in sessions))
+async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
+    """Run every stream of ``runner`` at once (one that fails never stops the others), then the figures."""
+    sessions = list(runner.sessions)
+    print(f"dgtui bench: {len(sessions)} concurrent streams on {runner.backend.describe()}", file=sys.stderr)
+    try:
+        await asyncio.gather(*(runner.run(s) for s in sessions))
+    finally:
+        await runner.close()
     rows = []
     pooled = {"latency": Series(), "final_latency": Series(), "end_of_turn": Series()}
     ttfts = []

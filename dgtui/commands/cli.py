@@ -124,12 +124,13 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
     return Prepared(streams, settings, config)
 
 
-def _runner(prepared: Prepared, duration: float | None):  # type: ignore[no-untyped-def]
+def _runner(prepared: Prepared, duration: float | None, record: bool = True):  # type: ignore[no-untyped-def]
     from dgtui.commands.backend import LocalEndpoints
     from dgtui.session.runner import StreamRunner
 
     settings = prepared.settings
-    runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=settings.record_dir,
+    record_dir = settings.record_dir if record else None
+    runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=record_dir,
                           reconnect=settings.reconnect, endpoints=LocalEndpoints())  # fmt: skip
     for source, options, backend in prepared.streams:
         runner.add(source, options, backend)
@@ -161,10 +162,9 @@ def _bench(args: argparse.Namespace) -> int:
     prepared = _prepare(args, copies=args.streams)
     if prepared is None:
         return 2
-    sources = [source for source, _, _ in prepared.streams]
-    backend, options = prepared.settings.backend, prepared.settings.options
+    runner = _runner(prepared, args.duration, record=False)  # a measurement, not a session to keep
     try:
-        return asyncio.run(run_bench(sources, backend, options, duration=args.duration, json_mode=args.json))
+        return asyncio.run(run_bench(runner, json_mode=args.json))
     except KeyboardInterrupt:
         return 130
 

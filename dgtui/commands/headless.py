@@ -10,30 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import math
 import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from dgtui.audio.base import AudioSource
 from dgtui.protocol.messages import Results
 from dgtui.protocol.secrets import redact
 from dgtui.session.encoding import event_json
 from dgtui.session.events import Event, MessageReceived, SessionError, SourceOpened, SourceTitle
 from dgtui.session.runner import StreamRunner
 from dgtui.session.session import LiveSession
-
-
-def unique_names(sources: Sequence[AudioSource]) -> list[str]:
-    seen: dict[str, int] = {}
-    names = []
-    for source in sources:
-        base = source.name or "stream"
-        seen[base] = seen.get(base, 0) + 1
-        names.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
-    return names
+from dgtui.session.stats import format_ms
 
 
 @dataclass
@@ -108,13 +97,6 @@ def summary(session: LiveSession) -> dict[str, Any]:
         "clean": session.clean,
         "error": session.error,
     }
-
-
-def format_ms(seconds: float | None) -> str:
-    """Seconds as whole milliseconds for tables; ``-`` when there is no value (None or NaN)."""
-    if seconds is None or math.isnan(seconds):
-        return "-"
-    return f"{seconds * 1000:.0f}"
 
 
 def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:

@@ -17,7 +17,7 @@ from dgtui.commands.backend import BackendError, choose_backend
 from dgtui.commands.options import DEFAULTS, options_from_args, reconnect_from_args
 from dgtui.config.file import Config, Preset
 from dgtui.session.backend import Backend, BackendKind
-from dgtui.session.recording import sessions_dir
+from dgtui.session.recording import data_dir, sessions_dir
 from dgtui.session.session import SessionConfig
 
 
@@ -32,7 +32,7 @@ def recording_dir(
     if flag:
         return Path(flag).expanduser(), "command line (--record-dir)"
     if environ.get("DGTUI_DATA_DIR"):
-        return sessions_dir(Path(environ["DGTUI_DATA_DIR"]).expanduser()), "environment (DGTUI_DATA_DIR)"
+        return sessions_dir(data_dir(environ)), "environment (DGTUI_DATA_DIR)"
     if config.record_dir:
         return config.record_dir, "config file"
     return sessions_dir(), "default"

@@ -18,6 +18,7 @@ import math
 import os
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,9 +48,9 @@ HEADER = "dgtui.header"
 MAX_PENDING = 1000  # lines held before the file can be named (before the handshake ends)
 
 
-def data_dir() -> Path:
+def data_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """Where dgtui keeps its data: ``DGTUI_DATA_DIR``, else the platform's user data directory."""
-    override = os.environ.get("DGTUI_DATA_DIR")
+    override = environ.get("DGTUI_DATA_DIR")
     if override:
         return Path(override).expanduser()
     import platformdirs

@@ -184,7 +184,7 @@ class LiveSession(SessionState):
             return False
         wait = self._backoff(self._attempts)
         self.set_state(State.CONNECTING)
-        self.reconnecting(self._attempts, limit, wait, self._drop_reason)
+        self.will_reconnect(self._attempts, limit, wait, self._drop_reason)
         buffering = asyncio.create_task(self._buffer_source())
         try:
             with contextlib.suppress(TimeoutError):

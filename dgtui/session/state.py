@@ -184,6 +184,11 @@ class SessionState:
         recent = sum(1 for t in self.arrivals if now - t <= window)
         return recent / window
 
+    @property
+    def reconnecting(self) -> bool:
+        """Between a dropped connection and the next one (the state reads "connecting" again)."""
+        return self.state is State.CONNECTING and self.reconnects > 0
+
     def committed_until(self) -> float:
         """Audio (seconds) up to which every channel has its finals: after a drop, the rest is sent again."""
         return min(self.final_end.values(), default=0.0)
@@ -299,7 +304,7 @@ class SessionState:
             self.note(f"{action.capitalize()} sent")
         self._emit(Control(self.name, action, offset))
 
-    def reconnecting(self, attempt: int, max_attempts: int, backoff: float, reason: str) -> None:
+    def will_reconnect(self, attempt: int, max_attempts: int, backoff: float, reason: str) -> None:
         self.note(
             f"connection lost ({reason}); reconnecting in {backoff:.1f} s (attempt {attempt} of {max_attempts}), "
             "buffering the audio meanwhile",

@@ -104,3 +104,10 @@ class Series:
 
     def recent_summary(self) -> Summary:
         return summarize(self.recent)
+
+
+def format_ms(seconds: float | None) -> str:
+    """Seconds as whole milliseconds for tables; ``-`` when there is no value (None or NaN)."""
+    if seconds is None or math.isnan(seconds):
+        return "-"
+    return f"{seconds * 1000:.0f}"

@@ -7,6 +7,7 @@ import math
 from rich.text import Text
 
 from dgtui.session.events import State
+from dgtui.session.stats import format_ms
 
 STATE_STYLES = {
     State.CONNECTING: ("◌", "yellow"),
@@ -39,9 +40,8 @@ def duration(seconds: float) -> str:
 
 
 def ms(seconds: float | None) -> str:
-    if seconds is None or math.isnan(seconds):
-        return "-"
-    return f"{seconds * 1000:.0f}"
+    """Seconds as whole milliseconds, without the unit (a column headed "ms" carries it)."""
+    return format_ms(seconds)
 
 
 def state_label(state: State, reconnecting: bool = False) -> Text:

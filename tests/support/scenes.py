@@ -119,7 +119,7 @@ def reconnecting_scene(at: float) -> tuple[list[ScriptedSession], FrozenClock]:
     weather = sessions[0]
     weather.closed(None, "", "the connection was lost (no close frame: network error or server crash)")
     weather.audio_resent = 1.8
-    weather.reconnecting(2, 5, 1.4, "the connection was lost (no close frame: network error or server crash)")
+    weather.will_reconnect(2, 5, 1.4, "the connection was lost (no close frame: network error or server crash)")
     weather.control("reconnect", weather.committed_until())
     weather.set_state(State.CONNECTING)
     return sessions, clock

@@ -9,7 +9,6 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Sparkline
 
-from dgtui.session.events import State
 from dgtui.session.state import FLAGS, SessionState
 from dgtui.tui.format import audio_time, duration, level_meter, ms, ms_unit, options_text, seconds_unit, state_label
 
@@ -62,7 +61,7 @@ class StreamHeader(StatePanel):
         width = self.size.width or 120
         narrow = width < NARROW
         line1 = Text.assemble(
-            state_label(state.state, reconnecting=_reconnecting(state)),
+            state_label(state.state, reconnecting=state.reconnecting),
             ("  ", ""),
             (state.name, "bold"),
             ("  ", ""),
@@ -94,10 +93,6 @@ class StreamHeader(StatePanel):
         if state.error:
             parts.insert(1, Text(f"✖ {state.error}", style="bold red"))
         return Text("\n").join(parts)
-
-
-def _reconnecting(state: SessionState) -> bool:
-    return state.state is State.CONNECTING and state.reconnects > 0
 
 
 class Indicators(StatePanel):

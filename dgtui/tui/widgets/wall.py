@@ -35,10 +35,6 @@ SELECTED_BORDER = Style(color="#5fafff", bold=True)
 DIM = Style(dim=True)
 
 
-def _reconnecting(state: SessionState) -> bool:
-    return state.state is State.CONNECTING and state.reconnects > 0
-
-
 def speech(state: SessionState, width: int, lines: int, console) -> list[Text]:  # type: ignore[no-untyped-def]
     """The stream's latest words wrapped to ``width``: the last finals, then the interim (dim); the last ``lines``."""
     finals = [line.text for line in list(state.transcript.lines)[-8:] if line.kind == "final" and line.text]
@@ -89,7 +85,7 @@ def card(index: int, state: SessionState, now: float, width: int, selected: bool
     inner = max(10, width - 4)
     border = SELECTED_BORDER if selected else BORDER
     title = Text.assemble((f" {index} ", "bold"), (state.name, "bold"), " ")
-    title.append_text(state_label(state.state, _reconnecting(state)))
+    title.append_text(state_label(state.state, state.reconnecting))
     title.append(" ")
     title.truncate(max(4, width - 4), overflow="ellipsis")
     top = Text("╭─", style=border) + title + Text("─" * max(0, width - 3 - title.cell_len) + "╮", style=border)
@@ -110,7 +106,7 @@ def compact_row(index: int, state: SessionState, now: float, width: int, selecte
     latency = state.metrics.latency
     lit = "".join("●" if state.lit(flag, now, HOLD) else "○" for flag in SUMMARY_FLAGS)
     wide = width >= WIDE_ROW
-    label = state_label(state.state, _reconnecting(state))
+    label = state_label(state.state, state.reconnecting)
     head = Text.assemble((f"{index:>2} ", "bold"), label if wide else label[:1])
     head.truncate(16 if wide else 5, pad=True)
     name = Text(state.name, style="bold")
