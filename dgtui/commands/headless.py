@@ -169,11 +169,12 @@ async def run_sessions(
             loop.remove_signal_handler(signal.SIGINT)
         await runner.close()
     for session, result in zip(sessions, results, strict=True):
-        if isinstance(result, BaseException):
-            session.error = session.error or f"internal error: {type(result).__name__}: {result}"
+        if isinstance(result, BaseException):  # the runner turns failures into the stream's error: this is a bug
+            print(f"dgtui: {session.name}: internal error: {type(result).__name__}: {result}", file=sys.stderr)
     if json_mode:
         printer._line({"type": "dgtui.Summary", "streams": [summary(s) for s in sessions]})
         out.flush()
     else:
         print_summary_table(sessions, sys.stderr)
-    return 0 if all(s.clean for s in sessions) else 1
+    failed = any(isinstance(result, BaseException) for result in results)
+    return 0 if all(s.clean for s in sessions) and not failed else 1

@@ -18,7 +18,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,45 +66,68 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "stream"
 
 
+@dataclass(frozen=True)
+class RecordingHeader:
+    """What a recording says of its stream before any event: fixed when the stream is set up."""
+
+    name: str
+    source: str
+    options: dict[str, Any]
+    backend: str = ""
+    url: str = ""  # until the first connection says where it went
+
+
+def _ignore(*_: object) -> None:
+    return None
+
+
 class Recorder:
-    """Listens to one session and appends every event to its file."""
+    """A consumer of one stream's events: appends each to its file, and reads nothing else of the stream.
+
+    It tells its owner (the runner, which subscribed it) when the file is open (``on_open``) and when writing
+    failed (``on_failure``); the owner decides what the stream shows.
+    """
 
     def __init__(
         self,
-        state: SessionState,
+        header: RecordingHeader,
         directory: Path,
         *,
-        backend: str = "",
-        wall: Any = time.time,
-        mono: Any = None,
+        mono: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
         opener: Any = open,  # how the file is opened (tests point it at /dev/full)
+        on_open: Callable[[Path], None] = _ignore,
+        on_failure: Callable[[str], None] = _ignore,
     ) -> None:
-        self.state = state
+        self.header = header
         self.directory = directory
-        self.backend = backend
         self.wall = wall
-        self.mono = mono or state.clock
+        self.mono = mono
         self.opener = opener
+        self.on_open = on_open
+        self.on_failure = on_failure
         self.path: Path | None = None
         self.failed: str | None = None
         self.lines = 0
+        self._url = header.url
+        self._request_id: str | None = None
+        self._cursor = 0.0  # the audio cursor, from the stream's audio events
         self._file: IO[str] | None = None
         self._pending: list[str] = []
         self._started_wall = self.wall()
         self._started_mono = self.mono()
-        state.listeners.append(self.on_event)
 
     def _header(self) -> dict[str, Any]:
-        s = self.state
+        h = self.header
         return {
             "type": HEADER,
             "format": FORMAT,
             "dgtui": __version__,
-            "name": s.name,
-            "source": redact_url(s.source_label),
-            "url": redact_url(s.url),
-            "backend": self.backend,
-            "options": s.options,
+            "name": h.name,
+            "source": redact_url(h.source),
+            "url": redact_url(self._url),
+            "backend": h.backend,
+            "options": h.options,
             "started": datetime.fromtimestamp(self._started_wall, UTC).isoformat(timespec="milliseconds"),
             "wall": round(self._started_wall, 6),
             "mono": round(self._started_mono, 6),
@@ -115,6 +138,10 @@ class Recorder:
     def on_event(self, event: Event) -> None:
         if self.failed is not None:
             return
+        if isinstance(event, Connected):
+            self._url, self._request_id = event.url, self._request_id or event.request_id
+        elif isinstance(event, AudioProgress):
+            self._cursor = event.cursor
         line = self._line(event)
         if line is None:
             return
@@ -147,7 +174,7 @@ class Recorder:
             return {"type": "dgtui.error", "message": redact(event.message), "detail": redact(event.detail),
                     "fatal": event.fatal}  # fmt: skip
         if isinstance(event, Control):
-            return {"type": f"dgtui.{event.action}", "offset": round(event.offset, 6), "cursor": self.state.cursor}
+            return {"type": f"dgtui.{event.action}", "offset": round(event.offset, 6), "cursor": self._cursor}
         if isinstance(event, SourceTitle):
             return {"type": "dgtui.title", "title": event.title}
         if isinstance(event, SourceOpened):
@@ -184,18 +211,18 @@ class Recorder:
 
     def _open(self) -> None:
         day = datetime.fromtimestamp(self._started_wall, UTC).strftime("%Y-%m-%d")
-        request = self.state.request_id or datetime.fromtimestamp(self._started_wall, UTC).strftime("%H%M%S")
+        request = self._request_id or datetime.fromtimestamp(self._started_wall, UTC).strftime("%H%M%S")
         folder = self.directory / day
-        path = folder / f"{_safe(self.state.name)}-{_safe(request)}.jsonl"
+        path = folder / f"{_safe(self.header.name)}-{_safe(request)}.jsonl"
         try:
             folder.mkdir(parents=True, exist_ok=True)
             n = 1
             while path.exists():
                 n += 1
-                path = folder / f"{_safe(self.state.name)}-{_safe(request)}-{n}.jsonl"
+                path = folder / f"{_safe(self.header.name)}-{_safe(request)}-{n}.jsonl"
             self._file = self.opener(path, "x", encoding="utf-8", buffering=1)
             self.path = path
-            self.state.recording_path = path
+            self.on_open(path)
         except OSError as exc:
             self._fail(exc, path)
             return
@@ -208,7 +235,7 @@ class Recorder:
         reason = exc.strerror or str(exc)
         self.failed = f"recording stopped: cannot write {where}: {reason}"
         advice = "free some space" if getattr(exc, "errno", None) == 28 else "check the directory or pass --record-dir"
-        self.state.fail(f"{self.failed}. The stream goes on unrecorded; {advice}.", fatal=False)
+        self.on_failure(f"{self.failed}. The stream goes on unrecorded; {advice}.")
         self.close()
 
     def close(self) -> None:
@@ -219,6 +246,25 @@ class Recorder:
             with contextlib.suppress(OSError):
                 self._file.close()
             self._file = None
+
+
+def record(state: SessionState, directory: Path, *, backend: str = "", **kwargs: Any) -> Recorder:
+    """A recorder subscribed to ``state`` by its owner: the file's path goes on the stream's state (exports read
+    the whole session from it), and a write failure is shown on the stream as a warning, which goes on."""
+
+    def opened(path: Path) -> None:
+        state.recording_path = path
+
+    recorder = Recorder(
+        RecordingHeader(state.name, state.source_label, dict(state.options), backend, state.url),
+        directory,
+        mono=kwargs.pop("mono", state.clock),
+        on_open=opened,
+        on_failure=lambda message: state.fail(message, fatal=False),
+        **kwargs,
+    )
+    state.listeners.append(recorder.on_event)
+    return recorder
 
 
 def read_recording(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:

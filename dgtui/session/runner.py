@@ -17,7 +17,7 @@ from typing import Any
 from dgtui.audio.base import AudioSource, SourceHooks
 from dgtui.session.backend import Backend, BackendKind, Endpoints, RunningEndpoints
 from dgtui.session.events import State
-from dgtui.session.recording import Recorder
+from dgtui.session.recording import Recorder, record
 from dgtui.session.session import LiveSession
 from dgtui.session.state import Clock
 
@@ -72,7 +72,7 @@ class StreamRunner:
         self.sessions.append(session)
         self.backends[name] = backend
         if self.record_dir is not None:
-            self.recorders[name] = Recorder(session, self.record_dir, backend=backend.kind)
+            self.recorders[name] = record(session, self.record_dir, backend=backend.kind)
         return session
 
     def remove(self, session: LiveSession) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from dgtui.protocol.messages import Word
 from dgtui.session.export import cues_of, export_recording, wrap
-from dgtui.session.recording import Recorder
+from dgtui.session.recording import record
 from dgtui.session.scripted import ScriptedSession, connect, conversation
 from dgtui.session.transcript import Utterance
 
@@ -37,7 +37,7 @@ def recording(tmp_path: Path) -> Path:
     ]
     session = ScriptedSession("council", steps, source="council.wav", options={"model": "nova-3", "diarize": True},
                               clock=lambda: 0.0)  # fmt: skip
-    recorder = Recorder(session, tmp_path, wall=lambda: 1795500000.0)
+    recorder = record(session, tmp_path, wall=lambda: 1795500000.0)
     session.advance(100.0, origin=0.0)
     recorder.close()
     assert recorder.path is not None

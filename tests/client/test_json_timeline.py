@@ -15,7 +15,7 @@ from dgtui.audio.base import SourceHooks
 from dgtui.audio.sources import FileSource
 from dgtui.commands.headless import Printer
 from dgtui.server.app import ServerConfig
-from dgtui.session.recording import Recorder, read_recording
+from dgtui.session.recording import read_recording, record
 from dgtui.session.replay import load
 from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.server import ServerThread
@@ -57,7 +57,7 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
     session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
     session.listeners.append(Printer(out, json_mode=True, show_interim=False, prefix=False))
     session.source.hooks = SourceHooks(kind=session.source_opened)
-    recorder = Recorder(session, tmp_path)
+    recorder = record(session, tmp_path)
     try:
         task = asyncio.create_task(session.run())
         for _ in range(400):

@@ -17,7 +17,8 @@ import pytest
 from dgtui.audio.sources import FileSource
 from dgtui.session.backend import Backend
 from dgtui.session.events import State
-from dgtui.session.recording import Recorder, RecordingError, describe_recording, list_recordings, read_recording
+from dgtui.session.recording import RecordingError, describe_recording, list_recordings, read_recording
+from dgtui.session.recording import record as subscribe_recorder
 from dgtui.session.replay import load
 from dgtui.session.runner import StreamRunner
 from dgtui.session.scripted import ScriptedSession, connect, conversation
@@ -122,7 +123,7 @@ def scripted(name: str = "s") -> ScriptedSession:
 
 def test_a_full_disk_is_shown_on_the_stream_which_goes_on(tmp_path):
     session = scripted()
-    recorder = Recorder(session, tmp_path, opener=lambda path, mode, **kw: open("/dev/full", "w", **kw))  # noqa: SIM115
+    recorder = subscribe_recorder(session, tmp_path, opener=lambda path, mode, **kw: open("/dev/full", "w", **kw))  # noqa: SIM115
     session.advance(100.0, origin=0.0)
     assert recorder.failed is not None and "No space left on device" in recorder.failed
     errors = [e.text for e in session.log if e.level == "error"]
@@ -134,7 +135,7 @@ def test_an_unwritable_directory_is_shown_on_the_stream_which_goes_on(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     session = scripted()
-    recorder = Recorder(session, blocker / "sessions")
+    recorder = subscribe_recorder(session, blocker / "sessions")
     session.advance(100.0, origin=0.0)
     assert recorder.failed is not None and "Not a directory" in recorder.failed and recorder.path is None
     assert any("--record-dir" in e.text for e in session.log if e.level == "error")
@@ -154,3 +155,22 @@ def test_listing_recordings(server, tmp_path, clip_file):
         [sys.executable, "-m", "dgtui", "sessions", "--dir", str(folder)], capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0 and live.request_id in result.stdout and "pocketsphinx-en-us" in result.stdout
+
+
+def test_a_recorder_needs_nothing_but_the_events(tmp_path):
+    """Data flows one way: a recorder fed a stream's events from a list, with no session behind it, writes the
+    same recording (URL and request id from Connected, the cursor from the audio events)."""
+    from dgtui.session.recording import Recorder, RecordingHeader
+
+    events = []
+    session = scripted()
+    session.listeners.append(events.append)
+    session.advance(100.0, origin=0.0)
+    recorder = Recorder(RecordingHeader("s", "talk.wav", {"model": "nova-3"}, "url"), tmp_path, mono=lambda: 0.0)
+    for event in events:
+        recorder.on_event(event)
+    recorder.close()
+    header, _ = read_recording(recorder.path)
+    assert header["url"] == "ws://127.0.0.1:1/v1/listen" and header["source"] == "talk.wav"
+    assert recorder.path.name == "s-req-1.jsonl"
+    assert load(recorder.path).transcript.text() == "hello there and again"

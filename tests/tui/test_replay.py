@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable
 
 from dgtui.session.events import State
-from dgtui.session.recording import Recorder
+from dgtui.session.recording import record
 from dgtui.session.replay import ReplaySession, load
 from dgtui.session.scripted import ScriptedRunner, ScriptedSession, audio_steps, close, connect, conversation
 from dgtui.session.stream import Replayable
@@ -32,7 +32,7 @@ def make_recording(folder: Path, name: str = "council") -> Path:
         close(16.5),
     ]
     session = ScriptedSession(name, steps, source=f"{name}.wav", options={"model": "nova-3"}, clock=lambda: 0.0)
-    recorder = Recorder(session, folder, wall=lambda: 1795500000.0)
+    recorder = record(session, folder, wall=lambda: 1795500000.0)
     session.advance(100.0, origin=0.0)
     recorder.close()
     assert recorder.path is not None
