@@ -320,31 +320,34 @@ class DecodedStream:
     raw_channels: int = 1
 
     async def decode(self, data: AsyncIterator[bytes], what: str) -> AsyncIterator[AudioChunk]:
+        rechunker = Rechunker(pcm_format(self.channels), self.chunk_ms)
+        pcms = self._raw(data) if self.raw_encoding else self._container(data, what)
+        async for pcm in pcms:
+            for chunk in rechunker.push(pcm[0]):
+                yield chunk
+        for chunk in rechunker.flush():
+            yield chunk
+
+    async def _raw(self, data: AsyncIterator[bytes]) -> AsyncIterator[Pcm]:
+        """Headerless audio of a declared encoding, decoded on the loop (it is cheap)."""
+        assert self.raw_encoding is not None
+        raw = RawDecoder(self.raw_encoding, self.raw_sample_rate or 16000, self.raw_channels,
+                         interleave=self.channels > 1)  # fmt: skip
+        async for block in data:
+            for pcm in raw.feed(block):
+                yield pcm
+        for pcm in raw.close():
+            yield pcm
+
+    async def _container(self, data: AsyncIterator[bytes], what: str) -> AsyncIterator[Pcm]:
+        """Any container, demuxed and decoded by FFmpeg on its thread as the bytes arrive."""
         loop = asyncio.get_running_loop()
         pcm_queue: asyncio.Queue[Pcm | BaseException | None] = asyncio.Queue()
-        rechunker = Rechunker(pcm_format(self.channels), self.chunk_ms)
-        interleave = self.channels > 1
 
-        def on_pcm(pcm: Pcm) -> None:
-            loop.call_soon_threadsafe(pcm_queue.put_nowait, pcm)
+        def deliver(item: Pcm | Exception) -> None:  # from the decoding thread
+            loop.call_soon_threadsafe(pcm_queue.put_nowait, item)
 
-        def on_error(exc: Exception) -> None:
-            loop.call_soon_threadsafe(pcm_queue.put_nowait, exc)
-
-        if self.raw_encoding:
-            raw = RawDecoder(self.raw_encoding, self.raw_sample_rate or 16000, self.raw_channels, interleave=interleave)
-            async for block in data:
-                for pcm in raw.feed(block):
-                    for chunk in rechunker.push(pcm[0]):
-                        yield chunk
-            for pcm in raw.close():
-                for chunk in rechunker.push(pcm[0]):
-                    yield chunk
-            for chunk in rechunker.flush():
-                yield chunk
-            return
-
-        decoder = ContainerDecoder(on_pcm, on_error, interleave=interleave)
+        decoder = ContainerDecoder(deliver, deliver, interleave=self.channels > 1)
 
         async def feed() -> None:
             try:
@@ -364,10 +367,7 @@ class DecodedStream:
                     raise SourceError(f"{what}: the data is not audio dgtui can decode ({item}).")
                 if isinstance(item, BaseException):
                     raise item
-                for chunk in rechunker.push(item[0]):
-                    yield chunk
-            for chunk in rechunker.flush():
-                yield chunk
+                yield item
         finally:
             feeder.cancel()
             with contextlib.suppress(BaseException):

@@ -142,7 +142,7 @@ def _line_of(text: str, table: str, key: str | None) -> int | None:
     return table_line
 
 
-def load_config(path: Path | None = None, environ: Mapping[str, str] = os.environ) -> Config:
+def load_config(path: Path | None = None, environ: Mapping[str, str] = os.environ) -> Config:  # noqa: C901 (hand-rolled validation, to become a msgspec schema)
     """The file's settings (dgtui's defaults when there is no file); raises ConfigError when it is wrong."""
     path = path or config_path(environ)
     config = Config(path=path)

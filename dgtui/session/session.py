@@ -17,10 +17,9 @@ import asyncio
 import contextlib
 import random
 import time
-from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import msgspec
 from websockets.asyncio.client import ClientConnection
@@ -35,6 +34,7 @@ from dgtui.protocol.options import encode_query
 from dgtui.protocol.secrets import redact_url
 from dgtui.session.connection import HandshakeError, open_connection
 from dgtui.session.events import State
+from dgtui.session.ledger import AudioLedger
 from dgtui.session.state import Clock, Listener, SessionState
 
 MAX_MESSAGE = 2**24  # the largest server message accepted (open_connection's max_size)
@@ -93,15 +93,10 @@ class LiveSession(SessionState):
         self._closestream_sent = False
         self._chunks: AsyncIterator[AudioChunk] | None = None
         self._pending: asyncio.Future[AudioChunk] | None = None
-        self._paused_total = 0.0
-        self._timeline: float | None = None  # monotonic time when audio second 0 was due (real-time pacing)
-        self._backlog: deque[AudioChunk] = deque()  # read from the source, not yet sent (while disconnected)
+        self.audio = AudioLedger(source.format, config.buffer_seconds, config.resend)  # every question about audio
         self._source_done = False
         self._attempts = 0  # consecutive failed reconnect attempts
         self._drop_reason = ""
-        self._position = 0.0  # where the audio sent on this connection (or dropped) ends; the next one starts here
-        self._sent: deque[AudioChunk] = deque()  # sent on this connection and not yet final: sent again on a drop
-        self._source_base = 0.0  # audio sent before the source was last reopened: its chunks count from here
         self._source_attempts = 0
         self._source_worked = False
 
@@ -151,15 +146,15 @@ class LiveSession(SessionState):
             while True:
                 outcome = await self._connection()
                 if outcome == "manual":  # CloseStream flushed every result: go on from where the audio is
-                    self._sent.clear()
-                    self.control("reconnect", self._position)
+                    self.audio.flushed()
+                    self.control("reconnect", self.audio.position)
                     continue
                 if outcome != "dropped":
                     break
                 self._rewind()
                 if not await self._wait_to_reconnect():
                     break
-                self.control("reconnect", self._position)
+                self.control("reconnect", self.audio.position)
         finally:
             if self._pending is not None:
                 self._pending.cancel()
@@ -178,7 +173,7 @@ class LiveSession(SessionState):
             )
             self.set_state(State.ERROR)
             return False
-        if self._stop.is_set() or (self._source_done and not self._backlog):
+        if self._stop.is_set() or (self._source_done and not self.audio.backlog):
             self.fail(f"the connection was lost ({self._drop_reason}) before the last results came")
             self.set_state(State.ERROR)
             return False
@@ -214,60 +209,32 @@ class LiveSession(SessionState):
             except (StopAsyncIteration, SourceError):
                 self._source_done = True  # the sender reports it (or reopens it) once connected
                 return
-            self._backlog.append(chunk)
-            # The backlog holds the audio from ``_position`` to this chunk's end; the oldest goes first.
-            while len(self._backlog) > 1 and chunk.end - self._position > self.config.buffer_seconds:
-                dropped = self._backlog.popleft()
+            lost = self.audio.buffer(chunk)
+            if lost:
                 if not self.audio_lost:
                     self.note(
                         f"the {self.config.buffer_seconds:g} s audio buffer is full: the oldest audio is dropped "
                         "until the connection is back (counted as audio lost)",
                         "warning",
                     )
-                self.audio_lost += dropped.end - self._position
-                self._position = dropped.end
-            if self.source.realtime and self._timeline is not None:
-                delay = self._timeline + self._paused_total + chunk.end - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                self.audio_lost += lost
+            if self.source.realtime and (delay := self.audio.due_in(chunk.end, time.monotonic())):
+                await asyncio.sleep(delay)
 
     def _rewind(self) -> None:
         """After a drop: the audio sent since the last final goes back in front of the backlog, to send again."""
-        sent, self._sent = self._sent, deque()
-        per_second = self.source.format.bytes_per_second
-        if not sent or not self.config.resend or not per_second:  # a container cannot be cut and resumed
+        rewind = self.audio.rewind(max(self.committed_until(), self.offset))
+        if rewind is None:
             return
-        committed = max(self.committed_until(), self.offset)
-        frame = 2 * self.source.format.channels
-        again = [chunk for chunk in sent if chunk.end > committed]
-        if not again:
-            return
-        first_start = again[0].end - len(again[0].data) / per_second
-        if first_start < committed:  # cut at the sample where the last final ended
-            cut = round((committed - first_start) * per_second)
-            again[0] = replace(again[0], data=again[0].data[cut - cut % frame :])
-            first_start = again[0].end - len(again[0].data) / per_second
-        lost = max(0.0, first_start - committed)  # older than the window kept for sending again
-        self.audio_lost += lost
-        self.audio_resent += self._position - first_start
+        self.audio_lost += rewind.lost
+        self.audio_resent += rewind.resent
         self.note(
-            f"the results of {self._position - committed:.2f} s of audio since the last final were lost with the "
-            f"connection; sending it again from {first_start:.2f} s"
-            + (f" ({lost:.2f} s older than the {self.config.buffer_seconds:g} s buffer is lost)" if lost else ""),
-            "warning" if lost else "info",
-        )
-        self._position = first_start
-        self._backlog.extendleft(reversed(again))
-
-    def _sent_on_this_connection(self, chunk: AudioChunk) -> None:
-        """Keep the chunk until a final covers it (bounded by ``buffer_seconds``)."""
-        self._position = chunk.end
-        if not self.config.resend or not chunk.data:
-            return
-        self._sent.append(chunk)
-        keep_from = max(self.committed_until(), chunk.end - self.config.buffer_seconds)
-        while self._sent and self._sent[0].end <= keep_from:
-            self._sent.popleft()
+            f"the results of {rewind.uncommitted:.2f} s of audio since the last final were lost with the "
+            f"connection; sending it again from {rewind.start:.2f} s"
+            + (f" ({rewind.lost:.2f} s older than the {self.config.buffer_seconds:g} s buffer is lost)"
+               if rewind.lost else ""),
+            "warning" if rewind.lost else "info",
+        )  # fmt: skip
 
     def _take(self) -> AudioChunk:
         """The pending read's chunk, on the stream's timeline (raises StopAsyncIteration / SourceError)."""
@@ -277,7 +244,7 @@ class LiveSession(SessionState):
         finally:
             self._pending = None
         self._source_worked, self._source_attempts = True, 0
-        return replace(chunk, end=chunk.end + self._source_base) if self._source_base else chunk
+        return self.audio.from_source(chunk)
 
     def _reopenable(self) -> bool:
         return self.source.reopenable and self._source_worked and not self._stop.is_set()
@@ -295,9 +262,7 @@ class LiveSession(SessionState):
         asyncio.get_running_loop().call_later(wait, timer.set)
         await self._keepalive_until(ws, timer)
         self._chunks = aiter(self.source.chunks())
-        self._source_base = self._position
-        if self._timeline is not None:  # pacing starts again from now: the stream did not play meanwhile
-            self._timeline = time.monotonic() - self.cursor - self._paused_total
+        self.audio.reopened(self.cursor, time.monotonic())
 
     async def _connection(self) -> str:
         """One connection, start to close: "done", "manual" (a reconnect was asked for) or "dropped"."""
@@ -362,7 +327,7 @@ class LiveSession(SessionState):
                 if isinstance(raw, bytes):
                     continue  # the live API never sends binary frames
                 try:
-                    message = self.receive(raw, time.monotonic(), self._position)
+                    message = self.receive(raw, time.monotonic(), self.audio.position)
                     if self._attempts and isinstance(message, Results):
                         self._attempts = 0  # results again: the server works, a later drop starts a new count
                 except msgspec.DecodeError:
@@ -372,58 +337,34 @@ class LiveSession(SessionState):
 
     async def _send(self, ws: ClientConnection) -> None:
         assert self._chunks is not None
-        if self._timeline is None:
-            self._timeline = time.monotonic()
+        self.audio.start_clock(time.monotonic())
         stopped = asyncio.ensure_future(self._stop.wait())
         reconnect = asyncio.ensure_future(self._reconnect.wait())
         try:
             while not self._stop.is_set() and not self._reconnect.is_set():
                 await self._send_finalizes(ws)
                 if not self._resume.is_set():
-                    self._paused_total += await self._hold_while_paused(ws)
+                    self.audio.paused(await self._hold_while_paused(ws))
                     continue
-                if self._backlog:  # audio read while disconnected goes first, as fast as it is taken
-                    chunk = self._backlog.popleft()
-                else:
+                chunk = self.audio.next_from_backlog()  # read while disconnected: first, as fast as taken
+                if chunk is None:
                     if self._source_done:
                         break
-                    if self._pending is None:
-                        self._pending = asyncio.ensure_future(anext(self._chunks))
-                    done, _ = await asyncio.wait(
-                        {self._pending, stopped, reconnect},
-                        timeout=self.config.keepalive_interval,
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-                    if self._pending not in done:
-                        if not self._stop.is_set() and not self._reconnect.is_set():
-                            await ws.send(KEEP_ALIVE)  # the source is stalled: hold the connection
-                        continue
-                    try:
-                        chunk = self._take()
-                    except StopAsyncIteration:
-                        if self._reopenable():
-                            await self._reopen_source(ws, "the stream ended")
-                            continue
-                        self._source_done = True
+                    read = await self._read_source(ws, {stopped, reconnect})
+                    if read == "done":
                         break
-                    except SourceError as exc:
-                        if not self._reopenable():
-                            raise
-                        await self._reopen_source(ws, str(exc).rstrip("."))
+                    if read == "again":
                         continue
-                    if self.source.realtime:
-                        delay = self._timeline + self._paused_total + self.cursor - time.monotonic()
-                        if delay > 0:
-                            await asyncio.sleep(delay)
+                    chunk = read
                 if not self._resume.is_set():  # paused while this chunk waited for its time
-                    self._paused_total += await self._hold_while_paused(ws)
+                    self.audio.paused(await self._hold_while_paused(ws))
                 if chunk.data:
                     try:
                         await ws.send(chunk.data)
                     except ConnectionClosed:
-                        self._backlog.appendleft(chunk)  # not sent: it goes on the next connection
+                        self.audio.unsent(chunk)  # not sent: it goes on the next connection
                         raise
-                self._sent_on_this_connection(chunk)
+                self.audio.on_sent(chunk, self.committed_until())
                 self.on_audio(len(chunk.data), chunk.end, chunk.level_db, time.monotonic())
                 if self.config.duration is not None and self.cursor >= self.config.duration:
                     break
@@ -450,6 +391,38 @@ class LiveSession(SessionState):
                 return
         self.fail(f"the server did not close the stream within {self.config.close_timeout:g} s of CloseStream")
         await ws.close()
+
+    async def _read_source(
+        self, ws: ClientConnection, wakeups: set[asyncio.Future[Any]]
+    ) -> AudioChunk | Literal["again", "done"]:
+        """The source's next chunk, when it is due; "again" when a KeepAlive held a stalled source or the source was
+        opened again, "done" when it ended. A source that fails and cannot be reopened raises SourceError."""
+        assert self._chunks is not None
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(anext(self._chunks))
+        done, _ = await asyncio.wait(
+            {self._pending, *wakeups}, timeout=self.config.keepalive_interval, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._pending not in done:
+            if not self._stop.is_set() and not self._reconnect.is_set():
+                await ws.send(KEEP_ALIVE)  # the source is stalled: hold the connection
+            return "again"
+        try:
+            chunk = self._take()
+        except StopAsyncIteration:
+            if not self._reopenable():
+                self._source_done = True
+                return "done"
+            await self._reopen_source(ws, "the stream ended")
+            return "again"
+        except SourceError as exc:
+            if not self._reopenable():
+                raise
+            await self._reopen_source(ws, str(exc).rstrip("."))
+            return "again"
+        if self.source.realtime and (delay := self.audio.due_in(self.cursor, time.monotonic())):
+            await asyncio.sleep(delay)
+        return chunk
 
     async def _hold_while_paused(self, ws: ClientConnection) -> float:
         """KeepAlive until resumed; returns the seconds paused (real-time pacing skips them)."""
