@@ -1,14 +1,16 @@
 """Incremental decoding of audio as it arrives, to 16-bit PCM at a fixed rate.
 
-Two decoders share one interface (``feed(bytes)`` then ``close()``, each returning a list of per-channel
-PCM chunks):
+Both decoders take bytes with ``feed(bytes)`` and end with ``close()``; they differ in how PCM comes out:
 
-* :class:`RawDecoder` for headerless audio (``linear16``, ``linear32``, ``mulaw``, ``alaw``) at any rate
-  and channel count, and for WAV, whose header is read with the stdlib so there is no probing delay.
-* :class:`ContainerDecoder` for everything else PyAV reads (MP3, Ogg/Opus, WebM, FLAC, AAC, ...). FFmpeg's
-  demuxers pull bytes, so the container is read on a thread from a blocking buffer that ``feed`` fills.
+* :class:`RawDecoder`, for headerless audio (``linear16``, ``linear32``, ``mulaw``, ``alaw``) at any rate and
+  channel count, decodes on the caller's thread: ``feed`` and ``close`` return the per-channel PCM at once.
+  WAV headers are read with the stdlib (:func:`parse_wav_header`), so a WAV stream needs no probing either.
+* :class:`ContainerDecoder`, for everything else PyAV reads (MP3, Ogg/Opus, WebM, FLAC, AAC, ...): FFmpeg's
+  demuxers pull bytes, so the container is read on a thread from a blocking buffer that ``feed`` fills, and
+  the PCM goes to the ``on_pcm`` callback from that thread.
 
-Both raise :class:`UndecodableAudio` when the bytes cannot be audio of the declared kind.
+Bytes that cannot be audio of the declared kind are :class:`UndecodableAudio` (raised by the raw decoder,
+handed to ``on_error`` by the container decoder).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Every key of the app in one table: the bindings, the help screen and the command palette are built from it.
 
-Each binding has an id, so a keymap can remap it (``App.set_keymap``), as posting does.
+Each binding has an id, as posting's do, so a keymap could remap it with Textual's ``App.set_keymap``; dgtui
+does not read a keymap file yet.
 """
 
 from __future__ import annotations

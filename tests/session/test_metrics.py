@@ -8,7 +8,7 @@ import pytest
 
 from dgtui.session.metrics import SessionMetrics, words_changed
 from dgtui.session.stats import Series, summarize
-from tests.client.test_transcript import results, utterance_end
+from tests.session.test_transcript import results, utterance_end
 
 
 def test_summary_statistics():
