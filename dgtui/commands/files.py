@@ -80,7 +80,7 @@ def recordings_dir(args: argparse.Namespace) -> Path:
 
 def sessions_command(args: argparse.Namespace) -> int:
     from dgtui.config.file import ConfigError
-    from dgtui.session.recording import list_recordings
+    from dgtui.session.recording import RecordingInfo, list_recordings
 
     try:
         folder = recordings_dir(args)
@@ -96,10 +96,7 @@ def sessions_command(args: argparse.Namespace) -> int:
     if not found:
         print(f"dgtui: no recordings in {folder}", file=sys.stderr)
         return 0
-    rows = [("started (UTC)", "name", "audio", "request id", "model", "file")]
-    for info in found:
-        rows.append((info.started[:19].replace("T", " "), info.name, f"{info.duration:.1f} s", info.request_id or "-",
-                     info.model or "-", str(info.path)))  # fmt: skip
+    rows = [(*RecordingInfo.COLUMNS, "file"), *((*info.cells(), str(info.path)) for info in found)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

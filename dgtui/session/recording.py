@@ -300,6 +300,13 @@ class RecordingInfo:
     model: str
     source: str
 
+    COLUMNS = ("started (UTC)", "name", "audio", "request id", "model")
+
+    def cells(self) -> tuple[str, ...]:
+        """What a listing shows of it, under :attr:`COLUMNS` (``dgtui sessions`` and the sessions screen)."""
+        return (self.started[:19].replace("T", " "), self.name, f"{self.duration:.1f} s", self.request_id or "-",
+                self.model or "-")  # fmt: skip
+
 
 def describe_recording(path: Path) -> RecordingInfo:
     """What ``dgtui sessions`` shows of a file, read in one pass without decoding every message."""

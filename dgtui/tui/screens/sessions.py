@@ -34,7 +34,7 @@ class SessionsScreen(ModalScreen[Path | None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("started (UTC)", "name", "audio", "request id", "model")
+        table.add_columns(*RecordingInfo.COLUMNS)
         table.focus()
         if self.folder is not None:
             self.query_one("#sessions-folder", Label).update(f"{self.folder} (reading…)")
@@ -49,8 +49,7 @@ class SessionsScreen(ModalScreen[Path | None]):
         self.query_one("#sessions-folder", Label).update(str(folder) if folder else "recording is off")
         table = self.query_one(DataTable)
         for index, info in enumerate(self.found):
-            table.add_row(info.started[:19].replace("T", " "), info.name, f"{info.duration:.1f} s",
-                          info.request_id or "-", info.model or "-", key=str(index))  # fmt: skip
+            table.add_row(*info.cells(), key=str(index))
         if not self.found and folder is not None:
             self.query_one("#sessions-folder", Label).update(f"no recordings in {folder}")
 
