@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dgtui.session.scripted import ScriptedRunner  # noqa: E402
+from dgtui.session.player import PlayerRunner  # noqa: E402
 from dgtui.tui.app import DgtuiApp  # noqa: E402
 from tests.support.scenes import scene  # noqa: E402
 
@@ -37,7 +37,7 @@ VIEWS = [  # file, seconds into the scene, keys pressed
 async def shoot(out: Path, name: str, at: float, keys: list[str]) -> Path:
     sessions, clock = scene(at)
     app = DgtuiApp(
-        ScriptedRunner(sessions),
+        PlayerRunner(sessions),
         backend_label="local engine (pocketsphinx, offline)",
         notice=NOTICE,
         clock=clock,

@@ -33,11 +33,11 @@ def test_the_source_interface_and_the_session_load_no_pyav():
 
 def test_streams_declare_their_controls_and_replays_their_playback(tmp_path):
     from dgtui.audio.base import BrokenSource
-    from dgtui.session.scripted import ScriptedSession
+    from dgtui.session.player import PlayedSession
     from dgtui.session.session import LiveSession, SessionConfig
     from dgtui.session.stream import Replayable, StreamControls
 
     live = LiveSession(SessionConfig("live", "ws://127.0.0.1:1/v1/listen"), BrokenSource("x.wav", "gone"))
-    scripted = ScriptedSession("scripted")
+    scripted = PlayedSession("scripted")
     assert isinstance(live, StreamControls) and isinstance(scripted, StreamControls)
     assert not isinstance(live, Replayable) and not isinstance(scripted, Replayable)  # only a recording replays

@@ -104,9 +104,9 @@ def sessions_command(args: argparse.Namespace) -> int:
 
 
 def replay_command(args: argparse.Namespace) -> int:
+    from dgtui.session.player import PlayerRunner
     from dgtui.session.recording import RecordingError
     from dgtui.session.replay import ReplaySession
-    from dgtui.session.scripted import ScriptedRunner
     from dgtui.tui.app import DgtuiApp
 
     if not 0.1 <= args.speed <= 64:
@@ -120,7 +120,7 @@ def replay_command(args: argparse.Namespace) -> int:
         except (RecordingError, OSError, UnicodeDecodeError) as exc:
             return _fail(str(exc))
     label = f"replay of {len(sessions)} recording{'s' if len(sessions) != 1 else ''} at {args.speed:g}x"
-    app = DgtuiApp(ScriptedRunner(sessions), backend_label=label)
+    app = DgtuiApp(PlayerRunner(sessions), backend_label=label)
     return app.run() or 0
 
 

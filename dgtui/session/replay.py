@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from dgtui.session.events import HandshakeTimings, State
+from dgtui.session.player import PlayedSession, Step
 from dgtui.session.recording import RecordingError, read_recording
-from dgtui.session.scripted import ScriptedSession, Step
 from dgtui.session.state import Clock, SessionState
 from dgtui.session.transcript import Transcript
 
@@ -69,7 +69,7 @@ def steps_from(header: dict[str, Any], lines: list[dict[str, Any]]) -> list[Step
     return steps
 
 
-class ReplaySession(ScriptedSession):
+class ReplaySession(PlayedSession):
     """A recorded session, played back (or applied at once) with everything a live one shows."""
 
     def __init__(

@@ -27,10 +27,11 @@ import sys
 import time
 from collections.abc import Iterator
 
-from dgtui.session.scripted import ScriptedRunner, ScriptedSession, Step, connect, conversation
+from dgtui.session.player import PlayedSession, PlayerRunner, Step
 from dgtui.tui.app import DgtuiApp
 from tests.bench.report import emit_json, percentile, print_table
 from tests.support.scenes import COUNCIL, LOCAL_URL, OPTIONS, WEATHER
+from tests.support.script import connect, conversation
 from tests.support.terminal import Terminal
 
 SENTENCES = [*WEATHER, *COUNCIL, "Yes.", "Could you repeat the account number please?", "Thanks, one moment."]
@@ -48,7 +49,7 @@ def message_steps(offset: int) -> Iterator[Step]:
 
 
 class Feed:
-    def __init__(self, sessions: list[ScriptedSession]) -> None:
+    def __init__(self, sessions: list[PlayedSession]) -> None:
         self.sessions = sessions
         self.scripts = [message_steps(i) for i in range(len(sessions))]
         self.count = 0
@@ -71,14 +72,12 @@ async def measure_lag(lags: list[tuple[str, float]], stop: asyncio.Event, shown:
 
 async def load(streams: int, rate: float, seconds: float, total: int, view: str = "cycle") -> dict[str, object]:
     sessions = [
-        ScriptedSession(
-            f"stream-{i + 1:02d}", [connect(0.0, LOCAL_URL, f"req-{i:04d}")], source="bench", options=OPTIONS
-        )
+        PlayedSession(f"stream-{i + 1:02d}", [connect(0.0, LOCAL_URL, f"req-{i:04d}")], source="bench", options=OPTIONS)
         for i in range(streams)
     ]
     for session in sessions:
         session.advance(0.0)
-    app = DgtuiApp(ScriptedRunner(sessions), backend_label="bench", run_streams=False)
+    app = DgtuiApp(PlayerRunner(sessions), backend_label="bench", run_streams=False)
     feed = Feed(sessions)
     figures: dict[str, object] = {}
     async with app.run_test(size=(160, 50)) as pilot:

@@ -14,9 +14,10 @@ import pytest
 
 from dgtui.protocol.messages import Word
 from dgtui.session.export import cues_of, export_recording, wrap
+from dgtui.session.player import PlayedSession
 from dgtui.session.recording import record
-from dgtui.session.scripted import ScriptedSession, connect, conversation
 from dgtui.session.transcript import Utterance
+from tests.support.script import connect, conversation
 
 EXPECTED = Path(__file__).parent / "expected"
 SENTENCES = [
@@ -35,7 +36,7 @@ def recording(tmp_path: Path) -> Path:
         connect(0.0, "ws://127.0.0.1:8080/v1/listen?model=nova-3&diarize=true", "0b5c9d2e-7f1a-4c3b-9e8d-6a5f4b3c2d1e"),
         *conversation(SENTENCES, speakers=[0, 1, 0], request_id="0b5c9d2e-7f1a-4c3b-9e8d-6a5f4b3c2d1e"),
     ]
-    session = ScriptedSession("council", steps, source="council.wav", options={"model": "nova-3", "diarize": True},
+    session = PlayedSession("council", steps, source="council.wav", options={"model": "nova-3", "diarize": True},
                               clock=lambda: 0.0)  # fmt: skip
     recorder = record(session, tmp_path, wall=lambda: 1795500000.0)
     session.advance(100.0, origin=0.0)

@@ -17,11 +17,12 @@ import pytest
 from dgtui.audio.sources import FileSource
 from dgtui.session.backend import Backend
 from dgtui.session.events import State
+from dgtui.session.player import PlayedSession
 from dgtui.session.recording import RecordingError, describe_recording, list_recordings, read_recording
 from dgtui.session.recording import record as subscribe_recorder
 from dgtui.session.replay import load
 from dgtui.session.runner import StreamRunner
-from dgtui.session.scripted import ScriptedSession, connect, conversation
+from tests.support.script import connect, conversation
 
 OPTIONS = {"interim_results": True, "vad_events": True, "utterance_end_ms": 1000, "punctuate": True}
 
@@ -116,9 +117,9 @@ def test_kill_9_leaves_a_valid_file_up_to_its_last_line(server, tmp_path, clip_f
         read_recording(path)
 
 
-def scripted(name: str = "s") -> ScriptedSession:
+def scripted(name: str = "s") -> PlayedSession:
     steps = [connect(0.0, "ws://127.0.0.1:1/v1/listen", "req-1"), *conversation(["hello there", "and again"])]
-    return ScriptedSession(name, steps, clock=lambda: 0.0)
+    return PlayedSession(name, steps, clock=lambda: 0.0)
 
 
 def test_a_full_disk_is_shown_on_the_stream_which_goes_on(tmp_path):

@@ -9,8 +9,9 @@ import pytest
 
 from dgtui.protocol.messages import Results, SpeechStarted, UtteranceEnd, decode_message, shifted
 from dgtui.session.events import HandshakeTimings, MessageReceived, State
-from dgtui.session.scripted import ScriptedSession, conversation, fail, message, results
+from dgtui.session.player import PlayedSession
 from dgtui.session.state import SessionState
+from tests.support.script import conversation, fail, message, results
 
 
 class Clock:
@@ -112,13 +113,13 @@ def test_memory_is_bounded_however_many_messages_come():
 
 def test_scripted_session_applies_steps_at_their_times_and_plays_in_real_time():
     clock = Clock()
-    session = ScriptedSession("s", list(conversation(["one two three"], start=0.0)), clock=clock)
+    session = PlayedSession("s", list(conversation(["one two three"], start=0.0)), clock=clock)
     session.advance(0.9, origin=100.0)
     assert session.transcript.interims() and session.transcript.finals == 0
     session.advance(10.0, origin=100.0)
     assert session.done and session.transcript.text() == "one two three"
     assert session.raw[-1].at == pytest.approx(100.0 + session.steps[-1].at)  # stamped with the step's time
 
-    fast = ScriptedSession("f", [message(0.05, raw("a", 0, 1, is_final=True)), fail(0.1, "boom")], speed=10)
+    fast = PlayedSession("f", [message(0.05, raw("a", 0, 1, is_final=True)), fail(0.1, "boom")], speed=10)
     assert asyncio.run(fast.run()) is False
     assert fast.state is State.ERROR and fast.transcript.finals == 1

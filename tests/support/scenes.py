@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dgtui.protocol.errors import CloseCode
 from dgtui.session.events import State
-from dgtui.session.scripted import ScriptedSession, audio_steps, close, connect, conversation, fail, message
+from dgtui.session.player import PlayedSession
+from tests.support.script import audio_steps, close, connect, conversation, fail, message
 
 ORIGIN = 1000.0  # the frozen clock's zero
 LOCAL_URL = "ws://127.0.0.1:8080/v1/listen?model=nova-3&interim_results=true&smart_format=true&vad_events=true" \
@@ -39,35 +40,35 @@ class FrozenClock:
         self.now = ORIGIN + at
 
 
-def weather(clock: FrozenClock, request_id: str = "3f1c9a52-8d0e-4b7a-9f61-2c5e7d4a1b90") -> ScriptedSession:
+def weather(clock: FrozenClock, request_id: str = "3f1c9a52-8d0e-4b7a-9f61-2c5e7d4a1b90") -> PlayedSession:
     steps = [
         connect(0.0, LOCAL_URL, request_id),
         *audio_steps(40.0),
         *conversation(WEATHER, request_id=request_id, low_confidence=lambda w: w in ("spreading", "fourteen")),
     ]
-    return ScriptedSession("weather", steps, source="dgtui/data/weather.ogg", url="", options=OPTIONS, clock=clock)
+    return PlayedSession("weather", steps, source="dgtui/data/weather.ogg", url="", options=OPTIONS, clock=clock)
 
 
-def council(clock: FrozenClock, request_id: str = "8b2d4e61-0c3f-4a9e-b5d7-6e1f2a3c4d5e") -> ScriptedSession:
+def council(clock: FrozenClock, request_id: str = "8b2d4e61-0c3f-4a9e-b5d7-6e1f2a3c4d5e") -> PlayedSession:
     steps = [
         connect(0.0, LOCAL_URL + "&diarize=true", request_id),
         *audio_steps(40.0, level=lambda t: -30.0),
         *conversation(COUNCIL, request_id=request_id, speakers=[0, 1, 0, 1], start=1.0),
     ]
     options = {**OPTIONS, "diarize": True}
-    return ScriptedSession("council", steps, source="dgtui/data/council.ogg", options=options, clock=clock)
+    return PlayedSession("council", steps, source="dgtui/data/council.ogg", options=options, clock=clock)
 
 
-def rejected(clock: FrozenClock) -> ScriptedSession:
+def rejected(clock: FrozenClock) -> PlayedSession:
     error = (
         "the server refused the connection: HTTP 401 Unauthorized; dg-error: Invalid credentials.; "
         "request id 5a6b7c8d-0000-4000-8000-000000000001. Check DEEPGRAM_API_KEY (or --url)."
     )
     steps = [fail(0.4, error)]
-    return ScriptedSession("radio", steps, source="https://radio.example/live.mp3", options=OPTIONS, clock=clock)
+    return PlayedSession("radio", steps, source="https://radio.example/live.mp3", options=OPTIONS, clock=clock)
 
 
-def closed(clock: FrozenClock) -> ScriptedSession:
+def closed(clock: FrozenClock) -> PlayedSession:
     request_id = "c0ffee00-1234-4abc-8def-0123456789ab"
     steps = [
         connect(0.0, LOCAL_URL, request_id),
@@ -87,10 +88,10 @@ def closed(clock: FrozenClock) -> ScriptedSession:
         ),
         close(6.6, CloseCode.NORMAL),
     ]
-    return ScriptedSession("support", steps, source="dgtui/data/support.ogg", options=OPTIONS, clock=clock)
+    return PlayedSession("support", steps, source="dgtui/data/support.ogg", options=OPTIONS, clock=clock)
 
 
-def scene(at: float) -> tuple[list[ScriptedSession], FrozenClock]:
+def scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     """Four streams as they stand ``at`` seconds after they started (all started at the clock's zero)."""
     clock = FrozenClock(at)
     sessions = [weather(clock), council(clock), closed(clock), rejected(clock)]
@@ -99,7 +100,7 @@ def scene(at: float) -> tuple[list[ScriptedSession], FrozenClock]:
     return sessions, clock
 
 
-def many_scene(count: int, at: float) -> tuple[list[ScriptedSession], FrozenClock]:
+def many_scene(count: int, at: float) -> tuple[list[PlayedSession], FrozenClock]:
     """``count`` streams (a wall of stations): weather and council copies, each its own request id."""
     clock = FrozenClock(at)
     sessions = []
@@ -113,7 +114,7 @@ def many_scene(count: int, at: float) -> tuple[list[ScriptedSession], FrozenCloc
     return sessions, clock
 
 
-def reconnecting_scene(at: float) -> tuple[list[ScriptedSession], FrozenClock]:
+def reconnecting_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     """The demo scene with the first stream's connection dropped a moment ago: waiting to reconnect."""
     sessions, clock = scene(at)
     weather = sessions[0]

@@ -9,7 +9,7 @@ from rich.console import Console
 from textual.widgets import Input
 
 from dgtui.session.events import State
-from dgtui.session.scripted import ScriptedRunner
+from dgtui.session.player import PlayerRunner
 from dgtui.tui.app import DgtuiApp
 from dgtui.tui.keys import KEYS
 from dgtui.tui.screens.export import ExportScreen
@@ -24,7 +24,7 @@ SIZE = (140, 42)
 
 def make_app(at: float = 9.5, tmp_path: Path | None = None, **kwargs) -> DgtuiApp:
     sessions, clock = scene(at)
-    return DgtuiApp(ScriptedRunner(sessions), backend_label="scripted", clock=clock, run_streams=False,
+    return DgtuiApp(PlayerRunner(sessions), backend_label="scripted", clock=clock, run_streams=False,
                     export_dir=tmp_path, **kwargs)  # fmt: skip
 
 
@@ -65,7 +65,7 @@ async def test_the_wall_shows_every_stream_and_arrows_select_a_card():
 
 async def test_a_wall_that_does_not_fit_falls_back_to_rows_that_still_show_words():
     sessions, clock = many_scene(48, 10.2)
-    app = DgtuiApp(ScriptedRunner(sessions), clock=clock, run_streams=False)
+    app = DgtuiApp(PlayerRunner(sessions), clock=clock, run_streams=False)
     async with app.run_test(size=SIZE) as pilot:
         wall = app.overview
         assert wall.row_count == 48 and wall.compact and wall.columns == 2
@@ -158,7 +158,7 @@ async def test_search_highlights_and_steps_through_matches():
 
 async def test_follow_stops_on_scroll_up_counts_new_lines_and_end_jumps_back():
     sessions, clock = scene(4.0)
-    app = DgtuiApp(ScriptedRunner(sessions), clock=clock, run_streams=False)
+    app = DgtuiApp(PlayerRunner(sessions), clock=clock, run_streams=False)
     async with app.run_test(size=(120, 16)) as pilot:  # a short screen: the transcript overflows soon
         await pilot.press("1")
         view = app.current_view()
@@ -188,7 +188,7 @@ async def test_follow_stops_on_scroll_up_counts_new_lines_and_end_jumps_back():
 
 
 def _more_speech(session, start: float):
-    from dgtui.session.scripted import conversation
+    from tests.support.script import conversation
 
     return list(conversation(["And finally the headlines once more."], start=start))
 

@@ -11,15 +11,16 @@ import pytest
 from textual.widgets import DataTable
 
 from dgtui.session.events import State
+from dgtui.session.player import PlayedSession, PlayerRunner
 from dgtui.session.recording import record
 from dgtui.session.replay import ReplaySession, load
-from dgtui.session.scripted import ScriptedRunner, ScriptedSession, audio_steps, close, connect, conversation
 from dgtui.session.stream import Replayable
 from dgtui.tui.app import DgtuiApp
 from dgtui.tui.screens.export import ExportScreen
 from dgtui.tui.screens.sessions import SessionsScreen
 from tests.conftest import TEST_KEY
 from tests.support.scenes import COUNCIL, LOCAL_URL
+from tests.support.script import audio_steps, close, connect, conversation
 
 SIZE = (140, 42)
 
@@ -31,7 +32,7 @@ def make_recording(folder: Path, name: str = "council") -> Path:
         *conversation(COUNCIL, request_id=f"{name}-0001"),
         close(16.5),
     ]
-    session = ScriptedSession(name, steps, source=f"{name}.wav", options={"model": "nova-3"}, clock=lambda: 0.0)
+    session = PlayedSession(name, steps, source=f"{name}.wav", options={"model": "nova-3"}, clock=lambda: 0.0)
     recorder = record(session, folder, wall=lambda: 1795500000.0)
     session.advance(100.0, origin=0.0)
     recorder.close()
@@ -43,7 +44,7 @@ async def test_a_replay_plays_pauses_speeds_up_and_jumps_to_the_end(tmp_path):
     path = make_recording(tmp_path)
     session = ReplaySession(path, speed=1.0)
     assert isinstance(session, Replayable)  # what the app checks before speed, jump, and refusing Finalize
-    app = DgtuiApp(ScriptedRunner([session]), backend_label="replay")
+    app = DgtuiApp(PlayerRunner([session]), backend_label="replay")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1")
         await pilot.pause(1.2)
@@ -73,7 +74,7 @@ async def test_a_replay_plays_pauses_speeds_up_and_jumps_to_the_end(tmp_path):
 async def test_the_sessions_screen_opens_a_recording_in_a_new_tab(tmp_path):
     make_recording(tmp_path, "council")
     make_recording(tmp_path, "weather")
-    app = DgtuiApp(ScriptedRunner([]), backend_label="x", record_dir=tmp_path)
+    app = DgtuiApp(PlayerRunner([]), backend_label="x", record_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
         screen = app.screen
@@ -91,7 +92,7 @@ async def test_the_sessions_screen_opens_a_recording_in_a_new_tab(tmp_path):
 
 
 async def test_the_sessions_screen_says_when_there_is_nothing(tmp_path):
-    app = DgtuiApp(ScriptedRunner([]), backend_label="x", record_dir=tmp_path / "none")
+    app = DgtuiApp(PlayerRunner([]), backend_label="x", record_dir=tmp_path / "none")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
         await app.screen.workers.wait_for_complete()

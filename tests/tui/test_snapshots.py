@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dgtui.session.scripted import ScriptedRunner
+from dgtui.session.player import PlayerRunner
 from dgtui.tui.app import DgtuiApp
 from tests.support.scenes import many_scene, reconnecting_scene, scene
 
@@ -15,7 +15,7 @@ SMALL = (80, 24)  # the default terminal
 
 def app_at(at: float, streams: int = 0, make=None, **kwargs) -> DgtuiApp:
     sessions, clock = (make or (lambda at: many_scene(streams, at) if streams else scene(at)))(at)
-    return DgtuiApp(ScriptedRunner(sessions), backend_label="local engine (pocketsphinx, offline)", notice=NOTICE,
+    return DgtuiApp(PlayerRunner(sessions), backend_label="local engine (pocketsphinx, offline)", notice=NOTICE,
                     clock=clock, run_streams=False, opener=lambda request: None, **kwargs)  # fmt: skip
 
 

@@ -1,0 +1,150 @@
+"""Scripts for tests, benchmarks and screenshots: the messages Deepgram sends, as timed steps for a player.
+
+:func:`conversation` writes what Deepgram sends for spoken sentences: interims every 250 ms of audio, finals at
+pauses, ``speech_final``, ``SpeechStarted`` and ``UtteranceEnd``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from dgtui.protocol.errors import CloseCode, explain_close
+from dgtui.session.events import HandshakeTimings, State
+from dgtui.session.player import Step
+from dgtui.session.state import SessionState
+
+MODEL_INFO = {"name": "2-general-nova", "version": "2024-01-18.26916", "arch": "nova-3"}
+MODEL_UUID = "40bd3654-e622-47c4-a111-63a61b23bfe2"
+
+
+def message(at: float, data: dict[str, Any] | str, cursor: float | None = None) -> Step:
+    raw = data if isinstance(data, str) else json.dumps(data)
+    return Step(at, lambda s, now: s.receive(raw, now, cursor))
+
+
+def audio(at: float, cursor: float, level_db: float = -20.0) -> Step:
+    return Step(at, lambda s, now: s.on_audio(3200, cursor, level_db, now))
+
+
+def connect(at: float, url: str, request_id: str) -> Step:
+    def apply(s: SessionState, now: float) -> None:
+        s.connected(url, request_id, HandshakeTimings(0.002, 0.004, 0.0, 0.011))
+        s.set_state(State.STREAMING)
+
+    return Step(at, apply)
+
+
+def fail(at: float, text: str, detail: str = "") -> Step:
+    def apply(s: SessionState, now: float) -> None:
+        s.fail(text, detail)
+        s.set_state(State.ERROR)
+
+    return Step(at, apply)
+
+
+def close(at: float, code: int = CloseCode.NORMAL, reason: str = "") -> Step:
+    def apply(s: SessionState, now: float) -> None:
+        s.set_state(State.CLOSED if code == CloseCode.NORMAL else State.ERROR)
+        s.closed(code, reason, explain_close(code, reason))
+
+    return Step(at, apply)
+
+
+def results(
+    words: Sequence[tuple[str, float, float, float]],
+    *,
+    start: float,
+    end: float,
+    is_final: bool = False,
+    speech_final: bool = False,
+    from_finalize: bool = False,
+    channel: int = 0,
+    channels: int = 1,
+    speaker: int | None = None,
+    request_id: str = "",
+) -> dict[str, Any]:
+    """A Results message for (word, start, end, confidence) tuples, shaped like Deepgram's."""
+    word_objects = []
+    for word, w_start, w_end, confidence in words:
+        item: dict[str, Any] = {
+            "word": word.lower().strip(".,?!"),
+            "start": round(w_start, 3),
+            "end": round(w_end, 3),
+            "confidence": confidence,
+            "punctuated_word": word,
+        }
+        if speaker is not None:
+            item["speaker"] = speaker
+        word_objects.append(item)
+    transcript = " ".join(w[0] for w in words)
+    return {
+        "type": "Results",
+        "channel_index": [channel, channels],
+        "duration": round(end - start, 3),
+        "start": round(start, 3),
+        "is_final": is_final,
+        "speech_final": speech_final,
+        "from_finalize": from_finalize,
+        "channel": {"alternatives": [{"transcript": transcript, "confidence": 0.98, "words": word_objects}]},
+        "metadata": {"request_id": request_id, "model_info": MODEL_INFO, "model_uuid": MODEL_UUID},
+    }
+
+
+def conversation(
+    sentences: Iterable[str],
+    *,
+    start: float = 0.6,
+    word_seconds: float = 0.32,
+    pause: float = 1.2,
+    latency: float = 0.15,
+    request_id: str = "",
+    speakers: Sequence[int] | None = None,
+    low_confidence: Callable[[str], bool] = lambda word: False,
+    channel: int = 0,
+    channels: int = 1,
+) -> Iterator[Step]:
+    """The messages of a live stream of ``sentences``, in order of arrival, with audio steps every 100 ms."""
+    t = start
+    for index, sentence in enumerate(sentences):
+        speaker = speakers[index % len(speakers)] if speakers else None
+        words = []
+        for word in sentence.split():
+            confidence = 0.42 if low_confidence(word) else 0.97
+            words.append((word, t, t + word_seconds * 0.9, confidence))
+            t += word_seconds
+        utterance_start, utterance_end = words[0][1], words[-1][2]
+        yield message(
+            utterance_start + 0.08,
+            {"type": "SpeechStarted", "channel": [channel, channels], "timestamp": round(utterance_start, 3)},
+        )
+        window_start = max(0.0, utterance_start - 0.3)
+
+        def window(heard: list[Any], end: float, final: bool = False, start: float = window_start,
+                   who: int | None = speaker) -> dict[str, Any]:  # fmt: skip
+            return results(heard, start=start, end=end, is_final=final, speech_final=final, channel=channel,
+                           channels=channels, speaker=who, request_id=request_id)  # fmt: skip
+
+        cursor = utterance_start + 0.25
+        while cursor < utterance_end:
+            heard = [w for w in words if w[2] <= cursor]
+            if heard:
+                yield message(cursor + latency, window(heard, cursor), cursor + latency)
+            cursor += 0.25
+        final_at = utterance_end + 0.3
+        yield message(final_at + latency, window(words, final_at, final=True), final_at + latency)
+        yield message(
+            utterance_end + 1.0 + latency,
+            {"type": "UtteranceEnd", "channel": [channel, channels], "last_word_end": round(utterance_end, 3)},
+            utterance_end + 1.0 + latency,
+        )
+        t = utterance_end + pause
+
+
+def audio_steps(until: float, level: Callable[[float], float] | None = None, every: float = 0.1) -> Iterator[Step]:
+    level = level or (lambda t: -18.0 - 6.0 * math.sin(t * 3.0))
+    for i in range(1, int(until / every) + 1):
+        t = round(i * every, 3)
+        yield audio(t, t, level(t))
