@@ -81,7 +81,7 @@ def resolve(args: argparse.Namespace, config: Config, environ: Mapping[str, str]
         key_env=config.key_env,
         file_key=config.key,
     )
-    origins["backend"] = (backend.kind, url_origin if backend.kind != "deepgram" else "default (a key is set)")
+    origins["backend"] = (backend.kind.value, url_origin if backend.kind != "deepgram" else "default (a key is set)")
     origins["url"] = (backend.url or "(the embedded engine, on a free loopback port)", url_origin)
     key, key_origin = config.api_key(environ)
     origins["key"] = (key, key_origin)

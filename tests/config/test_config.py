@@ -166,6 +166,7 @@ def test_config_commands(tmp_path):
     assert shown.returncode == 0 and KEY not in shown.stdout
     assert f"key = '***'  # config file ({path})" in shown.stdout
     assert "options.model = 'nova-3'  # config file" in shown.stdout
+    assert "backend = 'deepgram'  # default (a key is set)" in shown.stdout  # the kind's name, not its repr
     path.write_text("[backend]\nurl = 5\n")
     bad = dgtui("config", "check", env=env)
     assert bad.returncode == 2 and f"{path}:2: [backend] url: must be a str" in bad.stderr
