@@ -18,8 +18,10 @@ import asyncio
 import json
 import time
 import timeit
+from dataclasses import dataclass, field
 
-from dgtui.audio.chunks import AudioChunk, AudioFormat
+from dgtui.audio.base import SourceHooks
+from dgtui.audio.chunks import LINEAR16, AudioChunk, AudioFormat
 from dgtui.protocol.messages import decode_message
 from dgtui.server.app import ServerConfig
 from dgtui.session.metrics import SessionMetrics
@@ -71,13 +73,17 @@ def per_message_us(fn, corpus: list[str], repeat: int = 7) -> float:
     return best / number / len(corpus) * 1e6
 
 
+@dataclass
 class _PacedSource:
-    """20 s of silence in 100 ms chunks, paced by the session as a file would be."""
+    """20 s of silence in 100 ms chunks, paced by the session as a file would be (an AudioSource)."""
 
-    name = "pacing"
-    description = "silence"
-    format = AudioFormat("linear16", 16000, 1)
-    realtime = True
+    name: str = "pacing"
+    description: str = "silence"
+    format: AudioFormat = LINEAR16
+    realtime: bool = True
+    reopenable: bool = False
+    error: str | None = None
+    hooks: SourceHooks = field(default_factory=SourceHooks)
 
     async def chunks(self):
         for i in range(1, PACED_CHUNKS + 1):
