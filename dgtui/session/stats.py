@@ -110,4 +110,4 @@ def format_ms(seconds: float | None) -> str:
     """Seconds as whole milliseconds for tables; ``-`` when there is no value (None or NaN)."""
     if seconds is None or math.isnan(seconds):
         return "-"
-    return f"{seconds * 1000:.0f}"
+    return str(round(seconds * 1000))  # an int: a value that rounds to zero from below shows 0, not -0

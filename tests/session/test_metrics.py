@@ -82,3 +82,10 @@ def test_series_percentiles_match_exact_ones_to_the_millisecond_in_bounded_memor
     pooled.merge(series)
     pooled.merge(series)
     assert pooled.summary().count == 40_000 and pooled.summary().p50 == approx.p50
+
+
+def test_milliseconds_show_without_a_negative_zero():
+    from dgtui.session.stats import format_ms
+
+    shown = [format_ms(v) for v in (-0.0004, 0.0, 0.1504, -0.002, None, float("nan"))]
+    assert shown == ["0", "0", "150", "-2", "-", "-"]
