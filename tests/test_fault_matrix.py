@@ -237,7 +237,7 @@ async def test_a_fault_is_explained_and_the_other_stream_goes_on(case, words, se
     header, lines = read_recording(bad.recording_path)  # the failure is on disk, with all that came before
     assert header["name"] == bad.name
     if words is not None:
-        assert any(line["type"] == "dgtui.error" and words in line["message"] for line in lines), case
+        assert any(line["type"] == "dgtui.Error" and words in line["message"] for line in lines), case
     if case in ("malformed", "unknown"):  # reported (malformed) or ignored (unknown), and in the inspector
         assert bad.errors == (1 if case == "malformed" else 0) and bad.raw[0].raw.startswith(("this", '{"type":"From'))
         assert bad.raw[0].kind == ("(not JSON)" if case == "malformed" else "FromTheFuture")

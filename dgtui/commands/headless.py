@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from dgtui.protocol.messages import Results
 from dgtui.protocol.secrets import redact
-from dgtui.session.encoding import event_json
+from dgtui.session.encoding import event_line
 from dgtui.session.events import Event, MessageReceived, SessionError, SourceOpened, SourceTitle
 from dgtui.session.runner import StreamRunner
 from dgtui.session.session import LiveSession
@@ -43,8 +43,8 @@ class Printer:
     def _json(self, event: Event) -> None:
         if isinstance(event, MessageReceived):
             self.out.write(event.raw.rstrip("\n") + "\n")  # exactly as received
-        elif (line := event_json(event)) is not None:
-            self._line(line)
+        else:
+            self._line(event_line(event))
         self.out.flush()
 
     def _line(self, data: dict[str, Any]) -> None:

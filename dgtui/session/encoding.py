@@ -1,7 +1,9 @@
-"""dgtui's own events as the JSON lines of ``dgtui stream --json``: one naming, ``dgtui.<Event>``.
+"""One encoding for every event: the lines of ``dgtui stream --json`` and of the recordings, and back.
 
-Server messages are not encoded here: ``--json`` prints them exactly as received. Every other event a session
-emits has one line type, so a script can follow the stream whole (the README lists them, one example each).
+An event's line is its tagged struct (``{"type": "dgtui.<Event>", "name": ..., ...}``, see
+:mod:`dgtui.session.events`); a server message's line is ``{"type": "message", "name", "raw", "mono",
+"cursor"}`` in a recording, and its raw text alone in ``--json``. A recording adds the wall-clock ``wall`` (and
+``mono`` where the event has no time of its own) to each line; readers ignore what they do not know.
 """
 
 from __future__ import annotations
@@ -9,66 +11,43 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import msgspec
+
 from dgtui.protocol.secrets import redact, redact_url
-from dgtui.session.events import (
-    AudioProgress,
-    Closed,
-    Connected,
-    Control,
-    Event,
-    MessageReceived,
-    Reconnected,
-    Reconnecting,
-    SessionError,
-    SourceOpened,
-    SourceReopening,
-    SourceTitle,
-    StateChanged,
-)
-
-CONTROL_TYPES = {"finalize": "dgtui.Finalize", "pause": "dgtui.Pause", "resume": "dgtui.Resume"}
+from dgtui.session.events import Connected, DgtuiEvent, Event, MessageReceived, SessionError
 
 
-def _s(seconds: float) -> float:
-    return round(seconds, 6)
+def event_line(event: Event) -> dict[str, Any]:
+    """The line of one event, without secrets."""
+    if isinstance(event, MessageReceived):
+        return {"type": "message", "name": event.name, "raw": event.raw, "mono": round(event.received_at, 6),
+                "cursor": round(event.cursor, 6)}  # fmt: skip
+    line: dict[str, Any] = _rounded(msgspec.to_builtins(event))
+    if isinstance(event, Connected):
+        line["url"] = redact_url(event.url)
+    elif isinstance(event, SessionError):
+        line["message"], line["detail"] = redact(event.message), redact(event.detail)
+    return line
 
 
-def event_json(event: Event) -> dict[str, Any] | None:
-    """The ``--json`` line of one event (``None``: a server message, printed raw, or a reconnect's start, which
-    the ``dgtui.Reconnecting`` before it and the ``dgtui.Reconnected`` after it describe)."""
-    base: dict[str, Any] = {"name": event.name}
-    match event:
-        case MessageReceived():
+def _rounded(data: dict[str, Any]) -> dict[str, Any]:
+    """Times to the microsecond, NaN as null, nested tables too (the handshake's timings)."""
+    for key, value in data.items():
+        if isinstance(value, float):
+            data[key] = None if math.isnan(value) else round(value, 6)
+        elif isinstance(value, dict):
+            _rounded(value)
+    return data
+
+
+def read_event(line: dict[str, Any]) -> Event | None:
+    """The event a line holds; None for a line of a type this dgtui does not know (a newer one's)."""
+    if line.get("type") == "message":
+        if not isinstance(line.get("raw"), str):
             return None
-        case Connected():
-            timings = {k: _s(getattr(event.timings, k)) for k in ("dns", "tcp", "tls", "upgrade")}
-            return {"type": "dgtui.Connected", **base, "url": redact_url(event.url), "request_id": event.request_id,
-                    "handshake": timings}  # fmt: skip
-        case Reconnecting() | SourceReopening():
-            kind = "dgtui.Reconnecting" if isinstance(event, Reconnecting) else "dgtui.SourceReopening"
-            return {"type": kind, **base, "attempt": event.attempt, "max_attempts": event.max_attempts,
-                    "backoff_s": _s(event.backoff), "reason": event.reason}  # fmt: skip
-        case Reconnected():
-            return {"type": "dgtui.Reconnected", **base, "request_id": event.request_id, "offset_s": _s(event.offset),
-                    "gap_s": _s(event.gap), "audio_resent_s": _s(event.audio_resent),
-                    "audio_lost_s": _s(event.audio_lost)}  # fmt: skip
-        case Control():
-            kind = CONTROL_TYPES.get(event.action)
-            return None if kind is None else {"type": kind, **base, "cursor_s": _s(event.offset)}
-        case StateChanged():
-            return {"type": "dgtui.State", **base, "state": event.state.value}
-        case SessionError():
-            return {"type": "dgtui.Error", **base, "message": redact(event.message), "detail": redact(event.detail),
-                    "fatal": event.fatal}  # fmt: skip
-        case SourceOpened():
-            return {"type": "dgtui.Source", **base, "kind": event.kind, "reason": event.reason}
-        case SourceTitle():
-            return {"type": "dgtui.SourceTitle", **base, "title": event.title}
-        case AudioProgress():
-            level = None if math.isnan(event.level_db) else round(event.level_db, 1)
-            return {"type": "dgtui.Audio", **base, "cursor_s": _s(event.cursor), "level_db": level,
-                    "bytes": event.bytes_sent}  # fmt: skip
-        case Closed():
-            return {"type": "dgtui.Closed", **base, "code": event.code, "reason": event.reason,
-                    "explanation": event.explanation, "clean": event.clean}  # fmt: skip
-    return None
+        return MessageReceived(str(line.get("name", "")), line["raw"], None, float(line.get("mono", 0.0)),
+                               float(line.get("cursor", 0.0)))  # fmt: skip
+    try:
+        return msgspec.convert(line, DgtuiEvent)
+    except msgspec.ValidationError:
+        return None

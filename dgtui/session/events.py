@@ -1,9 +1,15 @@
-"""Typed events a session emits, for any consumer (the TUI, the headless printer, a recorder)."""
+"""Typed events a session emits, for any consumer (the TUI, the headless printer, a recorder).
+
+Events are tagged msgspec structs, as the protocol's messages are: one encoding, ``{"type": "dgtui.<Event>",
+...}``, serves ``dgtui stream --json``, the recordings and their replay (:mod:`dgtui.session.encoding`). Times
+on the wire carry their unit (``offset_s``); in memory they are plain seconds.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+import msgspec
 
 from dgtui.protocol.messages import ServerMessage
 
@@ -17,8 +23,7 @@ class State(StrEnum):
     ERROR = "error"
 
 
-@dataclass(frozen=True, slots=True)
-class HandshakeTimings:
+class HandshakeTimings(msgspec.Struct, frozen=True):
     """Seconds spent in each step of opening the connection."""
 
     dns: float = 0.0
@@ -31,123 +36,108 @@ class HandshakeTimings:
         return self.dns + self.tcp + self.tls + self.upgrade
 
 
-@dataclass(frozen=True, slots=True)
-class Connected:
+class Event(msgspec.Struct, frozen=True, tag_field="type"):
+    """The base of every event: each names its stream."""
+
     name: str
+
+
+class Connected(Event, frozen=True, tag="dgtui.Connected"):
     url: str  # with any secret removed
     request_id: str | None
-    timings: HandshakeTimings
+    timings: HandshakeTimings = msgspec.field(name="handshake")
 
 
-@dataclass(frozen=True, slots=True)
-class MessageReceived:
-    name: str
+class MessageReceived(Event, frozen=True, tag="message"):
+    """A server message; on the wire it is its raw text (``--json`` prints only that)."""
+
     raw: str  # exactly as received
-    message: ServerMessage
-    received_at: float  # monotonic
-    cursor: float  # seconds of audio sent when it arrived
+    message: ServerMessage | None = None  # decoded; not on the wire (a replay decodes the raw text again)
+    received_at: float = msgspec.field(default=0.0, name="mono")  # monotonic
+    cursor: float = 0.0  # seconds of audio sent when it arrived
 
 
-@dataclass(frozen=True, slots=True)
-class StateChanged:
-    name: str
+class StateChanged(Event, frozen=True, tag="dgtui.State"):
     state: State
 
 
-@dataclass(frozen=True, slots=True)
-class SessionError:
-    name: str
+class SessionError(Event, frozen=True, tag="dgtui.Error"):
     message: str  # what happened and what to do
     detail: str = ""
     fatal: bool = True  # False: reported, but the stream goes on
 
 
-@dataclass(frozen=True, slots=True)
-class SourceTitle:
-    name: str
+class SourceTitle(Event, frozen=True, tag="dgtui.SourceTitle"):
     title: str
 
 
-@dataclass(frozen=True, slots=True)
-class SourceOpened:
+class SourceOpened(Event, frozen=True, tag="dgtui.Source"):
     """What the source was taken for (``file``, ``live``, ``hls``) and why: it decides pacing and reopening."""
 
-    name: str
     kind: str
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class SourceReopening:
+class SourceReopening(Event, frozen=True, tag="dgtui.SourceReopening"):
     """A live source ended or failed; it is opened again after ``backoff`` seconds (KeepAlive meanwhile)."""
 
-    name: str
     attempt: int
     max_attempts: int
-    backoff: float
-    reason: str
+    backoff: float = msgspec.field(name="backoff_s")
+    reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Reconnecting:
+class Reconnecting(Event, frozen=True, tag="dgtui.Reconnecting"):
     """The connection dropped; attempt ``attempt`` of ``max_attempts`` comes after ``backoff`` seconds."""
 
-    name: str
     attempt: int
     max_attempts: int
-    backoff: float
-    reason: str
+    backoff: float = msgspec.field(name="backoff_s")
+    reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Reconnected:
+class Reconnected(Event, frozen=True, tag="dgtui.Reconnected"):
     """A new connection after a drop or a manual reconnect.
 
     Its messages' timestamps plus ``offset`` are on the stream's one timeline; ``audio_resent`` and ``audio_lost``
     are this reconnect's seconds sent again (their results died with the old connection) and lost.
     """
 
-    name: str
     request_id: str | None
-    offset: float
-    gap: float  # seconds without a connection
-    audio_resent: float
-    audio_lost: float
+    offset: float = msgspec.field(name="offset_s")
+    gap: float = msgspec.field(default=0.0, name="gap_s")  # seconds without a connection
+    audio_resent: float = msgspec.field(default=0.0, name="audio_resent_s")
+    audio_lost: float = msgspec.field(default=0.0, name="audio_lost_s")
 
 
-@dataclass(frozen=True, slots=True)
-class Closed:
-    name: str
+class Closed(Event, frozen=True, tag="dgtui.Closed"):
     code: int | None
     reason: str
     explanation: str
-    clean: bool = field(default=False)
+    clean: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Control:
+class Control(Event, frozen=True, tag="dgtui.Control"):
     """Something dgtui did to the stream: ``finalize`` sent, ``pause`` / ``resume`` (``offset``: the audio cursor), or
     ``reconnect`` begun (``offset``: where the next connection's audio starts)."""
 
-    name: str
     action: str
-    offset: float = 0.0
+    offset: float = msgspec.field(default=0.0, name="offset_s")
 
 
-@dataclass(frozen=True, slots=True)
-class AudioProgress:
+class AudioProgress(Event, frozen=True, tag="dgtui.Audio"):
     """Audio sent so far; emitted at the first chunk and then about once a second of audio."""
 
-    name: str
-    cursor: float
-    level_db: float
-    at: float  # monotonic
-    bytes_sent: int = 0
+    cursor: float = msgspec.field(name="cursor_s")
+    level_db: float | None  # NaN (null on the wire) when not known
+    at: float = msgspec.field(name="mono")  # monotonic
+    bytes_sent: int = msgspec.field(default=0, name="bytes")
 
 
-Event = (
+# dgtui's own events, as read back from their lines (a server message's line is its raw text, decoded by the
+# protocol's own decoder).
+DgtuiEvent = (
     Connected
-    | MessageReceived
     | StateChanged
     | SessionError
     | SourceTitle

@@ -1,10 +1,10 @@
 """Recording a session to JSON Lines, the only copy of its transcript: Deepgram keeps none.
 
 One file per session, ``sessions/YYYY-MM-DD/NAME-REQUESTID.jsonl`` under the data directory. The first line is
-a header (dgtui version, source, backend URL without secrets, options, start time); then one line per server
-message exactly as received (``raw``) with its receive time (wall clock and monotonic) and the audio cursor, and
-dgtui's own events (connected, state, errors, Finalize, reconnect, audio progress, close). Each line is written
-whole and flushed, so a crash or ``kill -9`` leaves a valid file up to its last line.
+a header (format, dgtui version, source, backend URL without secrets, options, start time); then one line per
+event in the events' one encoding (:mod:`dgtui.session.encoding`: each server message exactly as received, with
+its receive time and the audio cursor, and dgtui's own events), each with its wall-clock and monotonic time.
+Each line is written whole and flushed, so a crash or ``kill -9`` leaves a valid file up to its last line.
 
 A recording that cannot be written (full disk, unwritable directory) is an error shown on the stream, which
 goes on without it.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import re
 import time
@@ -25,25 +24,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from dgtui import __version__
-from dgtui.protocol.secrets import redact, redact_url
-from dgtui.session.events import (
-    AudioProgress,
-    Closed,
-    Connected,
-    Control,
-    Event,
-    MessageReceived,
-    Reconnected,
-    Reconnecting,
-    SessionError,
-    SourceOpened,
-    SourceReopening,
-    SourceTitle,
-    StateChanged,
-)
+from dgtui.protocol.secrets import redact_url
+from dgtui.session.encoding import event_line, read_event
+from dgtui.session.events import AudioProgress, Closed, Connected, Event, HandshakeTimings
 from dgtui.session.state import SessionState
 
-FORMAT = 1
+FORMAT = 2  # 2: lines are the events' one encoding (dgtui.session.encoding); 1: dgtui 0.1's own names
 HEADER = "dgtui.header"
 MAX_PENDING = 1000  # lines held before the file can be named (before the handshake ends)
 
@@ -111,7 +97,6 @@ class Recorder:
         self.lines = 0
         self._url = header.url
         self._request_id: str | None = None
-        self._cursor = 0.0  # the audio cursor, from the stream's audio events
         self._file: IO[str] | None = None
         self._pending: list[str] = []
         self._started_wall = self.wall()
@@ -140,57 +125,12 @@ class Recorder:
             return
         if isinstance(event, Connected):
             self._url, self._request_id = event.url, self._request_id or event.request_id
-        elif isinstance(event, AudioProgress):
-            self._cursor = event.cursor
-        line = self._line(event)
-        if line is None:
-            return
-        line.setdefault("wall", round(self.wall(), 6))
+        line = event_line(event)
+        line["wall"] = round(self.wall(), 6)
         line.setdefault("mono", round(self.mono(), 6))
         self._write(self._encode(line))
         if self._file is None and isinstance(event, Connected | Closed):
             self._open()  # the request id is known now (or will never be)
-
-    def _line(self, event: Event) -> dict[str, Any] | None:
-        if isinstance(event, MessageReceived):
-            return {
-                "type": "message",
-                "wall": round(self.wall(), 6),
-                "mono": round(event.received_at, 6),
-                "cursor": round(event.cursor, 6),
-                "raw": event.raw,
-            }
-        if isinstance(event, AudioProgress):
-            level = None if math.isnan(event.level_db) else round(event.level_db, 1)
-            return {"type": "dgtui.audio", "mono": round(event.at, 6), "cursor": round(event.cursor, 6),
-                    "level_db": level, "bytes": event.bytes_sent}  # fmt: skip
-        if isinstance(event, Connected):
-            timings = {k: round(getattr(event.timings, k), 6) for k in ("dns", "tcp", "tls", "upgrade")}
-            return {"type": "dgtui.connected", "url": redact_url(event.url), "request_id": event.request_id,
-                    "handshake": timings}  # fmt: skip
-        if isinstance(event, StateChanged):
-            return {"type": "dgtui.state", "state": event.state.value}
-        if isinstance(event, SessionError):
-            return {"type": "dgtui.error", "message": redact(event.message), "detail": redact(event.detail),
-                    "fatal": event.fatal}  # fmt: skip
-        if isinstance(event, Control):
-            return {"type": f"dgtui.{event.action}", "offset": round(event.offset, 6), "cursor": self._cursor}
-        if isinstance(event, SourceTitle):
-            return {"type": "dgtui.title", "title": event.title}
-        if isinstance(event, SourceOpened):
-            return {"type": "dgtui.source", "kind": event.kind, "reason": event.reason}
-        if isinstance(event, Reconnecting | SourceReopening):
-            kind = "dgtui.reconnecting" if isinstance(event, Reconnecting) else "dgtui.source_reopening"
-            return {"type": kind, "attempt": event.attempt, "max_attempts": event.max_attempts,
-                    "backoff": round(event.backoff, 3), "reason": event.reason}  # fmt: skip
-        if isinstance(event, Reconnected):
-            return {"type": "dgtui.reconnected", "request_id": event.request_id, "offset": round(event.offset, 6),
-                    "gap": round(event.gap, 6), "audio_resent": round(event.audio_resent, 6),
-                    "audio_lost": round(event.audio_lost, 6)}  # fmt: skip
-        if isinstance(event, Closed):
-            return {"type": "dgtui.closed", "code": event.code, "reason": event.reason,
-                    "explanation": event.explanation, "clean": event.clean}  # fmt: skip
-        return None
 
     # -- the file ----------------------------------------------------------------------------------------
 
@@ -308,6 +248,24 @@ class RecordingInfo:
                 self.model or "-")  # fmt: skip
 
 
+# the start of the lines a listing reads, per recording format: (audio progress, connected)
+PREFIXES = {1: ('{"type":"dgtui.audio"', '{"type":"dgtui.connected"'),
+            2: ('{"type":"dgtui.Audio"', '{"type":"dgtui.Connected"')}  # fmt: skip
+
+
+def _read(line: str, header: dict[str, Any]) -> Event | None:
+    """One line's event, in either format."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    if header.get("format", 1) >= 2:
+        return read_event(data)
+    if data.get("type") == "dgtui.audio":  # format 1 names
+        return AudioProgress("", data.get("cursor", 0.0), None, data.get("mono", 0.0))
+    return Connected("", data.get("url", ""), data.get("request_id"), HandshakeTimings())
+
+
 def describe_recording(path: Path) -> RecordingInfo:
     """What ``dgtui sessions`` shows of a file, read in one pass without decoding every message."""
     header: dict[str, Any] | None = None
@@ -320,12 +278,15 @@ def describe_recording(path: Path) -> RecordingInfo:
                 except ValueError:
                     break
                 continue
-            if line.startswith('{"type":"dgtui.audio"'):
-                with contextlib.suppress(ValueError, KeyError):
-                    duration = max(duration, json.loads(line)["cursor"])
-            elif line.startswith('{"type":"dgtui.connected"') and not request_id:
-                with contextlib.suppress(ValueError):
-                    request_id = json.loads(line).get("request_id") or ""
+            audio, connected = PREFIXES[header.get("format", 1) if isinstance(header, dict) else 1]
+            if line.startswith(audio):  # only the lines it needs are decoded (the prefix is their type)
+                event = _read(line, header)
+                if isinstance(event, AudioProgress):
+                    duration = max(duration, event.cursor)
+            elif line.startswith(connected) and not request_id:
+                event = _read(line, header)
+                if isinstance(event, Connected):
+                    request_id = event.request_id or ""
             elif not model and line.startswith('{"type":"message"') and "model_info" in line:
                 with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
                     model = json.loads(json.loads(line)["raw"])["metadata"]["model_info"]["name"]

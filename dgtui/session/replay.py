@@ -11,14 +11,73 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dgtui.session.events import HandshakeTimings, State
+from dgtui.session.encoding import read_event
+from dgtui.session.events import (
+    AudioProgress,
+    Closed,
+    Connected,
+    Control,
+    Event,
+    HandshakeTimings,
+    MessageReceived,
+    Reconnected,
+    Reconnecting,
+    SessionError,
+    SourceOpened,
+    SourceReopening,
+    SourceTitle,
+    State,
+    StateChanged,
+)
 from dgtui.session.player import PlayedSession, Step
 from dgtui.session.recording import RecordingError, read_recording
 from dgtui.session.state import Clock, SessionState
 from dgtui.session.transcript import Transcript
 
 
+def apply_event(state: SessionState, event: Event, now: float) -> None:
+    """A recorded event applied to a stream's state as it was live (the state emits it again to its listeners)."""
+    match event:
+        case MessageReceived():
+            try:
+                state.receive(event.raw, now, event.cursor)
+            except ValueError:
+                state.fail("the recorded server message is not JSON (ignored)", event.raw[:200], fatal=False)
+        case AudioProgress():
+            level = math.nan if event.level_db is None else event.level_db
+            state.on_audio(max(0, event.bytes_sent - state.metrics.bytes_sent), event.cursor, level, now)
+        case Connected():
+            state.connected(event.url, event.request_id, event.timings)
+        case StateChanged():
+            state.set_state(event.state)
+        case SessionError():
+            state.fail(event.message, event.detail, event.fatal)
+        case Control():
+            state.control(event.action, event.offset)
+        case SourceTitle():
+            state.title(event.title)
+        case SourceOpened():
+            state.source_opened(event.kind, event.reason)
+        case Reconnecting():
+            state.will_reconnect(event.attempt, event.max_attempts, event.backoff, event.reason)
+        case SourceReopening():
+            state.source_reopening(event.attempt, event.max_attempts, event.backoff, event.reason)
+        case Closed():
+            state.closed(event.code, event.reason, event.explanation)
+        case Reconnected():
+            pass  # the state tells it again when the connection after a reconnect is applied
+
+
 def _step(line: dict[str, Any], at: float) -> Step | None:
+    """A line of format 2: one of the events, in their one encoding."""
+    event = read_event(line)
+    if event is None:
+        return None  # a newer dgtui's line: skipped, the rest still replays
+    return Step(at, lambda s, now: apply_event(s, event, now))
+
+
+def _format1_step(line: dict[str, Any], at: float) -> Step | None:
+    """A line of format 1 (dgtui 0.1, before the events had one encoding): kept so old recordings replay."""
     kind = line.get("type")
     if kind == "message":
         raw, cursor = line["raw"], line.get("cursor", 0.0)
@@ -61,9 +120,10 @@ def _step(line: dict[str, Any], at: float) -> Step | None:
 
 def steps_from(header: dict[str, Any], lines: list[dict[str, Any]]) -> list[Step]:
     origin = header.get("mono", 0.0)
+    read = _format1_step if header.get("format", 1) < 2 else _step
     steps = []
     for line in lines:
-        step = _step(line, max(0.0, line.get("mono", origin) - origin))
+        step = read(line, max(0.0, line.get("mono", origin) - origin))
         if step is not None:
             steps.append(step)
     return steps

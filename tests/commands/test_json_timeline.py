@@ -94,7 +94,10 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
     # The recording keeps the same events, and a replay shows the source's kind and the reconnects again.
     _, recorded = read_recording(recorder.path)
     kinds = [line["type"] for line in recorded]
-    assert "dgtui.source" in kinds and "dgtui.reconnecting" in kinds and "dgtui.reconnected" in kinds
+    assert "dgtui.Source" in kinds and "dgtui.Reconnecting" in kinds and "dgtui.Reconnected" in kinds
+    # One encoding: the recording holds the same dgtui events, in the same order, as --json printed.
+    printed = [t for t in types if t.startswith("dgtui.") and t != "dgtui.Summary"]
+    assert [t for t in kinds if t != "message"] == printed
     replayed = load(recorder.path)
     assert replayed.source_kind == "file" and replayed.reconnects == session.reconnects
     assert [line.text for line in replayed.transcript.lines if line.kind == "final"] == [t for _, _, t in own]

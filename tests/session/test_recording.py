@@ -74,8 +74,8 @@ def test_a_reconnect_is_recorded_and_replayed_on_one_timeline(server, tmp_path, 
     live = asyncio.run(record(clip_file(seconds=9.0), server.url, tmp_path, 9.0, reconnect_after=4.0))
     assert live.reconnects == 1 and len(live.request_ids) == 2
     _, lines = read_recording(live.recording_path)
-    reconnect = [line for line in lines if line["type"] == "dgtui.reconnect"]
-    assert len(reconnect) == 1 and reconnect[0]["offset"] == pytest.approx(live.offset)
+    reconnect = [line for line in lines if line["type"] == "dgtui.Control" and line["action"] == "reconnect"]
+    assert len(reconnect) == 1 and reconnect[0]["offset_s"] == pytest.approx(live.offset)
     replayed = load(live.recording_path)
     assert replayed.reconnects == 1 and replayed.request_ids == live.request_ids
     assert replayed.transcript.text() == live.transcript.text()
@@ -108,7 +108,7 @@ def test_kill_9_leaves_a_valid_file_up_to_its_last_line(server, tmp_path, clip_f
     assert text.endswith("\n")  # every line was written whole
     header, lines = read_recording(path)
     assert header["type"] == "dgtui.header" and len(lines) >= 5
-    assert not any(line["type"] == "dgtui.closed" for line in lines)  # it really was cut short
+    assert not any(line["type"] == "dgtui.Closed" for line in lines)  # it really was cut short
     assert load(path).transcript.finals >= 0
     path.write_text(text + '{"type":"message","raw":"{\\"ty')  # a line torn mid-write
     assert len(read_recording(path)[1]) == len(lines)
