@@ -88,7 +88,6 @@ class HttpSource:
             raise SourceError(f"{self.url!r} is not an http(s) URL.")
         self.name = self.name or (PurePosixPath(parts.path).stem or parts.hostname or "stream")
         self.format = pcm_format(self.channels)
-        self.title: str | None = None
 
     @property
     def description(self) -> str:
@@ -179,7 +178,6 @@ class HttpSource:
             async for block in response.aiter_raw():
                 audio, titles = icy.feed(block)
                 for title in titles:
-                    self.title = title
                     self.hooks.title(title)
                 if audio:
                     yield audio

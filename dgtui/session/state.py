@@ -56,7 +56,6 @@ Listener = Callable[[Event], None]
 Clock = Callable[[], float]
 
 FLAGS = ("is_final", "speech_final", "from_finalize", "SpeechStarted", "UtteranceEnd")
-SUMMARY_FLAGS = ("is_final", "speech_final", "UtteranceEnd")  # the lights a stream's summary (a card) shows
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,7 +196,7 @@ class DgtuiApp(App[int]):
         return self._view(active) if active in self.panes else None
 
     def _no_stream(self) -> None:
-        self.notify("No stream selected: open a stream's tab (1-9) or highlight its row.", severity="warning")
+        self.notify("No stream selected: open a stream's tab (1-9) or select its card.", severity="warning")
 
     def _controls(self, session: SessionState | None) -> StreamControls | None:
         """The stream's controls, or None (after saying why) when there is no stream or it has none."""

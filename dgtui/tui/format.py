@@ -39,11 +39,6 @@ def duration(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
-def ms(seconds: float | None) -> str:
-    """Seconds as whole milliseconds, without the unit (a column headed "ms" carries it)."""
-    return format_ms(seconds)
-
-
 def state_label(state: State, reconnecting: bool = False) -> Text:
     glyph, style = RECONNECTING if reconnecting else STATE_STYLES[state]
     return Text(f"{glyph} {'reconnecting' if reconnecting else state.value}", style=style)
@@ -74,7 +69,7 @@ def options_text(options: dict[str, object]) -> str:
 
 def ms_unit(seconds: float | None) -> str:
     """Seconds as ``150 ms`` (``-`` when there is no value): every figure on screen carries its unit."""
-    value = ms(seconds)
+    value = format_ms(seconds)
     return value if value == "-" else f"{value} ms"
 
 

@@ -10,7 +10,8 @@ from textual.widget import Widget
 from textual.widgets import Sparkline
 
 from dgtui.session.state import FLAGS, SessionState
-from dgtui.tui.format import audio_time, duration, level_meter, ms, ms_unit, options_text, seconds_unit, state_label
+from dgtui.session.stats import format_ms
+from dgtui.tui.format import audio_time, duration, level_meter, ms_unit, options_text, seconds_unit, state_label
 
 
 class StatePanel(Widget):
@@ -129,9 +130,9 @@ class LatencyPanel(StatePanel):
         table.add_column(justify="right")
         table.add_column(justify="right")
         table.add_row("ms", Text("p50", "dim"), Text("p95", "dim"), Text("max", "dim"))
-        table.add_row("interim", ms(latency.p50), ms(latency.p95), ms(latency.max))
-        table.add_row("final", ms(final.p50), ms(final.p95), ms(final.max))
-        table.add_row("end of turn", ms(turn.p50), ms(turn.p95), ms(turn.max))
+        table.add_row("interim", format_ms(latency.p50), format_ms(latency.p95), format_ms(latency.max))
+        table.add_row("final", format_ms(final.p50), format_ms(final.p95), format_ms(final.max))
+        table.add_row("end of turn", format_ms(turn.p50), format_ms(turn.p95), format_ms(turn.max))
         table.add_row("now", Text(ms_unit(m.latency.last), "bold"), "", "")
         table.add_row("first text", seconds_unit(m.ttft), "", "")
         return table

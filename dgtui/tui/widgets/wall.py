@@ -9,6 +9,7 @@ changed, so a wall of 64 streams costs the cards that moved, not the wall.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -22,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from dgtui.session.events import State
-from dgtui.session.state import SUMMARY_FLAGS, SessionState
+from dgtui.session.state import SessionState
 from dgtui.tui.format import ms_unit, seconds_unit, state_label
 
 CARD_MIN_WIDTH = 58  # below two of these side by side, one column
@@ -30,6 +31,7 @@ CARD_HEIGHT = 8  # borders, 3 lines of speech, lights, figures, identity
 SPEECH_LINES = 3
 WIDE_ROW = 110  # compact rows this wide show the state, p95 and the request id too
 HOLD = 1.0  # seconds a light stays lit
+LIGHTS = ("is_final", "speech_final", "UtteranceEnd")  # the lights a card shows (the tab shows them all)
 BORDER = Style(color="#4a6a8a")
 SELECTED_BORDER = Style(color="#5fafff", bold=True)
 DIM = Style(dim=True)
@@ -37,7 +39,8 @@ DIM = Style(dim=True)
 
 def speech(state: SessionState, width: int, lines: int, console) -> list[Text]:  # type: ignore[no-untyped-def]
     """The stream's latest words wrapped to ``width``: the last finals, then the interim (dim); the last ``lines``."""
-    finals = [line.text for line in list(state.transcript.lines)[-8:] if line.kind == "final" and line.text]
+    newest = itertools.islice(reversed(state.transcript.lines), 8)  # the last lines, without copying them all
+    finals = [line.text for line in reversed(list(newest)) if line.kind == "final" and line.text]
     text = Text(" ".join(finals))
     interim = " ".join(words for _, _, words in state.transcript.interims() if words)
     if interim:
@@ -51,7 +54,7 @@ def speech(state: SessionState, width: int, lines: int, console) -> list[Text]: 
 
 def lights(state: SessionState, now: float) -> Text:
     text = Text()
-    for flag in SUMMARY_FLAGS:
+    for flag in LIGHTS:
         lit = state.lit(flag, now, HOLD)
         text.append("● " if lit else "○ ", style="bold green" if lit else DIM)
         text.append(f"{flag} {state.flag_counts[flag]}  ", style="" if lit else DIM)
@@ -104,7 +107,7 @@ def card(index: int, state: SessionState, now: float, width: int, selected: bool
 def compact_row(index: int, state: SessionState, now: float, width: int, selected: bool, console) -> Text:  # type: ignore[no-untyped-def]
     """One line for a stream when the cards do not fit: who, how, and its latest words."""
     latency = state.metrics.latency
-    lit = "".join("●" if state.lit(flag, now, HOLD) else "○" for flag in SUMMARY_FLAGS)
+    lit = "".join("●" if state.lit(flag, now, HOLD) else "○" for flag in LIGHTS)
     wide = width >= WIDE_ROW
     label = state_label(state.state, state.reconnecting)
     head = Text.assemble((f"{index:>2} ", "bold"), label if wide else label[:1])
@@ -190,22 +193,26 @@ class StreamWall(ScrollView, can_focus=True):
         layout_changed = [s.name for s in states] != [s.name for s in self.states]
         self.states = states
         self.selected = min(self.selected, max(0, len(states) - 1))
-        compact, width = self.compact, self.size.width
-        keys = [self._key(i, state, width, compact) for i, state in enumerate(states)]
-        if layout_changed or len(keys) != len(self._keys):
+        old = self._keys
+        self._rekey()
+        compact = self.compact
+        if layout_changed or len(old) != len(self._keys):
             self.refresh()
         else:
-            for index, (old, new) in enumerate(zip(self._keys, keys, strict=True)):
-                if old != new:
+            for index, (before, now_key) in enumerate(zip(old, self._keys, strict=True)):
+                if before != now_key:
                     self._refresh_item(index, compact)
-        self._keys = keys
         rows = len(states) + 1 if compact else -(-len(states) // self.columns) * CARD_HEIGHT
-        self.virtual_size = Size(width, rows)
+        self.virtual_size = Size(self.size.width, rows)
 
-    def _key(self, index: int, state: SessionState, width: int, compact: bool) -> object:
-        now = state.clock()  # a replay keeps its own time
-        return (state.version, tuple(state.lit(f, now, HOLD) for f in SUMMARY_FLAGS), int(state.uptime(now)),
-                index == self.selected, self.has_focus, width, compact, self.columns)  # fmt: skip
+    def _rekey(self) -> None:
+        """What each card shows, as a key: computed once per change here, compared by ``show`` and the drawing."""
+        compact, width, columns = self.compact, self.size.width, self.columns
+        self._keys = []
+        for index, state in enumerate(self.states):
+            now = state.clock()  # a replay keeps its own time
+            self._keys.append((state.version, tuple(state.lit(f, now, HOLD) for f in LIGHTS), int(state.uptime(now)),
+                               index == self.selected, self.has_focus, width, compact, columns))  # fmt: skip
 
     def _refresh_item(self, index: int, compact: bool) -> None:
         if compact:  # the header line stays put; rows scroll under it
@@ -222,6 +229,7 @@ class StreamWall(ScrollView, can_focus=True):
             step *= self.columns
         self.selected = max(0, min(len(self.states) - 1, self.selected + step))
         self._scroll_to_selected()
+        self._rekey()
         self.refresh()
 
     def _scroll_to_selected(self) -> None:
@@ -247,6 +255,7 @@ class StreamWall(ScrollView, can_focus=True):
             index = (y // CARD_HEIGHT) * self.columns + column
         if 0 <= index < len(self.states):
             self.selected = index
+            self._rekey()
             self.refresh()
             self.action_open()
 
@@ -278,7 +287,7 @@ class StreamWall(ScrollView, can_focus=True):
         """A card's lines (or a compact row), rendered again only when what it shows changed."""
         state = self.states[index]
         compact = self.compact
-        key = (self._key(index, state, width, compact), width)
+        key = (self._keys[index], width)  # _rekey ran for every change of state, selection, focus and size
         cached = self._cache.get(index)
         if cached is None or cached[0] != key:
             now = state.clock()
@@ -306,7 +315,9 @@ class StreamWall(ScrollView, can_focus=True):
         self.show(self.states, 0.0)
 
     def on_focus(self) -> None:
+        self._rekey()
         self.refresh()
 
     def on_blur(self) -> None:
+        self._rekey()
         self.refresh()
