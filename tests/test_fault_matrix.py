@@ -233,7 +233,7 @@ async def test_a_fault_is_explained_and_the_other_stream_goes_on(case, words, se
         assert bad.clean and bad.errors == 1 and bad.transcript.finals, (case, bad.error)
         assert any(words in e.text for e in bad.log if e.level == "error"), case
     else:
-        assert bad.state is State.ERROR and bad.error and words in bad.error, (case, bad.error)
+        assert bad.phase is State.ERROR and bad.error and words in bad.error, (case, bad.error)
     header, lines = read_recording(bad.recording_path)  # the failure is on disk, with all that came before
     assert header["name"] == bad.name
     if words is not None:

@@ -116,8 +116,8 @@ class PlayedSession(SessionState):
         finally:
             self._rebase()
             self._playing = False
-        if self.state not in (State.CLOSED, State.ERROR):
-            self.set_state(State.CLOSED)
+        if self.phase not in (State.CLOSED, State.ERROR):
+            self.set_phase(State.CLOSED)
         return self.error is None
 
     def set_speed(self, speed: float) -> None:
@@ -132,16 +132,16 @@ class PlayedSession(SessionState):
     # -- the controls of a live session ------------------------------------------------------------------
 
     def pause(self) -> None:
-        if self.state is State.STREAMING:
+        if self.phase is State.STREAMING:
             self._rebase()
             self._resume.clear()
-            self.set_state(State.PAUSED)
+            self.set_phase(State.PAUSED)
 
     def resume(self) -> None:
-        if self.state is State.PAUSED:
+        if self.phase is State.PAUSED:
             self._play_real = time.monotonic()
             self._resume.set()
-            self.set_state(State.STREAMING)
+            self.set_phase(State.STREAMING)
 
     def request_finalize(self, channel: int | None = None) -> None:
         self.finalize_requests += 1

@@ -49,7 +49,7 @@ def apply_event(state: SessionState, event: Event, now: float) -> None:
         case Connected():
             state.connected(event.url, event.request_id, event.timings)
         case StateChanged():
-            state.set_state(event.state)
+            state.set_phase(event.state)
         case SessionError():
             state.fail(event.message, event.detail, event.fatal)
         case Control():
@@ -101,7 +101,7 @@ def _format1_step(line: dict[str, Any], at: float) -> Step | None:
             state = State(line["state"])
         except (KeyError, ValueError):
             return None
-        return Step(at, lambda s, now: s.set_state(state))
+        return Step(at, lambda s, now: s.set_phase(state))
     if kind == "dgtui.error":
         return Step(at, lambda s, now: s.fail(line.get("message", ""), line.get("detail", ""), line.get("fatal", True)))
     if kind == "dgtui.reconnect":

@@ -98,7 +98,7 @@ class StreamRunner:
             raise
         except Exception as exc:  # one stream's failure must never stop the others
             session.fail(f"internal error: {type(exc).__name__}: {exc}")
-            session.set_state(State.ERROR)
+            session.set_phase(State.ERROR)
             return False
         finally:
             recorder = self.recorders.get(session.name)

@@ -108,23 +108,23 @@ class LiveSession(SessionState):
     # -- control -----------------------------------------------------------------------------------------
 
     def pause(self) -> None:
-        if self.state is State.STREAMING:
+        if self.phase is State.STREAMING:
             self._resume.clear()
             self.control("pause", self.cursor)
-            self.set_state(State.PAUSED)
+            self.set_phase(State.PAUSED)
 
     def resume(self) -> None:
-        if self.state is State.PAUSED:
+        if self.phase is State.PAUSED:
             self._resume.set()
             self.control("resume", self.cursor)
-            self.set_state(State.STREAMING)
+            self.set_phase(State.STREAMING)
 
     def request_finalize(self, channel: int | None = None) -> None:
         self._finalize_requests.put_nowait(channel)
 
     def reconnect(self) -> None:
         """Close this connection (flushing its results) and go on from the same audio on a new one."""
-        if self.state in (State.STREAMING, State.PAUSED):
+        if self.phase in (State.STREAMING, State.PAUSED):
             self._reconnect.set()
             self._resume.set()
 
@@ -139,7 +139,7 @@ class LiveSession(SessionState):
         """Stream until the source ends (or ``stop``); True when the stream ended cleanly."""
         if error := self.source.error:  # a source that could not be opened
             self.fail(error)
-            self.set_state(State.ERROR)
+            self.set_phase(State.ERROR)
             return False
         self._chunks = aiter(self.source.chunks())
         try:
@@ -171,14 +171,14 @@ class LiveSession(SessionState):
                 f"gave up after {limit} reconnect attempt{'s' if limit != 1 else ''}: {self._drop_reason}. "
                 "Check the network and the server, then start the stream again."
             )
-            self.set_state(State.ERROR)
+            self.set_phase(State.ERROR)
             return False
         if self._stop.is_set() or (self._source_done and not self.audio.backlog):
             self.fail(f"the connection was lost ({self._drop_reason}) before the last results came")
-            self.set_state(State.ERROR)
+            self.set_phase(State.ERROR)
             return False
         wait = self._backoff(self._attempts)
-        self.set_state(State.CONNECTING)
+        self.set_phase(State.CONNECTING)
         self.will_reconnect(self._attempts, limit, wait, self._drop_reason)
         buffering = asyncio.create_task(self._buffer_source())
         try:
@@ -266,7 +266,7 @@ class LiveSession(SessionState):
 
     async def _connection(self) -> str:
         """One connection, start to close: "done", "manual" (a reconnect was asked for) or "dropped"."""
-        self.set_state(State.CONNECTING)
+        self.set_phase(State.CONNECTING)
         self._reconnect.clear()
         self._closestream_sent = False
         headers = {}
@@ -283,11 +283,11 @@ class LiveSession(SessionState):
                 self._drop_reason = str(exc)
                 return "dropped"
             self.fail(str(exc))
-            self.set_state(State.ERROR)
+            self.set_phase(State.ERROR)
             self.closed(None, "", str(exc))
             return "done"
         self.connected(self.url, ws.response.headers.get("dg-request-id") if ws.response else None, timings)
-        self.set_state(State.STREAMING)
+        self.set_phase(State.STREAMING)
         sender = asyncio.create_task(self._send(ws), name=f"send:{self.name}")
         try:
             await self._receive(ws)
@@ -317,7 +317,7 @@ class LiveSession(SessionState):
             self.fail(explanation, reason)
         elif code == CloseCode.NORMAL and not self._closestream_sent and self.error is None:
             self.fail("the server closed the stream before dgtui finished sending", explanation)
-        self.set_state(State.ERROR if self.error else State.CLOSED)
+        self.set_phase(State.ERROR if self.error else State.CLOSED)
         self.closed(code, reason, explanation)
         return "done"
 
@@ -373,7 +373,7 @@ class LiveSession(SessionState):
             await ws.send(CLOSE_STREAM)
             self._closestream_sent = True
             if not self._reconnect.is_set():
-                self.set_state(State.CLOSING)
+                self.set_phase(State.CLOSING)
         except SourceError as exc:
             self.fail(str(exc))
             with contextlib.suppress(ConnectionClosed):

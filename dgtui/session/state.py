@@ -128,7 +128,7 @@ class SessionState:
         self.clock = clock
         self.transcript = transcript or Transcript()
         self.metrics = SessionMetrics()
-        self.state = State.CONNECTING
+        self.phase = State.CONNECTING
         self.request_id: str | None = None
         self.request_ids: list[str] = []
         self.timings: HandshakeTimings | None = None
@@ -186,7 +186,7 @@ class SessionState:
     @property
     def reconnecting(self) -> bool:
         """Between a dropped connection and the next one (the state reads "connecting" again)."""
-        return self.state is State.CONNECTING and self.reconnects > 0
+        return self.phase is State.CONNECTING and self.reconnects > 0
 
     def committed_until(self) -> float:
         """Audio (seconds) up to which every channel has its finals: after a drop, the rest is sent again."""
@@ -358,8 +358,8 @@ class SessionState:
         if reconnected is not None:
             self._emit(reconnected)
 
-    def set_state(self, state: State) -> None:
-        self.state = state
+    def set_phase(self, state: State) -> None:
+        self.phase = state
         if state in (State.CLOSED, State.ERROR) and self.ended_at is None:
             self.ended_at = self.clock()
         self.note(f"state: {state.value}", "error" if state is State.ERROR else "info")

@@ -118,7 +118,7 @@ class DgtuiApp(App[int]):
 
     def _label(self, session: SessionState, index: int | None = None) -> Content:
         index = index or list(self.panes.values()).index(session) + 1
-        glyph, style = STATE_STYLES[session.state]
+        glyph, style = STATE_STYLES[session.phase]
         return Content.assemble(f"{index} ", (glyph, style), f" {session.name}")
 
     def on_mount(self) -> None:
@@ -145,7 +145,7 @@ class DgtuiApp(App[int]):
         """
         now = self.clock()
         for index, (pane_id, session) in enumerate(self.panes.items(), start=1):
-            shown = (index, session.state)
+            shown = (index, session.phase)
             if self._labels.get(pane_id) != shown:  # a label is built only when its number or state moved
                 self._labels[pane_id] = shown
                 with contextlib.suppress(NoMatches):
@@ -270,11 +270,11 @@ class DgtuiApp(App[int]):
         session = self.current()
         if session is None:
             self._no_stream()
-        elif session.state in (State.PAUSED, State.STREAMING) and (controls := self._controls(session)):
-            controls.resume() if session.state is State.PAUSED else controls.pause()
+        elif session.phase in (State.PAUSED, State.STREAMING) and (controls := self._controls(session)):
+            controls.resume() if session.phase is State.PAUSED else controls.pause()
             self.render_now()
         else:
-            self.notify(f"{session.name} is {session.state.value}: only a streaming stream pauses.", timeout=3)
+            self.notify(f"{session.name} is {session.phase.value}: only a streaming stream pauses.", timeout=3)
 
     def _replayed(self, session: SessionState | None, what: str) -> bool:
         if isinstance(session, Replayable):
@@ -294,8 +294,8 @@ class DgtuiApp(App[int]):
         session = self.current()
         if self._replayed(session, "reconnect"):
             return
-        if session is not None and session.state not in (State.STREAMING, State.PAUSED):
-            self.notify(f"{session.name} is {session.state.value}: nothing to reconnect.", timeout=3)
+        if session is not None and session.phase not in (State.STREAMING, State.PAUSED):
+            self.notify(f"{session.name} is {session.phase.value}: nothing to reconnect.", timeout=3)
             return
         if controls := self._controls(session):
             controls.reconnect()

@@ -92,13 +92,13 @@ async def test_it_gives_up_after_the_attempts_with_a_clear_error(server, clip_fi
                                connect_timeout=2.0)  # fmt: skip
         session = LiveSession(config, FileSource(clip_file(seconds=20.0)))
         task = asyncio.create_task(session.run())
-        await wait_for(lambda: session.state is State.STREAMING and session.cursor > 1.0, 20, "streaming")
+        await wait_for(lambda: session.phase is State.STREAMING and session.cursor > 1.0, 20, "streaming")
         proxy.refuse()
         proxy.drop()
         clean = await asyncio.wait_for(task, 30)
     finally:
         proxy.stop()
-    assert not clean and session.state is State.ERROR
+    assert not clean and session.phase is State.ERROR
     assert session.error.startswith("gave up after 2 reconnect attempts: ") and "Check the network" in session.error
 
 

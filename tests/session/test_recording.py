@@ -67,7 +67,7 @@ def test_a_recorded_session_replays_to_the_same_transcript_and_metrics(server, t
     assert replayed.transcript.text() == live.transcript.text() and live.transcript.text()
     same_figures(live.metrics.summary(), replayed.metrics.summary())
     assert replayed.request_ids == live.request_ids and replayed.metadata == live.metadata
-    assert replayed.state is State.CLOSED and replayed.close_code == 1000
+    assert replayed.phase is State.CLOSED and replayed.close_code == 1000
 
 
 def test_a_reconnect_is_recorded_and_replayed_on_one_timeline(server, tmp_path, clip_file):

@@ -204,7 +204,7 @@ async def test_pause_holds_the_stream_with_keepalive(make_server, clip_file):
     session.pause()
     cursor_at_pause = session.cursor
     await asyncio.sleep(2.5)  # longer than the server's idle timeout
-    assert session.state is State.PAUSED and session.cursor == cursor_at_pause
+    assert session.phase is State.PAUSED and session.cursor == cursor_at_pause
     session.resume()
     assert await asyncio.wait_for(runner, 30), session.error
     assert session.close_code == 1000

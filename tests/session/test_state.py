@@ -122,4 +122,4 @@ def test_scripted_session_applies_steps_at_their_times_and_plays_in_real_time():
 
     fast = PlayedSession("f", [message(0.05, raw("a", 0, 1, is_final=True)), fail(0.1, "boom")], speed=10)
     assert asyncio.run(fast.run()) is False
-    assert fast.state is State.ERROR and fast.transcript.finals == 1
+    assert fast.phase is State.ERROR and fast.transcript.finals == 1

@@ -39,7 +39,7 @@ async def test_a_certificate_from_an_unknown_authority_is_refused(server, ca, cl
         session = await stream(proxy.url, clip_file(seconds=2.0))
     finally:
         proxy.stop()
-    assert session.state is State.ERROR and proxy.connections == 0  # no byte of HTTP reached the server
+    assert session.phase is State.ERROR and proxy.connections == 0  # no byte of HTTP reached the server
     assert session.error.startswith("TLS failure with 127.0.0.1: unable to get local issuer certificate")
     assert "could not be verified" in session.error and not session.transcript.finals
 
@@ -54,7 +54,7 @@ async def test_a_certificate_for_another_host_is_refused_even_from_a_trusted_aut
         session = await stream(proxy.url_for("localhost"), clip_file(seconds=2.0), key=TEST_KEY)
     finally:
         proxy.stop()
-    assert session.state is State.ERROR
+    assert session.phase is State.ERROR
     assert session.error.startswith("TLS failure with localhost: Hostname mismatch, certificate is not valid for")
     assert "nothing was sent" in session.error and "SSL_CERT_FILE" in session.error
     assert TEST_KEY not in session.error and proxy.connections == 0  # the handshake failed: the key never left

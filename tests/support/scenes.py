@@ -122,5 +122,5 @@ def reconnecting_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     weather.audio_resent = 1.8
     weather.will_reconnect(2, 5, 1.4, "the connection was lost (no close frame: network error or server crash)")
     weather.control("reconnect", weather.committed_until())
-    weather.set_state(State.CONNECTING)
+    weather.set_phase(State.CONNECTING)
     return sessions, clock

@@ -32,7 +32,7 @@ def audio(at: float, cursor: float, level_db: float = -20.0) -> Step:
 def connect(at: float, url: str, request_id: str) -> Step:
     def apply(s: SessionState, now: float) -> None:
         s.connected(url, request_id, HandshakeTimings(0.002, 0.004, 0.0, 0.011))
-        s.set_state(State.STREAMING)
+        s.set_phase(State.STREAMING)
 
     return Step(at, apply)
 
@@ -40,14 +40,14 @@ def connect(at: float, url: str, request_id: str) -> Step:
 def fail(at: float, text: str, detail: str = "") -> Step:
     def apply(s: SessionState, now: float) -> None:
         s.fail(text, detail)
-        s.set_state(State.ERROR)
+        s.set_phase(State.ERROR)
 
     return Step(at, apply)
 
 
 def close(at: float, code: int = CloseCode.NORMAL, reason: str = "") -> Step:
     def apply(s: SessionState, now: float) -> None:
-        s.set_state(State.CLOSED if code == CloseCode.NORMAL else State.ERROR)
+        s.set_phase(State.CLOSED if code == CloseCode.NORMAL else State.ERROR)
         s.closed(code, reason, explain_close(code, reason))
 
     return Step(at, apply)

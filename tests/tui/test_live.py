@@ -45,7 +45,7 @@ async def test_a_clip_is_transcribed_on_screen_and_closes_with_its_metadata(serv
     async with app.run_test(size=SIZE) as pilot:
         session = app.runner.sessions[0]
         await pilot.press("1")
-        await until(pilot, lambda: session.state is State.CLOSED, what="the stream to end")
+        await until(pilot, lambda: session.phase is State.CLOSED, what="the stream to end")
         assert session.clean and session.metadata is not None and session.request_id
         await pilot.pause(0.3)
         text = screen_text(app)
@@ -79,7 +79,7 @@ async def test_demo_without_sources_runs_the_clips_on_the_embedded_engine(monkey
         assert "speech_final" in first_screen
         assert all(s.url.startswith("ws://127.0.0.1:") for s in sessions)
         await pilot.press("q")
-        await until(pilot, lambda: all(s.state is State.CLOSED for s in sessions), 30, "every stream to close")
+        await until(pilot, lambda: all(s.phase is State.CLOSED for s in sessions), 30, "every stream to close")
         assert all(s.clean for s in sessions), [s.error for s in sessions]
 
 
@@ -87,7 +87,7 @@ async def test_streams_added_from_the_dialog_and_a_failing_one_does_not_stop_the
     app = app_for(str(clip("council").path), "--url", server.url)
     async with app.run_test(size=SIZE) as pilot:
         first = app.runner.sessions[0]
-        await until(pilot, lambda: first.state is State.STREAMING, what="the first stream")
+        await until(pilot, lambda: first.phase is State.STREAMING, what="the first stream")
         await pilot.press("a")
         dialog = app.screen
         assert isinstance(dialog, NewStreamScreen)
@@ -106,13 +106,13 @@ async def test_streams_added_from_the_dialog_and_a_failing_one_does_not_stop_the
         await pilot.pause()
         dialog.query_one("#url", Input).value = keyed_server.url  # needs a key we do not have
         await pilot.click("#start")
-        await until(pilot, lambda: len(app.runner.sessions) == 3 and app.runner.sessions[2].state is State.ERROR)
+        await until(pilot, lambda: len(app.runner.sessions) == 3 and app.runner.sessions[2].phase is State.ERROR)
         refused = app.runner.sessions[2]
         assert "401" in (refused.error or "")
         await pilot.pause(0.3)
         assert "401" in screen_text(app)  # shown in its tab
-        await until(pilot, lambda: added.state is State.CLOSED and first.transcript.finals > 0, what="the others")
-        assert first.state is State.STREAMING and added.clean
+        await until(pilot, lambda: added.phase is State.CLOSED and first.transcript.finals > 0, what="the others")
+        assert first.phase is State.STREAMING and added.clean
         await pilot.press("a")
         app.screen.query_one("#source", Input).value = "/nonexistent/audio.wav"
         await pilot.click("#start")
@@ -121,7 +121,7 @@ async def test_streams_added_from_the_dialog_and_a_failing_one_does_not_stop_the
         assert "/nonexistent/audio.wav" in str(app.screen.query_one("#error").render())
         await pilot.press("escape")
         await pilot.press("q")
-        await until(pilot, lambda: first.state is State.CLOSED, 30, "the first stream to close")
+        await until(pilot, lambda: first.phase is State.CLOSED, 30, "the first stream to close")
         assert first.clean
 
 
@@ -132,7 +132,7 @@ async def test_reconnect_pause_and_finalize_on_a_live_stream(server):
         await pilot.press("1")
         await until(pilot, lambda: session.transcript.finals >= 1, what="a first final")
         await pilot.press("r")
-        await until(pilot, lambda: session.reconnects == 1 and session.state is State.STREAMING, what="reconnected")
+        await until(pilot, lambda: session.reconnects == 1 and session.phase is State.STREAMING, what="reconnected")
         offset = session.offset
         assert offset > 1.0 and len(session.request_ids) == 2 and session.request_ids[0] != session.request_ids[1]
         finals_before = session.transcript.finals
@@ -142,7 +142,7 @@ async def test_reconnect_pause_and_finalize_on_a_live_stream(server):
         assert lines[-1].start > offset
         assert session.metrics.latency.last < 2.0  # the shift keeps latency meaningful
         await pilot.press("p")
-        assert session.state is State.PAUSED
+        assert session.phase is State.PAUSED
         paused_at = session.cursor
         await pilot.pause(1.5)
         assert session.cursor - paused_at <= 0.2  # at most the chunk already on its way
@@ -151,18 +151,18 @@ async def test_reconnect_pause_and_finalize_on_a_live_stream(server):
         await pilot.press("f")
         await until(pilot, lambda: session.flag_counts["from_finalize"] >= 1, what="a result from Finalize")
         await pilot.press("q")
-        await until(pilot, lambda: session.state is State.CLOSED, 30, "the stream to close")
+        await until(pilot, lambda: session.phase is State.CLOSED, 30, "the stream to close")
 
 
 async def test_a_source_that_cannot_be_opened_gets_its_own_tab_with_the_reason(server):
     app = app_for("/nonexistent.wav", str(clip("weather").path), "--url", server.url, "--fast")
     async with app.run_test(size=SIZE) as pilot:
         broken, good = app.runner.sessions
-        await until(pilot, lambda: broken.state is State.ERROR, what="the broken stream's error")
+        await until(pilot, lambda: broken.phase is State.ERROR, what="the broken stream's error")
         await pilot.press("1")
         await pilot.pause(0.5)
         assert "/nonexistent.wav: no such file. Check the path." in screen_text(app)
-        await until(pilot, lambda: good.state is State.CLOSED, what="the other stream to end")
+        await until(pilot, lambda: good.phase is State.CLOSED, what="the other stream to end")
         assert good.clean and good.transcript.finals
         await pilot.press("q")
         await pilot.pause(0.5)

@@ -48,11 +48,11 @@ async def test_a_replay_plays_pauses_speeds_up_and_jumps_to_the_end(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1")
         await pilot.pause(1.2)
-        assert 0.8 <= session.script_time() <= 3.0 and session.state is State.STREAMING
+        assert 0.8 <= session.script_time() <= 3.0 and session.phase is State.STREAMING
         await pilot.press("p")
         held = session.script_time()
         await pilot.pause(0.5)
-        assert session.state is State.PAUSED and session.script_time() == held
+        assert session.phase is State.PAUSED and session.script_time() == held
         await pilot.press("p", "greater_than_sign", "greater_than_sign")
         assert session.speed == 4.0
         await pilot.press("less_than_sign")
@@ -61,7 +61,7 @@ async def test_a_replay_plays_pauses_speeds_up_and_jumps_to_the_end(tmp_path):
         assert session.finalize_requests == 0 and session.reconnects == 0
         await pilot.press("J")
         await pilot.pause(0.3)
-        assert session.done and session.state is State.CLOSED
+        assert session.done and session.phase is State.CLOSED
         rows = " ".join(app.current_view().transcript.plain_rows())
         assert all(sentence in rows for sentence in COUNCIL)
         whole = load(path)  # the same file applied at once: the same figures

@@ -54,7 +54,7 @@ class StreamHeader(StatePanel):
 
     def key(self, state: SessionState, now: float) -> object:
         level = None if math.isnan(state.level_db) else round(state.level_db)
-        return (state.state, state.url, state.error, state.errors, state.reconnects, len(state.gaps),
+        return (state.phase, state.url, state.error, state.errors, state.reconnects, len(state.gaps),
                 round(state.audio_lost, 1), round(state.cursor, 1), level, int(state.uptime(now)),
                 self.size.width)  # fmt: skip
 
@@ -62,7 +62,7 @@ class StreamHeader(StatePanel):
         width = self.size.width or 120
         narrow = width < NARROW
         line1 = Text.assemble(
-            state_label(state.state, reconnecting=state.reconnecting),
+            state_label(state.phase, reconnecting=state.reconnecting),
             ("  ", ""),
             (state.name, "bold"),
             ("  ", ""),

@@ -46,7 +46,7 @@ def speech(state: SessionState, width: int, lines: int, console) -> list[Text]: 
     if interim:
         text.append((" " if finals else "") + interim, style=DIM)
     if not text.plain:
-        waiting = "no speech" if state.error else "no speech yet" if state.state is State.STREAMING else "waiting"
+        waiting = "no speech" if state.error else "no speech yet" if state.phase is State.STREAMING else "waiting"
         return [Text(waiting, style=DIM)]
     wrapped = list(text.wrap(console, width, overflow="ellipsis"))
     return wrapped[-lines:]
@@ -88,7 +88,7 @@ def card(index: int, state: SessionState, now: float, width: int, selected: bool
     inner = max(10, width - 4)
     border = SELECTED_BORDER if selected else BORDER
     title = Text.assemble((f" {index} ", "bold"), (state.name, "bold"), " ")
-    title.append_text(state_label(state.state, state.reconnecting))
+    title.append_text(state_label(state.phase, state.reconnecting))
     title.append(" ")
     title.truncate(max(4, width - 4), overflow="ellipsis")
     top = Text("╭─", style=border) + title + Text("─" * max(0, width - 3 - title.cell_len) + "╮", style=border)
@@ -109,7 +109,7 @@ def compact_row(index: int, state: SessionState, now: float, width: int, selecte
     latency = state.metrics.latency
     lit = "".join("●" if state.lit(flag, now, HOLD) else "○" for flag in LIGHTS)
     wide = width >= WIDE_ROW
-    label = state_label(state.state, state.reconnecting)
+    label = state_label(state.phase, state.reconnecting)
     head = Text.assemble((f"{index:>2} ", "bold"), label if wide else label[:1])
     head.truncate(16 if wide else 5, pad=True)
     name = Text(state.name, style="bold")
