@@ -22,11 +22,11 @@ async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
     pooled = {"latency": Series(), "final_latency": Series(), "end_of_turn": Series()}
     ttfts = []
     for session in sessions:
-        m = session.metrics
+        m = session.state.metrics
         lat, fin, eot = m.latency.summary(), m.final_latency.summary(), m.end_of_turn.summary()
         rows.append(
             [
-                session.config.name,
+                session.name,
                 format_ms(m.ttft),
                 format_ms(lat.p50),
                 format_ms(lat.p95),
@@ -36,7 +36,7 @@ async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
                 format_ms(eot.p50),
                 f"{m.interims_per_audio_second:.1f}",
                 str(m.corrections),
-                "ok" if session.clean else (session.error or "failed")[:40],
+                "ok" if session.state.clean else (session.state.error or "failed")[:40],
             ]
         )
         for key in pooled:
@@ -57,7 +57,7 @@ async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
             format_ms(all_eot.p50),
             "",
             "",
-            f"{sum(s.clean for s in sessions)}/{len(sessions)} ok",
+            f"{sum(s.state.clean for s in sessions)}/{len(sessions)} ok",
         ]
     )
     header = [
@@ -92,9 +92,9 @@ async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
                     "latency_s": all_lat.as_dict(),
                     "final_latency_s": all_fin.as_dict(),
                     "end_of_turn_s": all_eot.as_dict(),
-                    "clean": sum(s.clean for s in sessions),
+                    "clean": sum(s.state.clean for s in sessions),
                 },
                 default=lambda v: None,
             )
         )
-    return 0 if all(s.clean for s in sessions) else 1
+    return 0 if all(s.state.clean for s in sessions) else 1

@@ -73,11 +73,12 @@ class Printer:
 
 
 def summary(session: LiveSession) -> dict[str, Any]:
-    metrics = session.metrics.summary()
+    state = session.state
+    metrics = state.metrics.summary()
     latency = metrics["latency"]
     return {
-        "name": session.config.name,
-        "request_id": session.request_id,
+        "name": session.name,
+        "request_id": state.request_id,
         "audio_seconds": metrics["audio_seconds"],
         "ttft_s": metrics["ttft_s"],
         "latency": {"p50": latency["p50"], "p95": latency["p95"], "max": latency["max"]},
@@ -86,16 +87,16 @@ def summary(session: LiveSession) -> dict[str, Any]:
         "interims_per_audio_second": metrics["interims_per_audio_second"],
         "interim_corrections": metrics["interim_corrections"],
         "messages": metrics["messages"],
-        "reconnects": session.reconnects,
-        "request_ids": list(session.request_ids),
-        "gaps_s": [round(gap, 3) for gap in session.gaps],
-        "audio_resent_s": round(session.audio_resent, 3),
-        "audio_lost_s": round(session.audio_lost, 3),
-        "source_kind": session.source_kind,
-        "source_reason": session.source_reason,
-        "close_code": session.close_code,
-        "clean": session.clean,
-        "error": session.error,
+        "reconnects": state.reconnects,
+        "request_ids": list(state.request_ids),
+        "gaps_s": [round(gap, 3) for gap in state.gaps],
+        "audio_resent_s": round(state.audio_resent, 3),
+        "audio_lost_s": round(state.audio_lost, 3),
+        "source_kind": state.source_kind,
+        "source_reason": state.source_reason,
+        "close_code": state.close_code,
+        "clean": state.clean,
+        "error": state.error,
     }
 
 
@@ -104,9 +105,12 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
     for s in sessions:
         d = summary(s)
         lat = d["latency"]
-        status = "ok" if s.clean else (s.error or f"closed {s.close_code}")
-        if s.reconnects:
-            status += f" ({s.reconnects} reconnect{'s' if s.reconnects != 1 else ''}, {s.audio_lost:.1f} s lost)"
+        state = s.state
+        status = "ok" if state.clean else (state.error or f"closed {state.close_code}")
+        if state.reconnects:
+            status += (
+                f" ({state.reconnects} reconnect{'s' if state.reconnects != 1 else ''}, {state.audio_lost:.1f} s lost)"
+            )
         rows.append(
             (
                 d["name"],
@@ -140,7 +144,7 @@ async def run_sessions(
     sessions = list(runner.sessions)
     printer = Printer(out, json_mode, show_interim, prefix=len(sessions) > 1)
     for session in sessions:
-        session.listeners.append(printer)
+        session.state.listeners.append(printer)
     print(f"dgtui: backend: {runner.backend.describe()}", file=sys.stderr, flush=True)
     if runner.record_dir is not None:
         print(f"dgtui: recording to {runner.record_dir}", file=sys.stderr, flush=True)
@@ -177,4 +181,4 @@ async def run_sessions(
     else:
         print_summary_table(sessions, sys.stderr)
     failed = any(isinstance(result, BaseException) for result in results)
-    return 0 if all(s.clean for s in sessions) and not failed else 1
+    return 0 if all(s.state.clean for s in sessions) and not failed else 1

@@ -225,12 +225,13 @@ def export_recording(path: Path, fmt: str) -> str:
     from dgtui.session.replay import load
 
     session = load(path, transcript=Transcript(keep=None, keep_lines=10))
+    state = session.state
     about = {
-        "name": session.name,
-        "source": session.source_label,
-        "request_ids": session.request_ids,
-        "options": session.options,
+        "name": state.name,
+        "source": state.source_label,
+        "request_ids": state.request_ids,
+        "options": state.options,
         "started": session.header.get("started"),
         "dgtui": session.header.get("dgtui"),
     }
-    return render(fmt, utterances_of(session.transcript), session.channels, about)
+    return render(fmt, utterances_of(state.transcript), state.channels, about)

@@ -25,7 +25,7 @@ class Step:
     apply: Callable[[SessionState, float], None]  # (state, clock time when it happens)
 
 
-class PlayedSession(SessionState):
+class PlayedSession:
     """A stream whose messages and events are played from a list of steps, with the controls of a live one.
 
     ``advance`` applies steps up to a script time at once (tests, screenshots, exports); ``run`` plays them in
@@ -45,7 +45,9 @@ class PlayedSession(SessionState):
         speed: float = 1.0,
         transcript: Transcript | None = None,
     ) -> None:
-        super().__init__(name, source=source, url=url, options=options, clock=self._now, transcript=transcript)
+        self.state = SessionState(
+            name, source=source, url=url, options=options, clock=self._now, transcript=transcript
+        )  # what views read; its clock is the player's (script time while playing)
         self._base_clock = clock
         self._step_time: float | None = None  # while a step applies, the clock reads the step's time
         self.steps = sorted(steps, key=lambda step: step.at)
@@ -59,11 +61,15 @@ class PlayedSession(SessionState):
         self._play_pos = 0.0  # script seconds played when playback (re)started
         self._play_real = 0.0  # real time then
 
+    @property
+    def name(self) -> str:
+        return self.state.name
+
     def _now(self) -> float:
         if self._step_time is not None:
             return self._step_time
-        if self._playing and self.started_at is not None:
-            return self.started_at + self.script_time()
+        if self._playing and self.state.started_at is not None:
+            return self.state.started_at + self.script_time()
         return self._base_clock()
 
     def script_time(self) -> float:
@@ -77,15 +83,15 @@ class PlayedSession(SessionState):
 
     def advance(self, until: float, origin: float | None = None) -> int:
         """Apply every step due by ``until`` seconds of script time; the script started at clock ``origin``."""
-        if self.started_at is None:
-            self.started_at = self._base_clock() - until if origin is None else origin
-        origin = self.started_at if origin is None else origin
+        if self.state.started_at is None:
+            self.state.started_at = self._base_clock() - until if origin is None else origin
+        origin = self.state.started_at if origin is None else origin
         applied = 0
         while self.position < len(self.steps) and self.steps[self.position].at <= until:
             step = self.steps[self.position]
             self._step_time = origin + step.at
             try:
-                step.apply(self, self._step_time)
+                step.apply(self.state, self._step_time)
             finally:
                 self._step_time = None
             self.position += 1
@@ -102,8 +108,8 @@ class PlayedSession(SessionState):
 
     async def run(self) -> bool:
         """Play the script in real time (scaled by ``speed``), holding while paused."""
-        if self.started_at is None:
-            self.started_at = self._base_clock()
+        if self.state.started_at is None:
+            self.state.started_at = self._base_clock()
         self._play_real, self._playing = time.monotonic(), True
         try:
             while not self.done and not self.stopped:
@@ -112,13 +118,13 @@ class PlayedSession(SessionState):
                 if wait > 0:
                     await asyncio.sleep(min(wait, 0.1))  # short naps: pause, speed and jumps act at once
                     continue
-                self.advance(self.script_time(), self.started_at)
+                self.advance(self.script_time(), self.state.started_at)
         finally:
             self._rebase()
             self._playing = False
-        if self.phase not in (State.CLOSED, State.ERROR):
-            self.set_phase(State.CLOSED)
-        return self.error is None
+        if self.state.phase not in (State.CLOSED, State.ERROR):
+            self.state.set_phase(State.CLOSED)
+        return self.state.error is None
 
     def set_speed(self, speed: float) -> None:
         self._rebase()
@@ -126,29 +132,29 @@ class PlayedSession(SessionState):
 
     def jump_to_end(self) -> None:
         """Apply the rest of the script now."""
-        self.advance(self.duration, self.started_at)
+        self.advance(self.duration, self.state.started_at)
         self._play_pos, self._play_real = self.duration, time.monotonic()
 
     # -- the controls of a live session ------------------------------------------------------------------
 
     def pause(self) -> None:
-        if self.phase is State.STREAMING:
+        if self.state.phase is State.STREAMING:
             self._rebase()
             self._resume.clear()
-            self.set_phase(State.PAUSED)
+            self.state.set_phase(State.PAUSED)
 
     def resume(self) -> None:
-        if self.phase is State.PAUSED:
+        if self.state.phase is State.PAUSED:
             self._play_real = time.monotonic()
             self._resume.set()
-            self.set_phase(State.STREAMING)
+            self.state.set_phase(State.STREAMING)
 
     def request_finalize(self, channel: int | None = None) -> None:
         self.finalize_requests += 1
-        self.control("finalize")
+        self.state.control("finalize")
 
     def reconnect(self) -> None:
-        self.control("reconnect", self.cursor)
+        self.state.control("reconnect", self.state.cursor)
 
     def stop(self) -> None:
         self.stopped = True

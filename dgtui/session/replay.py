@@ -148,7 +148,7 @@ class ReplaySession(PlayedSession):
         )
         self.path = path
         self.header = header
-        self.recording_path = path
+        self.state.recording_path = path
 
 
 def load(path: Path, transcript: Transcript | None = None) -> ReplaySession:
@@ -160,5 +160,5 @@ def load(path: Path, transcript: Transcript | None = None) -> ReplaySession:
     except OSError as exc:
         raise RecordingError(f"{path}: {exc.strerror or exc}") from None
     session.advance(session.duration, origin=0.0)
-    session.transcript.finish()
+    session.state.transcript.finish()
     return session

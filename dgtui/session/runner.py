@@ -65,14 +65,14 @@ class StreamRunner:
         )
         session = LiveSession(config, source, clock=self.clock)
         source.hooks = SourceHooks(
-            title=session.title,
-            warning=lambda text: session.fail(text, fatal=False),  # a damaged or truncated file: the stream goes on
-            kind=session.source_opened,
+            title=session.state.title,
+            warning=lambda text: session.state.fail(text, fatal=False),  # a damaged file: the stream goes on
+            kind=session.state.source_opened,
         )
         self.sessions.append(session)
         self.backends[name] = backend
         if self.record_dir is not None:
-            self.recorders[name] = record(session, self.record_dir, backend=backend.kind)
+            self.recorders[name] = record(session.state, self.record_dir, backend=backend.kind)
         return session
 
     def remove(self, session: LiveSession) -> None:
@@ -90,15 +90,15 @@ class StreamRunner:
             if session.source.error:  # it could not be opened: no connection for it
                 return await session.run()
             if backend.kind is BackendKind.LOCAL and not self._local_started:
-                session.note("starting the local engine (loading the speech model)")
+                session.state.note("starting the local engine (loading the speech model)")
             session.set_endpoint(await self.endpoints.url_for(backend, self.local_streams))
             self._local_started = self._local_started or backend.kind is BackendKind.LOCAL
             return await session.run()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # one stream's failure must never stop the others
-            session.fail(f"internal error: {type(exc).__name__}: {exc}")
-            session.set_phase(State.ERROR)
+            session.state.fail(f"internal error: {type(exc).__name__}: {exc}")
+            session.state.set_phase(State.ERROR)
             return False
         finally:
             recorder = self.recorders.get(session.name)

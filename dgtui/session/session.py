@@ -67,7 +67,10 @@ class SessionConfig:
         return f"{self.url}{'&' if '?' in self.url else '?'}{query}"  # --url may carry a query of its own
 
 
-class LiveSession(SessionState):
+class LiveSession:
+    """One stream's connection loop. It *has* a state (what views, printers and recorders read), an audio ledger
+    (every question about audio) and a source; it only drives them."""
+
     def __init__(
         self,
         config: SessionConfig,
@@ -75,7 +78,7 @@ class LiveSession(SessionState):
         listeners: list[Listener] | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
-        super().__init__(
+        self.state = SessionState(
             config.name,
             source=redact_url(source.description),
             options=config.options,
@@ -100,31 +103,35 @@ class LiveSession(SessionState):
         self._source_attempts = 0
         self._source_worked = False
 
+    @property
+    def name(self) -> str:
+        return self.state.name
+
     def set_endpoint(self, url: str) -> None:
         """Where to connect (the local engine's URL is known only once it runs)."""
         self.config.url = url
-        self.url = redact_url(self.config.full_url(self.source.format.query())) if url else ""
+        self.state.url = redact_url(self.config.full_url(self.source.format.query())) if url else ""
 
     # -- control -----------------------------------------------------------------------------------------
 
     def pause(self) -> None:
-        if self.phase is State.STREAMING:
+        if self.state.phase is State.STREAMING:
             self._resume.clear()
-            self.control("pause", self.cursor)
-            self.set_phase(State.PAUSED)
+            self.state.control("pause", self.state.cursor)
+            self.state.set_phase(State.PAUSED)
 
     def resume(self) -> None:
-        if self.phase is State.PAUSED:
+        if self.state.phase is State.PAUSED:
             self._resume.set()
-            self.control("resume", self.cursor)
-            self.set_phase(State.STREAMING)
+            self.state.control("resume", self.state.cursor)
+            self.state.set_phase(State.STREAMING)
 
     def request_finalize(self, channel: int | None = None) -> None:
         self._finalize_requests.put_nowait(channel)
 
     def reconnect(self) -> None:
         """Close this connection (flushing its results) and go on from the same audio on a new one."""
-        if self.phase in (State.STREAMING, State.PAUSED):
+        if self.state.phase in (State.STREAMING, State.PAUSED):
             self._reconnect.set()
             self._resume.set()
 
@@ -138,8 +145,8 @@ class LiveSession(SessionState):
     async def run(self) -> bool:
         """Stream until the source ends (or ``stop``); True when the stream ended cleanly."""
         if error := self.source.error:  # a source that could not be opened
-            self.fail(error)
-            self.set_phase(State.ERROR)
+            self.state.fail(error)
+            self.state.set_phase(State.ERROR)
             return False
         self._chunks = aiter(self.source.chunks())
         try:
@@ -147,39 +154,39 @@ class LiveSession(SessionState):
                 outcome = await self._connection()
                 if outcome == "manual":  # CloseStream flushed every result: go on from where the audio is
                     self.audio.flushed()
-                    self.control("reconnect", self.audio.position)
+                    self.state.control("reconnect", self.audio.position)
                     continue
                 if outcome != "dropped":
                     break
                 self._rewind()
                 if not await self._wait_to_reconnect():
                     break
-                self.control("reconnect", self.audio.position)
+                self.state.control("reconnect", self.audio.position)
         finally:
             if self._pending is not None:
                 self._pending.cancel()
             with contextlib.suppress(Exception):
                 await self._chunks.aclose()  # type: ignore[attr-defined]
-        return self.clean
+        return self.state.clean
 
     async def _wait_to_reconnect(self) -> bool:
         """Back off (reading the source meanwhile) before the next attempt; False when giving up."""
         self._attempts += 1
         limit = self.config.reconnect_attempts
         if self._attempts > limit:
-            self.fail(
+            self.state.fail(
                 f"gave up after {limit} reconnect attempt{'s' if limit != 1 else ''}: {self._drop_reason}. "
                 "Check the network and the server, then start the stream again."
             )
-            self.set_phase(State.ERROR)
+            self.state.set_phase(State.ERROR)
             return False
         if self._stop.is_set() or (self._source_done and not self.audio.backlog):
-            self.fail(f"the connection was lost ({self._drop_reason}) before the last results came")
-            self.set_phase(State.ERROR)
+            self.state.fail(f"the connection was lost ({self._drop_reason}) before the last results came")
+            self.state.set_phase(State.ERROR)
             return False
         wait = self._backoff(self._attempts)
-        self.set_phase(State.CONNECTING)
-        self.will_reconnect(self._attempts, limit, wait, self._drop_reason)
+        self.state.set_phase(State.CONNECTING)
+        self.state.will_reconnect(self._attempts, limit, wait, self._drop_reason)
         buffering = asyncio.create_task(self._buffer_source())
         try:
             with contextlib.suppress(TimeoutError):
@@ -211,24 +218,24 @@ class LiveSession(SessionState):
                 return
             lost = self.audio.buffer(chunk)
             if lost:
-                if not self.audio_lost:
-                    self.note(
+                if not self.state.audio_lost:
+                    self.state.note(
                         f"the {self.config.buffer_seconds:g} s audio buffer is full: the oldest audio is dropped "
                         "until the connection is back (counted as audio lost)",
                         "warning",
                     )
-                self.audio_lost += lost
+                self.state.audio_lost += lost
             if self.source.realtime and (delay := self.audio.due_in(chunk.end, time.monotonic())):
                 await asyncio.sleep(delay)
 
     def _rewind(self) -> None:
         """After a drop: the audio sent since the last final goes back in front of the backlog, to send again."""
-        rewind = self.audio.rewind(max(self.committed_until(), self.offset))
+        rewind = self.audio.rewind(max(self.state.committed_until(), self.state.offset))
         if rewind is None:
             return
-        self.audio_lost += rewind.lost
-        self.audio_resent += rewind.resent
-        self.note(
+        self.state.audio_lost += rewind.lost
+        self.state.audio_resent += rewind.resent
+        self.state.note(
             f"the results of {rewind.uncommitted:.2f} s of audio since the last final were lost with the "
             f"connection; sending it again from {rewind.start:.2f} s"
             + (f" ({rewind.lost:.2f} s older than the {self.config.buffer_seconds:g} s buffer is lost)"
@@ -256,17 +263,17 @@ class LiveSession(SessionState):
         if self._source_attempts > limit:
             raise SourceError(f"{reason}; gave up after {limit} attempts to open it again")
         wait = self._backoff(self._source_attempts)
-        self.source_reopening(self._source_attempts, limit, wait, reason)
+        self.state.source_reopening(self._source_attempts, limit, wait, reason)
         await ws.send(KEEP_ALIVE)
         timer = asyncio.Event()
         asyncio.get_running_loop().call_later(wait, timer.set)
         await self._keepalive_until(ws, timer)
         self._chunks = aiter(self.source.chunks())
-        self.audio.reopened(self.cursor, time.monotonic())
+        self.audio.reopened(self.state.cursor, time.monotonic())
 
     async def _connection(self) -> str:
         """One connection, start to close: "done", "manual" (a reconnect was asked for) or "dropped"."""
-        self.set_phase(State.CONNECTING)
+        self.state.set_phase(State.CONNECTING)
         self._reconnect.clear()
         self._closestream_sent = False
         headers = {}
@@ -277,17 +284,17 @@ class LiveSession(SessionState):
                 self.config.full_url(self.source.format.query()), headers, timeout=self.config.connect_timeout
             )
         except HandshakeError as exc:
-            self.request_id = exc.request_id
+            self.state.request_id = exc.request_id
             retriable = exc.status is None or exc.status == 429 or exc.status >= 500
-            if self.reconnects and retriable:  # the server was fine before: keep trying for a while
+            if self.state.reconnects and retriable:  # the server was fine before: keep trying for a while
                 self._drop_reason = str(exc)
                 return "dropped"
-            self.fail(str(exc))
-            self.set_phase(State.ERROR)
-            self.closed(None, "", str(exc))
+            self.state.fail(str(exc))
+            self.state.set_phase(State.ERROR)
+            self.state.closed(None, "", str(exc))
             return "done"
-        self.connected(self.url, ws.response.headers.get("dg-request-id") if ws.response else None, timings)
-        self.set_phase(State.STREAMING)
+        self.state.connected(self.state.url, ws.response.headers.get("dg-request-id") if ws.response else None, timings)
+        self.state.set_phase(State.STREAMING)
         sender = asyncio.create_task(self._send(ws), name=f"send:{self.name}")
         try:
             await self._receive(ws)
@@ -296,29 +303,29 @@ class LiveSession(SessionState):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
             await ws.close()
-        self.transcript.finish()  # what is still open at the end becomes an utterance
+        self.state.transcript.finish()  # what is still open at the end becomes an utterance
         code, reason = ws.close_code, ws.close_reason or ""
         explanation = explain_close(code, reason)
         sent = ws.protocol.close_sent
-        if sent is not None and sent.code == CloseCode.TOO_BIG and self.error is None:  # we refused a frame
-            self.fail(
+        if sent is not None and sent.code == CloseCode.TOO_BIG and self.state.error is None:  # we refused a frame
+            self.state.fail(
                 f"the server sent a message larger than dgtui accepts ({MAX_MESSAGE // 2**20} MiB); "
                 "this is not a Deepgram reply. Check the --url."
             )
-        if self._reconnect.is_set() and code == CloseCode.NORMAL and self.error is None:
-            self.closed(code, reason, explanation)
+        if self._reconnect.is_set() and code == CloseCode.NORMAL and self.state.error is None:
+            self.state.closed(code, reason, explanation)
             return "manual"
         dropped = code in RETRIABLE_CLOSES or (code == CloseCode.NORMAL and not self._closestream_sent)
-        if dropped and self.error is None and not self._stop.is_set() and self.config.reconnect_attempts > 0:
+        if dropped and self.state.error is None and not self._stop.is_set() and self.config.reconnect_attempts > 0:
             self._drop_reason = explanation if code != CloseCode.NORMAL else "the server closed the stream early"
-            self.closed(code, reason, explanation)
+            self.state.closed(code, reason, explanation)
             return "dropped"
-        if code != CloseCode.NORMAL and self.error is None:
-            self.fail(explanation, reason)
-        elif code == CloseCode.NORMAL and not self._closestream_sent and self.error is None:
-            self.fail("the server closed the stream before dgtui finished sending", explanation)
-        self.set_phase(State.ERROR if self.error else State.CLOSED)
-        self.closed(code, reason, explanation)
+        if code != CloseCode.NORMAL and self.state.error is None:
+            self.state.fail(explanation, reason)
+        elif code == CloseCode.NORMAL and not self._closestream_sent and self.state.error is None:
+            self.state.fail("the server closed the stream before dgtui finished sending", explanation)
+        self.state.set_phase(State.ERROR if self.state.error else State.CLOSED)
+        self.state.closed(code, reason, explanation)
         return "done"
 
     async def _receive(self, ws: ClientConnection) -> None:
@@ -327,11 +334,11 @@ class LiveSession(SessionState):
                 if isinstance(raw, bytes):
                     continue  # the live API never sends binary frames
                 try:
-                    message = self.receive(raw, time.monotonic(), self.audio.position)
+                    message = self.state.receive(raw, time.monotonic(), self.audio.position)
                     if self._attempts and isinstance(message, Results):
                         self._attempts = 0  # results again: the server works, a later drop starts a new count
                 except msgspec.DecodeError:
-                    self.receive_invalid(raw, time.monotonic())
+                    self.state.receive_invalid(raw, time.monotonic())
         except ConnectionClosed:
             pass
 
@@ -364,18 +371,18 @@ class LiveSession(SessionState):
                     except ConnectionClosed:
                         self.audio.unsent(chunk)  # not sent: it goes on the next connection
                         raise
-                self.audio.on_sent(chunk, self.committed_until())
-                self.on_audio(len(chunk.data), chunk.end, chunk.level_db, time.monotonic())
-                if self.config.duration is not None and self.cursor >= self.config.duration:
+                self.audio.on_sent(chunk, self.state.committed_until())
+                self.state.on_audio(len(chunk.data), chunk.end, chunk.level_db, time.monotonic())
+                if self.config.duration is not None and self.state.cursor >= self.config.duration:
                     break
             await self._send_finalizes(ws)
-            self.audio_progress()
+            self.state.audio_progress()
             await ws.send(CLOSE_STREAM)
             self._closestream_sent = True
             if not self._reconnect.is_set():
-                self.set_phase(State.CLOSING)
+                self.state.set_phase(State.CLOSING)
         except SourceError as exc:
-            self.fail(str(exc))
+            self.state.fail(str(exc))
             with contextlib.suppress(ConnectionClosed):
                 await ws.send(CLOSE_STREAM)
                 self._closestream_sent = True
@@ -389,7 +396,7 @@ class LiveSession(SessionState):
             async with asyncio.timeout(self.config.close_timeout):
                 await ws.wait_closed()
                 return
-        self.fail(f"the server did not close the stream within {self.config.close_timeout:g} s of CloseStream")
+        self.state.fail(f"the server did not close the stream within {self.config.close_timeout:g} s of CloseStream")
         await ws.close()
 
     async def _read_source(
@@ -420,7 +427,7 @@ class LiveSession(SessionState):
                 raise
             await self._reopen_source(ws, str(exc).rstrip("."))
             return "again"
-        if self.source.realtime and (delay := self.audio.due_in(self.cursor, time.monotonic())):
+        if self.source.realtime and (delay := self.audio.due_in(self.state.cursor, time.monotonic())):
             await asyncio.sleep(delay)
         return chunk
 
@@ -443,4 +450,4 @@ class LiveSession(SessionState):
         while not self._finalize_requests.empty():
             channel = self._finalize_requests.get_nowait()
             await ws.send(finalize(channel))
-            self.control("finalize", self.cursor)
+            self.state.control("finalize", self.state.cursor)

@@ -1,6 +1,7 @@
-"""What a view may do to a stream, declared: the controls of a live one, and a replay's playback.
+"""What a view holds of a stream and may do to it, declared: its state, the controls of a live one, a replay's
+playback.
 
-The app holds each stream's :class:`~dgtui.session.state.SessionState` and calls these directly, after an
+The app holds each tab's :class:`Stream`, renders its ``state`` and calls the controls directly, after an
 ``isinstance`` check against these protocols; it never looks methods up by name.
 """
 
@@ -8,6 +9,20 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+from dgtui.session.state import SessionState
+
+
+class Stream(Protocol):
+    """A stream as the app holds it: a live session, a replay or a scripted one. It *has* a state, which views
+    read; it runs to its end, and can be stopped."""
+
+    state: SessionState
+
+    @property
+    def name(self) -> str: ...
+    async def run(self) -> bool: ...
+    def stop(self) -> None: ...
 
 
 @runtime_checkable

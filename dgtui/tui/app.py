@@ -24,8 +24,7 @@ from dgtui.session.events import State
 from dgtui.session.export import export_recording, render, utterances_of, write_atomic
 from dgtui.session.recording import RecordingError
 from dgtui.session.replay import ReplaySession
-from dgtui.session.state import SessionState
-from dgtui.session.stream import Replayable, StreamControls
+from dgtui.session.stream import Replayable, Stream, StreamControls
 from dgtui.tui import keys
 from dgtui.tui.format import STATE_STYLES
 from dgtui.tui.screens.export import ExportScreen
@@ -39,14 +38,14 @@ from dgtui.tui.widgets.wall import StreamWall
 class Runner(Protocol):
     """Runs the streams: live ones (``StreamRunner``) or scripted ones (tests, benchmarks, screenshots)."""
 
-    sessions: Sequence[SessionState]
+    sessions: Sequence[Stream]
 
-    async def run(self, session: SessionState) -> bool: ...
-    def remove(self, session: SessionState) -> None: ...
+    async def run(self, session: Stream) -> bool: ...
+    def remove(self, session: Stream) -> None: ...
     async def close(self) -> None: ...
 
 
-Opener = Callable[[StreamRequest], SessionState]  # raises with a message when the request cannot work
+Opener = Callable[[StreamRequest], Stream]  # raises with a message when the request cannot work
 
 
 class DgtuiApp(App[int]):
@@ -85,8 +84,8 @@ class DgtuiApp(App[int]):
         self.export_dir = export_dir or Path.cwd()
         self.record_dir = record_dir  # where recordings go (and where the sessions screen looks)
         self.show_interim = True
-        self.panes: dict[str, SessionState] = {}  # tab pane id -> session
-        self.closing: list[SessionState] = []
+        self.panes: dict[str, Stream] = {}  # tab pane id -> session
+        self.closing: list[Stream] = []
         self._pane_count = 0
         self._labels: dict[str, tuple[int, State]] = {}  # what each tab's label shows
         self._quitting = False
@@ -110,15 +109,15 @@ class DgtuiApp(App[int]):
                 yield self._pane(session)
         yield Footer()
 
-    def _pane(self, session: SessionState) -> TabPane:
+    def _pane(self, session: Stream) -> TabPane:
         self._pane_count += 1
         pane_id = f"stream-{self._pane_count}"
         self.panes[pane_id] = session
-        return TabPane(self._label(session), StreamView(session), id=pane_id)
+        return TabPane(self._label(session), StreamView(session.state), id=pane_id)
 
-    def _label(self, session: SessionState, index: int | None = None) -> Content:
+    def _label(self, session: Stream, index: int | None = None) -> Content:
         index = index or list(self.panes.values()).index(session) + 1
-        glyph, style = STATE_STYLES[session.phase]
+        glyph, style = STATE_STYLES[session.state.phase]
         return Content.assemble(f"{index} ", (glyph, style), f" {session.name}")
 
     def on_mount(self) -> None:
@@ -132,7 +131,7 @@ class DgtuiApp(App[int]):
         self.render_now()
         self.overview.focus()
 
-    def _start(self, session: SessionState) -> None:
+    def _start(self, session: Stream) -> None:
         self.run_worker(self.runner.run(session), group="streams", name=session.name, exit_on_error=False)
 
     # -- rendering ---------------------------------------------------------------------------------------
@@ -145,7 +144,7 @@ class DgtuiApp(App[int]):
         """
         now = self.clock()
         for index, (pane_id, session) in enumerate(self.panes.items(), start=1):
-            shown = (index, session.phase)
+            shown = (index, session.state.phase)
             if self._labels.get(pane_id) != shown:  # a label is built only when its number or state moved
                 self._labels[pane_id] = shown
                 with contextlib.suppress(NoMatches):
@@ -154,7 +153,9 @@ class DgtuiApp(App[int]):
         self._ticks += 1
         slow = force or self._ticks % self.slow_every == 0
         if active == "overview" or active not in self.panes:
-            self.overview.show(list(self.panes.values()), now)  # cards repaint only what moved: interims in place
+            self.overview.show(
+                [s.state for s in self.panes.values()], now
+            )  # cards repaint only what moved: interims in place
         elif view := self._view(active):
             view.render_state(now, slow)
 
@@ -182,7 +183,7 @@ class DgtuiApp(App[int]):
 
     # -- which stream an action is for ---------------------------------------------------------------------
 
-    def current(self) -> SessionState | None:
+    def current(self) -> Stream | None:
         """The shown stream, or on the Overview the stream of the highlighted row."""
         active = self.tabs.active
         if active in self.panes:
@@ -198,7 +199,7 @@ class DgtuiApp(App[int]):
     def _no_stream(self) -> None:
         self.notify("No stream selected: open a stream's tab (1-9) or select its card.", severity="warning")
 
-    def _controls(self, session: SessionState | None) -> StreamControls | None:
+    def _controls(self, session: Stream | None) -> StreamControls | None:
         """The stream's controls, or None (after saying why) when there is no stream or it has none."""
         if session is None:
             self._no_stream()
@@ -263,20 +264,20 @@ class DgtuiApp(App[int]):
         self._labels.pop(pane_id, None)
         self.runner.remove(session)
         await self.tabs.remove_pane(pane_id)
-        self.overview.show(list(self.panes.values()), self.clock())
+        self.overview.show([s.state for s in self.panes.values()], self.clock())
         self.notify(f"Closed {session.name}: CloseStream sent.", timeout=3)
 
     def action_pause(self) -> None:
         session = self.current()
         if session is None:
             self._no_stream()
-        elif session.phase in (State.PAUSED, State.STREAMING) and (controls := self._controls(session)):
-            controls.resume() if session.phase is State.PAUSED else controls.pause()
+        elif session.state.phase in (State.PAUSED, State.STREAMING) and (controls := self._controls(session)):
+            controls.resume() if session.state.phase is State.PAUSED else controls.pause()
             self.render_now()
         else:
-            self.notify(f"{session.name} is {session.phase.value}: only a streaming stream pauses.", timeout=3)
+            self.notify(f"{session.name} is {session.state.phase.value}: only a streaming stream pauses.", timeout=3)
 
-    def _replayed(self, session: SessionState | None, what: str) -> bool:
+    def _replayed(self, session: Stream | None, what: str) -> bool:
         if isinstance(session, Replayable):
             self.notify(f"{session.name} is a replay: there is no connection to {what}.", timeout=3)
             return True
@@ -294,8 +295,8 @@ class DgtuiApp(App[int]):
         session = self.current()
         if self._replayed(session, "reconnect"):
             return
-        if session is not None and session.phase not in (State.STREAMING, State.PAUSED):
-            self.notify(f"{session.name} is {session.phase.value}: nothing to reconnect.", timeout=3)
+        if session is not None and session.state.phase not in (State.STREAMING, State.PAUSED):
+            self.notify(f"{session.name} is {session.state.phase.value}: nothing to reconnect.", timeout=3)
             return
         if controls := self._controls(session):
             controls.reconnect()
@@ -308,8 +309,8 @@ class DgtuiApp(App[int]):
             self._no_stream()
             return
         name = session.name.replace("/", "_").replace("#", "-")
-        stem = self.export_dir / f"{name}-{(session.request_id or 'no-request')[:8]}"
-        recording = session.recording_path
+        stem = self.export_dir / f"{name}-{(session.state.request_id or 'no-request')[:8]}"
+        recording = session.state.recording_path
         source = (
             f"From the recording {recording} (the whole session)."
             if recording is not None
@@ -317,14 +318,14 @@ class DgtuiApp(App[int]):
         )
         self.push_screen(ExportScreen(stem, source, lambda fmt, path: self._export(session, fmt, path)))
 
-    async def _export(self, session: SessionState, fmt: str, path: Path) -> str | None:
+    async def _export(self, session: Stream, fmt: str, path: Path) -> str | None:
         """Write the export, the file work on a thread; the error to show, or None."""
-        recording = session.recording_path
+        recording = session.state.recording_path
         try:
             if recording is not None and recording.exists():
                 text = await asyncio.to_thread(export_recording, recording, fmt)
             else:  # the utterances are taken here, on the loop that updates them; rendering is quick
-                text = render(fmt, utterances_of(session.transcript), session.channels)
+                text = render(fmt, utterances_of(session.state.transcript), session.state.channels)
             await asyncio.to_thread(write_atomic, path, text)
         except (OSError, RecordingError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -340,7 +341,7 @@ class DgtuiApp(App[int]):
         self.push_screen(SessionsScreen(self.record_dir), chosen)
 
     @work(group="replays")
-    async def open_replay(self, path: Path) -> SessionState | None:
+    async def open_replay(self, path: Path) -> Stream | None:
         """Read the recording on a thread (a long one takes a while), then play it in a new tab."""
         try:
             session = await asyncio.to_thread(ReplaySession, path)

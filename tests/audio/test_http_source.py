@@ -48,10 +48,12 @@ async def test_icecast_stream_is_transcribed_with_its_titles(icecast, council_mp
         ok = await asyncio.wait_for(runner, 60)
     finally:
         feeder.stop()
-    assert ok, session.error
-    assert session.cursor >= 9.0
+    assert ok, session.state.error
+    assert session.state.cursor >= 9.0
     reference = "The city council met on Tuesday to discuss the new train line."
-    assert word_error_rate(reference, session.transcript.text().split("Several")[0]) <= 0.35, session.transcript.text()
+    assert word_error_rate(reference, session.state.transcript.text().split("Several")[0]) <= 0.35, (
+        session.state.transcript.text()
+    )
     assert "Council News" in titles
     assert not [e for e in events if isinstance(e, SessionError)]
 

@@ -67,18 +67,18 @@ async def soak(minutes: float, streams: int, drop_every: float) -> dict[str, obj
     for (session, clip), result in zip(sessions, results, strict=True):
         reference_words = len(clip.reference.split())
         clip_seconds = FileSource(clip.path).duration or 1.0
-        expected = reference_words * session.cursor / clip_seconds
-        heard = sum(len(u.words) for u in session.transcript.closed)
+        expected = reference_words * session.state.cursor / clip_seconds
+        heard = sum(len(u.words) for u in session.state.transcript.closed)
         rows.append(
             {
                 "name": session.name,
                 "ok": result is True,
-                "error": session.error if result is not True else None,
-                "audio_s": round(session.cursor, 1),
-                "reconnects": session.reconnects,
-                "gaps_s": round(sum(session.gaps), 2),
-                "audio_resent_s": round(session.audio_resent, 2),
-                "audio_lost_s": round(session.audio_lost, 2),
+                "error": session.state.error if result is not True else None,
+                "audio_s": round(session.state.cursor, 1),
+                "reconnects": session.state.reconnects,
+                "gaps_s": round(sum(session.state.gaps), 2),
+                "audio_resent_s": round(session.state.audio_resent, 2),
+                "audio_lost_s": round(session.state.audio_lost, 2),
                 "coverage": round(heard / expected, 3) if expected else 0.0,
             }
         )

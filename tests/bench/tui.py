@@ -58,8 +58,8 @@ class Feed:
         """One message to every stream."""
         for session, script in zip(self.sessions, self.scripts, strict=True):
             step = next(script)
-            step.apply(session, now)
-            session.on_audio(3200, max(session.cursor, step.at), -20.0, now)
+            step.apply(session.state, now)
+            session.state.on_audio(3200, max(session.state.cursor, step.at), -20.0, now)
         self.count += len(self.sessions)
 
 
@@ -127,7 +127,7 @@ async def load(streams: int, rate: float, seconds: float, total: int, view: str 
                 gc.collect()
                 checkpoints.append((feed.count, rss_mb(), sys.getallocatedblocks()))
         figures["memory"] = checkpoints
-        full = [s.transcript.lines.maxlen == len(s.transcript.lines) for s in sessions]
+        full = [s.state.transcript.lines.maxlen == len(s.state.transcript.lines) for s in sessions]
         figures["panes_full"] = sum(full)
     return figures
 

@@ -55,13 +55,13 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
     out = io.StringIO()
     config = SessionConfig("w", first.url, OPTIONS, reconnect_attempts=8, reconnect_backoff=0.3)
     session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
-    session.listeners.append(Printer(out, json_mode=True, show_interim=False, prefix=False))
-    session.source.hooks = SourceHooks(kind=session.source_opened)
-    recorder = record(session, tmp_path)
+    session.state.listeners.append(Printer(out, json_mode=True, show_interim=False, prefix=False))
+    session.source.hooks = SourceHooks(kind=session.state.source_opened)
+    recorder = record(session.state, tmp_path)
     try:
         task = asyncio.create_task(session.run())
         for _ in range(400):
-            if session.transcript.finals >= 1 and session.cursor >= 4.0:
+            if session.state.transcript.finals >= 1 and session.state.cursor >= 4.0:
                 break
             await asyncio.sleep(0.05)
         await asyncio.to_thread(first.stop)  # the server goes away mid-stream ...
@@ -72,19 +72,19 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
         for thread in (first, second):
             if thread is not None:
                 thread.stop()
-    assert clean, session.error
+    assert clean, session.state.error
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     types = [line["type"] for line in lines]
-    assert session.reconnects >= 1 and types.count("dgtui.Connected") == session.reconnects + 1
+    assert session.state.reconnects >= 1 and types.count("dgtui.Connected") == session.state.reconnects + 1
     reconnecting = lines[types.index("dgtui.Reconnecting")]
     assert reconnecting["attempt"] == 1 and reconnecting["max_attempts"] == 8 and reconnecting["backoff_s"] > 0
     assert reconnecting["reason"]
     reconnected = [line for line in lines if line["type"] == "dgtui.Reconnected"]
-    assert [line["request_id"] for line in reconnected] == session.request_ids[1:]
-    assert reconnected[-1]["offset_s"] == pytest.approx(session.offset)
-    assert sum(line["gap_s"] for line in reconnected) == pytest.approx(sum(session.gaps), abs=1e-5)
-    assert sum(line["audio_resent_s"] for line in reconnected) == pytest.approx(session.audio_resent, abs=1e-5)
-    own = [(line.start, line.end, line.text) for line in session.transcript.lines if line.kind == "final"]
+    assert [line["request_id"] for line in reconnected] == session.state.request_ids[1:]
+    assert reconnected[-1]["offset_s"] == pytest.approx(session.state.offset)
+    assert sum(line["gap_s"] for line in reconnected) == pytest.approx(sum(session.state.gaps), abs=1e-5)
+    assert sum(line["audio_resent_s"] for line in reconnected) == pytest.approx(session.state.audio_resent, abs=1e-5)
+    own = [(line.start, line.end, line.text) for line in session.state.transcript.lines if line.kind == "final"]
     rebuilt = rebuild(lines)
     assert [text for _, _, text in rebuilt] == [text for _, _, text in own]
     times = [t for start, end, _ in rebuilt for t in (start, end)]
@@ -99,5 +99,5 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
     printed = [t for t in types if t.startswith("dgtui.") and t != "dgtui.Summary"]
     assert [t for t in kinds if t != "message"] == printed
     replayed = load(recorder.path)
-    assert replayed.source_kind == "file" and replayed.reconnects == session.reconnects
-    assert [line.text for line in replayed.transcript.lines if line.kind == "final"] == [t for _, _, t in own]
+    assert replayed.state.source_kind == "file" and replayed.state.reconnects == session.state.reconnects
+    assert [line.text for line in replayed.state.transcript.lines if line.kind == "final"] == [t for _, _, t in own]

@@ -16,15 +16,15 @@ def test_a_format_1_recording_replays_with_its_figures():
     header, _ = read_recording(FORMAT1)
     assert header["format"] == 1
     session = load(FORMAT1)
-    assert session.transcript.text() == (
+    assert session.state.transcript.text() == (
         "Good morning, here is the weather. Rain in the north by the afternoon. Winds ease overnight."
     )
-    assert session.reconnects == 1 and session.request_ids == ["req-1111", "req-2222"]
-    assert session.errors == 1 and session.error is None  # the warning is counted, not the stream's outcome
-    assert dict(session.flag_counts) == {"SpeechStarted": 3, "is_final": 3, "speech_final": 3, "UtteranceEnd": 3}
-    summary = session.metrics.summary()
+    assert session.state.reconnects == 1 and session.state.request_ids == ["req-1111", "req-2222"]
+    assert session.state.errors == 1 and session.state.error is None  # the warning is counted, not the stream's outcome
+    assert dict(session.state.flag_counts) == {"SpeechStarted": 3, "is_final": 3, "speech_final": 3, "UtteranceEnd": 3}
+    summary = session.state.metrics.summary()
     assert summary["audio_seconds"] == 11.3 and summary["latency"]["p50"] == 0.15
-    assert session.close_code == 1000
+    assert session.state.close_code == 1000
 
 
 def test_a_format_1_recording_lists_and_exports():

@@ -23,8 +23,8 @@ async def test_real_time_pacing_follows_the_wall_clock(server, clip_file):
     events = []
     config = SessionConfig("pace", server.url, {"interim_results": True})
     session = LiveSession(config, FileSource(clip_file(seconds=4.0)), [events.append])
-    assert await session.run(), session.error
-    start = session.metrics.first_audio_at
+    assert await session.run(), session.state.error
+    start = session.state.metrics.first_audio_at
     offsets = [e.cursor - (e.received_at - start) for e in events if isinstance(e, MessageReceived)]
     assert len(offsets) > 10
     # The cursor never runs ahead of the wall clock by more than a chunk, nor falls behind it.
@@ -42,17 +42,21 @@ async def test_session_transcribes_and_reports_everything(server, clip_file):
         FileSource(clip_file(seconds=6.0), realtime=False),
         [events.append],
     )
-    assert await session.run(), session.error
+    assert await session.run(), session.state.error
     connected = next(e for e in events if isinstance(e, Connected))
-    assert connected.request_id == session.request_id and connected.timings.tcp >= 0 and connected.timings.upgrade > 0
-    assert "train line" in session.transcript.text().lower()
-    assert session.metadata is not None and session.metadata.request_id == session.request_id
-    assert session.model_info["arch"] == "pocketsphinx"
+    assert (
+        connected.request_id == session.state.request_id
+        and connected.timings.tcp >= 0
+        and connected.timings.upgrade > 0
+    )
+    assert "train line" in session.state.transcript.text().lower()
+    assert session.state.metadata is not None and session.state.metadata.request_id == session.state.request_id
+    assert session.state.model_info["arch"] == "pocketsphinx"
     states = [e.state for e in events if isinstance(e, StateChanged)]
     assert states == [State.CONNECTING, State.STREAMING, State.CLOSING, State.CLOSED]
     closed = events[-1]
     assert isinstance(closed, Closed) and closed.clean and closed.code == 1000
-    summary = session.metrics.summary()
+    summary = session.state.metrics.summary()
     assert summary["messages"]["Metadata"] == 1 and summary["ttft_s"] is not None
     assert summary["audio_seconds"] == pytest.approx(6.0, abs=0.01)
 
@@ -170,7 +174,7 @@ async def test_options_travel_over_the_wire():
         source = open_source("-", SourceSettings(encoding="linear16", sample_rate=16000))
         source.stream = __import__("io").BytesIO(clip_pcm("weather")[:3200])  # type: ignore[attr-defined]
         session = LiveSession(SessionConfig("w", url, {"keyterm": ["a b", "c"], "endpointing": 300}), source)
-        assert await session.run(), session.error
+        assert await session.run(), session.state.error
     assert ("keyterm", "a b") in parse_qsl(urlsplit(paths[0]).query)
     assert "endpointing=300" in paths[0] and "encoding=linear16" in paths[0]
 
@@ -178,22 +182,22 @@ async def test_options_travel_over_the_wire():
 async def test_handshake_failures_quote_status_header_and_body(keyed_server, server, clip_file):
     no_key = LiveSession(SessionConfig("k", keyed_server.url), FileSource(clip_file(seconds=1.0)))
     assert not await no_key.run()
-    assert "HTTP 401" in no_key.error and "dg-error: Invalid credentials." in no_key.error
-    assert "INVALID_AUTH" in no_key.error and no_key.request_id in no_key.error
-    assert "DEEPGRAM_API_KEY" in no_key.error
+    assert "HTTP 401" in no_key.state.error and "dg-error: Invalid credentials." in no_key.state.error
+    assert "INVALID_AUTH" in no_key.state.error and no_key.state.request_id in no_key.state.error
+    assert "DEEPGRAM_API_KEY" in no_key.state.error
     bad_query = LiveSession(
         SessionConfig("q", server.url, {"interim_results": "True"}), FileSource(clip_file(seconds=1.0))
     )
     assert not await bad_query.run()
-    assert "HTTP 400" in bad_query.error and "interim_results" in bad_query.error
+    assert "HTTP 400" in bad_query.state.error and "interim_results" in bad_query.state.error
     keyed = LiveSession(
         SessionConfig("ok", keyed_server.url, api_key=TEST_KEY),
         FileSource(clip_file(seconds=1.0), realtime=False),
     )
-    assert await keyed.run(), keyed.error
+    assert await keyed.run(), keyed.state.error
     refused = LiveSession(SessionConfig("r", "ws://127.0.0.1:9/v1/listen"), FileSource(clip_file(seconds=1.0)))
     assert not await refused.run()
-    assert "connection refused" in refused.error
+    assert "connection refused" in refused.state.error
 
 
 async def test_pause_holds_the_stream_with_keepalive(make_server, clip_file):
@@ -202,12 +206,12 @@ async def test_pause_holds_the_stream_with_keepalive(make_server, clip_file):
     runner = asyncio.create_task(session.run())
     await asyncio.sleep(1.0)
     session.pause()
-    cursor_at_pause = session.cursor
+    cursor_at_pause = session.state.cursor
     await asyncio.sleep(2.5)  # longer than the server's idle timeout
-    assert session.phase is State.PAUSED and session.cursor == cursor_at_pause
+    assert session.state.phase is State.PAUSED and session.state.cursor == cursor_at_pause
     session.resume()
-    assert await asyncio.wait_for(runner, 30), session.error
-    assert session.close_code == 1000
+    assert await asyncio.wait_for(runner, 30), session.state.error
+    assert session.state.close_code == 1000
 
 
 async def test_finalize_request_gets_a_from_finalize_result(server, clip_file):
@@ -235,7 +239,7 @@ async def test_stop_sends_closestream_and_waits_for_the_flush(server, clip_file)
     await asyncio.sleep(1.5)
     session.stop()
     assert await asyncio.wait_for(runner, 20)
-    assert session.metadata is not None and session.cursor < 3.0
+    assert session.state.metadata is not None and session.state.cursor < 3.0
 
 
 async def test_malformed_and_unknown_messages_do_not_stop_the_stream(clip_file):
@@ -254,7 +258,7 @@ async def test_malformed_and_unknown_messages_do_not_stop_the_stream(clip_file):
         assert await session.run()
     errors = [e for e in events if isinstance(e, SessionError)]
     assert len(errors) == 1 and "not JSON" in errors[0].message
-    assert session.metrics.messages["FutureThing"] == 1
+    assert session.state.metrics.messages["FutureThing"] == 1
 
 
 @pytest.mark.parametrize(
@@ -283,7 +287,7 @@ async def test_error_closes_are_explained(clip_file, code, reason, expected):
         config = SessionConfig("e", url, reconnect_attempts=0)  # this connection's own close, no retry
         session = LiveSession(config, FileSource(clip_file(seconds=3.0)), [events.append])
         assert not await session.run()
-    assert expected in session.error
+    assert expected in session.state.error
     closed = events[-1]
     assert isinstance(closed, Closed) and closed.code == code and not closed.clean
 
@@ -298,17 +302,17 @@ async def test_server_that_never_closes_is_bounded(clip_file):
             SessionConfig("n", url, close_timeout=1.0), FileSource(clip_file(seconds=1.0), realtime=False)
         )
         assert not await asyncio.wait_for(session.run(), 15)
-    assert "did not close the stream within 1 s" in session.error
+    assert "did not close the stream within 1 s" in session.state.error
 
 
 async def test_passthrough_sends_the_container_and_is_transcribed(server, tmp_path):
     path = tmp_path / "council.mp3"
     path.write_bytes(encode(clip_pcm("council")[: 32000 * 6], 16000, "mp3", "libmp3lame", out_rate=44100))
     session = LiveSession(SessionConfig("pt", server.url), FileSource(path, realtime=False, passthrough=True))
-    assert "encoding" not in session.url
-    assert await session.run(), session.error
-    assert "train line" in session.transcript.text().lower()
-    assert session.metadata.duration == pytest.approx(6.0, abs=0.1)
+    assert "encoding" not in session.state.url
+    assert await session.run(), session.state.error
+    assert "train line" in session.state.transcript.text().lower()
+    assert session.state.metadata.duration == pytest.approx(6.0, abs=0.1)
 
 
 async def test_keepalive_holds_the_connection_while_a_live_source_stalls(make_server):
@@ -327,5 +331,5 @@ async def test_keepalive_holds_the_connection_while_a_live_source_stalls(make_se
         await asyncio.to_thread(pipe.flush)
         await asyncio.sleep(2.5)  # the source gives nothing for longer than the server's idle timeout
         await asyncio.to_thread(pipe.write, pcm[32000 * 2 : 32000 * 5])
-    assert await asyncio.wait_for(runner, 30), session.error
-    assert session.cursor == pytest.approx(5.0)
+    assert await asyncio.wait_for(runner, 30), session.state.error
+    assert session.state.cursor == pytest.approx(5.0)

@@ -115,11 +115,11 @@ def test_scripted_session_applies_steps_at_their_times_and_plays_in_real_time():
     clock = Clock()
     session = PlayedSession("s", list(conversation(["one two three"], start=0.0)), clock=clock)
     session.advance(0.9, origin=100.0)
-    assert session.transcript.interims() and session.transcript.finals == 0
+    assert session.state.transcript.interims() and session.state.transcript.finals == 0
     session.advance(10.0, origin=100.0)
-    assert session.done and session.transcript.text() == "one two three"
-    assert session.raw[-1].at == pytest.approx(100.0 + session.steps[-1].at)  # stamped with the step's time
+    assert session.done and session.state.transcript.text() == "one two three"
+    assert session.state.raw[-1].at == pytest.approx(100.0 + session.steps[-1].at)  # stamped with the step's time
 
     fast = PlayedSession("f", [message(0.05, raw("a", 0, 1, is_final=True)), fail(0.1, "boom")], speed=10)
     assert asyncio.run(fast.run()) is False
-    assert fast.phase is State.ERROR and fast.transcript.finals == 1
+    assert fast.state.phase is State.ERROR and fast.state.transcript.finals == 1

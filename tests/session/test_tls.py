@@ -39,9 +39,9 @@ async def test_a_certificate_from_an_unknown_authority_is_refused(server, ca, cl
         session = await stream(proxy.url, clip_file(seconds=2.0))
     finally:
         proxy.stop()
-    assert session.phase is State.ERROR and proxy.connections == 0  # no byte of HTTP reached the server
-    assert session.error.startswith("TLS failure with 127.0.0.1: unable to get local issuer certificate")
-    assert "could not be verified" in session.error and not session.transcript.finals
+    assert session.state.phase is State.ERROR and proxy.connections == 0  # no byte of HTTP reached the server
+    assert session.state.error.startswith("TLS failure with 127.0.0.1: unable to get local issuer certificate")
+    assert "could not be verified" in session.state.error and not session.state.transcript.finals
 
 
 async def test_a_certificate_for_another_host_is_refused_even_from_a_trusted_authority(
@@ -54,10 +54,10 @@ async def test_a_certificate_for_another_host_is_refused_even_from_a_trusted_aut
         session = await stream(proxy.url_for("localhost"), clip_file(seconds=2.0), key=TEST_KEY)
     finally:
         proxy.stop()
-    assert session.phase is State.ERROR
-    assert session.error.startswith("TLS failure with localhost: Hostname mismatch, certificate is not valid for")
-    assert "nothing was sent" in session.error and "SSL_CERT_FILE" in session.error
-    assert TEST_KEY not in session.error and proxy.connections == 0  # the handshake failed: the key never left
+    assert session.state.phase is State.ERROR
+    assert session.state.error.startswith("TLS failure with localhost: Hostname mismatch, certificate is not valid for")
+    assert "nothing was sent" in session.state.error and "SSL_CERT_FILE" in session.state.error
+    assert TEST_KEY not in session.state.error and proxy.connections == 0  # the handshake failed: the key never left
 
 
 async def test_a_verified_server_streams(server, ca, clip_file, monkeypatch, tmp_path):
@@ -68,6 +68,6 @@ async def test_a_verified_server_streams(server, ca, clip_file, monkeypatch, tmp
         session = await stream(proxy.url_for("localhost"), clip_file(seconds=4.0))
     finally:
         proxy.stop()
-    assert session.clean, session.error
-    assert session.url.startswith("wss://localhost:") and session.timings.tls > 0
-    assert "council" in session.transcript.text().lower()
+    assert session.state.clean, session.state.error
+    assert session.state.url.startswith("wss://localhost:") and session.state.timings.tls > 0
+    assert "council" in session.state.transcript.text().lower()

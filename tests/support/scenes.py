@@ -107,7 +107,7 @@ def many_scene(count: int, at: float) -> tuple[list[PlayedSession], FrozenClock]
     for n in range(count):
         make = weather if n % 2 == 0 else council
         session = make(clock, request_id=f"{n:08x}-1234-4abc-8def-0123456789ab")
-        session.name = f"{session.name}-{n + 1}"
+        session.state.name = f"{session.name}-{n + 1}"
         sessions.append(session)
     for session in sessions:
         session.advance(at, origin=ORIGIN)
@@ -118,9 +118,9 @@ def reconnecting_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     """The demo scene with the first stream's connection dropped a moment ago: waiting to reconnect."""
     sessions, clock = scene(at)
     weather = sessions[0]
-    weather.closed(None, "", "the connection was lost (no close frame: network error or server crash)")
-    weather.audio_resent = 1.8
-    weather.will_reconnect(2, 5, 1.4, "the connection was lost (no close frame: network error or server crash)")
-    weather.control("reconnect", weather.committed_until())
-    weather.set_phase(State.CONNECTING)
+    weather.state.closed(None, "", "the connection was lost (no close frame: network error or server crash)")
+    weather.state.audio_resent = 1.8
+    weather.state.will_reconnect(2, 5, 1.4, "the connection was lost (no close frame: network error or server crash)")
+    weather.state.control("reconnect", weather.state.committed_until())
+    weather.state.set_phase(State.CONNECTING)
     return sessions, clock

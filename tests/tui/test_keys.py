@@ -85,19 +85,19 @@ async def test_pause_resume_finalize_and_reconnect_reach_the_session():
         await pilot.press("1")
         weather = app.current()
         await pilot.press("p")
-        assert weather.phase is State.PAUSED
+        assert weather.state.phase is State.PAUSED
         await pilot.press("p")
-        assert weather.phase is State.STREAMING
+        assert weather.state.phase is State.STREAMING
         await pilot.press("f")
         assert weather.finalize_requests == 1
         await pilot.press("r")
-        assert weather.reconnects == 1
+        assert weather.state.reconnects == 1
         await pilot.pause()
-        texts = [entry.text for entry in weather.log]
+        texts = [entry.text for entry in weather.state.log]
         assert "state: paused" in texts and "Finalize sent" in texts and any("reconnecting" in t for t in texts)
         await pilot.press("4", "p", "r")  # the failed stream neither pauses nor reconnects
         radio = app.current()
-        assert radio.phase is State.ERROR and radio.reconnects == 0
+        assert radio.state.phase is State.ERROR and radio.state.reconnects == 0
 
 
 async def test_actions_on_the_overview_apply_to_the_highlighted_row():
