@@ -4,6 +4,9 @@ A TOML file at the platform's user config path (``DGTUI_CONFIG`` overrides it). 
 command line > environment (``DEEPGRAM_API_KEY`` or the variable ``key_env`` names, ``DGTUI_URL``,
 ``DGTUI_DATA_DIR``) > this file > dgtui's defaults. A bad file is a :class:`ConfigError` that names the file,
 the line and the key; a key stored in the file is used only when the file is readable by its owner alone.
+
+The file's shape is a msgspec schema (the tables below); msgspec's validation errors are put in the file's
+terms: the table, the key, its line, and what it must be.
 """
 
 from __future__ import annotations
@@ -15,19 +18,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
+
+import msgspec
 
 from dgtui.protocol.options import OptionError, encode_query, parse_query
 from dgtui.protocol.secrets import MASK, register_secret
 
-SECTIONS = {
-    "defaults": None,  # any Deepgram option
-    "backend": {"url", "local", "key_env", "key", "token"},
-    "recording": {"enabled", "dir"},
-    "reconnect": {"attempts", "buffer_seconds", "resend"},
-    "presets": None,  # tables of {source, backend, options}
-}
-PRESET_KEYS = {"source", "backend", "options"}
 MAX_RECONNECT_ATTEMPTS = 100
 MAX_BUFFER_SECONDS = 600  # 10 min of 16 kHz linear16 is about 19 MB per stream
 
@@ -126,6 +123,60 @@ def config_path(environ: Mapping[str, str] = os.environ) -> Path:
     return platformdirs.user_config_path("dgtui") / "config.toml"
 
 
+T = TypeVar("T")
+
+# -- the file's schema: msgspec checks types, ranges and unknown keys -------------------------------------
+
+
+class _Table(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    pass
+
+
+class BackendTable(_Table):
+    url: str | None = None
+    local: bool = False
+    key_env: str = "DEEPGRAM_API_KEY"
+    key: str | None = None
+    token: bool = False
+
+
+class RecordingTable(_Table):
+    enabled: bool = True
+    dir: str | None = None
+
+
+class ReconnectTable(_Table):
+    attempts: Annotated[int, msgspec.Meta(ge=0, le=MAX_RECONNECT_ATTEMPTS)] | None = None
+    buffer_seconds: Annotated[float, msgspec.Meta(ge=0, le=MAX_BUFFER_SECONDS)] | None = None
+    resend: bool | None = None
+
+
+class PresetTable(_Table):
+    source: str
+    backend: str = "default"
+    options: dict[str, Any] = {}
+
+
+class ConfigFile(_Table):
+    defaults: dict[str, Any] = {}  # any Deepgram option, checked as a server checks the query string
+    backend: BackendTable = BackendTable()
+    recording: RecordingTable = RecordingTable()
+    reconnect: ReconnectTable = ReconnectTable()
+    presets: dict[str, Any] = {}  # each a PresetTable, checked one by one to name it in errors
+
+
+# What a range means, in the words of the command line's flags.
+RANGES = {
+    "attempts": f"must be a whole number from 0 to {MAX_RECONNECT_ATTEMPTS}",
+    "buffer_seconds": f"must be seconds from 0 to {MAX_BUFFER_SECONDS}",
+}
+KINDS = {"bool": "true or false", "str": "a str", "int": "a whole number", "float": "a number", "object": "a table"}
+_EXPECTED = re.compile(r"Expected `(?P<kind>[^`]+)`(?:, got `[^`]+`)?")
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<key>[^`]+)`")
+_MISSING = re.compile(r"Object missing required field `(?P<key>[^`]+)`")
+_RANGE = re.compile(r"Expected `[^`]+` [<>]=? ")
+
+
 def _line_of(text: str, table: str, key: str | None) -> int | None:
     """The line where ``key`` is set inside ``[table]`` (or where the table starts)."""
     current = ""
@@ -142,86 +193,111 @@ def _line_of(text: str, table: str, key: str | None) -> int | None:
     return table_line
 
 
-def load_config(path: Path | None = None, environ: Mapping[str, str] = os.environ) -> Config:  # noqa: C901 (hand-rolled validation, to become a msgspec schema)
+class _File:
+    """One file's text and path: turns a problem at a table and key into a ConfigError with its line."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.text = path, text
+
+    def error(self, table: str, key: str | None, message: str) -> ConfigError:
+        if not table:  # a whole section: where its table starts, or where it is set as a value
+            line = _line_of(self.text, key or "", None) or _line_of(self.text, "", key)
+            return ConfigError(self.path, message, line, key)
+        return ConfigError(
+            self.path, message, _line_of(self.text, table, key), f"[{table}] {key}" if key else f"[{table}]"
+        )
+
+    def convert(self, data: Any, schema: type[T], table: str = "") -> T:
+        """``data`` as ``schema``; a ConfigError in the file's terms when it does not fit."""
+        try:
+            return msgspec.convert(data, schema)
+        except msgspec.ValidationError as exc:
+            raise self._explain(str(exc), data, schema, table) from None
+
+    def _explain(self, error: str, data: Any, schema: type, table: str) -> ConfigError:
+        message, _, where = error.partition(" - at `$")
+        inner = [step for step in where.rstrip("`").split(".") if step]
+        steps = [*table.split("."), *inner] if table else inner
+        if unknown := _UNKNOWN.match(message):
+            if not steps:
+                known = ", ".join(f"[{name}]" for name in ConfigFile.__struct_fields__)
+                return self.error("", unknown["key"], f"unknown section (known: {known})")
+            fields = (schema if table else TABLES[steps[0]]).__struct_fields__
+            return self.error(".".join(steps), unknown["key"], f"unknown key (known: {', '.join(sorted(fields))})")
+        if _MISSING.match(message):
+            return self.error(".".join(steps), None, "a preset needs a source")
+        key, owner = steps[-1], ".".join(steps[:-1])
+        if not owner:  # a whole section of the wrong kind
+            return self.error("", key, "must be a table")
+        value = _value(data, inner)
+        if _RANGE.match(message) or key in RANGES:
+            return self.error(owner, key, f"{RANGES.get(key, 'is out of range')}, not {value!r}")
+        expected = _EXPECTED.match(message)
+        kind = expected["kind"].removesuffix(" | null") if expected else ""
+        if kind == "object" and key == "options":
+            return self.error(owner, key, 'must be a table, e.g. options = { model = "nova-3" }')
+        if kind == "object":
+            return self.error(owner, key, "must be a table")
+        return self.error(owner, key, f"must be {KINDS.get(kind, 'a ' + kind)}, not {value!r}")
+
+
+TABLES: dict[str, type[_Table]] = {"backend": BackendTable, "recording": RecordingTable, "reconnect": ReconnectTable}
+
+
+def _value(data: Any, steps: list[str]) -> Any:
+    for step in steps:
+        data = data.get(step) if isinstance(data, dict) else None
+    return data
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] = os.environ) -> Config:
     """The file's settings (dgtui's defaults when there is no file); raises ConfigError when it is wrong."""
     path = path or config_path(environ)
     config = Config(path=path)
     if not path.exists():
         return config
+    file = _File(path, _read(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(path, f"cannot read it: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(path, "is not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(file.text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _toml_error_line(str(exc))
         raise ConfigError(path, f"is not valid TOML: {str(exc).split(' (at line')[0]}", line) from None
     config.exists = True
-
-    def fail(table: str, key: str | None, message: str) -> ConfigError:
-        return ConfigError(path, message, _line_of(text, table, key), f"[{table}] {key}" if key else f"[{table}]")
-
-    for section, value in data.items():
-        if section not in SECTIONS:
-            known = ", ".join(f"[{s}]" for s in SECTIONS)
-            raise ConfigError(path, f"unknown section (known: {known})", _line_of(text, section, None), section)
-        if not isinstance(value, dict):
-            raise ConfigError(path, "must be a table", _line_of(text, "", section), section)
-        allowed = SECTIONS[section]
-        if allowed is not None:
-            for key in value:
-                if key not in allowed:
-                    raise fail(section, key, f"unknown key (known: {', '.join(sorted(allowed))})")
-
-    config.options = _options(data.get("defaults", {}), lambda key, message: fail("defaults", key, message))
-    backend = data.get("backend", {})
-    config.url = _typed(backend, "url", str, lambda k, m: fail("backend", k, m))
-    config.local = bool(_typed(backend, "local", bool, lambda k, m: fail("backend", k, m)) or False)
-    config.key_env = _typed(backend, "key_env", str, lambda k, m: fail("backend", k, m)) or "DEEPGRAM_API_KEY"
-    config.token = bool(_typed(backend, "token", bool, lambda k, m: fail("backend", k, m)) or False)
-    if config.url and not re.match(r"(wss?|https?)://", config.url):
-        raise fail("backend", "url", f"{config.url!r} is not a ws://, wss:// or http(s):// URL")
-    key = _typed(backend, "key", str, lambda k, m: fail("backend", k, m))
-    if key:
+    tables = file.convert(data, ConfigFile)
+    backend = tables.backend
+    if backend.url and not re.match(r"(wss?|https?)://", backend.url):
+        raise file.error("backend", "url", f"{backend.url!r} is not a ws://, wss:// or http(s):// URL")
+    config.options = _options(tables.defaults, lambda key, message: file.error("defaults", key, message))
+    config.url, config.local, config.key_env, config.token = backend.url, backend.local, backend.key_env, backend.token
+    if backend.key:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
-            raise fail(
+            raise file.error(
                 "backend",
                 "key",
                 f"refusing to use a key stored in a file others can read (mode {mode:04o}). "
                 f"Run: chmod 600 {path}  (or keep the key in the environment, {config.key_env})",
             )
-        register_secret(key)
-        config.key = key
-    recording = data.get("recording", {})
-    enabled = _typed(recording, "enabled", bool, lambda k, m: fail("recording", k, m))
-    config.record = True if enabled is None else enabled
-    folder = _typed(recording, "dir", str, lambda k, m: fail("recording", k, m))
-    config.record_dir = Path(folder).expanduser() if folder else None
-    config.reconnect = _reconnect(data.get("reconnect", {}), lambda k, m: fail("reconnect", k, m))
-    for name, preset in data.get("presets", {}).items():
-        table = f"presets.{name}"
-        if not isinstance(preset, dict):
-            raise ConfigError(path, "must be a table", _line_of(text, "presets", name), f"[presets] {name}")
-        for key in preset:
-            if key not in PRESET_KEYS:
-                raise fail(table, key, f"unknown key (known: {', '.join(sorted(PRESET_KEYS))})")
-        source = _typed(preset, "source", str, lambda k, m, t=table: fail(t, k, m))
-        if not source:
-            raise fail(table, None, "a preset needs a source")
-        options = preset.get("options", {})
-        if not isinstance(options, dict):
-            raise fail(table, "options", 'must be a table, e.g. options = { model = "nova-3" }')
-        config.presets[name] = Preset(
-            name,
-            source,
-            _typed(preset, "backend", str, lambda k, m, t=table: fail(t, k, m)) or "default",
-            _options(options, lambda key, message, t=table: fail(t, f"options.{key}", message)),
-        )
+        register_secret(backend.key)
+        config.key = backend.key
+    config.record = tables.recording.enabled
+    config.record_dir = Path(tables.recording.dir).expanduser() if tables.recording.dir else None
+    config.reconnect = _reconnect(tables.reconnect)
+    for name, table in tables.presets.items():
+        where = f"presets.{name}"
+        preset = file.convert(table, PresetTable, where)
+        options = _options(preset.options, lambda key, message, t=where: file.error(t, f"options.{key}", message))
+        config.presets[name] = Preset(name, preset.source, preset.backend, options)
     return config
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, f"cannot read it: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, "is not UTF-8 text") from None
 
 
 def _toml_error_line(message: str) -> int | None:
@@ -229,30 +305,16 @@ def _toml_error_line(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _reconnect(table: dict[str, Any], fail: Any) -> dict[str, Any]:
-    """[reconnect] as SessionConfig fields, checked by the same rules as the command line's flags."""
+def _reconnect(table: ReconnectTable) -> dict[str, Any]:
+    """[reconnect] as SessionConfig fields (the schema checked them by the command line's rules)."""
     settings: dict[str, Any] = {}
-    attempts = _typed(table, "attempts", int, fail)
-    if attempts is not None:
-        if isinstance(attempts, bool) or not 0 <= attempts <= MAX_RECONNECT_ATTEMPTS:
-            raise fail("attempts", f"must be a whole number from 0 to {MAX_RECONNECT_ATTEMPTS}, not {attempts!r}")
-        settings["reconnect_attempts"] = attempts
-    buffer = table.get("buffer_seconds")
-    if buffer is not None:
-        if isinstance(buffer, bool) or not isinstance(buffer, int | float) or not 0 <= buffer <= MAX_BUFFER_SECONDS:
-            raise fail("buffer_seconds", f"must be seconds from 0 to {MAX_BUFFER_SECONDS}, not {buffer!r}")
-        settings["buffer_seconds"] = float(buffer)
-    resend = _typed(table, "resend", bool, fail)
-    if resend is not None:
-        settings["resend"] = resend
+    if table.attempts is not None:
+        settings["reconnect_attempts"] = table.attempts
+    if table.buffer_seconds is not None:
+        settings["buffer_seconds"] = float(table.buffer_seconds)
+    if table.resend is not None:
+        settings["resend"] = table.resend
     return settings
-
-
-def _typed(table: dict[str, Any], key: str, kind: type, fail: Any) -> Any:
-    value = table.get(key)
-    if value is not None and not isinstance(value, kind):
-        raise fail(key, f"must be {'true or false' if kind is bool else 'a ' + kind.__name__}, not {value!r}")
-    return value
 
 
 def _options(table: dict[str, Any], fail: Any) -> dict[str, Any]:

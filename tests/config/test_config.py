@@ -104,6 +104,11 @@ def test_a_key_in_a_file_others_can_read_is_refused(tmp_path):
         ("[reconnect]\nbuffer_seconds = 9000\n", ":2: [reconnect] buffer_seconds:", ["from 0 to 600"]),
         ('[reconnect]\nresend = "no"\n', ":2: [reconnect] resend:", ["true or false"]),
         ('[presets.radio]\nbackend = "local"\n', ":1: [presets.radio]:", ["needs a source"]),
+        ('[presets.radio]\nsource = "a.mp3"\ncolour = 1\n', ":3: [presets.radio] colour:", ["unknown key", "options"]),
+        ('[presets]\nradio = "a.mp3"\n', ":2: [presets] radio:", ["must be a table"]),
+        ("reconnect = 5\n", ":1: reconnect:", ["must be a table"]),
+        ("[reconnect]\nattempts = true\n", ":2: [reconnect] attempts:", ["from 0 to 100", "not True"]),
+        ("[backend]\nkey_env = 3\n", ":2: [backend] key_env:", ["must be a str, not 3"]),
         (
             '[presets.radio]\nsource = "a.mp3"\noptions = { interim_results = "maybe" }\n',
             "[presets.radio] options.interim_results",
