@@ -393,10 +393,10 @@ class StdinSource:
 
     def __post_init__(self) -> None:
         if self.encoding and not self.sample_rate:
-            raise SourceError("raw standard input needs --sample-rate as well as --encoding.")
+            raise SourceError("raw standard input needs a sample rate as well as an encoding.")
         if self.sample_rate is not None and not 2000 <= self.sample_rate <= 192_000:
             raise SourceError(
-                f"--sample-rate {self.sample_rate} is not an audio sample rate: raw audio is usually 8000 "
+                f"{self.sample_rate} Hz is not an audio sample rate: raw audio is usually 8000 "
                 "(telephony), 16000, 44100 or 48000 Hz."
             )
         self.format = pcm_format(self.channels)
@@ -422,7 +422,7 @@ class StdinSource:
         """Raw input that starts with a file header was declared wrongly: a WAV header that says the same as the
         flags is skipped; one that says otherwise, or another container, is refused with what it says."""
         first = await anext(data, b"")
-        declared = f"--encoding {self.encoding} --sample-rate {self.sample_rate}"
+        declared = f"it was declared raw {self.encoding} at {self.sample_rate} Hz"
         if is_wav_header(first):
             try:
                 header = parse_wav_header(first)
@@ -430,21 +430,21 @@ class StdinSource:
                 header = None
             if header is None:
                 raise SourceError(
-                    f"standard input is a WAV file, but {declared} says raw audio: drop --encoding and "
-                    "--sample-rate, and dgtui reads the file's header."
+                    f"standard input is a WAV file, but {declared}: declare no encoding or sample rate, "
+                    "and dgtui reads the file's header."
                 )
             encoding, rate, channels, start = header
             if (encoding, rate, channels) != (self.encoding, self.sample_rate, self.input_channels):
                 raise SourceError(
-                    f"standard input is a WAV file of {encoding} at {rate} Hz, {channels} channel(s), but {declared} "
-                    f"says {self.encoding} at {self.sample_rate} Hz, {self.input_channels} channel(s): drop "
-                    "--encoding and --sample-rate (dgtui reads the header), or declare what the audio is."
+                    f"standard input is a WAV file of {encoding} at {rate} Hz, {channels} channel(s), but {declared}, "
+                    f"{self.input_channels} channel(s): declare no encoding or sample rate (dgtui reads the header), "
+                    "or declare what the audio is."
                 )
             first = first[start:]  # the header agrees: only the samples are audio
         elif first.startswith((b"OggS", b"fLaC", b"ID3", b"\x1aE\xdf\xa3")):
             raise SourceError(
-                f"standard input starts with a container header (Ogg, FLAC, MP3 or WebM), but {declared} says raw "
-                "audio: drop --encoding and --sample-rate, and dgtui decodes the container."
+                f"standard input starts with a container header (Ogg, FLAC, MP3 or WebM), but {declared}: "
+                "declare no encoding or sample rate, and dgtui decodes the container."
             )
         if first:
             yield first

@@ -170,7 +170,8 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from dgtui.server.app import ServerConfig, run_server
+    from dgtui.commands.serve import run_server
+    from dgtui.server.app import ServerConfig
 
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.api_key:
         print(

@@ -11,7 +11,7 @@ import argparse
 import shlex
 from typing import Any, NoReturn
 
-from dgtui.audio.base import DEFAULT_CHUNK_MS, SourceSettings
+from dgtui.audio.base import DEFAULT_CHUNK_MS, SourceError, SourceSettings
 from dgtui.config.file import MAX_BUFFER_SECONDS, MAX_RECONNECT_ATTEMPTS
 
 DEFAULTS: dict[str, Any] = {
@@ -86,7 +86,9 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["linear16", "linear32", "mulaw", "alaw"],
         help="raw standard input's encoding",
     )
-    source.add_argument("--sample-rate", dest="input_sample_rate", type=int, help="raw standard input's sample rate")
+    source.add_argument(
+        "--sample-rate", dest="input_sample_rate", type=_sample_rate, help="raw standard input's sample rate"
+    )
     source.add_argument("--input-channels", type=int, default=1, help="raw standard input's channel count")
 
     options = parser.add_argument_group("Deepgram options (query parameters)")
@@ -180,7 +182,19 @@ def reconnect_from_args(args: argparse.Namespace, base: dict[str, Any]) -> dict[
     return {**base, **{name: value for name, value in flags.items() if value is not None}}
 
 
+def _sample_rate(value: str) -> int:
+    rate = int(value) if value.isdigit() else 0
+    if not 2000 <= rate <= 192_000:
+        raise argparse.ArgumentTypeError(
+            f"{value} is not an audio sample rate: raw audio is usually 8000 (telephony), 16000, 44100 or 48000 Hz"
+        )
+    return rate
+
+
 def source_settings(args: argparse.Namespace) -> SourceSettings:
+    """What the audio layer needs of the flags; raises SourceError, naming the flags, when they cannot work."""
+    if args.input_encoding and not args.input_sample_rate:
+        raise SourceError("raw standard input needs --sample-rate as well as --encoding (e.g. --sample-rate 16000).")
     channels = (args.channels or 2) if args.multichannel else 1
     return SourceSettings(
         chunk_ms=args.chunk_ms,

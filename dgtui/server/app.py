@@ -21,7 +21,6 @@ from websockets.http11 import Request, Response
 from dgtui.protocol.options import OptionError, parse_query
 from dgtui.server import auth
 from dgtui.server.engine.pool import EnginePool
-from dgtui.server.engine_info import model_info
 from dgtui.server.errors import error_response
 from dgtui.server.stream import StreamContext, StreamSession, StreamStats
 
@@ -164,27 +163,3 @@ class ListenServer:
                 self.finished.append(session.stats)
                 if self.on_finished is not None:
                     self.on_finished(session.stats)
-
-
-async def run_server(config: ServerConfig, ready: asyncio.Event | None = None) -> None:
-    """Serve until cancelled."""
-    async with ListenServer(config) as server:
-        server.on_finished = _log_stream
-        if ready is not None:
-            ready.set()
-        auth_note = "key required (Authorization: Token KEY)" if config.api_key else "no key required"
-        print(
-            f"dgtui serve: listening on {server.url}  [{model_info()['name']} {model_info()['version']}, "
-            f"{auth_note}]\n"
-            f"  point a Deepgram SDK or dgtui at it: dgtui --url {server.url} SOURCE",
-            flush=True,
-        )
-        await asyncio.Future()
-
-
-def _log_stream(stats: StreamStats) -> None:
-    print(
-        f"stream {stats.request_id}: {stats.audio_s:.1f} s audio, RTF {stats.real_time_factor:.2f}, "
-        f"closed {stats.close_code}",
-        flush=True,
-    )

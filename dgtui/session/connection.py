@@ -17,9 +17,9 @@ from dgtui.session.events import HandshakeTimings
 
 STATUS_ADVICE = {
     400: "a query parameter was rejected; fix the option it names",
-    401: "the API key was refused; check DEEPGRAM_API_KEY (or --url for a server that needs no key)",
+    401: "the API key was refused; check the key, or stream to a server that needs none",
     402: "the Deepgram project has no credits left; add funds or use another project's key",
-    403: "the key's project has no access to this model or feature; pick another --model",
+    403: "the key's project has no access to this model or feature; pick another model",
     404: "there is no live endpoint at this URL; it should end in /v1/listen",
     429: "too many concurrent streams for this project; close some or retry later",
     503: "the service is unavailable right now; retry later",

@@ -174,7 +174,9 @@ class Recorder:
         where = path or self.path or self.directory
         reason = exc.strerror or str(exc)
         self.failed = f"recording stopped: cannot write {where}: {reason}"
-        advice = "free some space" if getattr(exc, "errno", None) == 28 else "check the directory or pass --record-dir"
+        advice = (
+            "free some space" if getattr(exc, "errno", None) == 28 else "check the directory, or record to another one"
+        )
         self.on_failure(f"{self.failed}. The stream goes on unrecorded; {advice}.")
         self.close()
 

@@ -64,7 +64,7 @@ class SessionConfig:
         query = encode_query({**self.options, **audio_query})
         if not query:
             return self.url
-        return f"{self.url}{'&' if '?' in self.url else '?'}{query}"  # --url may carry a query of its own
+        return f"{self.url}{'&' if '?' in self.url else '?'}{query}"  # the URL may carry a query of its own
 
 
 class LiveSession:
@@ -310,7 +310,7 @@ class LiveSession:
         if sent is not None and sent.code == CloseCode.TOO_BIG and self.state.error is None:  # we refused a frame
             self.state.fail(
                 f"the server sent a message larger than dgtui accepts ({MAX_MESSAGE // 2**20} MiB); "
-                "this is not a Deepgram reply. Check the --url."
+                "this is not a Deepgram reply. Check the server URL."
             )
         if self._reconnect.is_set() and code == CloseCode.NORMAL and self.state.error is None:
             self.state.closed(code, reason, explanation)

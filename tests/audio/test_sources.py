@@ -146,13 +146,13 @@ async def test_raw_input_that_is_really_a_file_is_refused_or_read_right():
         (
             8000,
             wav,
-            "is a WAV file of linear16 at 16000 Hz, 1 channel\\(s\\), but --encoding linear16 --sample-rate 8000",
+            "is a WAV file of linear16 at 16000 Hz, 1 channel\\(s\\), but it was declared raw linear16 at 8000 Hz",
         ),
         (16000, FILES["ogg"](), "starts with a container header"),
     ]:
         with pytest.raises(SourceError, match=message):
             await collect(StdinSource(encoding="linear16", sample_rate=rate, stream=io.BytesIO(data)))
-    with pytest.raises(SourceError, match="--sample-rate 80 is not an audio sample rate"):
+    with pytest.raises(SourceError, match="80 Hz is not an audio sample rate"):
         StdinSource(encoding="linear16", sample_rate=80)
 
 
@@ -173,7 +173,7 @@ async def test_stdin_raw_and_container():
     assert chunks[-1].end == pytest.approx(SECONDS, abs=0.08)
     with pytest.raises(SourceError, match="not audio"):
         await collect(StdinSource(stream=io.BytesIO(random.Random(8192).randbytes(8192))))
-    with pytest.raises(SourceError, match="--sample-rate"):
+    with pytest.raises(SourceError, match="needs a sample rate as well as an encoding"):
         StdinSource(encoding="linear16")
 
 

@@ -139,7 +139,7 @@ def test_an_unwritable_directory_is_shown_on_the_stream_which_goes_on(tmp_path):
     recorder = subscribe_recorder(session.state, blocker / "sessions")
     session.advance(100.0, origin=0.0)
     assert recorder.failed is not None and "Not a directory" in recorder.failed and recorder.path is None
-    assert any("--record-dir" in e.text for e in session.state.log if e.level == "error")
+    assert any("record to another one" in e.text for e in session.state.log if e.level == "error")
     assert session.state.transcript.text() == "hello there and again"
 
 
