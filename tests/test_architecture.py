@@ -41,3 +41,20 @@ def test_streams_declare_their_controls_and_replays_their_playback(tmp_path):
     scripted = PlayedSession("scripted")
     assert isinstance(live, StreamControls) and isinstance(scripted, StreamControls)
     assert not isinstance(live, Replayable) and not isinstance(scripted, Replayable)  # only a recording replays
+
+
+def test_a_session_has_a_state_and_an_audio_ledger_rather_than_being_one():
+    """Composition: views read a SessionState; the connection loop drives it and asks a sans-I/O ledger about
+    audio. Neither session kind is a SessionState, so a Flux state or a lane can be put beside them."""
+    from dgtui.audio.base import BrokenSource
+    from dgtui.session.ledger import AudioLedger
+    from dgtui.session.player import PlayedSession
+    from dgtui.session.session import LiveSession, SessionConfig
+    from dgtui.session.state import SessionState
+
+    live = LiveSession(SessionConfig("live", "ws://127.0.0.1:1/v1/listen"), BrokenSource("x.wav", "gone"))
+    played = PlayedSession("played")
+    assert isinstance(live.state, SessionState) and isinstance(live.audio, AudioLedger)
+    assert isinstance(played.state, SessionState)
+    assert not isinstance(live, SessionState) and not isinstance(played, SessionState)
+    assert (live.name, played.name) == ("live", "played")
