@@ -184,7 +184,7 @@ async def test_handshake_failures_quote_status_header_and_body(keyed_server, ser
     assert not await no_key.run()
     assert "HTTP 401" in no_key.state.error and "dg-error: Invalid credentials." in no_key.state.error
     assert "INVALID_AUTH" in no_key.state.error and no_key.state.request_id in no_key.state.error
-    assert "DEEPGRAM_API_KEY" in no_key.state.error
+    assert "the API key was refused; check the key" in no_key.state.error  # what to do, in settings terms
     bad_query = LiveSession(
         SessionConfig("q", server.url, {"interim_results": "True"}), FileSource(clip_file(seconds=1.0))
     )
