@@ -17,6 +17,8 @@ async def run_server(config: ServerConfig) -> None:
         print(
             f"dgtui serve: listening on {server.url}  [{model_info()['name']} {model_info()['version']}, "
             f"{auth_note}]\n"
+            f"  Flux on {server.url.replace('/v1/listen', '/v2/listen')}: turns from the local engine, "
+            "not Deepgram's Flux model\n"
             f"  point a Deepgram SDK or dgtui at it: dgtui --url {server.url} SOURCE",
             flush=True,
         )

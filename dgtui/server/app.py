@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from dgtui.protocol.flux import is_flux_model, parse_flux_query
 from dgtui.protocol.options import OptionError, parse_query
 from dgtui.server import auth
 from dgtui.server.engine.pool import EnginePool
@@ -25,6 +26,7 @@ from dgtui.server.errors import error_response
 from dgtui.server.stream import StreamContext, StreamSession, StreamStats
 
 LISTEN_PATH = "/v1/listen"
+FLUX_LISTEN_PATH = "/v2/listen"
 
 
 @dataclass
@@ -117,8 +119,14 @@ class ListenServer:
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         request_id = str(uuid.uuid4())
         split = urlsplit(request.path)
-        if split.path.rstrip("/") != LISTEN_PATH:
-            return error_response(404, "NOT_FOUND", f"No such endpoint: {split.path}. Use {LISTEN_PATH}.", request_id)
+        path = split.path.rstrip("/")
+        if path not in (LISTEN_PATH, FLUX_LISTEN_PATH):
+            return error_response(
+                404,
+                "NOT_FOUND",
+                f"No such endpoint: {split.path}. Use {LISTEN_PATH} or {FLUX_LISTEN_PATH}.",
+                request_id,
+            )
         key = self.config.api_key
         if key and not auth.is_authorized(request.headers, key):
             return error_response(401, "INVALID_AUTH", "Invalid credentials.", request_id)
@@ -129,14 +137,22 @@ class ListenServer:
                 f"The query string exceeds {self.config.max_query_bytes} bytes.",
                 request_id,
             )
+        flux = path == FLUX_LISTEN_PATH
         try:
-            options = parse_query(split.query)
+            options = parse_flux_query(split.query) if flux else parse_query(split.query)
             check_options(options)
         except OptionError as exc:
             return error_response(400, "INVALID_QUERY_PARAMETER", exc.message, request_id)
+        if not flux and is_flux_model(options.get("model")):
+            return error_response(
+                400,
+                "V2_MODEL_ON_V1_LISTEN_ENDPOINT",
+                f"The model {options['model']!r} is a Flux model: connect to {FLUX_LISTEN_PATH}.",
+                request_id,
+            )
         if len(self.sessions) >= self.config.max_connections:
             return error_response(429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later", request_id)
-        connection.dg_context = StreamContext(request_id=request_id, options=options)  # type: ignore[attr-defined]
+        connection.dg_context = StreamContext(request_id, options, flux=flux)  # type: ignore[attr-defined]
         return None
 
     def _process_response(self, connection: ServerConnection, request: Request, response: Response) -> None:

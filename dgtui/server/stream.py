@@ -14,11 +14,10 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from dgtui.protocol.errors import NET0000_REASON, NET0001_REASON, CloseCode
+from dgtui.server.dialects import NO_STATUS, Dialect, FluxDialect, NovaDialect
 from dgtui.server.engine import ipc
 from dgtui.server.engine.pool import EnginePool, EngineUnavailable, Worker
 from dgtui.server.engine_info import model_info, model_uuid
-
-MAX_ECHOED_TEXT = 512  # bytes of an unparsable client message quoted back in a SchemaError
 
 
 def _now_iso() -> str:
@@ -46,6 +45,7 @@ class StreamContext:
     request_id: str
     options: dict[str, Any]
     created: str = field(default_factory=_now_iso)
+    flux: bool = False  # a /v2/listen stream
 
     def results_metadata(self) -> dict[str, Any]:
         metadata: dict[str, Any] = {
@@ -90,6 +90,7 @@ class StreamSession:
         self._close_as: tuple[int, str] = (CloseCode.NORMAL, "")
         self.stats: StreamStats | None = None
         self._aborting = False
+        self.dialect: Dialect = FluxDialect(context) if context.flux else NovaDialect(context)
 
     async def run(self) -> None:
         try:
@@ -98,12 +99,14 @@ class StreamSession:
             await self.connection.close(CloseCode.INTERNAL, f"NET-0000: the local engine could not start: {exc}"[:120])
             return
         config = {
-            "options": self.context.options,
             "metadata": self.context.results_metadata(),
             "interim_interval_s": self._interim_interval_s,
             "cpu_slots": self._pool.slots_config(),
+            **self.dialect.engine_config(),
         }
         await self._worker.send(ipc.OPEN, json.dumps(config).encode())
+        for message in self.dialect.greeting():
+            await self._send_text(message)
         from_client = asyncio.create_task(self._pump_client(), name="client")
         watchdog = asyncio.create_task(self._watch_idle(), name="idle")
         try:
@@ -138,47 +141,19 @@ class StreamSession:
         self._worker.kill()
 
     async def _control(self, text: str) -> bool:
-        """Handle a text frame; True when the stream is closing."""
+        """Handle a text frame as the dialect reads it; True when the stream is closing."""
         assert self._worker is not None
-        try:
-            message = json.loads(text)
-            kind = message.get("type") if isinstance(message, dict) else None
-        except ValueError:
-            kind, message = None, None
-        if kind == "KeepAlive":
-            return False
-        if kind == "CloseStream":
-            await self._begin_close()
+        reply = self.dialect.control(text)
+        for message in reply.send:
+            await self._send_text(message)
+        for kind, payload in reply.to_engine:
+            await self._worker.send(kind, payload)
+        if reply.fatal is not None:
+            await self._abort(*reply.fatal)
             return True
-        if kind == "Finalize":
-            channel = message.get("channel")
-            await self._worker.send(
-                ipc.FINALIZE, json.dumps({"channel": channel if isinstance(channel, int) else None}).encode()
-            )
-            return False
-        if kind == "Configure":
-            await self._send(self._configure_reply(message))
-            return False
-        await self._send(
-            {
-                "type": "Error",
-                "variant": "SchemaError",
-                "description": "Could not parse the text message: expected JSON with a 'type' of KeepAlive, "
-                "Finalize, CloseStream or Configure.",
-                "message": text[:MAX_ECHOED_TEXT],
-            }
-        )
-        return False
-
-    def _configure_reply(self, message: dict[str, Any]) -> dict[str, Any]:
-        if message.get("keyterms"):
-            return {
-                "type": "ConfigureFailure",
-                "request_id": self.context.request_id,
-                "code": "CONFIGURE_KEYTERMS_NOT_SUPPORTED",
-                "description": "The local engine does not support keyterms.",
-            }
-        return {"type": "ConfigureSuccess", "request_id": self.context.request_id}
+        if reply.close:
+            await self._begin_close()
+        return reply.close
 
     async def _begin_close(self) -> None:
         assert self._worker is not None
@@ -194,8 +169,7 @@ class StreamSession:
             kind, payload = frame
             if kind == ipc.MESSAGE:
                 if not self._aborting:
-                    with contextlib.suppress(ConnectionClosed):
-                        await self.connection.send(payload.decode())
+                    await self._send_text(self.dialect.from_engine(payload))
             elif kind == ipc.DONE:
                 await self._finish(json.loads(payload), *self._close_as)
                 return
@@ -221,31 +195,26 @@ class StreamSession:
         )
         if self.connection.state.name != "OPEN":
             return
-        await self._send(self._metadata(report))
+        for message in self.dialect.farewell(report, self._sha256.hexdigest()):
+            await self._send_text(message)
         with contextlib.suppress(ConnectionClosed):
-            await self.connection.close(code, reason)
+            if (code, reason) == (CloseCode.NORMAL, "") and self.dialect.clean_close_code == NO_STATUS:
+                await self._close_without_status()
+            else:
+                await self.connection.close(code, reason)
 
-    def _metadata(self, report: dict[str, Any]) -> dict[str, Any]:
-        uuid = model_uuid()
-        metadata: dict[str, Any] = {
-            "type": "Metadata",
-            "transaction_key": "deprecated",
-            "request_id": self.context.request_id,
-            "sha256": self._sha256.hexdigest(),
-            "created": self.context.created,
-            "duration": report.get("duration", 0.0),
-            "channels": report.get("channels", 0),
-            "models": [uuid],
-            "model_info": {uuid: model_info()},
-        }
-        extra = self.context.results_metadata().get("extra")
-        if extra:
-            metadata["extra"] = extra
-        return metadata
+    async def _close_without_status(self) -> None:
+        """A close frame with no status code (peers see 1005): how Flux ends a stream after CloseStream.
+        ``close()`` always sends a code, so the frame goes through the protocol object it wraps."""
+        async with self.connection.send_context():
+            self.connection.protocol.send_close()
+        await self.connection.wait_closed()
 
-    async def _send(self, message: dict[str, Any]) -> None:
+    async def _send_text(self, text: str | None) -> None:
+        if text is None:
+            return
         with contextlib.suppress(ConnectionClosed):
-            await self.connection.send(json.dumps(message, separators=(",", ":")))
+            await self.connection.send(text)
 
     # -- idle --------------------------------------------------------------------------------------------
 
@@ -256,5 +225,6 @@ class StreamSession:
                 await asyncio.sleep(remaining)
                 continue
             if not self._closing:
+                await self._send_text(self.dialect.idle_error())
                 await self._abort(CloseCode.INTERNAL, NET0001_REASON)
             return

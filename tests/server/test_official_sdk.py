@@ -65,3 +65,55 @@ def test_official_sdk_reports_bad_key(keyed_server):
     ):
         pass
     assert "401" in str(caught.value) or "credentials" in str(caught.value).lower()
+
+
+def _flux_client(server):
+    ws_root = server.url.removesuffix("/v1/listen")
+    return ws_root, _environment(ws_root.replace("ws://", "http://"), ws_root)
+
+
+def test_official_sdk_streams_flux_turns_configures_and_forces_an_end(keyed_server):
+    """``client.listen.v2.connect`` unchanged: every event type, Configure, ForceEndTurn and CloseStream."""
+    _, environment = _flux_client(keyed_server)
+    client = DeepgramClient(api_key=TEST_KEY, environment=environment)
+    pcm = clip_pcm("weather")[: 32000 * 23]  # four turns, the fourth cut mid-sentence
+    received = []
+    with client.listen.v2.connect(
+        model="flux-general-en", encoding="linear16", sample_rate="16000", eager_eot_threshold="0.4"
+    ) as connection:
+        reader = threading.Thread(target=lambda: received.extend(connection), daemon=True)
+        reader.start()
+        for offset in range(0, len(pcm), 2560):
+            connection.send_media(pcm[offset : offset + 2560])
+        connection.send_configure({"type": "Configure", "thresholds": {"eot_threshold": 0.8}, "keyterms": ["rain"]})
+        connection.send_force_end_turn()
+        connection.send_close_stream()
+        reader.join(60)
+    kinds = [type(message).__name__ for message in received]
+    assert kinds[0] == "ListenV2Connected" and "ListenV2ConfigureSuccess" in kinds, kinds
+    events = {m.event for m in received if type(m).__name__ == "ListenV2TurnInfo"}
+    assert {"Update", "StartOfTurn", "EagerEndOfTurn", "EndOfTurn"} <= events, events
+    ends = [m for m in received if type(m).__name__ == "ListenV2TurnInfo" and m.event == "EndOfTurn"]
+    assert {m.trigger for m in ends} >= {"model", "manual"}
+    success = next(m for m in received if type(m).__name__ == "ListenV2ConfigureSuccess")
+    assert success.thresholds.eot_threshold == 0.8 and success.keyterms == ["rain"]
+    text = " ".join(m.transcript for m in ends).lower()
+    assert "weather report" in text and "mostly sunny" in text
+
+
+async def test_official_async_sdk_streams_flux(keyed_server):
+    from deepgram import AsyncDeepgramClient
+
+    _, environment = _flux_client(keyed_server)
+    client = AsyncDeepgramClient(api_key=TEST_KEY, environment=environment)
+    pcm = clip_pcm("council")[: 32000 * 6]
+    received = []
+    async with client.listen.v2.connect(model="flux-general-en", encoding="linear16", sample_rate="16000") as socket:
+        for offset in range(0, len(pcm), 2560):
+            await socket.send_media(pcm[offset : offset + 2560])
+        await socket.send_force_end_turn()
+        await socket.send_close_stream()
+        async for message in socket:
+            received.append(message)
+    ends = [m for m in received if type(m).__name__ == "ListenV2TurnInfo" and m.event == "EndOfTurn"]
+    assert ends and "train line" in " ".join(m.transcript for m in ends).lower()

@@ -216,7 +216,7 @@ async def test_unknown_parameters_pass_and_the_upgrade_carries_a_request_id(serv
 
 
 async def test_wrong_path_is_404(server):
-    error = await _handshake_error(server.url.replace("/v1/listen", "/v2/listen"))
+    error = await _handshake_error(server.url.replace("/v1/listen", "/v3/listen"))
     assert error.response.status_code == 404
     assert error.response.headers["dg-request-id"]
 

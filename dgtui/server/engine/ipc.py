@@ -2,7 +2,7 @@
 
 Worker -> server: READY, MESSAGE (a Deepgram JSON message, forwarded as is), ERROR, DONE.
 Server -> worker: OPEN (the stream's settings), AUDIO, FINALIZE, CLOSE (flush, report, exit),
-ABORT (report without flushing, exit).
+ABORT (report without flushing, exit); on Flux streams also FORCE_END (ForceEndTurn) and CONFIGURE (thresholds).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ AUDIO = b"A"
 FINALIZE = b"F"
 CLOSE = b"C"
 ABORT = b"X"
+FORCE_END = b"T"
+CONFIGURE = b"G"
 
 Frame = tuple[bytes, bytes]
 

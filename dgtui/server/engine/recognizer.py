@@ -126,10 +126,16 @@ class ChannelRecognizer:
         self._utterance_open = False  # a final without speech_final has been sent: no capital next
         self._last_word_end = -1.0
         self._utterance_end_due = False
+        self._voice_end = 0  # sample where voice was last heard (Flux's end-of-turn evidence)
 
     @property
     def seconds(self) -> float:
         return self._samples / SAMPLE_RATE
+
+    @property
+    def voice_end(self) -> float:
+        """Where voice was last heard, in seconds of audio."""
+        return self._voice_end / SAMPLE_RATE
 
     # -- input -------------------------------------------------------------------------------------------
 
@@ -181,6 +187,8 @@ class ChannelRecognizer:
             self._decoder.process_raw(frame, False, False)
             self._samples += samples
             self._trailing_silence = 0 if speech else self._trailing_silence + 1
+            if speech:
+                self._voice_end = self._samples
             self._check_endpoint(speech)
             return
         self._preroll.append(frame)

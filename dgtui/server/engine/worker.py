@@ -19,7 +19,9 @@ from dgtui.protocol.errors import DATA0000_REASON
 from dgtui.server.engine import ipc
 from dgtui.server.engine.recognizer import ChannelRecognizer, RecognizerSettings, new_decoder
 from dgtui.server.engine.slots import CpuSlots, NoSlots
+from dgtui.server.engine.turns import TICK_S, FluxTurns, TurnSettings
 
+TURN_TICK_BYTES = int(TICK_S * 16000) * 2  # 0.25 s of 16 kHz s16 mono
 SNIFF_LIMIT = 64 * 1024  # bytes to wait for a complete WAV header before handing the stream to FFmpeg
 
 
@@ -56,6 +58,8 @@ class EngineSession:
         self._sniffed = b""
         self._failed = False
         self._cpu_at_open = time.process_time()
+        flux = config.get("flux")  # a /v2/listen stream: the recognizer's results become turns
+        self._turns = FluxTurns(TurnSettings(**flux), self._emit, self._finalize_all) if flux is not None else None
         slots = config.get("cpu_slots")
         self._slots = CpuSlots(slots["dir"], slots["count"]) if slots else NoSlots()
         if "encoding" in options:
@@ -91,6 +95,23 @@ class EngineSession:
                 if channel is None or channel == index:
                     recognizer.finalize()
 
+    def force_end_turn(self) -> None:
+        """Flux ``ForceEndTurn``: the turn ends now, or a Warning says there was none."""
+        with self._lock:
+            if self._turns is not None and not self._turns.force_end():
+                self._emit(
+                    {
+                        "type": "Warning",
+                        "code": "FORCE_END_TURN_NO_ACTIVE_TURN",
+                        "description": "ForceEndTurn was received with no active turn; it was ignored.",
+                    }
+                )
+
+    def configure(self, thresholds: dict[str, Any]) -> None:
+        with self._lock:
+            if self._turns is not None:
+                self._turns.configure(TurnSettings(**thresholds))
+
     def close(self, flush: bool) -> None:
         if flush and not self._failed:
             if self._input is None and self._sniffed:
@@ -105,6 +126,9 @@ class EngineSession:
             with self._lock:
                 for recognizer in self._recognizers or []:
                     recognizer.flush()
+                if self._turns is not None:
+                    self._advance_turns()
+                    self._turns.flush()
         report = {
             "duration": round(self._seconds_in(), 6),
             "channels": self._channels_in(),
@@ -150,12 +174,33 @@ class EngineSession:
                 return
             if self._recognizers is None:
                 self._recognizers = [self._recognizer(i, len(pcm)) for i in range(len(pcm))]
+            if self._turns is not None:
+                self._feed_turns(pcm[0])
+                return
             for recognizer, samples in zip(self._recognizers, pcm, strict=True):
                 recognizer.feed(samples)
 
+    def _feed_turns(self, samples: bytes) -> None:
+        """Flux (mono): the recognizer is fed a tick at a time, so turn events interleave with its results in
+        audio order however much audio arrives at once."""
+        assert self._recognizers is not None
+        for offset in range(0, len(samples), TURN_TICK_BYTES):
+            self._recognizers[0].feed(samples[offset : offset + TURN_TICK_BYTES])
+            self._advance_turns()
+
+    def _advance_turns(self) -> None:
+        assert self._turns is not None
+        if self._recognizers:  # Flux is mono: one recognizer
+            recognizer = self._recognizers[0]
+            self._turns.audio(recognizer.seconds, recognizer.voice_end)
+
+    def _finalize_all(self) -> None:
+        for recognizer in self._recognizers or []:
+            recognizer.finalize()
+
     def _recognizer(self, index: int, count: int) -> ChannelRecognizer:
         decoder = self._spare_decoders.pop() if self._spare_decoders else new_decoder()
-        emit = self._emit
+        emit = self._turns.results if self._turns is not None else self._emit
         return ChannelRecognizer(decoder, self._settings, emit, self._metadata, index, count)
 
     def _emit(self, message: dict[str, Any]) -> None:
@@ -215,6 +260,10 @@ def main() -> int:
             kind, payload = frame
             if kind == ipc.FINALIZE:
                 session.finalize(json.loads(payload).get("channel"))
+            elif kind == ipc.FORCE_END:
+                session.force_end_turn()
+            elif kind == ipc.CONFIGURE:
+                session.configure(json.loads(payload))
             elif kind in (ipc.CLOSE, ipc.ABORT):
                 session.close(flush=kind == ipc.CLOSE)
                 return 0
