@@ -104,20 +104,23 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
     from dgtui.audio.base import SourceError
     from dgtui.audio.sources import open_sources
     from dgtui.commands.backend import BackendError
+    from dgtui.commands.options import FlagError
     from dgtui.config.file import ConfigError, load_config
     from dgtui.config.settings import PresetError, backend_named, resolve, stream_options
+    from dgtui.protocol.flux import is_flux_model
 
     try:
         config = load_config()
         settings = resolve(args, config)
-        audio = source_settings(args)
+        audio = source_settings(args, flux=is_flux_model(settings.options.get("model")))
         wanted = [(spec, settings.options, settings.backend) for spec in args.sources for _ in range(copies)]
         for preset in settings.presets:
             backend = backend_named(preset.backend, config, settings.backend)
-            wanted += [(preset.source, stream_options(args, config, preset), backend) for _ in range(copies)]
+            options = stream_options(args, config, preset, url=backend.url)
+            wanted += [(preset.source, options, backend) for _ in range(copies)]
         sources = open_sources([spec for spec, _, _ in wanted], audio)  # a bad one fails in its own stream
         streams = [(source, options, backend) for source, (_, options, backend) in zip(sources, wanted, strict=True)]
-    except (SourceError, BackendError, ConfigError, PresetError) as exc:
+    except (SourceError, BackendError, ConfigError, PresetError, FlagError) as exc:
         for line in str(exc).splitlines():  # several sources can fail at once
             print(f"dgtui: {line}", file=sys.stderr)
         return None

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from dgtui.protocol.flux import END_OF_TURN, TurnInfo
 from dgtui.protocol.messages import Results
 from dgtui.protocol.secrets import redact
 from dgtui.session.encoding import event_line
@@ -63,6 +64,8 @@ class Printer:
             elif self.show_interim:
                 self.out.write(f"{head}{channel}~ {text}\n")
             self.out.flush()
+        elif isinstance(event, MessageReceived) and isinstance(event.message, TurnInfo):
+            self._turn(head, event.message)
         elif isinstance(event, SessionError):
             kind = "error" if event.fatal else "warning"  # a warning: the stream goes on
             print(f"dgtui: {head}{kind}: {event.message}", file=sys.stderr, flush=True)
@@ -70,6 +73,15 @@ class Printer:
             print(f"dgtui: {head}now playing: {event.title}", file=sys.stderr, flush=True)
         elif isinstance(event, SourceOpened):
             print(f"dgtui: {head}source: {event.kind}: {event.reason}", file=sys.stderr, flush=True)
+
+    def _turn(self, head: str, turn: TurnInfo) -> None:
+        """Flux: each turn once, at EndOfTurn (with ``--interim``, its updates and eager ends as it goes)."""
+        if turn.event == END_OF_TURN:
+            self.out.write(f"{head}{turn.transcript}\n" if turn.transcript else "")
+        elif self.show_interim and turn.transcript:
+            mark = {"EagerEndOfTurn": "? ", "TurnResumed": "↻ "}.get(turn.event, "~ ")
+            self.out.write(f"{head}{mark}{turn.transcript}\n")
+        self.out.flush()
 
 
 def summary(session: LiveSession) -> dict[str, Any]:
@@ -97,6 +109,7 @@ def summary(session: LiveSession) -> dict[str, Any]:
         "close_code": state.close_code,
         "clean": state.clean,
         "error": state.error,
+        **({"api": "v2", "turns": state.turns.metrics.summary(state.metrics.audio_seconds)} if state.flux else {}),
     }
 
 
@@ -130,6 +143,34 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
             ),
             file=out,
         )
+    flux = [s for s in sessions if s.state.flux]
+    if flux:
+        print_turn_table(flux, out)
+
+
+def print_turn_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
+    """Flux streams: the turn metrics (end of turn after the last word, in audio and on the wall clock)."""
+    rows = [("stream", "turns", "EoT p50", "EoT p95", "wall p50", "eager→EoT", "resumed", "triggers")]
+    for session in sessions:
+        turns = session.state.turns.metrics.summary(session.state.metrics.audio_seconds)
+        audio, wall, eager = turns["end_of_turn_audio"], turns["end_of_turn_wall"], turns["eager_to_end_of_turn"]
+        rate = turns["resumed_rate"]
+        rows.append(
+            (
+                session.name,
+                str(turns["turns"]),
+                format_ms(audio["p50"]),
+                format_ms(audio["p95"]),
+                format_ms(wall["p50"]),
+                format_ms(eager["p50"]),
+                "-" if rate is None else f"{rate:.0%}",
+                " ".join(f"{k} {v}" for k, v in sorted(turns["triggers"].items())) or "-",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = (c.ljust(w) if i in (0, 7) else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        print("  ".join(cells), file=out)
 
 
 async def run_sessions(

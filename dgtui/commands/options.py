@@ -13,6 +13,8 @@ from typing import Any, NoReturn
 
 from dgtui.audio.base import DEFAULT_CHUNK_MS, SourceError, SourceSettings
 from dgtui.config.file import MAX_BUFFER_SECONDS, MAX_RECONNECT_ATTEMPTS
+from dgtui.protocol.flux import FLUX_CHUNK_MS, FLUX_PARAMETERS, check_flux_options, is_flux_model, is_flux_url
+from dgtui.protocol.options import OptionError
 
 DEFAULTS: dict[str, Any] = {
     "model": "nova-3",
@@ -27,6 +29,8 @@ BOOL_FLAGS = [
     "profanity_filter", "dictation", "detect_entities", "filler_words", "no_delay", "mip_opt_out",
 ]  # fmt: skip
 VALUE_FLAGS = {"model": str, "language": str, "utterance_end_ms": int, "diarize_model": str, "version": str}
+FLUX_FLAGS = {"eot_threshold": float, "eager_eot_threshold": float, "eot_timeout_ms": int}  # /v2/listen's own
+FLUX_DEFAULT_MODEL = "flux-general-en"
 LIST_FLAGS = ["keyterm", "keywords", "redact", "tag", "extra", "search", "replace", "language_hint"]
 
 
@@ -78,7 +82,7 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--loop", action="store_true", help="repeat files until stopped")
     source.add_argument("--passthrough", action="store_true", help="send a file's original bytes instead of linear16")
     source.add_argument(
-        "--chunk-ms", type=_chunk_ms, default=DEFAULT_CHUNK_MS, help="audio per frame, 20-250 (default 100)"
+        "--chunk-ms", type=_chunk_ms, default=None, help="audio per frame, 20-250 (default 100; 80 on Flux)"
     )
     source.add_argument(
         "--encoding",
@@ -101,6 +105,14 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
         flag = "--model-version" if name == "version" else _flag(name)  # --version is dgtui's own
         options.add_argument(flag, dest=name, type=kind, default=None)
     options.add_argument("--endpointing", type=_endpointing, default=None, help="ms of silence, or false")
+    flux = parser.add_argument_group("Flux options (--model flux-general-en, /v2/listen)")
+    flux.add_argument("--eot-threshold", type=float, default=None, help="end-of-turn confidence, 0.5-1.0 (0.7)")
+    flux.add_argument(
+        "--eager-eot-threshold", type=float, default=None, help="EagerEndOfTurn confidence, 0.3-0.9 (off by default)"
+    )
+    flux.add_argument(
+        "--eot-timeout-ms", type=int, default=None, help="end a turn after this much silence, 500-60000 (5000)"
+    )
     options.add_argument("--channels", type=int, default=None, help="channels to keep with --multichannel")
     for name in LIST_FLAGS:
         options.add_argument(_flag(name), dest=name, action="append", default=None, help="repeatable")
@@ -114,8 +126,38 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def options_from_args(args: argparse.Namespace, base: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The query options the flags ask for, over ``base`` (the config file's defaults) over dgtui's defaults."""
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The options the flags set, by name (``--param`` ones too)."""
+    given = {}
+    for name in [*BOOL_FLAGS, *VALUE_FLAGS, *LIST_FLAGS, *FLUX_FLAGS, "endpointing", "channels"]:
+        value = getattr(args, name, None)
+        if value is not None:
+            given[name] = value
+    params: dict[str, list[str]] = {}
+    for key, value in getattr(args, "param", []):
+        params.setdefault(key, []).append(value)
+    given.update({key: values[0] if len(values) == 1 else values for key, values in params.items()})
+    return given
+
+
+def options_from_args(
+    args: argparse.Namespace, base: dict[str, Any] | None = None, url: str | None = None
+) -> dict[str, Any]:
+    """The query options the flags ask for, over ``base`` (the config file's defaults) over dgtui's defaults.
+
+    A Flux model (or a ``/v2/listen`` URL) makes them Flux options: the defaults meant for Nova are left out,
+    a Nova option given on the command line is an error, and the values are checked against Flux's documented
+    ranges before anything connects. Raises FlagError saying which flag and why."""
+    given = _given(args)
+    model = given.get("model") or (base or {}).get("model")
+    if is_flux_model(model) or (model is None and url is not None and is_flux_url(url)):
+        return _flux_options(given, base or {}, model or FLUX_DEFAULT_MODEL)
+    if url is not None and is_flux_url(url):
+        raise FlagError(f"{url} is Flux's endpoint (/v2/listen), but the model {model!r} is a Nova model: "
+                        "use --model flux-general-en, or a /v1/listen URL")  # fmt: skip
+    for name in FLUX_FLAGS:
+        if name in given:
+            raise FlagError(f"{_flag(name)} is a Flux option: add --model flux-general-en (it streams to /v2/listen)")
     options = {**DEFAULTS, **(base or {})}
     for name in [*BOOL_FLAGS, *VALUE_FLAGS, *LIST_FLAGS, "endpointing", "channels"]:
         value = getattr(args, name, None)
@@ -191,13 +233,13 @@ def _sample_rate(value: str) -> int:
     return rate
 
 
-def source_settings(args: argparse.Namespace) -> SourceSettings:
+def source_settings(args: argparse.Namespace, flux: bool = False) -> SourceSettings:
     """What the audio layer needs of the flags; raises SourceError, naming the flags, when they cannot work."""
     if args.input_encoding and not args.input_sample_rate:
         raise SourceError("raw standard input needs --sample-rate as well as --encoding (e.g. --sample-rate 16000).")
     channels = (args.channels or 2) if args.multichannel else 1
     return SourceSettings(
-        chunk_ms=args.chunk_ms,
+        chunk_ms=args.chunk_ms or (FLUX_CHUNK_MS if flux else DEFAULT_CHUNK_MS),  # Deepgram asks 80 ms on Flux
         fast=args.fast,
         loop=args.loop,
         passthrough=args.passthrough,
@@ -209,7 +251,22 @@ def source_settings(args: argparse.Namespace) -> SourceSettings:
 
 
 class FlagError(ValueError):
-    """Flags typed in the app that argparse refused; the message says which and why."""
+    """Flags that cannot work (typed in the app, or given together); the message says which and why."""
+
+
+def _flux_options(given: dict[str, Any], base: dict[str, Any], model: str) -> dict[str, Any]:
+    options: dict[str, Any] = {"model": model}
+    options.update({k: v for k, v in base.items() if k in FLUX_PARAMETERS and k != "model"})  # Nova defaults stay out
+    for name, value in given.items():
+        if name not in FLUX_PARAMETERS:
+            raise FlagError(f"{_flag(name)} is a Nova option (/v1/listen): Flux models (/v2/listen) do not take it")
+        options[name] = value[0] if isinstance(value, list) and len(value) == 1 and name not in LIST_FLAGS else value
+    if isinstance(options.get("redact"), list):  # Flux takes one redact value
+        options["redact"] = options["redact"][0] if len(options["redact"]) == 1 else options["redact"]
+    try:
+        return check_flux_options(options)
+    except OptionError as exc:
+        raise FlagError(f"{_flag(exc.param)}: {exc.message}") from None
 
 
 class _RaisingParser(argparse.ArgumentParser):
@@ -246,6 +303,6 @@ def open_stream_request(request: Any, settings: Any, config: Any) -> tuple[Any, 
         name, url = ("local", None) if args.local else ("url", args.url)
     backend = backend_named(name, config, settings.backend, url=url, token=args.token,
                             allow_insecure_key=args.allow_insecure_key)  # fmt: skip
-    options = stream_options(args, config) if request.flags.strip() else settings.options
-    source = open_source(request.source.strip(), source_settings(args))
+    options = stream_options(args, config, url=backend.url) if request.flags.strip() else settings.options
+    source = open_source(request.source.strip(), source_settings(args, flux=is_flux_model(options.get("model"))))
     return source, options, backend

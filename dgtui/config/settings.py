@@ -88,7 +88,7 @@ def resolve(args: argparse.Namespace, config: Config, environ: Mapping[str, str]
     origins["token"] = (token, "command line (--token)" if getattr(args, "token", False) else "config file"
                         if config.token else "default")  # fmt: skip
 
-    options = stream_options(args, config)
+    options = stream_options(args, config, url=backend.url)
     for name, value in options.items():
         flag_value = getattr(args, name, None)
         if flag_value is not None or any(k == name for k, _ in getattr(args, "param", [])):
@@ -152,6 +152,9 @@ def backend_named(
                           key_env=config.key_env, file_key=config.key)  # fmt: skip
 
 
-def stream_options(args: argparse.Namespace, config: Config, preset: Preset | None = None) -> dict[str, Any]:
-    """A stream's options: its flags over the preset's over the config file's ``[defaults]`` over dgtui's."""
-    return options_from_args(args, base={**config.options, **(preset.options if preset else {})})
+def stream_options(
+    args: argparse.Namespace, config: Config, preset: Preset | None = None, url: str | None = None
+) -> dict[str, Any]:
+    """A stream's options: its flags over the preset's over the config file's ``[defaults]`` over dgtui's
+    (Flux ones for a Flux model or a ``/v2/listen`` ``url``)."""
+    return options_from_args(args, base={**config.options, **(preset.options if preset else {})}, url=url)

@@ -8,6 +8,7 @@ from enum import IntEnum
 class CloseCode(IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001
+    NO_STATUS = 1005  # a close frame without a code: Flux after CloseStream
     ABNORMAL = 1006
     POLICY = 1008  # DATA-0000: the audio could not be decoded
     TOO_BIG = 1009
@@ -26,6 +27,8 @@ def explain_close(code: int | None, reason: str = "") -> str:
     lowered = reason.lower()
     if code == CloseCode.NORMAL:
         return "The server closed the stream normally."
+    if code == CloseCode.NO_STATUS:
+        return "The server closed the stream without a status code (Flux does so after CloseStream)."
     if "net0001" in lowered or "net-0001" in lowered:
         return (
             "NET-0001: the server received no audio or KeepAlive for about 10 s and closed the stream. "
@@ -36,7 +39,7 @@ def explain_close(code: int | None, reason: str = "") -> str:
             "NET-0000: the server produced no result in time, usually because the audio it got was not "
             "decodable (check encoding, sample_rate and channels) or because of a server-side problem."
         )
-    if code == CloseCode.POLICY or "data-0000" in lowered:
+    if (code == CloseCode.POLICY and not reason) or "data-0000" in lowered:
         return (
             "DATA-0000: the server could not decode the audio. For raw audio set encoding, sample_rate and "
             "channels to match it; for files omit encoding so the container is detected."

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import msgspec
 
@@ -35,6 +35,18 @@ UPDATE, START_OF_TURN, EAGER_END_OF_TURN, TURN_RESUMED, END_OF_TURN = (
     "EndOfTurn",
 )
 TURN_EVENTS = (START_OF_TURN, EAGER_END_OF_TURN, TURN_RESUMED, END_OF_TURN)
+
+
+def is_flux_url(url: str) -> bool:
+    return urlsplit(url).path.rstrip("/").endswith(FLUX_PATH)
+
+
+def flux_url(url: str) -> str:
+    """The ``/v2/listen`` twin of a ``/v1/listen`` URL (a Flux model routes there); other URLs as they are."""
+    parts = urlsplit(url)
+    if parts.path.rstrip("/").endswith("/v1/listen"):
+        return urlunsplit(parts._replace(path=parts.path.rstrip("/").removesuffix("/v1/listen") + FLUX_PATH))
+    return url
 
 
 def is_flux_model(model: object) -> bool:

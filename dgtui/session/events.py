@@ -118,8 +118,9 @@ class Closed(Event, frozen=True, tag="dgtui.Closed"):
 
 
 class Control(Event, frozen=True, tag="dgtui.Control"):
-    """Something dgtui did to the stream: ``finalize`` sent, ``pause`` / ``resume`` (``offset``: the audio cursor), or
-    ``reconnect`` begun (``offset``: where the next connection's audio starts)."""
+    """Something dgtui did to the stream: ``finalize`` (Nova) or ``force_end_turn`` (Flux) sent, ``pause`` or
+    ``resume`` (``offset``: the audio cursor), or ``reconnect`` begun (``offset``: where the next connection's
+    audio starts)."""
 
     action: str
     offset: float = msgspec.field(default=0.0, name="offset_s")

@@ -16,6 +16,7 @@ import math
 from collections import Counter
 from typing import Any
 
+from dgtui.protocol.flux import UPDATE, FluxMessage, TurnInfo
 from dgtui.protocol.messages import Results, ServerMessage, UnknownMessage, UtteranceEnd
 from dgtui.session.stats import Series
 
@@ -49,11 +50,17 @@ class SessionMetrics:
         self.bytes_sent += size
         self.audio_seconds = cursor
 
-    def on_message(self, message: ServerMessage, received_at: float, cursor: float) -> None:
+    def on_message(self, message: ServerMessage | FluxMessage, received_at: float, cursor: float) -> None:
         kind = message.type if isinstance(message, UnknownMessage) else type(message).__name__
         self.messages[kind or "?"] += 1
         if isinstance(message, Results):
             self._on_results(message, received_at, cursor)
+        elif isinstance(message, TurnInfo):  # Flux: the same latency, on the turn's audio window
+            if self.ttft is None and message.transcript and self.first_audio_at is not None:
+                self.ttft = received_at - self.first_audio_at
+            if message.event == UPDATE:
+                self.latency.add(cursor - message.audio_window_end)
+                self.interims += 1
         elif isinstance(message, UtteranceEnd) and not self._turn_closed:
             self._close_turn(received_at)
 

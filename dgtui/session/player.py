@@ -44,9 +44,10 @@ class PlayedSession:
         clock: Clock = time.monotonic,
         speed: float = 1.0,
         transcript: Transcript | None = None,
+        api: str = "v1",
     ) -> None:
         self.state = SessionState(
-            name, source=source, url=url, options=options, clock=self._now, transcript=transcript
+            name, source=source, url=url, options=options, clock=self._now, transcript=transcript, api=api
         )  # what views read; its clock is the player's (script time while playing)
         self._base_clock = clock
         self._step_time: float | None = None  # while a step applies, the clock reads the step's time

@@ -61,6 +61,7 @@ class RecordingHeader:
     options: dict[str, Any]
     backend: str = ""
     url: str = ""  # until the first connection says where it went
+    api: str = "v1"  # "v2": a Flux stream (its messages are Flux's)
 
 
 def _ignore(*_: object) -> None:
@@ -112,6 +113,7 @@ class Recorder:
             "source": redact_url(h.source),
             "url": redact_url(self._url),
             "backend": h.backend,
+            "api": h.api,
             "options": h.options,
             "started": datetime.fromtimestamp(self._started_wall, UTC).isoformat(timespec="milliseconds"),
             "wall": round(self._started_wall, 6),
@@ -198,7 +200,7 @@ def record(state: SessionState, directory: Path, *, backend: str = "", **kwargs:
         state.recording_path = path
 
     recorder = Recorder(
-        RecordingHeader(state.name, state.source_label, dict(state.options), backend, state.url),
+        RecordingHeader(state.name, state.source_label, dict(state.options), backend, state.url, state.api),
         directory,
         mono=kwargs.pop("mono", state.clock),
         on_open=opened,

@@ -118,6 +118,12 @@ def _format1_step(line: dict[str, Any], at: float) -> Step | None:
     return None  # a newer dgtui's line: skipped, the rest still replays
 
 
+def api_of(header: dict[str, Any]) -> str:
+    """Which protocol a recording holds: its header says (recordings before Flux are Nova's)."""
+    api = header.get("api")
+    return api if api in ("v1", "v2") else "v1"
+
+
 def steps_from(header: dict[str, Any], lines: list[dict[str, Any]]) -> list[Step]:
     origin = header.get("mono", 0.0)
     read = _format1_step if header.get("format", 1) < 2 else _step
@@ -142,6 +148,7 @@ class ReplaySession(PlayedSession):
             source=header.get("source", ""),
             url=header.get("url", ""),
             options=header.get("options", {}),
+            api=api_of(header),
             clock=clock,
             speed=speed,
             transcript=transcript,

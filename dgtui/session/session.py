@@ -29,6 +29,7 @@ from dgtui.audio.base import AudioSource, SourceError
 from dgtui.audio.chunks import AudioChunk
 from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, finalize
 from dgtui.protocol.errors import CloseCode, explain_close
+from dgtui.protocol.flux import FORCE_END_TURN, TurnInfo, flux_url, is_flux_model, is_flux_url
 from dgtui.protocol.messages import Results
 from dgtui.protocol.options import encode_query
 from dgtui.protocol.secrets import redact_url
@@ -60,11 +61,17 @@ class SessionConfig:
     buffer_seconds: float = 30.0  # audio kept while disconnected; older audio is dropped (and counted)
     resend: bool = True  # after a drop, send the audio since the last final again (raw PCM only)
 
+    @property
+    def flux(self) -> bool:
+        """Deepgram's Flux API (``/v2/listen``): a Flux model, or a ``/v2/listen`` URL, selects it."""
+        return is_flux_model(self.options.get("model")) or is_flux_url(self.url)
+
     def full_url(self, audio_query: dict[str, Any]) -> str:
+        url = flux_url(self.url) if self.flux else self.url
         query = encode_query({**self.options, **audio_query})
         if not query:
-            return self.url
-        return f"{self.url}{'&' if '?' in self.url else '?'}{query}"  # the URL may carry a query of its own
+            return url
+        return f"{url}{'&' if '?' in url else '?'}{query}"  # the URL may carry a query of its own
 
 
 class LiveSession:
@@ -84,6 +91,7 @@ class LiveSession:
             options=config.options,
             listeners=listeners,
             clock=clock,
+            api="v2" if config.flux else "v1",
         )
         self.config = config
         self.source = source
@@ -127,6 +135,7 @@ class LiveSession:
             self.state.set_phase(State.STREAMING)
 
     def request_finalize(self, channel: int | None = None) -> None:
+        """Finalize on Nova; ForceEndTurn on Flux (its Finalize)."""
         self._finalize_requests.put_nowait(channel)
 
     def reconnect(self) -> None:
@@ -264,7 +273,7 @@ class LiveSession:
             raise SourceError(f"{reason}; gave up after {limit} attempts to open it again")
         wait = self._backoff(self._source_attempts)
         self.state.source_reopening(self._source_attempts, limit, wait, reason)
-        await ws.send(KEEP_ALIVE)
+        await self._keep_alive(ws)
         timer = asyncio.Event()
         asyncio.get_running_loop().call_later(wait, timer.set)
         await self._keepalive_until(ws, timer)
@@ -312,17 +321,18 @@ class LiveSession:
                 f"the server sent a message larger than dgtui accepts ({MAX_MESSAGE // 2**20} MiB); "
                 "this is not a Deepgram reply. Check the server URL."
             )
-        if self._reconnect.is_set() and code == CloseCode.NORMAL and self.state.error is None:
+        normal = code == CloseCode.NORMAL or (self.state.flux and code == CloseCode.NO_STATUS)  # Flux: 1005
+        if self._reconnect.is_set() and normal and self.state.error is None:
             self.state.closed(code, reason, explanation)
             return "manual"
-        dropped = code in RETRIABLE_CLOSES or (code == CloseCode.NORMAL and not self._closestream_sent)
+        dropped = code in RETRIABLE_CLOSES or (normal and not self._closestream_sent)
         if dropped and self.state.error is None and not self._stop.is_set() and self.config.reconnect_attempts > 0:
-            self._drop_reason = explanation if code != CloseCode.NORMAL else "the server closed the stream early"
+            self._drop_reason = explanation if not normal else "the server closed the stream early"
             self.state.closed(code, reason, explanation)
             return "dropped"
-        if code != CloseCode.NORMAL and self.state.error is None:
+        if not normal and self.state.error is None:
             self.state.fail(explanation, reason)
-        elif code == CloseCode.NORMAL and not self._closestream_sent and self.state.error is None:
+        elif normal and not self._closestream_sent and self.state.error is None:
             self.state.fail("the server closed the stream before dgtui finished sending", explanation)
         self.state.set_phase(State.ERROR if self.state.error else State.CLOSED)
         self.state.closed(code, reason, explanation)
@@ -335,7 +345,7 @@ class LiveSession:
                     continue  # the live API never sends binary frames
                 try:
                     message = self.state.receive(raw, time.monotonic(), self.audio.position)
-                    if self._attempts and isinstance(message, Results):
+                    if self._attempts and isinstance(message, Results | TurnInfo):
                         self._attempts = 0  # results again: the server works, a later drop starts a new count
                 except msgspec.DecodeError:
                     self.state.receive_invalid(raw, time.monotonic())
@@ -377,6 +387,9 @@ class LiveSession:
                     break
             await self._send_finalizes(ws)
             self.state.audio_progress()
+            if self.state.flux and self.state.turns.open is not None:
+                await ws.send(FORCE_END_TURN)  # CloseStream alone would leave the last turn without EndOfTurn
+                self.state.control("force_end_turn", self.state.cursor)
             await ws.send(CLOSE_STREAM)
             self._closestream_sent = True
             if not self._reconnect.is_set():
@@ -412,7 +425,7 @@ class LiveSession:
         )
         if self._pending not in done:
             if not self._stop.is_set() and not self._reconnect.is_set():
-                await ws.send(KEEP_ALIVE)  # the source is stalled: hold the connection
+                await self._keep_alive(ws)  # the source is stalled: hold the connection
             return "again"
         try:
             chunk = self._take()
@@ -443,11 +456,21 @@ class LiveSession:
                 async with asyncio.timeout(self.config.keepalive_interval):
                     await event.wait()
                     return
-            await ws.send(KEEP_ALIVE)
+            await self._keep_alive(ws)
             await self._send_finalizes(ws)
 
     async def _send_finalizes(self, ws: ClientConnection) -> None:
         while not self._finalize_requests.empty():
             channel = self._finalize_requests.get_nowait()
+            if self.state.flux:
+                await ws.send(FORCE_END_TURN)
+                self.state.control("force_end_turn", self.state.cursor)
+                continue
             await ws.send(finalize(channel))
             self.state.control("finalize", self.state.cursor)
+
+    async def _keep_alive(self, ws: ClientConnection) -> None:
+        """Hold an idle connection: KeepAlive on Nova; on Flux, WebSocket pings do it (a KeepAlive ends a v2
+        stream), so nothing is sent."""
+        if not self.state.flux:
+            await ws.send(KEEP_ALIVE)

@@ -18,6 +18,19 @@ from typing import Any
 import msgspec
 
 from dgtui.protocol.errors import CloseCode
+from dgtui.protocol.flux import (
+    TURN_EVENTS,
+    FatalError,
+    FluxConfigureFailure,
+    FluxConfigureSuccess,
+    FluxMessage,
+    FluxWarning,
+    TurnInfo,
+    decode_flux,
+    sequence_of,
+    shifted_turn,
+)
+from dgtui.protocol.flux import Connected as FluxConnected
 from dgtui.protocol.messages import (
     ConfigureFailure,
     ConfigureSuccess,
@@ -51,6 +64,7 @@ from dgtui.session.events import (
 )
 from dgtui.session.metrics import SessionMetrics
 from dgtui.session.transcript import Transcript
+from dgtui.session.turns import Turns
 
 Listener = Callable[[Event], None]
 Clock = Callable[[], float]
@@ -119,8 +133,10 @@ class SessionState:
         keep_raw: int = 500,
         keep_log: int = 500,
         transcript: Transcript | None = None,
+        api: str = "v1",
     ) -> None:
         self.name = name
+        self.api = api  # "v1": Nova on /v1/listen; "v2": Flux on /v2/listen (turns)
         self.source_label = source
         self.url = url  # shown, so without secrets
         self.options = dict(options or {})
@@ -128,6 +144,9 @@ class SessionState:
         self.clock = clock
         self.transcript = transcript or Transcript()
         self.metrics = SessionMetrics()
+        self.turns = Turns(self.transcript)  # Flux's turns and their metrics (unused on v1)
+        self.sequence_id: int | None = None  # Flux: the last sequence_id seen (a gap is reported)
+        self.thresholds: dict[str, Any] = {}  # Flux: the turn thresholds the server last confirmed
         self.phase = State.CONNECTING
         self.request_id: str | None = None
         self.request_ids: list[str] = []
@@ -169,8 +188,18 @@ class SessionState:
     # -- queries -----------------------------------------------------------------------------------------
 
     @property
+    def flux(self) -> bool:
+        return self.api == "v2"
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The indicators this stream's protocol lights."""
+        return TURN_EVENTS if self.flux else FLAGS
+
+    @property
     def clean(self) -> bool:
-        return self.error is None and self.close_code == CloseCode.NORMAL
+        # Flux closes without a status code after CloseStream (1005), as Deepgram documents.
+        return self.error is None and (self.close_code == CloseCode.NORMAL or (self.flux and self.close_code == 1005))
 
     def uptime(self, now: float | None = None) -> float:
         if self.started_at is None:
@@ -189,7 +218,10 @@ class SessionState:
         return self.phase is State.CONNECTING and self.reconnects > 0
 
     def committed_until(self) -> float:
-        """Audio (seconds) up to which every channel has its finals: after a drop, the rest is sent again."""
+        """Audio (seconds) up to which every channel has its finals (on Flux: the last EndOfTurn): after a drop,
+        the rest is sent again."""
+        if self.flux:
+            return self.turns.committed
         return min(self.final_end.values(), default=0.0)
 
     def lit(self, flag: str, now: float | None = None, hold: float = 1.0) -> bool:
@@ -201,7 +233,7 @@ class SessionState:
 
     def receive(self, raw: str, received_at: float | None = None, cursor: float | None = None) -> ServerMessage:
         """Decode and apply one server text frame (raises ``msgspec.DecodeError`` when it is not JSON)."""
-        message = decode_message(raw)
+        message = decode_flux(raw) if self.flux else decode_message(raw)
         self.apply(raw, message, self.clock() if received_at is None else received_at, cursor)
         return message
 
@@ -211,10 +243,12 @@ class SessionState:
         self.raw.append(RawMessage(self.raw_seq, received_at, self.cursor, "(not JSON)", raw[:4000]))
         self.fail("the server sent a message that is not JSON (ignored)", raw[:200], fatal=False)
 
-    def apply(self, raw: str, message: ServerMessage, received_at: float, cursor: float | None = None) -> None:
+    def apply(
+        self, raw: str, message: ServerMessage | FluxMessage, received_at: float, cursor: float | None = None
+    ) -> None:
         cursor = self.cursor if cursor is None else cursor
         if self.offset:
-            message = shifted(message, self.offset)
+            message = shifted_turn(message, self.offset) if self.flux else shifted(message, self.offset)  # type: ignore[arg-type]
         self.metrics.on_message(message, received_at, cursor)
         self.transcript.on_message(self._committing(message))
         self.arrivals.append(received_at)
@@ -238,8 +272,33 @@ class SessionState:
             self.note(f"ConfigureFailure {message.code}: {message.description}", "warning")
         elif isinstance(message, UnknownMessage):
             self.note(f"unknown message type {message.type!r} (ignored; see the inspector)", "warning")
+        if self.flux:
+            self._on_flux(message, received_at, cursor)
         self.version += 1
         self._emit(MessageReceived(self.name, raw, message, received_at, cursor))
+
+    def _on_flux(self, message: ServerMessage | FluxMessage, received_at: float, cursor: float) -> None:
+        """A Flux message: turns, their lights, the sequence check, replies and warnings."""
+        sequence = sequence_of(message)  # type: ignore[arg-type]
+        if sequence is not None:
+            expected = 0 if self.sequence_id is None else self.sequence_id + 1
+            if sequence != expected and not isinstance(message, FluxConnected):
+                self.note(f"sequence_id gap: expected {expected}, got {sequence} (messages lost)", "warning")
+            self.sequence_id = sequence
+        if isinstance(message, TurnInfo):
+            self.turns.on_turn(message, received_at, cursor)
+            if message.event in TURN_EVENTS:
+                self._light(message.event, received_at)
+        elif isinstance(message, FluxWarning):
+            self.note(f"server warning {message.code}: {message.description}", "warning")
+        elif isinstance(message, FatalError):
+            self.fail(f"server error {message.code}: {message.description}")
+        elif isinstance(message, FluxConfigureSuccess):
+            self.thresholds = msgspec.structs.asdict(message.thresholds)
+            shown = ", ".join(f"{k} {v}" for k, v in self.thresholds.items() if v is not None)
+            self.note(f"ConfigureSuccess: {shown or 'thresholds unchanged'}; keyterms {message.keyterms or []}")
+        elif isinstance(message, FluxConfigureFailure):
+            self.note(f"ConfigureFailure {message.code}: {message.description} (earlier settings stay)", "warning")
 
     def _committing(self, message: ServerMessage) -> ServerMessage:
         """The message as the transcript takes it: a final for audio already committed carries no words.
@@ -280,6 +339,8 @@ class SessionState:
         first = self.metrics.first_audio_at is None
         self.cursor = max(self.cursor, cursor)  # audio sent again after a drop does not move it back
         self.level_db = level_db
+        if self.flux:
+            self.turns.on_audio(self.cursor, now)
         self.metrics.on_audio(size, self.cursor, now)
         if first or cursor - self._progress_at >= 1.0:
             self.audio_progress(now)
@@ -337,6 +398,8 @@ class SessionState:
         if self.started_at is None:
             self.started_at = self.clock()
         self.url, self.request_id, self.timings = url, request_id, timings
+        self.sequence_id = None  # a new connection counts its messages from 0
+        self.turns.connection_opened()
         if request_id:
             self.request_ids.append(request_id)
         reconnected = None

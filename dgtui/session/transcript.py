@@ -114,13 +114,13 @@ class Transcript:
             return closed
         return None
 
-    def _close(self, state: ChannelTranscript, why: str) -> Utterance | None:
+    def _close(self, state: ChannelTranscript, why: str, label: str = "") -> Utterance | None:
         utterance, state.open = state.open, None
         if utterance is None or not utterance.texts:
             return None
         utterance.closed_by = why
         self.closed.append(utterance)
-        self._line(why, utterance.channel, utterance.start, utterance.end)
+        self._line(why, utterance.channel, utterance.start, utterance.end, label)
         self.utterance_count += 1
         state.last_closed_by_speech_final = why == "speech_final"
         return utterance
@@ -130,6 +130,14 @@ class Transcript:
     ) -> None:
         self.line_seq += 1
         self.lines.append(TranscriptLine(self.line_seq, kind, channel, start, end, text, tuple(words), from_finalize))
+
+    def end_turn(self, channel: int, label: str) -> Utterance | None:
+        """A Flux EndOfTurn closes the utterance its final opened; ``label`` says how the turn ended."""
+        state = self.channel(channel)
+        state.interim = None
+        closed = self._close(state, "end_of_turn", label)
+        state.last_closed_by_speech_final = True
+        return closed
 
     def mark(self, kind: str, at: float, text: str) -> None:
         """A line that is not speech: a reconnect, with what a reader should know about it."""

@@ -58,6 +58,21 @@ def test_json_output_has_every_message_and_dgtui_events(server, wav):
     assert "local engine" not in result.stderr.decode() and server.url in result.stderr.decode()
 
 
+def test_a_flux_stream_prints_v2_messages_and_turn_metrics(server, wav):
+    result = dgtui("stream", str(wav), "--json", "--url", server.url, "--model", "flux-general-en")
+    assert result.returncode == 0, result.stderr.decode()
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    types = [line["type"] for line in lines]
+    assert "Connected" in types and "TurnInfo" in types and "Results" not in types and "Metadata" not in types
+    connected = lines[types.index("dgtui.Connected")]
+    assert "/v2/listen?model=flux-general-en" in connected["url"]
+    stream = lines[-1]["streams"][0]
+    assert stream["api"] == "v2" and stream["close_code"] == 1005 and stream["clean"]
+    assert stream["turns"]["turns"] >= 1 and stream["turns"]["end_of_turn_audio"]["p50"] is not None
+    plain = dgtui("stream", str(wav), "--url", server.url, "--model", "flux-general-en", "--fast")
+    assert "city council" in plain.stdout.decode().lower() and "EoT p50" in plain.stderr.decode()
+
+
 def test_plain_output_prefixes_names_when_several(server, wav):
     result = dgtui("stream", str(wav), str(wav), "--fast", "--url", server.url)
     assert result.returncode == 0, result.stderr.decode()
@@ -95,6 +110,15 @@ def test_default_backend_is_the_embedded_engine(wav):
         (["stream", "x.wav", "--reconnect-attempts", "500"], "--reconnect-attempts: must be from 0 to 100", 2),
         (["stream", "x.wav", "--buffer-seconds", "lots"], "--buffer-seconds: expected a number", 2),
         (["stream", "x.wav", "--local", "--url", "ws://127.0.0.1:1/v1/listen"], "contradict", 2),
+        (
+            ["stream", "x.wav", "--model", "flux-general-en", "--interim-results"],
+            "--interim-results is a Nova option",
+            2,
+        ),
+        (["stream", "x.wav", "--eot-threshold", "0.8"], "--eot-threshold is a Flux option", 2),
+        (["stream", "x.wav", "--model", "flux-general-en", "--eot-threshold", "0.3"], "--eot-threshold: Invalid", 2),
+        (["stream", "x.wav", "--model", "flux-general-en", "--eager-eot-threshold", "0.8"], "must not be above", 2),
+        (["stream", "x.wav", "--url", "ws://127.0.0.1:1/v2/listen", "--model", "nova-3"], "Flux's endpoint", 2),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_status(args, message, status):

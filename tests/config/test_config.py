@@ -251,3 +251,13 @@ def test_the_dialog_options_start_from_the_config_defaults(tmp_path, monkeypatch
     _, _, backend = open_stream_request(StreamRequest(wav, "--url ws://127.0.0.1:9/v1/listen", "default"),
                                         settings, config)  # fmt: skip
     assert backend.kind == "url" and backend.url == "ws://127.0.0.1:9/v1/listen"  # the flags choose
+
+
+def test_a_flux_model_takes_flux_options_and_leaves_the_nova_defaults_out(tmp_path):
+    config = load_config(write(tmp_path, '[defaults]\nmodel = "nova-3"\ninterim_results = true\nkeyterm = ["dgtui"]\n'))
+    flux = resolve(flags("--model", "flux-general-en", "--eot-threshold", "0.8"), config, environ={})
+    assert flux.options == {"model": "flux-general-en", "keyterm": ["dgtui"], "eot_threshold": 0.8}
+    by_url = resolve(flags("--url", "ws://127.0.0.1:9/v2/listen"), load_config(tmp_path / "none.toml"), environ={})
+    assert by_url.options == {"model": "flux-general-en"}  # a /v2/listen URL alone selects Flux
+    nova = resolve(flags(), config, environ={})
+    assert nova.options["interim_results"] is True and "eot_threshold" not in nova.options

@@ -25,6 +25,7 @@ from dgtui.tui.format import audio_time
 SPEAKER_STYLES = ["bold cyan", "bold magenta", "bold green", "bold yellow", "bold blue", "bold red"]
 MARKERS = {
     "speech_final": ("──", "end of turn · speech_final", "green"),
+    "end_of_turn": ("──", "EndOfTurn", "green"),  # Flux: the line's text says how the turn ended
     "utterance_end": ("┄┄", "UtteranceEnd", "magenta"),
     "end": ("══", "end of connection", "dim"),
 }
@@ -176,6 +177,7 @@ class TranscriptView(ScrollView, can_focus=True):
             return [Text(f"{audio_time(line.start):<7} ↻ {line.text}", style="yellow")]
         if line.kind != "final":
             rule, label, style = MARKERS.get(line.kind, ("──", line.kind, "dim"))
+            label = line.text or label
             return [Text(f"{' ' * STAMP_WIDTH}{rule} {label} · {audio_time(line.end)} {rule}", style=style)]
         body = self._words(line.words) if line.words else Text(line.text)
         if line.from_finalize:
