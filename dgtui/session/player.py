@@ -56,6 +56,7 @@ class PlayedSession:
         self.speed = speed
         self.stopped = False
         self.finalize_requests = 0
+        self.configures: list[dict[str, Any]] = []  # what Configure asked for (nothing is sent)
         self._resume = asyncio.Event()
         self._resume.set()
         self._playing = False
@@ -156,6 +157,10 @@ class PlayedSession:
 
     def reconnect(self) -> None:
         self.state.control("reconnect", self.state.cursor)
+
+    def configure(self, settings: dict[str, Any]) -> None:
+        self.configures.append(dict(settings))
+        self.state.control("configure", self.state.cursor)
 
     def stop(self) -> None:
         self.stopped = True

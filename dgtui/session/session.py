@@ -27,9 +27,9 @@ from websockets.exceptions import ConnectionClosed
 
 from dgtui.audio.base import AudioSource, SourceError
 from dgtui.audio.chunks import AudioChunk
-from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, finalize
+from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, configure, finalize
 from dgtui.protocol.errors import CloseCode, explain_close
-from dgtui.protocol.flux import FORCE_END_TURN, TurnInfo, flux_url, is_flux_model, is_flux_url
+from dgtui.protocol.flux import FORCE_END_TURN, TurnInfo, flux_configure, flux_url, is_flux_model, is_flux_url
 from dgtui.protocol.messages import Results
 from dgtui.protocol.options import encode_query
 from dgtui.protocol.secrets import redact_url
@@ -101,6 +101,7 @@ class LiveSession:
         self._stop = asyncio.Event()
         self._reconnect = asyncio.Event()
         self._finalize_requests: asyncio.Queue[int | None] = asyncio.Queue()
+        self._configures: asyncio.Queue[str] = asyncio.Queue()  # Configure messages to send
         self._closestream_sent = False
         self._chunks: AsyncIterator[AudioChunk] | None = None
         self._pending: asyncio.Future[AudioChunk] | None = None
@@ -137,6 +138,15 @@ class LiveSession:
     def request_finalize(self, channel: int | None = None) -> None:
         """Finalize on Nova; ForceEndTurn on Flux (its Finalize)."""
         self._finalize_requests.put_nowait(channel)
+
+    def configure(self, settings: dict[str, Any]) -> None:
+        """Send a Configure: on Flux the turn thresholds and keyterms; on Nova the keyterms."""
+        keyterms = settings.get("keyterms")
+        if self.state.flux:
+            thresholds = {k: settings.get(k) for k in ("eot_threshold", "eager_eot_threshold", "eot_timeout_ms")}
+            self._configures.put_nowait(flux_configure(**thresholds, keyterms=keyterms))
+        elif keyterms is not None:
+            self._configures.put_nowait(configure(keyterms=keyterms))
 
     def reconnect(self) -> None:
         """Close this connection (flushing its results) and go on from the same audio on a new one."""
@@ -460,6 +470,10 @@ class LiveSession:
             await self._send_finalizes(ws)
 
     async def _send_finalizes(self, ws: ClientConnection) -> None:
+        """The control messages asked for since the last chunk: Configure, then Finalize or ForceEndTurn."""
+        while not self._configures.empty():
+            await ws.send(self._configures.get_nowait())
+            self.state.control("configure", self.state.cursor)
         while not self._finalize_requests.empty():
             channel = self._finalize_requests.get_nowait()
             if self.state.flux:

@@ -27,10 +27,12 @@ from dgtui.session.replay import ReplaySession
 from dgtui.session.stream import Replayable, Stream, StreamControls
 from dgtui.tui import keys
 from dgtui.tui.format import STATE_STYLES
+from dgtui.tui.screens.configure import ConfigureScreen
 from dgtui.tui.screens.export import ExportScreen
 from dgtui.tui.screens.help import HelpScreen
 from dgtui.tui.screens.new_stream import NewStreamScreen, StreamRequest
 from dgtui.tui.screens.sessions import SessionsScreen
+from dgtui.tui.widgets.panels import thresholds_of
 from dgtui.tui.widgets.stream_view import StreamView
 from dgtui.tui.widgets.wall import StreamWall
 
@@ -286,10 +288,14 @@ class DgtuiApp(App[int]):
     def action_finalize(self) -> None:
         if self._replayed(self.current(), "finalize"):
             return
-        if controls := self._controls(self.current()):
+        session = self.current()
+        if controls := self._controls(session):
             controls.request_finalize()
             self.render_now()
-            self.notify("Finalize sent: the server flushes what it has heard.", timeout=2)
+            if session is not None and session.state.flux:
+                self.notify("ForceEndTurn sent: the server ends the turn now.", timeout=2)
+            else:
+                self.notify("Finalize sent: the server flushes what it has heard.", timeout=2)
 
     def action_reconnect(self) -> None:
         session = self.current()
@@ -302,6 +308,20 @@ class DgtuiApp(App[int]):
             controls.reconnect()
             self.render_now()
             self.notify("Reconnecting: CloseStream, then a new connection from the same audio.", timeout=3)
+
+    def action_configure(self) -> None:
+        """Flux: change the turn thresholds and keyterms mid-stream (a Configure message)."""
+        session = self.current()
+        if self._replayed(session, "configure"):
+            return
+        if session is not None and not session.state.flux:
+            self.notify(f"{session.name} is a Nova stream: turn thresholds are Flux's (--model flux-general-en).",
+                        timeout=4)  # fmt: skip
+            return
+        if (controls := self._controls(session)) and session is not None:
+            current = {**thresholds_of(session.state), "eot_timeout_ms": session.state.options.get("eot_timeout_ms")}
+            current.update({k: v for k, v in session.state.thresholds.items() if v is not None})
+            self.push_screen(ConfigureScreen(session.name, current, controls.configure))
 
     def action_export(self) -> None:
         session = self.current()

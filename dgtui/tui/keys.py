@@ -32,6 +32,7 @@ KEYS = [
     Key("pause", "p", "pause", "Pause / resume", "Stream", show=True),
     Key("finalize", "f", "finalize", "Finalize", "Stream", show=True),
     Key("reconnect", "r", "reconnect", "Reconnect", "Stream"),
+    Key("configure", "c", "configure", "Configure thresholds and keyterms (Flux)", "Stream"),
     Key("export", "e", "export", "Export the transcript (txt, SRT, WebVTT, JSON)", "Stream"),
     Key("interim", "i", "toggle_interim", "Interim display", "View", show=True),
     Key("inspector", "j", "toggle_inspector", "Raw JSON inspector", "View", show=True),

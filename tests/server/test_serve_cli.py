@@ -24,13 +24,16 @@ def test_serve_prints_its_url_and_serves_until_stopped():
         match = re.search(r"listening on (ws://127\.0\.0\.1:\d+/v1/listen)", line)
         assert match, line + process.stderr.read()
         assert "no key required" in line
+        flux, advice = process.stdout.readline(), process.stdout.readline()
+        assert "/v2/listen: turns from the local engine, not Deepgram's Flux model" in flux  # said plainly
+        assert "dgtui --url" in advice
         run = asyncio.run(
             stream(
                 match.group(1), clip_pcm("council")[: 32000 * 4], "encoding=linear16&sample_rate=16000", realtime=False
             )
         )
         assert run.close_code == 1000 and "council" in run.transcript().lower()
-        stats = process.stdout.readline() + process.stdout.readline()
+        stats = process.stdout.readline()
         assert re.search(r"stream [0-9a-f-]{36}: 4\.0 s audio, RTF \d\.\d\d, closed 1000", stats), stats
     finally:
         process.terminate()

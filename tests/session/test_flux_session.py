@@ -126,3 +126,19 @@ async def test_an_open_turn_is_ended_before_close_stream(clip_file):
 
     _, sent = await flux_stream(script, clip_file("weather", seconds=3.0))
     assert sent[-2:] == [FORCE_END_TURN, '{"type":"CloseStream"}']
+
+
+async def test_configure_mid_stream_is_answered_and_the_thresholds_shown(server, clip_file):
+    session = LiveSession(SessionConfig("f", server.url, FLUX), FileSource(clip_file("council", seconds=3.0)))
+    task = asyncio.create_task(session.run())
+    async with asyncio.timeout(20):
+        while session.state.request_id is None:
+            await asyncio.sleep(0.05)
+    session.configure({"eot_threshold": 0.8, "eager_eot_threshold": 0.5, "keyterms": ["council"]})
+    session.configure({"eot_threshold": 0.2})  # out of range: the server refuses, the stream goes on
+    assert await task, session.state.error
+    state = session.state
+    assert state.thresholds == {"eot_threshold": 0.8, "eager_eot_threshold": 0.5, "eot_timeout_ms": 5000}
+    log = [entry.text for entry in state.log]
+    assert any(text.startswith("ConfigureSuccess: eot_threshold 0.8") for text in log)
+    assert any(text.startswith("ConfigureFailure INVALID_CONFIGURATION") for text in log)

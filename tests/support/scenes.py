@@ -5,7 +5,7 @@ from __future__ import annotations
 from dgtui.protocol.errors import CloseCode
 from dgtui.session.events import State
 from dgtui.session.player import PlayedSession
-from tests.support.script import audio_steps, close, connect, conversation, fail, message
+from tests.support.script import audio_steps, close, connect, conversation, fail, flux_turns, message
 
 ORIGIN = 1000.0  # the frozen clock's zero
 LOCAL_URL = "ws://127.0.0.1:8080/v1/listen?model=nova-3&interim_results=true&smart_format=true&vad_events=true" \
@@ -123,4 +123,34 @@ def reconnecting_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     weather.state.will_reconnect(2, 5, 1.4, "the connection was lost (no close frame: network error or server crash)")
     weather.state.control("reconnect", weather.state.committed_until())
     weather.state.set_phase(State.CONNECTING)
+    return sessions, clock
+
+
+FLUX_URL = (
+    "ws://127.0.0.1:8080/v2/listen?model=flux-general-en&eager_eot_threshold=0.4&encoding=linear16&sample_rate=16000"
+)
+FLUX_OPTIONS = {"model": "flux-general-en", "eager_eot_threshold": 0.4}
+AGENT = [
+    "I would like to book a table for two tonight.",
+    "Around eight if you have anything by the window please.",
+    "Yes that works, thank you.",
+]
+
+
+def flux_agent(clock: FrozenClock, request_id: str = "0c9e1f2a-5b6d-4e7f-8a9b-0c1d2e3f4a5b") -> PlayedSession:
+    """A voice-agent call on Flux: three turns, the second paused mid-way (an eager end, then resumed)."""
+    steps = [
+        connect(0.0, FLUX_URL, request_id),
+        *audio_steps(40.0),
+        *flux_turns(AGENT, request_id=request_id, resume_after=1),
+    ]
+    return PlayedSession("agent", steps, source="caller.wav", options=FLUX_OPTIONS, clock=clock, api="v2")
+
+
+def flux_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
+    """A Flux stream beside a Nova one (v1 and v2 in one run), ``at`` seconds in."""
+    clock = FrozenClock(at)
+    sessions = [flux_agent(clock), weather(clock)]
+    for session in sessions:
+        session.advance(at, origin=ORIGIN)
     return sessions, clock

@@ -148,3 +148,64 @@ def audio_steps(until: float, level: Callable[[float], float] | None = None, eve
     for i in range(1, int(until / every) + 1):
         t = round(i * every, 3)
         yield audio(t, t, level(t))
+
+
+def flux_turns(
+    sentences: Iterable[str],
+    *,
+    start: float = 0.6,
+    word_seconds: float = 0.32,
+    pause: float = 1.0,
+    latency: float = 0.12,
+    request_id: str = "",
+    resume_after: int | None = None,
+) -> Iterator[Step]:
+    """What Flux sends for ``sentences``, one turn each: ``Connected``, an ``Update`` every 0.25 s of audio,
+    ``StartOfTurn`` at the first word, ``EagerEndOfTurn`` 0.35 s after the last, ``EndOfTurn`` 0.5 s after it.
+    ``resume_after``: the turn of that index pauses mid-way (an eager end) and goes on (``TurnResumed``)."""
+    sequence = iter(range(1_000_000))
+    yield message(0.05, {"type": "Connected", "request_id": request_id, "sequence_id": next(sequence)})
+    t, cursor, index = start, 0.25, 0
+
+    def info(event: str, heard: list[tuple[str, float, float]], end: float, confidence: float, **extra: Any) -> Step:
+        body = {
+            "type": "TurnInfo", "request_id": request_id, "sequence_id": next(sequence), "event": event,
+            "turn_index": index, "audio_window_start": round(heard[0][1] if heard else 0.0, 3),
+            "audio_window_end": round(end, 3), "transcript": " ".join(w for w, _, _ in heard),
+            "words": [{"word": w, "confidence": 0.95, "start": round(s, 3), "end": round(e, 3)} for w, s, e in heard],
+            "end_of_turn_confidence": confidence, **extra,
+        }  # fmt: skip
+        return message(end + latency, body, end + latency)
+
+    for index, sentence in enumerate(sentences):
+        words = []
+        for position, word in enumerate(sentence.split()):
+            if index == resume_after and position == len(sentence.split()) // 2:
+                t += 0.45  # a pause mid-turn: long enough for an eager end, too short for the end
+            words.append((word, t, t + word_seconds * 0.9))
+            t += word_seconds
+        while cursor < words[0][1]:
+            yield info("Update", [], cursor, 0.0)
+            cursor += 0.25
+        started = eager = False
+        while True:
+            heard = [w for w in words if w[2] <= cursor]
+            silence = cursor - (heard[-1][2] if heard else cursor)
+            confidence = round(min(0.99, silence * 1.6), 2) if heard else 0.0
+            if heard and not started:
+                yield info("StartOfTurn", heard, cursor, 0.0)
+                started = True
+            elif heard == words and silence >= 0.5:
+                yield info("EndOfTurn", heard, cursor, max(confidence, 0.8), trigger="model")
+                cursor += 0.25
+                break
+            elif heard and silence >= 0.35 and not eager:
+                yield info("EagerEndOfTurn", heard, cursor, confidence)
+                eager = True
+            elif eager and silence < 0.35:
+                yield info("TurnResumed", heard, cursor, confidence)
+                eager = False
+            else:
+                yield info("Update", heard, cursor, confidence)
+            cursor += 0.25
+        t += pause

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dgtui.session.player import PlayerRunner
 from dgtui.tui.app import DgtuiApp
-from tests.support.scenes import many_scene, reconnecting_scene, scene
+from tests.support.scenes import flux_scene, many_scene, reconnecting_scene, scene
 
 SIZE = (140, 42)
 NOTICE = "Demo on the local engine (offline) · Deepgram: set DEEPGRAM_API_KEY · your audio: dgtui FILE|URL"
@@ -84,3 +84,19 @@ def test_reconnecting_stream(snap_compare):
 
 def test_closed_stream(snap_compare):
     assert snap_compare(app_at(10.2), press=["3"], terminal_size=SIZE)
+
+
+def test_flux_stream_mid_turn(snap_compare):
+    assert snap_compare(app_at(2.5, make=flux_scene), press=["1"], terminal_size=SIZE)
+
+
+def test_flux_stream_at_an_eager_end_of_turn(snap_compare):
+    assert snap_compare(app_at(7.0, make=flux_scene), press=["1"], terminal_size=SIZE)
+
+
+def test_flux_stream_resumed_after_an_eager_end(snap_compare):
+    assert snap_compare(app_at(7.5, make=flux_scene), press=["1"], terminal_size=SIZE)
+
+
+def test_overview_with_flux_and_nova_side_by_side(snap_compare):
+    assert snap_compare(app_at(7.5, make=flux_scene), terminal_size=SIZE)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Sparkline
 
-from dgtui.session.state import FLAGS, SessionState
+from dgtui.session.state import SessionState
 from dgtui.session.stats import format_ms
 from dgtui.tui.format import audio_time, duration, level_meter, ms_unit, options_text, seconds_unit, state_label
 
@@ -102,16 +102,53 @@ class Indicators(StatePanel):
     HOLD = 1.0
 
     def key(self, state: SessionState, now: float) -> object:
-        return tuple((state.lit(f, now, self.HOLD), state.flag_counts[f]) for f in FLAGS)
+        turn = state.turns.open
+        confidence = round(turn.confidence, 2) if turn is not None else None
+        lights = tuple((state.lit(f, now, self.HOLD), state.flag_counts[f]) for f in state.flags)
+        return (lights, confidence, tuple(state.thresholds.items())) if state.flux else lights
 
     def build(self, state: SessionState, now: float) -> Text:
         text = Text()
-        for flag in FLAGS:
+        for flag in state.flags:
             lit = state.lit(flag, now, self.HOLD)
             style = "bold black on green" if lit else "dim"
             text.append(f" {flag} ", style=style)
             text.append(f" {state.flag_counts[flag]}  ", style="" if lit else "dim")
+        if state.flux:
+            text.append("\n")
+            text.append_text(confidence_bar(state))
         return text
+
+
+def thresholds_of(state: SessionState) -> dict[str, float]:
+    """The turn thresholds in force: the server's last ConfigureSuccess, else the stream's options, else Flux's."""
+    found = {"eot_threshold": 0.7, **{k: v for k, v in state.options.items() if k.endswith("threshold")}}
+    found.update({k: v for k, v in state.thresholds.items() if k.endswith("threshold") and v is not None})
+    return found
+
+
+def confidence_bar(state: SessionState, width: int = 20) -> Text:
+    """The open turn's end_of_turn_confidence as a bar, with the thresholds marked on it (│ eager, ┃ end)."""
+    turn = state.turns.open
+    value = turn.confidence if turn is not None else 0.0
+    marks = {round(v * width): "┃" if k == "eot_threshold" else "│" for k, v in thresholds_of(state).items()}
+    if turn is None:
+        bar = Text(f" turn #{state.turns.ended} not started ", style="dim")
+    else:
+        status = (
+            "eager end" if turn.eager_at is not None else f"resumed ×{turn.resumed}" if turn.resumed else "speaking"
+        )
+        bar = Text.assemble((f" turn #{turn.index} ", "bold"), (status, "yellow" if turn.eager_at else ""), ("  ", ""))
+    bar.append("end of turn ", style="dim")
+    for i in range(width):
+        filled = i < round(value * width)
+        bar.append(marks.get(i, "█" if filled else "░"), style="green" if filled else "dim")
+    shown = " · ".join(
+        f"{k.removesuffix('_threshold').replace('_', ' ')} {v:g}" for k, v in thresholds_of(state).items()
+    )
+    bar.append(f" {value:.2f}" if turn is not None else " no turn", style="bold" if turn is not None else "dim")
+    bar.append(f"   {shown}", style="dim")
+    return bar
 
 
 class LatencyPanel(StatePanel):
@@ -119,9 +156,17 @@ class LatencyPanel(StatePanel):
 
     def key(self, state: SessionState, now: float) -> object:
         m = state.metrics
-        return (m.latency.count, m.final_latency.count, m.end_of_turn.count, m.ttft)
+        return (
+            m.latency.count,
+            m.final_latency.count,
+            m.end_of_turn.count,
+            m.ttft,
+            sum(state.turns.metrics.events.values()),
+        )
 
     def build(self, state: SessionState, now: float) -> Table:
+        if state.flux:
+            return self._turns(state)
         m = state.metrics
         latency, final, turn = m.latency.summary(), m.final_latency.summary(), m.end_of_turn.summary()
         table = Table.grid(padding=(0, 1))
@@ -134,6 +179,26 @@ class LatencyPanel(StatePanel):
         table.add_row("final", format_ms(final.p50), format_ms(final.p95), format_ms(final.max))
         table.add_row("end of turn", format_ms(turn.p50), format_ms(turn.p95), format_ms(turn.max))
         table.add_row("now", Text(ms_unit(m.latency.last), "bold"), "", "")
+        table.add_row("first text", seconds_unit(m.ttft), "", "")
+        return table
+
+    def _turns(self, state: SessionState) -> Table:
+        """Flux: turn-taking figures (end of turn after the last word, in audio and on the wall clock)."""
+        m, turns = state.metrics, state.turns.metrics
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="dim")
+        for _ in range(3):
+            table.add_column(justify="right")
+        table.add_row("ms", Text("p50", "dim"), Text("p95", "dim"), Text("max", "dim"))
+        for label, series in (("update", m.latency), ("end of turn", turns.eot_audio), ("EoT wall", turns.eot_wall),
+                              ("eager→EoT", turns.eager_to_eot)):  # fmt: skip
+            summary = series.summary()
+            table.add_row(label, format_ms(summary.p50), format_ms(summary.p95), format_ms(summary.max))
+        rate = turns.resumed_rate
+        table.add_row("resumed", "-" if rate is None else f"{rate:.0%}", "", "")
+        table.add_row("turns/min", f"{turns.turns_per_minute(m.audio_seconds):.1f}", "", "")
+        triggers = " ".join(f"{k} {v}" for k, v in sorted(turns.triggers.items())) or "-"
+        table.add_row("ended by", triggers, "", "")
         table.add_row("first text", seconds_unit(m.ttft), "", "")
         return table
 
@@ -165,6 +230,16 @@ class MetadataPanel(StatePanel):
         table.add_column(overflow="fold")
         info = state.model_info
         table.add_row("request id", state.request_id or "-")
+        if state.flux:  # Flux messages carry no model info: the model asked for, and the turn thresholds
+            table.add_row("api", "Flux · /v2/listen")
+            table.add_row("model", str(state.options.get("model", "-")))
+            for key, value in thresholds_of(state).items():
+                table.add_row(key.removesuffix("_threshold").replace("_", " "), f"{value:g}")
+            table.add_row(
+                "timeout", f"{state.thresholds.get('eot_timeout_ms') or state.options.get('eot_timeout_ms', 5000)} ms"
+            )
+            table.add_row("options", options_text(state.options) or "-")
+            return table
         if len(state.request_ids) > 1:
             table.add_row("earlier", ", ".join(state.request_ids[:-1][-3:]))
         table.add_row("model", info.get("name", "-") if info else "-")

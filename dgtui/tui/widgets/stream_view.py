@@ -23,7 +23,7 @@ class StreamView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield StreamHeader(classes="stream-header")
-        yield Indicators(classes="indicators")
+        yield Indicators(classes="indicators -turns" if self.session.flux else "indicators")
         with Horizontal(classes="stream-body"):
             with Vertical(classes="transcript-column"):
                 yield TranscriptView(classes="transcript")

@@ -32,6 +32,13 @@ SPEECH_LINES = 3
 WIDE_ROW = 110  # compact rows this wide show the state, p95 and the request id too
 HOLD = 1.0  # seconds a light stays lit
 LIGHTS = ("is_final", "speech_final", "UtteranceEnd")  # the lights a card shows (the tab shows them all)
+FLUX_LIGHTS = ("EagerEndOfTurn", "TurnResumed", "EndOfTurn")  # a Flux stream's card
+
+
+def lights_of(state: SessionState) -> tuple[str, ...]:
+    return FLUX_LIGHTS if state.flux else LIGHTS
+
+
 BORDER = Style(color="#4a6a8a")
 SELECTED_BORDER = Style(color="#5fafff", bold=True)
 DIM = Style(dim=True)
@@ -54,7 +61,7 @@ def speech(state: SessionState, width: int, lines: int, console) -> list[Text]: 
 
 def lights(state: SessionState, now: float) -> Text:
     text = Text()
-    for flag in LIGHTS:
+    for flag in lights_of(state):
         lit = state.lit(flag, now, HOLD)
         text.append("● " if lit else "○ ", style="bold green" if lit else DIM)
         text.append(f"{flag} {state.flag_counts[flag]}  ", style="" if lit else DIM)
@@ -107,7 +114,7 @@ def card(index: int, state: SessionState, now: float, width: int, selected: bool
 def compact_row(index: int, state: SessionState, now: float, width: int, selected: bool, console) -> Text:  # type: ignore[no-untyped-def]
     """One line for a stream when the cards do not fit: who, how, and its latest words."""
     latency = state.metrics.latency
-    lit = "".join("●" if state.lit(flag, now, HOLD) else "○" for flag in LIGHTS)
+    lit = "".join("●" if state.lit(flag, now, HOLD) else "○" for flag in lights_of(state))
     wide = width >= WIDE_ROW
     label = state_label(state.phase, state.reconnecting)
     head = Text.assemble((f"{index:>2} ", "bold"), label if wide else label[:1])
@@ -211,8 +218,9 @@ class StreamWall(ScrollView, can_focus=True):
         self._keys = []
         for index, state in enumerate(self.states):
             now = state.clock()  # a replay keeps its own time
-            self._keys.append((state.version, tuple(state.lit(f, now, HOLD) for f in LIGHTS), int(state.uptime(now)),
-                               index == self.selected, self.has_focus, width, compact, columns))  # fmt: skip
+            lit = tuple(state.lit(f, now, HOLD) for f in lights_of(state))
+            self._keys.append((state.version, lit, int(state.uptime(now)), index == self.selected, self.has_focus,
+                               width, compact, columns))  # fmt: skip
 
     def _refresh_item(self, index: int, compact: bool) -> None:
         if compact:  # the header line stays put; rows scroll under it
