@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from typing import Any
 
+from dgtui.commands.headless import print_turn_table
 from dgtui.session.runner import StreamRunner
 from dgtui.session.stats import Series, format_ms, summarize
+from dgtui.session.turns import TurnMetrics
 
 
 async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
@@ -83,6 +86,9 @@ async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
             ),
             file=out,
         )
+    flux = [session for session in sessions if session.state.flux]
+    if flux:
+        print_turn_table(flux, out)
     if json_mode:
         print(
             json.dumps(
@@ -93,8 +99,22 @@ async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
                     "final_latency_s": all_fin.as_dict(),
                     "end_of_turn_s": all_eot.as_dict(),
                     "clean": sum(s.state.clean for s in sessions),
+                    **({"turns": pooled_turns(flux)} if flux else {}),
                 },
                 default=lambda v: None,
             )
         )
     return 0 if all(s.state.clean for s in sessions) else 1
+
+
+def pooled_turns(sessions: list[Any]) -> dict[str, Any]:
+    """Flux streams' turn figures pooled: end of turn in audio and wall time, eager to end, resumed rate."""
+    pooled = TurnMetrics()
+    for session in sessions:
+        turns = session.state.turns.metrics
+        for name in ("eot_audio", "eot_wall", "eager_to_eot", "start_of_turn", "update_cadence", "eot_confidence"):
+            getattr(pooled, name).merge(getattr(turns, name))
+        pooled.events.update(turns.events)
+        pooled.triggers.update(turns.triggers)
+    audio = sum(session.state.metrics.audio_seconds for session in sessions)
+    return pooled.summary(audio)

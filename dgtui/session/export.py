@@ -109,7 +109,11 @@ def wrap(text: str, width: int = LINE_CHARS) -> str:
 def cues_of(utterances: Iterable[Utterance]) -> list[Cue]:
     cues = []
     for utterance in utterances:
-        if utterance.words:
+        if utterance.closed_by == "end_of_turn" and utterance.words:  # Flux: one cue per turn, as it was spoken
+            words = utterance.words
+            text = " ".join(_token(w) for w in words)
+            cues.append(Cue(words[0].start, words[-1].end, text, None, utterance.channel))
+        elif utterance.words:
             for group in _split(utterance.words):
                 text = " ".join(_token(w) for w in group)
                 cues.append(Cue(group[0].start, group[-1].end, text, group[0].speaker, utterance.channel))

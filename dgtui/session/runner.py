@@ -64,6 +64,7 @@ class StreamRunner:
             backend.session_config(name, backend.url or "", options or self.options, self.duration), **self.reconnect
         )
         session = LiveSession(config, source, clock=self.clock)
+        session.state.local_engine = backend.kind is BackendKind.LOCAL
         source.hooks = SourceHooks(
             title=session.state.title,
             warning=lambda text: session.state.fail(text, fatal=False),  # a damaged file: the stream goes on

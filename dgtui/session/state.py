@@ -137,6 +137,7 @@ class SessionState:
     ) -> None:
         self.name = name
         self.api = api  # "v1": Nova on /v1/listen; "v2": Flux on /v2/listen (turns)
+        self.local_engine = False  # served by dgtui's embedded engine (its owner says so): not Deepgram's model
         self.source_label = source
         self.url = url  # shown, so without secrets
         self.options = dict(options or {})

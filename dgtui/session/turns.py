@@ -6,7 +6,8 @@ becomes a final line and a marker saying how the turn ended (trigger, eager, res
 
 The metrics are what voice-agent builders watch (see ``../shared/docs/deepgram-flux-protocol.md`` §4.3):
 
-* end-of-turn latency in audio: the audio sent when EndOfTurn arrives minus the turn's last word end;
+* end-of-turn latency in audio: the audio sent when EndOfTurn arrives minus the turn's last word end (turns
+  the model or the timeout ended; a ForceEndTurn says nothing of detection);
 * the same on the wall clock: EndOfTurn's arrival minus when the audio at that word end was sent;
 * the gap from EagerEndOfTurn to EndOfTurn, and how often an eager end is taken back (TurnResumed);
 * time to StartOfTurn (audio sent when it arrives minus the turn's first word start), the Update cadence
@@ -135,7 +136,7 @@ class Turns:
         metrics.triggers[message.trigger or "?"] += 1
         metrics.eot_confidence.add(message.end_of_turn_confidence)
         last_end = message.last_word_end
-        if last_end is not None:
+        if last_end is not None and message.trigger != "manual":  # a forced end says nothing of detection
             metrics.eot_audio.add(cursor - last_end)
             sent = self.sent_at(last_end)
             if sent is not None:

@@ -20,6 +20,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from dgtui.protocol.flux import DEFAULT_EOT_TIMEOUT_MS
 from dgtui.session.events import State
 from dgtui.session.export import export_recording, render, utterances_of, write_atomic
 from dgtui.session.recording import RecordingError
@@ -319,7 +320,8 @@ class DgtuiApp(App[int]):
                         timeout=4)  # fmt: skip
             return
         if (controls := self._controls(session)) and session is not None:
-            current = {**thresholds_of(session.state), "eot_timeout_ms": session.state.options.get("eot_timeout_ms")}
+            timeout = session.state.options.get("eot_timeout_ms", DEFAULT_EOT_TIMEOUT_MS)
+            current = {**thresholds_of(session.state), "eot_timeout_ms": timeout}
             current.update({k: v for k, v in session.state.thresholds.items() if v is not None})
             self.push_screen(ConfigureScreen(session.name, current, controls.configure))
 

@@ -142,3 +142,45 @@ async def test_configure_mid_stream_is_answered_and_the_thresholds_shown(server,
     log = [entry.text for entry in state.log]
     assert any(text.startswith("ConfigureSuccess: eot_threshold 0.8") for text in log)
     assert any(text.startswith("ConfigureFailure INVALID_CONFIGURATION") for text in log)
+
+
+async def test_a_flux_recording_replays_and_exports_one_cue_per_turn(server, clip_file, tmp_path):
+    from dgtui.session.export import export_recording
+    from dgtui.session.recording import record
+    from dgtui.session.replay import load
+
+    session = LiveSession(SessionConfig("f", server.url, FLUX), FileSource(clip_file("weather", 15.0), realtime=False))
+    recorder = record(session.state, tmp_path)
+    assert await session.run(), session.state.error
+    recorder.close()
+    replayed = load(recorder.path)
+    assert replayed.state.flux and replayed.state.transcript.text() == session.state.transcript.text()
+    assert replayed.state.turns.metrics.events == session.state.turns.metrics.events
+    srt = export_recording(recorder.path, "srt")
+    turns = session.state.turns.metrics.events["EndOfTurn"]
+    assert turns >= 2 and srt.count(" --> ") == turns  # one cue per turn
+    assert "weather report" in srt.replace("\n", " ").lower()
+
+
+async def test_a_dropped_flux_stream_resends_from_the_last_end_of_turn_on_one_timeline(server, clip_file):
+    from tests.support.proxy import FaultProxy
+
+    proxy = FaultProxy(server.url).start()
+    try:
+        config = SessionConfig("r", proxy.url, FLUX, reconnect_backoff=0.3)
+        session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
+        task = asyncio.create_task(session.run())
+        async with asyncio.timeout(30):
+            while not (session.state.turns.ended >= 1 and session.state.turns.open is not None):
+                await asyncio.sleep(0.05)  # a turn ended and the next one is under way
+        committed = session.state.committed_until()
+        proxy.drop()
+        clean = await asyncio.wait_for(task, 60)
+    finally:
+        proxy.stop()
+    state = session.state
+    assert clean, state.error
+    assert state.reconnects == 1 and state.offset == committed > 0  # re-sent from the last EndOfTurn's audio
+    finals = [line for line in state.transcript.lines if line.kind == "final"]
+    assert [line.start for line in finals] == sorted(line.start for line in finals)  # one timeline
+    assert "mostly sunny" in state.transcript.text().lower()  # the turn under way at the drop was heard again

@@ -144,7 +144,9 @@ def flux_agent(clock: FrozenClock, request_id: str = "0c9e1f2a-5b6d-4e7f-8a9b-0c
         *audio_steps(40.0),
         *flux_turns(AGENT, request_id=request_id, resume_after=1),
     ]
-    return PlayedSession("agent", steps, source="caller.wav", options=FLUX_OPTIONS, clock=clock, api="v2")
+    session = PlayedSession("agent", steps, source="caller.wav", options=FLUX_OPTIONS, clock=clock, api="v2")
+    session.state.local_engine = True  # the demo's engine: the tab says it is not Deepgram's Flux model
+    return session
 
 
 def flux_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:

@@ -47,7 +47,7 @@ async def test_the_configure_dialog_sends_what_it_checked():
         await pilot.press("enter")
         await pilot.pause()
         played = app.runner.sessions[0]
-        assert played.configures == [{"eot_threshold": 0.85, "eager_eot_threshold": 0.4}]
+        assert played.configures == [{"eot_threshold": 0.85, "eager_eot_threshold": 0.4, "eot_timeout_ms": 5000}]
         await pilot.press("2", "c")  # a Nova stream has no turn thresholds
         await pilot.pause()
         assert not isinstance(app.screen, ConfigureScreen)

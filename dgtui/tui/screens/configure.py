@@ -19,9 +19,9 @@ from textual.widgets import Button, Input, Label
 from dgtui.protocol.flux import RANGES
 
 FIELDS = (
-    ("eot_threshold", "End-of-turn threshold (0.5-1.0; 1.0: only the timeout or ForceEndTurn end a turn)"),
-    ("eager_eot_threshold", "Eager end-of-turn threshold (0.3-0.9, not above the end-of-turn one)"),
-    ("eot_timeout_ms", "End-of-turn timeout, ms of silence (500-60000)"),
+    ("eot_threshold", "End-of-turn threshold, 0.5-1.0 (1.0: only the timeout or f end a turn)"),
+    ("eager_eot_threshold", "Eager end-of-turn threshold, 0.3-0.9 (not above the one above)"),
+    ("eot_timeout_ms", "End-of-turn timeout, ms of silence, 500-60000"),
 )
 
 

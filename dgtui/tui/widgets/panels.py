@@ -233,6 +233,8 @@ class MetadataPanel(StatePanel):
         if state.flux:  # Flux messages carry no model info: the model asked for, and the turn thresholds
             table.add_row("api", "Flux · /v2/listen")
             table.add_row("model", str(state.options.get("model", "-")))
+            if state.local_engine:
+                table.add_row("engine", Text("the local engine (pocketsphinx), not Deepgram's Flux model", "yellow"))
             for key, value in thresholds_of(state).items():
                 table.add_row(key.removesuffix("_threshold").replace("_", " "), f"{value:g}")
             table.add_row(
