@@ -484,7 +484,8 @@ class DgtuiApp(App[int]):
                 continue
             if key.id == "quit":
                 continue  # Textual's own "Quit the application" runs our action_quit
-            yield SystemCommand(key.description, f"key {keys.display_keys(key)}", self._palette_action(key.action))
+            for name in (key.description, *key.aliases):
+                yield SystemCommand(name, f"key {keys.display_keys(key)}", self._palette_action(key.action))
 
     def _palette_action(self, action: str) -> Callable[[], object]:
         async def run() -> None:

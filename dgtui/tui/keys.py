@@ -19,6 +19,7 @@ class Key:
     description: str
     group: str
     show: bool = False  # in the footer
+    aliases: tuple[str, ...] = ()  # other names the command palette finds it by
 
 
 KEYS = [
@@ -30,7 +31,7 @@ KEYS = [
     Key("close", "x", "close_stream", "Close stream", "Streams"),
     Key("sessions", "s", "sessions", "Recorded sessions (replay one)", "Streams"),
     Key("pause", "p", "pause", "Pause / resume", "Stream", show=True),
-    Key("finalize", "f", "finalize", "Finalize", "Stream", show=True),
+    Key("finalize", "f", "finalize", "Finalize", "Stream", show=True, aliases=("ForceEndTurn: end the Flux turn now",)),
     Key("reconnect", "r", "reconnect", "Reconnect", "Stream"),
     Key("configure", "c", "configure", "Configure thresholds and keyterms (Flux)", "Stream"),
     Key("export", "e", "export", "Export the transcript (txt, SRT, WebVTT, JSON)", "Stream"),

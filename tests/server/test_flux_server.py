@@ -154,3 +154,12 @@ async def test_container_audio_needs_no_encoding(server, clip_file):
     data = clip_file("weather", seconds=6.0).read_bytes()
     received, code = await stream(v2(server, "model=flux-general-en"), data, ['{"type":"CloseStream"}'])
     assert "StartOfTurn" in turn_events(received) and code == 1005
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+async def test_every_bundled_clip_is_transcribed_in_turns_as_well_as_on_v1(server, name):
+    received, code = await stream(v2(server), clip_pcm(name), ['{"type":"ForceEndTurn"}', '{"type":"CloseStream"}'])
+    ends = [m for m in received if m.get("event") == "EndOfTurn"]
+    text = " ".join(end["transcript"] for end in ends)
+    assert word_error_rate(REFERENCE[name], text) <= 0.20, text  # the bound of the v1 clip tests
+    assert len(ends) >= 3 and code == 1005

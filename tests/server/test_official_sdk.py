@@ -9,8 +9,10 @@ import pytest
 from deepgram import DeepgramClient
 from deepgram.environment import DeepgramClientEnvironment
 
+from dgtui.data import clip
 from tests.conftest import TEST_KEY
 from tests.support.audio import clip_pcm
+from tests.support.wer import word_error_rate
 
 
 def _environment(http_url: str, ws_url: str):
@@ -73,32 +75,38 @@ def _flux_client(server):
 
 
 def test_official_sdk_streams_flux_turns_configures_and_forces_an_end(keyed_server):
-    """``client.listen.v2.connect`` unchanged: every event type, Configure, ForceEndTurn and CloseStream."""
+    """``client.listen.v2.connect`` unchanged: every message type and turn event, Configure (taken and refused),
+    ForceEndTurn (with a turn open, and with none), CloseStream."""
     _, environment = _flux_client(keyed_server)
     client = DeepgramClient(api_key=TEST_KEY, environment=environment)
     pcm = clip_pcm("weather")[: 32000 * 23]  # four turns, the fourth cut mid-sentence
     received = []
     with client.listen.v2.connect(
-        model="flux-general-en", encoding="linear16", sample_rate="16000", eager_eot_threshold="0.4"
+        model="flux-general-en", encoding="linear16", sample_rate="16000", eager_eot_threshold="0.3"
     ) as connection:
         reader = threading.Thread(target=lambda: received.extend(connection), daemon=True)
         reader.start()
         for offset in range(0, len(pcm), 2560):
             connection.send_media(pcm[offset : offset + 2560])
         connection.send_configure({"type": "Configure", "thresholds": {"eot_threshold": 0.8}, "keyterms": ["rain"]})
-        connection.send_force_end_turn()
+        connection.send_configure({"type": "Configure", "thresholds": {"eot_threshold": 0.2}})  # out of range
+        connection.send_force_end_turn()  # ends the open turn
+        connection.send_force_end_turn()  # no turn open now: a Warning
         connection.send_close_stream()
         reader.join(60)
     kinds = [type(message).__name__ for message in received]
-    assert kinds[0] == "ListenV2Connected" and "ListenV2ConfigureSuccess" in kinds, kinds
+    assert kinds[0] == "ListenV2Connected", kinds
+    assert {"ListenV2ConfigureSuccess", "ListenV2ConfigureFailure", "ListenV2Warning"} <= set(kinds), kinds
     events = {m.event for m in received if type(m).__name__ == "ListenV2TurnInfo"}
-    assert {"Update", "StartOfTurn", "EagerEndOfTurn", "EndOfTurn"} <= events, events
+    assert events == {"Update", "StartOfTurn", "EagerEndOfTurn", "TurnResumed", "EndOfTurn"}, events
     ends = [m for m in received if type(m).__name__ == "ListenV2TurnInfo" and m.event == "EndOfTurn"]
-    assert {m.trigger for m in ends} >= {"model", "manual"}
+    assert {m.trigger for m in ends} == {"model", "manual"}
     success = next(m for m in received if type(m).__name__ == "ListenV2ConfigureSuccess")
     assert success.thresholds.eot_threshold == 0.8 and success.keyterms == ["rain"]
-    text = " ".join(m.transcript for m in ends).lower()
-    assert "weather report" in text and "mostly sunny" in text
+    warning = next(m for m in received if type(m).__name__ == "ListenV2Warning")
+    assert warning.code == "FORCE_END_TURN_NO_ACTIVE_TURN"
+    text = " ".join(m.transcript for m in ends)
+    assert word_error_rate(" ".join(clip("weather").reference.split()[:60]), text) <= 0.3, text
 
 
 async def test_official_async_sdk_streams_flux(keyed_server):

@@ -58,6 +58,7 @@ class EngineSession:
         self._sniffed = b""
         self._failed = False
         self._cpu_at_open = time.process_time()
+        self._turn_pending = b""  # Flux: audio short of a whole tick, held until the tick is complete
         flux = config.get("flux")  # a /v2/listen stream: the recognizer's results become turns
         self._turns = FluxTurns(TurnSettings(**flux), self._emit, self._finalize_all) if flux is not None else None
         slots = config.get("cpu_slots")
@@ -98,6 +99,7 @@ class EngineSession:
     def force_end_turn(self) -> None:
         """Flux ``ForceEndTurn``: the turn ends now, or a Warning says there was none."""
         with self._lock:
+            self._drain_turns()
             if self._turns is not None and not self._turns.force_end():
                 self._emit(
                     {
@@ -124,6 +126,7 @@ class EngineSession:
                 for pcm in self._input.close():
                     self._on_pcm(pcm)
             with self._lock:
+                self._drain_turns()
                 for recognizer in self._recognizers or []:
                     recognizer.flush()
                 if self._turns is not None:
@@ -181,11 +184,21 @@ class EngineSession:
                 recognizer.feed(samples)
 
     def _feed_turns(self, samples: bytes) -> None:
-        """Flux (mono): the recognizer is fed a tick at a time, so turn events interleave with its results in
-        audio order however much audio arrives at once."""
+        """Flux (mono): the recognizer is fed whole ticks of audio, so turn events interleave with its results
+        in audio order and depend on the audio alone, not on how the network cut it into frames."""
         assert self._recognizers is not None
-        for offset in range(0, len(samples), TURN_TICK_BYTES):
-            self._recognizers[0].feed(samples[offset : offset + TURN_TICK_BYTES])
+        data = self._turn_pending + samples
+        whole = len(data) - len(data) % TURN_TICK_BYTES
+        for offset in range(0, whole, TURN_TICK_BYTES):
+            self._recognizers[0].feed(data[offset : offset + TURN_TICK_BYTES])
+            self._advance_turns()
+        self._turn_pending = data[whole:]
+
+    def _drain_turns(self) -> None:
+        """Before ForceEndTurn or the end: the part of a tick still held is heard too."""
+        if self._turn_pending and self._recognizers:
+            pending, self._turn_pending = self._turn_pending, b""
+            self._recognizers[0].feed(pending)
             self._advance_turns()
 
     def _advance_turns(self) -> None:
