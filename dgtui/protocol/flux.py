@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import msgspec
 
 from dgtui.protocol.messages import UnknownMessage
-from dgtui.protocol.options import PARAMETERS, Kind, OptionError, _parse_bool, _parse_int
+from dgtui.protocol.options import PARAMETERS, Kind, OptionError, parse_bool, parse_int
 
 FLUX_MODELS = ("flux-general-en", "flux-general-multi")
 FLUX_PATH = "/v2/listen"
@@ -265,9 +265,9 @@ def parse_flux_query(query: str | Iterable[tuple[str, str]]) -> dict[str, Any]:
 
 def _parse_flux_value(key: str, kind: Kind, raw: str) -> Any:
     if kind is Kind.BOOL:
-        return _parse_bool(key, raw)
+        return parse_bool(key, raw)
     if kind is Kind.INT:
-        return _parse_int(key, raw)
+        return parse_int(key, raw)
     if key in ("eot_threshold", "eager_eot_threshold"):
         try:
             return float(raw)

@@ -114,7 +114,7 @@ def encode_query(options: Mapping[str, Any]) -> str:
     return urlencode(query_pairs(options), quote_via=quote)
 
 
-def _parse_bool(key: str, raw: str) -> bool:
+def parse_bool(key: str, raw: str) -> bool:
     if raw == "true":
         return True
     if raw == "false":
@@ -122,7 +122,7 @@ def _parse_bool(key: str, raw: str) -> bool:
     raise OptionError(key, f"Invalid value for '{key}': {raw!r}. Expected lowercase 'true' or 'false'.")
 
 
-def _parse_int(key: str, raw: str) -> int:
+def parse_int(key: str, raw: str) -> int:
     try:
         value = int(raw)
     except ValueError:
@@ -134,13 +134,13 @@ def _parse_int(key: str, raw: str) -> int:
 
 def _parse_one(key: str, kind: Kind, raw: str) -> Any:
     if kind is Kind.BOOL:
-        return _parse_bool(key, raw)
+        return parse_bool(key, raw)
     if kind is Kind.INT:
-        return _parse_int(key, raw)
+        return parse_int(key, raw)
     if kind is Kind.INT_OR_FALSE:
         if raw in ("false", "true"):
             return raw == "true"
-        return _parse_int(key, raw)
+        return parse_int(key, raw)
     if kind is Kind.ENUM:
         allowed = _ENUMS[key]
         if raw not in allowed:

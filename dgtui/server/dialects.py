@@ -26,7 +26,6 @@ from dgtui.server.engine import ipc
 from dgtui.server.engine_info import model_info, model_uuid
 
 MAX_ECHOED_TEXT = 512  # bytes of an unparsable client message quoted back in a SchemaError
-NO_STATUS = 1005  # a close frame without a status code: how Flux ends a stream after CloseStream
 ENGINE_OPTIONS_FOR_FLUX = {"interim_results": True, "punctuate": True, "endpointing": 300}
 
 
@@ -158,7 +157,7 @@ class _Configure(msgspec.Struct, forbid_unknown_fields=True, tag="Configure", ta
 class FluxDialect:
     """``/v2/listen``: Configure, ForceEndTurn, CloseStream in; Connected, TurnInfo, replies, one sequence."""
 
-    clean_close_code = NO_STATUS
+    clean_close_code = CloseCode.NO_STATUS  # a close frame without a code: how Flux ends a stream after CloseStream
 
     def __init__(self, context: StreamContextLike) -> None:
         self.context = context

@@ -1,4 +1,8 @@
-"""One live stream on the local server: client frames in, engine results out, Metadata and close last."""
+"""One live stream on the local server: client frames in, engine results out, then the close.
+
+The pump is the same for both APIs; its dialect (:mod:`dgtui.server.dialects`) says what text frames mean,
+what the engine's messages become and how a clean stream ends (Nova: Metadata and 1000; Flux: no status code).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from dgtui.protocol.errors import NET0000_REASON, NET0001_REASON, CloseCode
-from dgtui.server.dialects import NO_STATUS, Dialect, FluxDialect, NovaDialect
+from dgtui.server.dialects import Dialect, FluxDialect, NovaDialect
 from dgtui.server.engine import ipc
 from dgtui.server.engine.pool import EnginePool, EngineUnavailable, Worker
 from dgtui.server.engine_info import model_info, model_uuid
@@ -198,7 +202,7 @@ class StreamSession:
         for message in self.dialect.farewell(report, self._sha256.hexdigest()):
             await self._send_text(message)
         with contextlib.suppress(ConnectionClosed):
-            if (code, reason) == (CloseCode.NORMAL, "") and self.dialect.clean_close_code == NO_STATUS:
+            if (code, reason) == (CloseCode.NORMAL, "") and self.dialect.clean_close_code == CloseCode.NO_STATUS:
                 await self._close_without_status()
             else:
                 await self.connection.close(code, reason)
