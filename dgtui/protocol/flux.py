@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import msgspec
 
-from dgtui.protocol.messages import UnknownMessage
+from dgtui.protocol.messages import UnknownMessage, unknown_message
 from dgtui.protocol.options import PARAMETERS, Kind, OptionError, parse_bool, parse_int
 
 FLUX_MODELS = ("flux-general-en", "flux-general-multi")
@@ -132,7 +132,6 @@ FluxKnown = Connected | TurnInfo | FluxConfigureSuccess | FluxConfigureFailure |
 FluxMessage = FluxKnown | UnknownMessage
 
 _decoder: msgspec.json.Decoder[FluxKnown] = msgspec.json.Decoder(FluxKnown)
-_any: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
 
 
 def decode_flux(raw: str | bytes) -> FluxMessage:
@@ -140,9 +139,7 @@ def decode_flux(raw: str | bytes) -> FluxMessage:
     try:
         return _decoder.decode(raw)
     except msgspec.ValidationError:
-        data = _any.decode(raw)
-        kind = data.get("type") if isinstance(data, dict) else None
-        return UnknownMessage(type=kind if isinstance(kind, str) else "", data=data)
+        return unknown_message(raw)
 
 
 def sequence_of(message: FluxMessage) -> int | None:

@@ -166,6 +166,11 @@ def decode_message(raw: str | bytes) -> ServerMessage:
     try:
         return _known_decoder.decode(raw)
     except msgspec.ValidationError:
-        data = _any_decoder.decode(raw)
-        kind = data.get("type") if isinstance(data, dict) else None
-        return UnknownMessage(type=kind if isinstance(kind, str) else "", data=data)
+        return unknown_message(raw)
+
+
+def unknown_message(raw: str | bytes) -> UnknownMessage:
+    """A JSON frame no known type fits, kept whole (raises :class:`msgspec.DecodeError` when it is not JSON)."""
+    data = _any_decoder.decode(raw)
+    kind = data.get("type") if isinstance(data, dict) else None
+    return UnknownMessage(type=kind if isinstance(kind, str) else "", data=data)
