@@ -51,12 +51,14 @@ def test_a_turn_starts_at_words_ends_at_the_threshold_and_updates_tick_every_qua
     assert [e["transcript"] for e in engine.events] == ["", ""]
     engine.hear([("hello", 0.6, 0.9), ("there", 0.9, 1.2)], 1.25)
     engine.turns.audio(1.25, 1.2)
-    engine.turns.audio(1.75, 1.2)  # silence: 0.699 at 1.5 (below 0.7), 0.89 at 1.75
+    engine.turns.audio(1.75, 1.2)  # silence: 0.699 at 1.5 (below 0.7), 0.75 at the next 50 ms step
     assert engine.kinds() == ["StartOfTurn", "EndOfTurn"]
     end = engine.events[-1]
     assert end["trigger"] == "model" and end["transcript"] == "hello there" and end["turn_index"] == 0
     assert end["end_of_turn_confidence"] >= 0.7 and engine.finalized == 1  # the engine's final words
-    assert end["audio_window_end"] == 1.75 and end["audio_window_start"] == 0.6
+    assert end["audio_window_end"] == 1.55 and end["audio_window_start"] == 0.6  # not held to the next tick
+    ticks = [e["audio_window_end"] for e in engine.events if e["event"] == "Update"]
+    assert ticks == [0.25, 0.5, 0.75, 1.0, 1.25, 1.5]  # the tick after the state change sends no Update
     engine.turns.audio(2.0, 1.2)
     after = [e for e in engine.events if e["event"] == "Update"][-1]
     assert after["turn_index"] == 1 and after["transcript"] == ""  # the index moved at once

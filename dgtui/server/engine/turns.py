@@ -1,7 +1,9 @@
 """Flux turn-taking on the local engine, without I/O: the recognizer's results in, ``TurnInfo`` events out.
 
 Driven by audio, never by timers (as Deepgram's Flux is): every 0.25 s of audio the recognizer has processed
-is a tick, which sends an ``Update`` unless the turn's state changes at it. A turn starts at the first words
+is a tick, which sends an ``Update`` unless the turn's state changed since the last one. The state itself is
+looked at every 50 ms of audio, so a turn ends within 50 ms of its confidence crossing the threshold rather than
+at the next tick. A turn starts at the first words
 the engine recognizes (``StartOfTurn``); the end-of-turn confidence is the engine's evidence that speech has
 stopped: ``1 - exp(-silence / 0.25 s)`` of trailing non-speech (0.70 after 0.3 s, 0.95 after 0.75 s), mapped
 onto ``eot_threshold``. ``EagerEndOfTurn`` comes when it passes ``eager_eot_threshold``; new words after it send
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 TICK_S = 0.25  # an Update every 0.25 s of audio
+STEP_S = 0.05  # the turn's state is looked at every 50 ms of audio
 CONFIDENCE_TAU_S = 0.25  # how fast trailing silence builds end-of-turn confidence
 
 
@@ -63,6 +66,8 @@ class FluxTurns:
         self._window_start = 0.0
         self._position = 0.0  # audio the engine has processed
         self._next_tick = TICK_S
+        self._next_step = STEP_S
+        self._changed = False  # a state change since the last tick: that tick sends no Update
         self._speech_end = 0.0  # where speech was last heard (voice or a word's end)
         self._confidence = 0.0
 
@@ -97,9 +102,14 @@ class FluxTurns:
         self._position = position
         if self.in_turn:
             self._speech_end = max(self._speech_end, voice_end)
-        while self._next_tick <= position + 1e-9:
-            self._tick(self._next_tick)
-            self._next_tick += TICK_S
+        while self._next_step <= position + 1e-9:
+            at, self._next_step = self._next_step, round(self._next_step + STEP_S, 6)
+            self._changed = self._step(at) or self._changed
+            if at + 1e-9 >= self._next_tick:
+                if not self._changed:
+                    self._send("Update", window_end=at)
+                self._changed = False
+                self._next_tick = round(self._next_tick + TICK_S, 6)
 
     def force_end(self) -> bool:
         """``ForceEndTurn``: the turn ends now (True), or there is no turn to end (False)."""
@@ -118,11 +128,11 @@ class FluxTurns:
 
     # -- ticks ---------------------------------------------------------------------------------------------
 
-    def _tick(self, at: float) -> None:
+    def _step(self, at: float) -> bool:
+        """Look at the turn at ``at`` seconds of audio; True when its state changed (an event was sent)."""
         if not self.in_turn:
             self._confidence = 0.0
-            self._send("Update", window_end=at)
-            return
+            return False
         silence = at - self._speech_end
         self._confidence = confidence(silence)
         eager = self.settings.eager_eot_threshold
@@ -136,7 +146,8 @@ class FluxTurns:
             self._eager_transcript = self._transcript()
             self._send("EagerEndOfTurn", window_end=at)
         else:
-            self._send("Update", window_end=at)
+            return False
+        return True
 
     def _end(self, trigger: str, at: float | None = None) -> None:
         if self._pending:  # the engine's final words for the turn; if they differ from an eager end's,

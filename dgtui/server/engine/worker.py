@@ -19,9 +19,9 @@ from dgtui.protocol.errors import DATA0000_REASON
 from dgtui.server.engine import ipc
 from dgtui.server.engine.recognizer import ChannelRecognizer, RecognizerSettings, new_decoder
 from dgtui.server.engine.slots import CpuSlots, NoSlots
-from dgtui.server.engine.turns import TICK_S, FluxTurns, TurnSettings
+from dgtui.server.engine.turns import STEP_S, FluxTurns, TurnSettings
 
-TURN_TICK_BYTES = int(TICK_S * 16000) * 2  # 0.25 s of 16 kHz s16 mono
+TURN_STEP_BYTES = int(STEP_S * 16000) * 2  # 50 ms of 16 kHz s16 mono: Flux looks at a turn this often
 SNIFF_LIMIT = 64 * 1024  # bytes to wait for a complete WAV header before handing the stream to FFmpeg
 
 
@@ -58,7 +58,7 @@ class EngineSession:
         self._sniffed = b""
         self._failed = False
         self._cpu_at_open = time.process_time()
-        self._turn_pending = b""  # Flux: audio short of a whole tick, held until the tick is complete
+        self._turn_pending = b""  # Flux: audio short of a whole step, held until the step is complete
         flux = config.get("flux")  # a /v2/listen stream: the recognizer's results become turns
         self._turns = FluxTurns(TurnSettings(**flux), self._emit, self._finalize_all) if flux is not None else None
         slots = config.get("cpu_slots")
@@ -184,13 +184,13 @@ class EngineSession:
                 recognizer.feed(samples)
 
     def _feed_turns(self, samples: bytes) -> None:
-        """Flux (mono): the recognizer is fed whole ticks of audio, so turn events interleave with its results
-        in audio order and depend on the audio alone, not on how the network cut it into frames."""
+        """Flux (mono): the recognizer is fed whole 50 ms steps of audio, so turn events interleave with its
+        results in audio order and depend on the audio alone, not on how the network cut it into frames."""
         assert self._recognizers is not None
         data = self._turn_pending + samples
-        whole = len(data) - len(data) % TURN_TICK_BYTES
-        for offset in range(0, whole, TURN_TICK_BYTES):
-            self._recognizers[0].feed(data[offset : offset + TURN_TICK_BYTES])
+        whole = len(data) - len(data) % TURN_STEP_BYTES
+        for offset in range(0, whole, TURN_STEP_BYTES):
+            self._recognizers[0].feed(data[offset : offset + TURN_STEP_BYTES])
             self._advance_turns()
         self._turn_pending = data[whole:]
 
