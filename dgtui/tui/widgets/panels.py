@@ -191,7 +191,7 @@ class LatencyPanel(StatePanel):
             table.add_column(justify="right")
         table.add_row("ms", Text("p50", "dim"), Text("p95", "dim"), Text("max", "dim"))
         for label, series in (("update", m.latency), ("end of turn", turns.eot_audio), ("EoT wall", turns.eot_wall),
-                              ("eager→EoT", turns.eager_to_eot)):  # fmt: skip
+                              ("eager→EoT", turns.eager_to_eot), ("to StartOfTurn", turns.start_of_turn)):  # fmt: skip
             summary = series.summary()
             table.add_row(label, format_ms(summary.p50), format_ms(summary.p95), format_ms(summary.max))
         rate = turns.resumed_rate
