@@ -362,7 +362,8 @@ class SessionState:
             holds = " (KeepAlive holds the connection)" if action == "pause" else ""
             self.note(f"{action}d at {offset:.1f} s of audio{holds}")
         else:
-            self.note(f"{action.capitalize()} sent")
+            names = {"force_end_turn": "ForceEndTurn", "configure": "Configure", "finalize": "Finalize"}
+            self.note(f"{names.get(action, action)} sent")
         self._emit(Control(self.name, action, offset))
 
     def will_reconnect(self, attempt: int, max_attempts: int, backoff: float, reason: str) -> None:
