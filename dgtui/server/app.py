@@ -34,7 +34,8 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     api_key: str | None = None
-    idle_timeout: float = 10.0
+    idle_timeout: float = 10.0  # Nova: NET-0001 after this long without audio or a text frame
+    flux_idle_timeout: float = 60.0  # Flux has no KeepAlive; pings (not visible here) hold a stream for 60 s
     max_connections: int = 32
     max_frame_bytes: int = 4 * 1024 * 1024
     max_query_bytes: int = 16 * 1024
@@ -167,9 +168,8 @@ class ListenServer:
 
     async def _handle(self, connection: ServerConnection) -> None:
         context: StreamContext = connection.dg_context  # type: ignore[attr-defined]
-        session = StreamSession(
-            connection, context, self.pool, self.config.idle_timeout, self.config.interim_interval_s
-        )
+        idle = self.config.flux_idle_timeout if context.flux else self.config.idle_timeout
+        session = StreamSession(connection, context, self.pool, idle, self.config.interim_interval_s)
         self.sessions.add(session)
         try:
             await session.run()

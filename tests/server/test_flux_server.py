@@ -163,3 +163,15 @@ async def test_every_bundled_clip_is_transcribed_in_turns_as_well_as_on_v1(serve
     text = " ".join(end["transcript"] for end in ends)
     assert word_error_rate(REFERENCE[name], text) <= 0.20, text  # the bound of the v1 clip tests
     assert len(ends) >= 3 and code == 1005
+
+
+async def test_a_silent_flux_stream_is_closed_with_inactive_client(make_server):
+    quiet = make_server(warm_workers=1, flux_idle_timeout=1.0)  # Deepgram's window is 60 s
+    async with connect(v2(quiet)) as ws:
+        messages = []
+        with contextlib.suppress(ConnectionClosed):
+            async with asyncio.timeout(20):
+                async for raw in ws:
+                    messages.append(json.loads(raw))
+    assert [m["type"] for m in messages] == ["Connected", "Error"] and messages[-1]["code"] == "INACTIVE_CLIENT"
+    assert ws.close_code == 1011
