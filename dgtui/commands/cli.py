@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dgtui import __version__
@@ -97,6 +97,7 @@ class Prepared:
     streams: list[tuple[Any, dict[str, Any], Any]]  # (source, options, backend) per stream
     settings: Any  # dgtui.config.settings.Settings
     config: Any  # dgtui.config.file.Config: streams added while running resolve against it too
+    groups: list[Any] = field(default_factory=list)  # dgtui.commands.lanes.LaneGroup: lanes to compare
 
 
 def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
@@ -113,6 +114,9 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
         config = load_config()
         settings = resolve(args, config)
         audio = source_settings(args, flux=is_flux_model(settings.options.get("model")))
+        if getattr(args, "lane", None):
+            streams, groups = _lane_streams(args, settings, config, audio, copies)
+            return Prepared(streams, settings, config, groups)
         wanted = [(spec, settings.options, settings.backend) for spec in args.sources for _ in range(copies)]
         for preset in settings.presets:
             backend = backend_named(preset.backend, config, settings.backend)
@@ -125,6 +129,37 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
             print(f"dgtui: {line}", file=sys.stderr)
         return None
     return Prepared(streams, settings, config)
+
+
+def _lane_streams(
+    args: argparse.Namespace, settings: Any, config: Any, audio: Any, copies: int
+) -> tuple[list[Any], list[Any]]:
+    """Each source read once and fanned out to every lane (``--lane``): a stream per source and lane."""
+    from dgtui.audio.fanout import FanOut
+    from dgtui.audio.sources import open_sources
+    from dgtui.commands.lanes import LaneGroup, find_reference, lane_args, lane_backend_choice, parse_lanes
+    from dgtui.config.settings import backend_named, stream_options
+
+    lanes = parse_lanes(args.lane)
+    plans = []
+    for lane in lanes:
+        name, url = lane_backend_choice(lane)
+        merged = lane_args(args, lane)
+        backend = backend_named(name, config, settings.backend, url=url, token=merged.token,
+                                allow_insecure_key=merged.allow_insecure_key)  # fmt: skip
+        plans.append((lane, stream_options(merged, config, url=backend.url), backend))
+    streams, groups = [], []
+    specs = [spec for spec in args.sources for _ in range(copies)]
+    for spec, source in zip(specs, open_sources(specs, audio), strict=True):
+        fanout = FanOut(source, [lane.name for lane in lanes])
+        names = []
+        for (lane, options, backend), lane_source in zip(plans, fanout.lanes, strict=True):
+            lane_source.name = f"{source.name}/{lane.name}"
+            names.append(lane_source.name)
+            streams.append((lane_source, options, backend))
+        text, path = find_reference(spec, getattr(args, "reference", None))
+        groups.append(LaneGroup(source.name, tuple(names), text, path))
+    return streams, groups
 
 
 def _runner(prepared: Prepared, duration: float | None, record: bool = True):  # type: ignore[no-untyped-def]
@@ -151,7 +186,7 @@ def _stream(args: argparse.Namespace) -> int:
         return 2
     runner = _runner(prepared, args.duration)
     try:
-        return asyncio.run(run_sessions(runner, json_mode=args.json, show_interim=args.interim))
+        return asyncio.run(run_sessions(runner, json_mode=args.json, show_interim=args.interim, groups=prepared.groups))
     except KeyboardInterrupt:
         return 130
 
@@ -244,7 +279,14 @@ FILE_COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    from dgtui.commands.lanes import join_lane_values
+    from dgtui.commands.options import FlagError
+
+    try:
+        argv = join_lane_values(sys.argv[1:] if argv is None else argv)
+    except FlagError as exc:
+        print(f"dgtui: {exc}", file=sys.stderr)
+        return 2
     if argv and argv[0] in COMMANDS:
         args = build_parser().parse_args(argv)
         if args.command == "serve":

@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from dgtui.commands.lanes import LaneGroup
 from dgtui.protocol.flux import END_OF_TURN, TurnInfo
 from dgtui.protocol.messages import Results
 from dgtui.protocol.secrets import redact
+from dgtui.session.compare import Comparison, LaneRow, compare, lane_row
 from dgtui.session.encoding import event_line
 from dgtui.session.events import Event, MessageReceived, SessionError, SourceOpened, SourceTitle
 from dgtui.session.runner import StreamRunner
@@ -173,12 +175,52 @@ def print_turn_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
         print("  ".join(cells), file=out)
 
 
+def comparison_of(group: LaneGroup, sessions: Sequence[LiveSession], duration: float | None) -> Comparison:
+    """A lane group's figures: each lane judged on the same audio (and against the reference, if any)."""
+    by_name = {session.name: session for session in sessions}
+    rows = []
+    for name in group.streams:
+        session = by_name.get(name)
+        if session is None:
+            continue
+        complete = session.state.clean and duration is None  # the whole source was heard
+        rows.append(lane_row(name.split("/", 1)[-1], session.state, group.reference, complete))
+    return compare(group.source, rows, group.reference_path)
+
+
+def print_comparison(comparison: Comparison, out: TextIO) -> None:
+    """The lanes of one source side by side; ``*`` marks the best of a column."""
+
+    def cell(row: LaneRow, column: str, text: str) -> str:
+        return text + ("*" if row.name in comparison.best.get(column, ()) else "")
+
+    reference = comparison.reference or "none (give --reference FILE for word error rates)"
+    print(f"\nlanes of {comparison.source} · reference: {reference}", file=out)
+    rows = [("lane", "WER", "S/D/I", "lat p50", "lat p95", "first text", "end of turn", "corr", "finals", "reconn")]
+    for row in comparison.rows:
+        errors = row.errors
+        wer = "-" if errors is None or errors.wer is None else f"{errors.wer:.1%}"
+        sdi = "-" if errors is None else f"{errors.substitutions}/{errors.deletions}/{errors.insertions}"
+        rows.append((
+            row.name + (" ✖" if row.error else ""), cell(row, "wer", wer), sdi,
+            cell(row, "latency_p50", format_ms(row.latency_p50)), cell(row, "latency_p95", format_ms(row.latency_p95)),
+            cell(row, "ttft", format_ms(row.ttft)), cell(row, "end_of_turn_p50", format_ms(row.end_of_turn_p50)),
+            cell(row, "corrections", str(row.corrections)), str(row.finals),
+            cell(row, "reconnects", str(row.reconnects)),
+        ))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row_cells in rows:
+        cells = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row_cells, widths, strict=True)))
+        print("  ".join(cells), file=out)
+
+
 async def run_sessions(
     runner: StreamRunner,
     *,
     json_mode: bool = False,
     show_interim: bool = False,
     out: TextIO | None = None,
+    groups: Sequence[LaneGroup] = (),
 ) -> int:
     """Run every session of ``runner`` to its end, printing as they go; the exit status."""
     out = out or sys.stdout
@@ -216,10 +258,15 @@ async def run_sessions(
     for session, result in zip(sessions, results, strict=True):
         if isinstance(result, BaseException):  # the runner turns failures into the stream's error: this is a bug
             print(f"dgtui: {session.name}: internal error: {type(result).__name__}: {result}", file=sys.stderr)
+    comparisons = [comparison_of(group, sessions, runner.duration) for group in groups]
     if json_mode:
         printer._line({"type": "dgtui.Summary", "streams": [summary(s) for s in sessions]})
+        for comparison in comparisons:
+            printer._line(comparison.as_dict())
         out.flush()
     else:
         print_summary_table(sessions, sys.stderr)
+        for comparison in comparisons:
+            print_comparison(comparison, sys.stderr)
     failed = any(isinstance(result, BaseException) for result in results)
     return 0 if all(s.state.clean for s in sessions) and not failed else 1

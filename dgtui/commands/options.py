@@ -71,6 +71,20 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
     backend.add_argument("--url", help="a Deepgram-compatible live URL (wss://.../v1/listen), e.g. dgtui serve's")
     backend.add_argument("--local", action="store_true", help="use the embedded offline engine (default without a key)")
     backend.add_argument("--token", action="store_true", help="the key is a temporary token: send it as Bearer")
+    lanes = parser.add_argument_group("lanes: compare settings or backends on the same audio")
+    lanes.add_argument(
+        "--lane",
+        action="append",
+        metavar="[NAME=]FLAGS",
+        help="the source fanned out to one stream per lane, each with these flags on top of the run's "
+        '(repeat; e.g. --lane "--endpointing 10" --lane "slow=--endpointing 300")',
+    )
+    lanes.add_argument(
+        "--reference",
+        metavar="FILE",
+        help="the true transcript (text, SRT, WebVTT or JSON) for word error rates; by default a file beside the "
+        "source with its name and .txt, .srt, .vtt or .json",
+    )
     backend.add_argument(
         "--allow-insecure-key",
         action="store_true",

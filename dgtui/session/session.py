@@ -397,8 +397,10 @@ class LiveSession:
                     break
             await self._send_finalizes(ws)
             self.state.audio_progress()
-            if self.state.flux and self.state.turns.open is not None:
-                await ws.send(FORCE_END_TURN)  # CloseStream alone would leave the last turn without EndOfTurn
+            if self.state.flux:  # CloseStream alone would leave the last turn without EndOfTurn. Sent even when
+                # no turn is known to be open: sent fast, the audio may hold one the server has not reported yet
+                await ws.send(FORCE_END_TURN)
+                self.state.turns.end_forced = True
                 self.state.control("force_end_turn", self.state.cursor)
             await ws.send(CLOSE_STREAM)
             self._closestream_sent = True

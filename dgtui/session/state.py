@@ -291,7 +291,10 @@ class SessionState:
             if message.event in TURN_EVENTS:
                 self._light(message.event, received_at)
         elif isinstance(message, FluxWarning):
-            self.note(f"server warning {message.code}: {message.description}", "warning")
+            if message.code == "FORCE_END_TURN_NO_ACTIVE_TURN" and self.turns.end_forced:
+                self.note("no turn was open at the end (the ForceEndTurn before CloseStream had nothing to end)")
+            else:
+                self.note(f"server warning {message.code}: {message.description}", "warning")
         elif isinstance(message, FatalError):
             self.fail(f"server error {message.code}: {message.description}")
         elif isinstance(message, FluxConfigureSuccess):

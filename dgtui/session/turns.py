@@ -88,6 +88,7 @@ class Turns:
         self.open: OpenTurn | None = None
         self.ended = 0
         self.committed = 0.0  # audio up to the last EndOfTurn: after a drop, the rest is sent again
+        self.end_forced = False  # ForceEndTurn went before CloseStream: a "no active turn" Warning is expected
         self.last_update_end: float | None = None
         self._sent: deque[tuple[float, float]] = deque(maxlen=2000)  # (audio cursor, clock time sent)
 

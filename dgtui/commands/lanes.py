@@ -1,0 +1,120 @@
+"""``--lane``: one source fanned out to several option sets or backends, as the command line says them.
+
+A lane is the run's flags with the lane's own on top: ``--lane "--endpointing 10"``, a named one
+``--lane "fast=--endpointing 10"``, a backend of its own (``--lane "--local"``, ``--lane "--url ws://..."``) or a
+Flux lane (``--lane "--model flux-general-en"``). Option strings that begin with ``--`` are taken as users type
+them: ``--lane --endpointing 10`` works, because the argument after ``--lane`` is always its value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dgtui.commands.options import FlagError, parse_stream_flags
+from dgtui.session.accuracy import read_reference
+
+SIDECARS = (".txt", ".srt", ".vtt", ".json")
+
+_NAME = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)=(?P<flags>(?:-|$).*)$")
+
+
+@dataclass(frozen=True)
+class Lane:
+    name: str
+    flags: str  # as typed: "--endpointing 10"
+
+
+def join_lane_values(argv: Sequence[str]) -> list[str]:
+    """``--lane --endpointing 10`` as ``--lane=--endpointing 10``: argparse would take a value that begins with
+    ``--`` for an option of its own."""
+    joined: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item == "--lane":
+            value = next(items, None)
+            if value is None:
+                raise FlagError('--lane needs its options, e.g. --lane "--endpointing 10"')
+            joined.append(f"--lane={value}")
+        else:
+            joined.append(item)
+    return joined
+
+
+def parse_lanes(texts: Sequence[str]) -> list[Lane]:
+    """Lanes as given; each gets a name (its own, or one made from its flags), unique in the run."""
+    lanes: list[Lane] = []
+    for text in texts:
+        match = _NAME.match(text.strip())
+        name, flags = (match["name"], match["flags"]) if match else ("", text.strip())
+        parse_stream_flags(flags)  # a lane that cannot work says so before anything starts
+        name = name or (re.sub(r"\s+", " ", flags.replace("--", "")).strip()[:24] or "default")
+        taken = {lane.name for lane in lanes}
+        unique, n = name, 1
+        while unique in taken:
+            n += 1
+            unique = f"{name}#{n}"
+        lanes.append(Lane(unique, flags))
+    if len(lanes) == 1:
+        raise FlagError('one --lane compares nothing: give two or more (e.g. --lane "--endpointing 10" --lane "")')
+    return lanes
+
+
+def lane_args(run: argparse.Namespace, lane: Lane) -> argparse.Namespace:
+    """The run's flags with the lane's own on top (a flag the lane sets replaces the run's)."""
+    merged = copy.copy(run)
+    own = parse_stream_flags(lane.flags)
+    defaults = parse_stream_flags("")
+    for name, value in vars(own).items():
+        if value != getattr(defaults, name, None):
+            setattr(merged, name, value)
+    return merged
+
+
+def lane_backend_choice(lane: Lane) -> tuple[str, Any]:
+    """Which backend a lane asks for with its own flags: "default" (the run's), "local", or "url" and its URL."""
+    own = parse_stream_flags(lane.flags)
+    if own.local:
+        return "local", None
+    if own.url:
+        return "url", own.url
+    return "default", None
+
+
+@dataclass(frozen=True)
+class LaneGroup:
+    """One source's lanes: the streams to compare, and the reference they are judged against."""
+
+    source: str
+    streams: tuple[str, ...]  # stream names, in lane order
+    reference: str | None = None  # its text
+    reference_path: str | None = None
+
+
+def find_reference(spec: str, given: str | None) -> tuple[str | None, str | None]:
+    """The reference's text and path: ``--reference``, else a sidecar beside a local file source."""
+    from pathlib import Path
+
+    if given:
+        path = Path(given).expanduser()
+        try:
+            return read_reference(path.read_text(encoding="utf-8"), path.suffix.lower()), str(path)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise FlagError(
+                f"--reference {given}: cannot read it ({exc}). Give a text, SRT, WebVTT or JSON file."
+            ) from None
+    source = Path(spec)
+    if "://" in spec or not source.is_file():
+        return None, None
+    for suffix in SIDECARS:
+        sidecar = source.with_suffix(suffix)
+        if sidecar.is_file() and sidecar != source:
+            try:
+                return read_reference(sidecar.read_text(encoding="utf-8"), suffix), str(sidecar)
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+    return None, None

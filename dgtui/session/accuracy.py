@@ -1,0 +1,110 @@
+"""Word error rate against a reference transcript, with a documented, versioned English normaliser.
+
+Alignment and counting are jiwer's. What dgtui adds:
+
+* the normaliser (version :data:`NORMALISER_VERSION`): lower case; numbers as words ("18" -> "eighteen",
+  "3.5" -> "three point five", num2words); hyphens and slashes as spaces; punctuation removed, apostrophes
+  inside words kept ("don't"); whitespace collapsed. So "18 degrees." and "Eighteen degrees" are the same
+  words, and formatting (punctuation, casing, numerals) never counts as an error;
+* coverage: while a stream runs, the reference words after the last one it has reached are not yet spoken,
+  so they are not counted as deleted. At the end of a stream that covered its whole source, all are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import jiwer
+from num2words import num2words
+
+NORMALISER_VERSION = 1
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SEPARATORS = re.compile(r"[-/–—]")
+_PUNCTUATION = re.compile(r"[^\w\s']|(?<!\w)'|'(?!\w)")
+
+
+def _spoken(match: re.Match[str]) -> str:
+    text = match.group(0).replace(",", "")
+    try:
+        return " " + num2words(float(text) if "." in text else int(text)) + " "
+    except (ValueError, OverflowError):
+        return f" {text} "
+
+
+def normalise(text: str) -> list[str]:
+    """The words of ``text`` as they are compared (see the module's rules)."""
+    text = _NUMBER.sub(_spoken, text.lower())
+    text = _SEPARATORS.sub(" ", text)
+    text = _PUNCTUATION.sub(" ", text)
+    return text.split()
+
+
+@dataclass(frozen=True)
+class WordErrors:
+    reference_words: int  # the reference words compared (those covered so far)
+    substitutions: int
+    deletions: int
+    insertions: int
+
+    @property
+    def errors(self) -> int:
+        return self.substitutions + self.deletions + self.insertions
+
+    @property
+    def wer(self) -> float | None:
+        return self.errors / self.reference_words if self.reference_words else None
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        wer = None if self.wer is None else round(self.wer, 4)
+        return {"wer": wer, "reference_words": self.reference_words, "substitutions": self.substitutions,
+                "deletions": self.deletions, "insertions": self.insertions}  # fmt: skip
+
+
+def word_errors(reference: str, hypothesis: str, *, complete: bool = True) -> WordErrors:
+    """Errors of ``hypothesis`` against ``reference``; ``complete=False``: only the reference up to the last
+    word the hypothesis reached counts (the rest has not been spoken yet)."""
+    ref, hyp = normalise(reference), normalise(hypothesis)
+    if not ref:
+        return WordErrors(0, 0, 0, len(hyp))
+    if not hyp:
+        return WordErrors(len(ref) if complete else 0, 0, len(ref) if complete else 0, 0)
+    result = jiwer.process_words(" ".join(ref), " ".join(hyp))
+    chunks = result.alignments[0]
+    covered = len(ref)
+    if not complete:  # trailing deletions are audio not yet spoken
+        reached = [c.ref_end_idx for c in chunks if c.type in ("equal", "substitute")]
+        covered = max(reached, default=0)
+    subs = dels = ins = 0
+    for chunk in chunks:
+        if chunk.ref_start_idx >= covered and chunk.type != "insert":
+            continue
+        if chunk.type == "substitute":
+            subs += chunk.ref_end_idx - chunk.ref_start_idx
+        elif chunk.type == "delete":
+            dels += min(chunk.ref_end_idx, covered) - chunk.ref_start_idx
+        elif chunk.type == "insert":
+            ins += chunk.hyp_end_idx - chunk.hyp_start_idx
+    return WordErrors(covered, subs, dels, ins)
+
+
+def read_reference(path_text: str, suffix: str) -> str:
+    """The words of a reference file: plain text, SRT or WebVTT (cue text only), or JSON (``text``, or
+    ``words`` with ``word`` or ``punctuated_word``)."""
+    if suffix == ".json":
+        import json
+
+        data = json.loads(path_text)
+        if isinstance(data, dict) and isinstance(data.get("text"), str):
+            return data["text"]
+        words = data.get("words", []) if isinstance(data, dict) else data
+        return " ".join(str(w.get("punctuated_word") or w.get("word", "")) for w in words if isinstance(w, dict))
+    if suffix in (".srt", ".vtt"):
+        lines = []
+        for line in path_text.splitlines():
+            line = line.strip()
+            if not line or line.isdigit() or "-->" in line or line.startswith(("WEBVTT", "NOTE")):
+                continue
+            lines.append(re.sub(r"<[^>]+>", "", line))
+        return " ".join(lines)
+    return path_text

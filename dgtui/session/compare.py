@@ -1,0 +1,84 @@
+"""Lanes side by side: one row of figures per lane, and the best of each column.
+
+A lane group is one source fanned out to several streams (:mod:`dgtui.audio.fanout`); they saw the same audio,
+so their figures compare. Word error rate needs a reference (:mod:`dgtui.session.accuracy`); the rest comes from
+each stream's own metrics: interim latency, time to first text, end of turn (Nova's speech_final, Flux's
+EndOfTurn on the wall clock), corrections, finals and reconnects.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from dgtui.session.accuracy import NORMALISER_VERSION, WordErrors, word_errors
+from dgtui.session.state import SessionState
+
+# Columns where less is better, and how a row's value is read.
+LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "ttft", "end_of_turn_p50", "corrections", "reconnects")
+
+
+@dataclass
+class LaneRow:
+    name: str
+    errors: WordErrors | None
+    latency_p50: float | None
+    latency_p95: float | None
+    ttft: float | None
+    end_of_turn_p50: float | None
+    corrections: int
+    finals: int
+    reconnects: int
+    error: str | None
+
+    @property
+    def wer(self) -> float | None:
+        return None if self.errors is None else self.errors.wer
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"lane": self.name, **(self.errors.as_dict() if self.errors else {"wer": None}),
+                "latency_p50_s": self.latency_p50, "latency_p95_s": self.latency_p95, "ttft_s": self.ttft,
+                "end_of_turn_p50_s": self.end_of_turn_p50, "corrections": self.corrections, "finals": self.finals,
+                "reconnects": self.reconnects, "error": self.error}  # fmt: skip
+
+
+@dataclass
+class Comparison:
+    source: str
+    reference: str | None  # where the reference came from (a path), None without one
+    rows: list[LaneRow]
+    best: dict[str, set[str]] = field(default_factory=dict)  # column -> the lanes with its best value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": "dgtui.Comparison", "source": self.source, "reference": self.reference,
+                "normaliser": NORMALISER_VERSION, "lanes": [row.as_dict() for row in self.rows],
+                "best": {column: sorted(names) for column, names in self.best.items()}}  # fmt: skip
+
+
+def _value(number: float) -> float | None:
+    return None if math.isnan(number) else round(number, 4)
+
+
+def lane_row(name: str, state: SessionState, reference: str | None, complete: bool) -> LaneRow:
+    """A lane's figures; ``complete``: the stream covered its whole source, so the whole reference counts."""
+    metrics = state.metrics
+    latency = metrics.latency.summary()
+    if state.flux:
+        end_of_turn, finals = state.turns.metrics.eot_wall.summary().p50, state.turns.ended
+    else:
+        end_of_turn, finals = metrics.end_of_turn.summary().p50, state.transcript.finals
+    errors = word_errors(reference, state.transcript.text(), complete=complete) if reference is not None else None
+    ttft = metrics.ttft
+    return LaneRow(name, errors, _value(latency.p50), _value(latency.p95), None if ttft is None else round(ttft, 4),
+                   _value(end_of_turn), metrics.corrections, finals, state.reconnects, state.error)  # fmt: skip
+
+
+def compare(source: str, rows: list[LaneRow], reference: str | None = None) -> Comparison:
+    comparison = Comparison(source, reference, rows)
+    for column in LOWER_IS_BETTER:
+        values = {row.name: getattr(row, column) for row in rows if getattr(row, column) is not None}
+        if len(values) >= 2 and len(set(values.values())) > 1:  # a best only where lanes differ
+            best = min(values.values())
+            comparison.best[column] = {name for name, value in values.items() if value == best}
+    return comparison

@@ -1,0 +1,93 @@
+"""``--lane``: one source, several option sets or backends, compared (against the real local server)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from dgtui.commands.lanes import join_lane_values, parse_lanes
+from dgtui.commands.options import FlagError
+from dgtui.data import clip
+from tests.commands.test_cli_stream import dgtui
+from tests.support.audio import clip_pcm, encode
+
+
+@pytest.fixture(scope="module")
+def talk(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lanes")
+    path = folder / "council.wav"
+    path.write_bytes(encode(clip_pcm("council")[: 32000 * 8], 16000, "wav", "pcm_s16le"))
+    (folder / "council.txt").write_text(" ".join(clip("council").reference.split()[:17]))  # the sidecar: 8 s
+    return path
+
+
+def test_lane_values_are_taken_as_typed_and_named():
+    assert join_lane_values(["x.wav", "--lane", "--endpointing 10", "--lane", "slow=--endpointing 300"]) == [
+        "x.wav", "--lane=--endpointing 10", "--lane=slow=--endpointing 300"
+    ]  # fmt: skip
+    lanes = parse_lanes(["--endpointing 10", "slow=--endpointing 300", "--endpointing 10", ""])
+    assert [lane.name for lane in lanes] == ["endpointing 10", "slow", "endpointing 10#2", "default"]
+    assert lanes[1].flags == "--endpointing 300"
+    with pytest.raises(FlagError, match="compares nothing"):
+        parse_lanes(["--endpointing 10"])
+    with pytest.raises(FlagError, match="needs its options"):
+        join_lane_values(["x.wav", "--lane"])
+
+
+def test_a_nova_and_a_flux_lane_on_one_source_end_in_a_comparison(server, talk):
+    result = dgtui("stream", str(talk), "--fast", "--json", "--url", server.url,
+                   "--lane", "--endpointing 10", "--lane", "flux=--model flux-general-en")  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    comparison = lines[-1]
+    assert comparison["type"] == "dgtui.Comparison" and comparison["reference"].endswith("council.txt")
+    assert [lane["lane"] for lane in comparison["lanes"]] == ["endpointing 10", "flux"]
+    assert all(lane["wer"] is not None and lane["wer"] < 0.35 for lane in comparison["lanes"]), comparison
+    assert comparison["normaliser"] == 1 and comparison["best"]
+    streams = {stream["name"]: stream for stream in lines[-2]["streams"]}
+    assert set(streams) == {"council/endpointing 10", "council/flux"} and streams["council/flux"]["api"] == "v2"
+    assert streams["council/endpointing 10"]["audio_seconds"] == streams["council/flux"]["audio_seconds"] == 8.0
+    plain = dgtui("stream", str(talk), "--fast", "--url", server.url, "--lane", "a=--endpointing 10",
+                  "--lane", "b=--endpointing 500")  # fmt: skip
+    assert "lanes of council · reference:" in plain.stderr.decode() and "WER" in plain.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("lanes", "words"),
+    [
+        (["--lane", "--endpointing 10"], "compares nothing"),
+        (["--lane", "--endpointing soon", "--lane", ""], "expected milliseconds"),
+        (["--lane", "--interim-results", "--lane", "--model flux-general-en --interim-results"], "Nova option"),
+    ],
+)
+def test_lanes_that_cannot_work_say_so_before_anything_starts(talk, lanes, words):
+    result = dgtui("stream", str(talk), "--local", *lanes)
+    assert result.returncode == 2 and words in result.stderr.decode(), result.stderr.decode()
+
+
+def test_one_lanes_server_dying_leaves_the_other_lane_going(make_server, talk):
+    steady, doomed = make_server(warm_workers=1), make_server(warm_workers=1)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dgtui", "stream", str(talk), "--json", "--no-record", "--reconnect-attempts", "1",
+         "--lane", f"steady=--url {steady.url}", "--lane", f"doomed=--url {doomed.url}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    killer = threading.Timer(3.0, doomed.stop)  # mid-stream (8 s of audio in real time)
+    killer.start()
+    try:
+        out, err = process.communicate(timeout=90)
+    finally:
+        killer.cancel()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, err.decode()  # one lane failed
+    lines = [json.loads(line) for line in out.decode().splitlines()]
+    streams = {s["name"]: s for s in next(line for line in lines if line["type"] == "dgtui.Summary")["streams"]}
+    assert streams["council/steady"]["clean"] and streams["council/steady"]["audio_seconds"] == 8.0
+    assert not streams["council/doomed"]["clean"] and streams["council/doomed"]["error"]
+    time.sleep(0)  # the other lane never waited for the dead one: it ended in real time
