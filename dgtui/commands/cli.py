@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print every server message as received, plus dgtui.* events"
     )
     stream.add_argument("--interim", action="store_true", help="print interim results too (plain output)")
+    stream.add_argument("--report", metavar="FILE.md", help="with --lane: write the comparison as Markdown")
     stream.add_argument("--duration", type=_positive_float, help="stop each stream after this many seconds of audio")
     add_stream_arguments(stream)
     add_recording_arguments(stream)
@@ -137,8 +138,9 @@ def _lane_streams(
     """Each source read once and fanned out to every lane (``--lane``): a stream per source and lane."""
     from dgtui.audio.fanout import FanOut
     from dgtui.audio.sources import open_sources
-    from dgtui.commands.lanes import LaneGroup, find_reference, lane_args, lane_backend_choice, parse_lanes
+    from dgtui.commands.lanes import find_reference, lane_args, lane_backend_choice, parse_lanes
     from dgtui.config.settings import backend_named, stream_options
+    from dgtui.session.compare import LaneGroup
 
     lanes = parse_lanes(args.lane)
     plans = []
@@ -186,7 +188,10 @@ def _stream(args: argparse.Namespace) -> int:
         return 2
     runner = _runner(prepared, args.duration)
     try:
-        return asyncio.run(run_sessions(runner, json_mode=args.json, show_interim=args.interim, groups=prepared.groups))
+        return asyncio.run(
+            run_sessions(runner, json_mode=args.json, show_interim=args.interim, groups=prepared.groups,
+                         report=args.report)
+        )  # fmt: skip
     except KeyboardInterrupt:
         return 130
 
@@ -338,6 +343,7 @@ def make_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         opener=opener,
         record_dir=settings.record_dir,
         key_name=prepared.config.key_env,
+        groups=prepared.groups,
     )
 
 

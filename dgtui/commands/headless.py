@@ -14,15 +14,17 @@ import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
-from dgtui.commands.lanes import LaneGroup
 from dgtui.protocol.flux import END_OF_TURN, TurnInfo
 from dgtui.protocol.messages import Results
 from dgtui.protocol.secrets import redact
-from dgtui.session.compare import Comparison, LaneRow, compare, lane_row
+from dgtui.session.compare import Comparison, LaneGroup, LaneRow, compare, lane_row
 from dgtui.session.encoding import event_line
 from dgtui.session.events import Event, MessageReceived, SessionError, SourceOpened, SourceTitle
+from dgtui.session.export import write_atomic
+from dgtui.session.report import markdown
 from dgtui.session.runner import StreamRunner
 from dgtui.session.session import LiveSession
 from dgtui.session.stats import format_ms
@@ -184,8 +186,22 @@ def comparison_of(group: LaneGroup, sessions: Sequence[LiveSession], duration: f
         if session is None:
             continue
         complete = session.state.clean and duration is None  # the whole source was heard
-        rows.append(lane_row(name.split("/", 1)[-1], session.state, group.reference, complete))
+        rows.append(lane_row(group.lane_name(name), session.state, group.reference, complete))
     return compare(group.source, rows, group.reference_path)
+
+
+def write_report(path: str, comparisons: Sequence[Comparison], groups: Sequence[LaneGroup]) -> None:
+    """``--report``: every lane group's comparison as Markdown, written whole (a failure is said, not raised)."""
+    if not comparisons:
+        print("dgtui: --report needs lanes (--lane ... --lane ...): nothing to compare", file=sys.stderr)
+        return
+    text = "\n".join(markdown(c, g.reference) for c, g in zip(comparisons, groups, strict=True))
+    try:
+        write_atomic(Path(path).expanduser(), text)
+    except OSError as exc:
+        print(f"dgtui: cannot write the report {path}: {exc.strerror or exc}. Check the directory.", file=sys.stderr)
+        return
+    print(f"dgtui: comparison written to {path}", file=sys.stderr)
 
 
 def print_comparison(comparison: Comparison, out: TextIO) -> None:
@@ -221,6 +237,7 @@ async def run_sessions(
     show_interim: bool = False,
     out: TextIO | None = None,
     groups: Sequence[LaneGroup] = (),
+    report: str | None = None,
 ) -> int:
     """Run every session of ``runner`` to its end, printing as they go; the exit status."""
     out = out or sys.stdout
@@ -268,5 +285,7 @@ async def run_sessions(
         print_summary_table(sessions, sys.stderr)
         for comparison in comparisons:
             print_comparison(comparison, sys.stderr)
+    if report:
+        write_report(report, comparisons, groups)
     failed = any(isinstance(result, BaseException) for result in results)
     return 0 if all(s.state.clean for s in sessions) and not failed else 1

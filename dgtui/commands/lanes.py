@@ -85,16 +85,6 @@ def lane_backend_choice(lane: Lane) -> tuple[str, Any]:
     return "default", None
 
 
-@dataclass(frozen=True)
-class LaneGroup:
-    """One source's lanes: the streams to compare, and the reference they are judged against."""
-
-    source: str
-    streams: tuple[str, ...]  # stream names, in lane order
-    reference: str | None = None  # its text
-    reference_path: str | None = None
-
-
 def find_reference(spec: str, given: str | None) -> tuple[str | None, str | None]:
     """The reference's text and path: ``--reference``, else a sidecar beside a local file source."""
     from pathlib import Path

@@ -88,6 +88,63 @@ def word_errors(reference: str, hypothesis: str, *, complete: bool = True) -> Wo
     return WordErrors(covered, subs, dels, ins)
 
 
+@dataclass(frozen=True)
+class KeytermScore:
+    """How a lane's keyterms came out: found where the reference has them (true), heard where it has not
+    (false), missed where it has them."""
+
+    true: int
+    false: int
+    missed: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.true / (self.true + self.false) if self.true + self.false else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.true / (self.true + self.missed) if self.true + self.missed else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p and r else None
+
+    def as_dict(self) -> dict[str, float | None]:
+        figures = (("precision", self.precision), ("recall", self.recall), ("f1", self.f1))
+        return {key: None if value is None else round(value, 4) for key, value in figures}
+
+
+def _count(words: list[str], phrase: list[str]) -> int:
+    size = len(phrase)
+    return sum(1 for i in range(len(words) - size + 1) if words[i : i + size] == phrase) if size else 0
+
+
+def keyterm_score(keyterms: list[str], reference: str, hypothesis: str) -> KeytermScore:
+    """Each keyterm (a word or a phrase, normalised as the texts are) counted in the reference and in the
+    hypothesis: the smaller count is found, the hypothesis's excess false, the reference's excess missed."""
+    ref, hyp = normalise(reference), normalise(hypothesis)
+    true = false = missed = 0
+    for term in keyterms:
+        phrase = normalise(term)
+        in_ref, in_hyp = _count(ref, phrase), _count(hyp, phrase)
+        true += min(in_ref, in_hyp)
+        false += max(0, in_hyp - in_ref)
+        missed += max(0, in_ref - in_hyp)
+    return KeytermScore(true, false, missed)
+
+
+def diff_words(reference: str, hypothesis: str) -> list[tuple[str, str, str]]:
+    """The word-level diff of two texts (normalised): ``(kind, reference words, hypothesis words)`` with kind
+    ``equal``, ``substitute``, ``delete`` or ``insert``."""
+    ref, hyp = normalise(reference), normalise(hypothesis)
+    if not ref or not hyp:
+        return [("delete", " ".join(ref), "")] if ref else [("insert", "", " ".join(hyp))] if hyp else []
+    result = jiwer.process_words(" ".join(ref), " ".join(hyp))
+    return [(c.type, " ".join(ref[c.ref_start_idx : c.ref_end_idx]), " ".join(hyp[c.hyp_start_idx : c.hyp_end_idx]))
+            for c in result.alignments[0]]  # fmt: skip
+
+
 def read_reference(path_text: str, suffix: str) -> str:
     """The words of a reference file: plain text, SRT or WebVTT (cue text only), or JSON (``text``, or
     ``words`` with ``word`` or ``punctuated_word``)."""

@@ -12,11 +12,25 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from dgtui.session.accuracy import NORMALISER_VERSION, WordErrors, word_errors
+from dgtui.session.accuracy import NORMALISER_VERSION, KeytermScore, WordErrors, keyterm_score, word_errors
 from dgtui.session.state import SessionState
 
 # Columns where less is better, and how a row's value is read.
 LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "ttft", "end_of_turn_p50", "corrections", "reconnects")
+
+
+@dataclass(frozen=True)
+class LaneGroup:
+    """One source's lanes: the streams to compare (by name, in lane order), and the reference they are judged
+    against. The commands make them; the headless printer and the app's comparison tab read them."""
+
+    source: str
+    streams: tuple[str, ...]
+    reference: str | None = None  # its text
+    reference_path: str | None = None
+
+    def lane_name(self, stream: str) -> str:
+        return stream.split("/", 1)[-1]
 
 
 @dataclass
@@ -31,6 +45,8 @@ class LaneRow:
     finals: int
     reconnects: int
     error: str | None
+    keyterms: KeytermScore | None = None  # with a reference and the lane's keyterm list
+    transcript: str = ""
 
     @property
     def wer(self) -> float | None:
@@ -40,7 +56,8 @@ class LaneRow:
         return {"lane": self.name, **(self.errors.as_dict() if self.errors else {"wer": None}),
                 "latency_p50_s": self.latency_p50, "latency_p95_s": self.latency_p95, "ttft_s": self.ttft,
                 "end_of_turn_p50_s": self.end_of_turn_p50, "corrections": self.corrections, "finals": self.finals,
-                "reconnects": self.reconnects, "error": self.error}  # fmt: skip
+                "reconnects": self.reconnects, "error": self.error,
+                "keyterms": None if self.keyterms is None else self.keyterms.as_dict()}  # fmt: skip
 
 
 @dataclass
@@ -68,10 +85,15 @@ def lane_row(name: str, state: SessionState, reference: str | None, complete: bo
         end_of_turn, finals = state.turns.metrics.eot_wall.summary().p50, state.turns.ended
     else:
         end_of_turn, finals = metrics.end_of_turn.summary().p50, state.transcript.finals
-    errors = word_errors(reference, state.transcript.text(), complete=complete) if reference is not None else None
+    text = state.transcript.text()
+    errors = word_errors(reference, text, complete=complete) if reference is not None else None
+    terms = state.options.get("keyterm") or []
+    terms = [terms] if isinstance(terms, str) else list(terms)
+    keyterms = keyterm_score(terms, reference, text) if reference is not None and terms else None
     ttft = metrics.ttft
     return LaneRow(name, errors, _value(latency.p50), _value(latency.p95), None if ttft is None else round(ttft, 4),
-                   _value(end_of_turn), metrics.corrections, finals, state.reconnects, state.error)  # fmt: skip
+                   _value(end_of_turn), metrics.corrections, finals, state.reconnects, state.error, keyterms,
+                   text)  # fmt: skip
 
 
 def compare(source: str, rows: list[LaneRow], reference: str | None = None) -> Comparison:

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from dgtui.protocol.flux import DEFAULT_EOT_TIMEOUT_MS
+from dgtui.session.compare import LaneGroup
 from dgtui.session.events import State
 from dgtui.session.export import export_recording, render, utterances_of, write_atomic
 from dgtui.session.recording import RecordingError
@@ -33,6 +34,7 @@ from dgtui.tui.screens.export import ExportScreen
 from dgtui.tui.screens.help import HelpScreen
 from dgtui.tui.screens.new_stream import NewStreamScreen, StreamRequest
 from dgtui.tui.screens.sessions import SessionsScreen
+from dgtui.tui.widgets.compare_view import CompareView
 from dgtui.tui.widgets.panels import thresholds_of
 from dgtui.tui.widgets.stream_view import StreamView
 from dgtui.tui.widgets.wall import StreamWall
@@ -73,8 +75,11 @@ class DgtuiApp(App[int]):
         export_dir: Path | None = None,
         record_dir: Path | None = None,
         key_name: str = "DEEPGRAM_API_KEY",
+        groups: Sequence[LaneGroup] = (),
     ) -> None:
         super().__init__()
+        self.groups = list(groups)  # lanes to compare: a comparison tab each
+        self.compares: dict[str, CompareView] = {}  # tab pane id -> its comparison view
         self.key_name = key_name  # the variable Deepgram's key comes from, as the New-stream dialog names it
         self.runner = runner
         self.backend_label = backend_label
@@ -108,9 +113,18 @@ class DgtuiApp(App[int]):
                     "arrows select · Enter opens a stream · 1-9 jump to one · a adds one · ? every key",
                     id="overview-help",
                 )
+            for index, group in enumerate(self.groups, start=1):
+                yield self._compare_pane(group, index)
             for session in self.runner.sessions:
                 yield self._pane(session)
         yield Footer()
+
+    def _compare_pane(self, group: LaneGroup, index: int) -> TabPane:
+        by_name = {session.name: session.state for session in self.runner.sessions}
+        view = CompareView(group, [by_name[name] for name in group.streams if name in by_name])
+        pane_id = f"compare-{index}"
+        self.compares[pane_id] = view
+        return TabPane(Content.assemble("⇄ ", group.source), view, id=pane_id)
 
     def _pane(self, session: Stream) -> TabPane:
         self._pane_count += 1
@@ -132,7 +146,10 @@ class DgtuiApp(App[int]):
             for session in self.runner.sessions:
                 self._start(session)
         self.render_now()
-        self.overview.focus()
+        if self.compares:  # lanes were asked for: their comparison is what the user came to see
+            self.tabs.active = next(iter(self.compares))
+        else:
+            self.overview.focus()
 
     def _start(self, session: Stream) -> None:
         self.run_worker(self.runner.run(session), group="streams", name=session.name, exit_on_error=False)
@@ -155,7 +172,9 @@ class DgtuiApp(App[int]):
         active = self.tabs.active
         self._ticks += 1
         slow = force or self._ticks % self.slow_every == 0
-        if active == "overview" or active not in self.panes:
+        if active in self.compares:
+            self.compares[active].render_state(now, slow)
+        elif active == "overview" or active not in self.panes:
             self.overview.show(
                 [s.state for s in self.panes.values()], now
             )  # cards repaint only what moved: interims in place
@@ -225,7 +244,7 @@ class DgtuiApp(App[int]):
             self.notify(f"There is no stream {number}.", severity="warning", timeout=2)
 
     def _cycle(self, step: int) -> None:
-        order = ["overview", *self.panes]
+        order = ["overview", *self.compares, *self.panes]
         index = order.index(self.tabs.active) if self.tabs.active in order else 0
         self.tabs.active = order[(index + step) % len(order)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dgtui.protocol.errors import CloseCode
+from dgtui.session.compare import LaneGroup
 from dgtui.session.events import State
 from dgtui.session.player import PlayedSession
 from tests.support.script import audio_steps, close, connect, conversation, fail, flux_turns, message
@@ -156,3 +157,20 @@ def flux_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     for session in sessions:
         session.advance(at, origin=ORIGIN)
     return sessions, clock
+
+
+def lane_scene(at: float) -> tuple[list[PlayedSession], FrozenClock, LaneGroup]:
+    """One source through two lanes: ``fast`` hears it right and early, ``slow`` late and with two words wrong."""
+    clock = FrozenClock(at)
+    misheard = [WEATHER[0], WEATHER[1].replace("light", "late").replace("east", "yeast"), *WEATHER[2:]]
+    fast = PlayedSession("weather/fast", [connect(0.0, LOCAL_URL, "1a2b3c4d-0000-4000-8000-00000000000a"),
+                                          *audio_steps(40.0), *conversation(WEATHER, latency=0.12)],
+                         source="weather.wav", options={**OPTIONS, "endpointing": 10}, clock=clock)  # fmt: skip
+    slow = PlayedSession("weather/slow", [connect(0.0, LOCAL_URL, "5e6f7a8b-0000-4000-8000-00000000000b"),
+                                          *audio_steps(40.0), *conversation(misheard, latency=0.45)],
+                         source="weather.wav", options={**OPTIONS, "endpointing": 500}, clock=clock)  # fmt: skip
+    sessions = [fast, slow]
+    for session in sessions:
+        session.advance(at, origin=ORIGIN)
+    group = LaneGroup("weather", ("weather/fast", "weather/slow"), " ".join(WEATHER), "weather.txt")
+    return sessions, clock, group

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dgtui.session.player import PlayerRunner
 from dgtui.tui.app import DgtuiApp
-from tests.support.scenes import flux_scene, many_scene, reconnecting_scene, scene
+from tests.support.scenes import flux_scene, lane_scene, many_scene, reconnecting_scene, scene
 
 SIZE = (140, 42)
 NOTICE = "Demo on the local engine (offline) · Deepgram: set DEEPGRAM_API_KEY · your audio: dgtui FILE|URL"
@@ -100,3 +100,17 @@ def test_flux_stream_resumed_after_an_eager_end(snap_compare):
 
 def test_overview_with_flux_and_nova_side_by_side(snap_compare):
     assert snap_compare(app_at(7.5, make=flux_scene), terminal_size=SIZE)
+
+
+def lanes_app(at: float) -> DgtuiApp:
+    sessions, clock, group = lane_scene(at)
+    return DgtuiApp(PlayerRunner(sessions), backend_label="local engine (pocketsphinx, offline)", clock=clock,
+                    run_streams=False, opener=lambda request: None, groups=[group])  # fmt: skip
+
+
+def test_lanes_compared_side_by_side(snap_compare):
+    assert snap_compare(lanes_app(12.0), terminal_size=SIZE)
+
+
+def test_lanes_compared_stacked_at_80x24(snap_compare):
+    assert snap_compare(lanes_app(12.0), terminal_size=SMALL)

@@ -1,0 +1,78 @@
+"""A lane comparison as Markdown (``--report FILE.md``): the table, then one section per lane with its figures
+and its word-level diff against the reference (or, without one, against the first lane)."""
+
+from __future__ import annotations
+
+from dgtui.session.accuracy import NORMALISER_VERSION, diff_words
+from dgtui.session.compare import Comparison, LaneRow
+from dgtui.session.stats import format_ms
+
+HEADINGS = ("lane", "WER", "S/D/I", "latency p50", "latency p95", "first text", "end of turn", "corrections",
+            "finals", "reconnects", "keyterm F1")  # fmt: skip
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _cells(comparison: Comparison, row: LaneRow) -> list[str]:
+    def best(column: str, text: str) -> str:
+        return f"**{text}**" if row.name in comparison.best.get(column, ()) else text
+
+    errors = row.errors
+    sdi = "-" if errors is None else f"{errors.substitutions}/{errors.deletions}/{errors.insertions}"
+    f1 = "-" if row.keyterms is None else _percent(row.keyterms.f1)
+    return [row.name + (" ✖" if row.error else ""), best("wer", _percent(row.wer)), sdi,
+            best("latency_p50", format_ms(row.latency_p50)), best("latency_p95", format_ms(row.latency_p95)),
+            best("ttft", format_ms(row.ttft)), best("end_of_turn_p50", format_ms(row.end_of_turn_p50)),
+            best("corrections", str(row.corrections)), str(row.finals),
+            best("reconnects", str(row.reconnects)), f1]  # fmt: skip
+
+
+def diff_markdown(reference: str, hypothesis: str) -> str:
+    """Words as they compare: ~~missing~~, **extra**, ~~heard wrong~~ **as this**."""
+    parts = []
+    for kind, ref, hyp in diff_words(reference, hypothesis):
+        if kind == "equal":
+            parts.append(ref)
+        elif kind == "substitute":
+            parts.append(f"~~{ref}~~ **{hyp}**")
+        elif kind == "delete":
+            parts.append(f"~~{ref}~~")
+        else:
+            parts.append(f"**{hyp}**")
+    return " ".join(parts)
+
+
+def markdown(comparison: Comparison, reference: str | None) -> str:
+    against = comparison.reference or (f"the first lane ({comparison.rows[0].name})" if comparison.rows else "-")
+    lines = [
+        f"# Lanes of {comparison.source}",
+        "",
+        f"Compared on the same audio. Reference: {comparison.reference or 'none'}; diffs against {against}. "
+        f"Words normalised by dgtui's normaliser v{NORMALISER_VERSION} (case, punctuation, numbers as words). "
+        "**Bold**: the best of a column. Times in milliseconds.",
+        "",
+        "| " + " | ".join(HEADINGS) + " |",
+        "|" + "---|" * len(HEADINGS),
+        *("| " + " | ".join(_cells(comparison, row)) + " |" for row in comparison.rows),
+        "",
+    ]
+    base = reference if reference is not None else (comparison.rows[0].transcript if comparison.rows else "")
+    for row in comparison.rows:
+        lines += [f"## {row.name}", ""]
+        if row.errors is not None:
+            e = row.errors
+            lines.append(f"- word error rate {_percent(e.wer)} over {e.reference_words} reference words: "
+                         f"{e.substitutions} substituted, {e.deletions} deleted, {e.insertions} inserted")  # fmt: skip
+        if row.keyterms is not None:
+            k = row.keyterms
+            lines.append(f"- keyterms: precision {_percent(k.precision)}, recall {_percent(k.recall)}, "
+                         f"F1 {_percent(k.f1)}")  # fmt: skip
+        lines.append(f"- latency p50 {format_ms(row.latency_p50)} ms, p95 {format_ms(row.latency_p95)} ms; "
+                     f"first text {format_ms(row.ttft)} ms; "
+                     f"end of turn p50 {format_ms(row.end_of_turn_p50)} ms")  # fmt: skip
+        lines.append(f"- {row.finals} finals, {row.corrections} interim corrections, {row.reconnects} reconnects"
+                     + (f"; error: {row.error}" if row.error else ""))  # fmt: skip
+        lines += ["", diff_markdown(base, row.transcript) or "(no words)", ""]
+    return "\n".join(lines)
