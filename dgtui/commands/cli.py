@@ -115,43 +115,60 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
         config = load_config()
         settings = resolve(args, config)
         audio = source_settings(args, flux=is_flux_model(settings.options.get("model")))
+        streams: list[Any] = []
+        groups: list[Any] = []
+        wanted = []
         if getattr(args, "lane", None):
-            streams, groups = _lane_streams(args, settings, config, audio, copies)
-            return Prepared(streams, settings, config, groups)
-        wanted = [(spec, settings.options, settings.backend) for spec in args.sources for _ in range(copies)]
+            streams, groups = _lane_streams(args, settings, config, audio, copies, args.sources, args.lane)
+        else:
+            wanted = [(spec, settings.options, settings.backend) for spec in args.sources for _ in range(copies)]
         for preset in settings.presets:
             backend = backend_named(preset.backend, config, settings.backend)
+            if preset.lanes:  # a preset of lanes: its source fanned out to them
+                more, more_groups = _lane_streams(args, settings, config, audio, copies, [preset.source],
+                                                  preset.lanes, preset, backend)  # fmt: skip
+                streams, groups = streams + more, groups + more_groups
+                continue
             options = stream_options(args, config, preset, url=backend.url)
             wanted += [(preset.source, options, backend) for _ in range(copies)]
         sources = open_sources([spec for spec, _, _ in wanted], audio)  # a bad one fails in its own stream
-        streams = [(source, options, backend) for source, (_, options, backend) in zip(sources, wanted, strict=True)]
+        streams += [(source, options, backend) for source, (_, options, backend) in zip(sources, wanted, strict=True)]
+        return Prepared(streams, settings, config, groups)
     except (SourceError, BackendError, ConfigError, PresetError, FlagError) as exc:
         for line in str(exc).splitlines():  # several sources can fail at once
             print(f"dgtui: {line}", file=sys.stderr)
         return None
-    return Prepared(streams, settings, config)
 
 
 def _lane_streams(
-    args: argparse.Namespace, settings: Any, config: Any, audio: Any, copies: int
+    args: argparse.Namespace,
+    settings: Any,
+    config: Any,
+    audio: Any,
+    copies: int,
+    sources: list[str],
+    lane_texts: list[str],
+    preset: Any = None,
+    backend: Any = None,
 ) -> tuple[list[Any], list[Any]]:
-    """Each source read once and fanned out to every lane (``--lane``): a stream per source and lane."""
+    """Each source read once and fanned out to every lane (``--lane``, or a preset's ``lanes``): a stream per
+    source and lane, and a group per source to compare."""
     from dgtui.audio.fanout import FanOut
     from dgtui.audio.sources import open_sources
     from dgtui.commands.lanes import find_reference, lane_args, lane_backend_choice, parse_lanes
     from dgtui.config.settings import backend_named, stream_options
     from dgtui.session.compare import LaneGroup
 
-    lanes = parse_lanes(args.lane)
+    lanes = parse_lanes(lane_texts)
     plans = []
     for lane in lanes:
         name, url = lane_backend_choice(lane)
         merged = lane_args(args, lane)
-        backend = backend_named(name, config, settings.backend, url=url, token=merged.token,
-                                allow_insecure_key=merged.allow_insecure_key)  # fmt: skip
-        plans.append((lane, stream_options(merged, config, url=backend.url), backend))
+        lane_backend = backend_named(name, config, backend or settings.backend, url=url, token=merged.token,
+                                     allow_insecure_key=merged.allow_insecure_key)  # fmt: skip
+        plans.append((lane, stream_options(merged, config, preset, url=lane_backend.url), lane_backend))
     streams, groups = [], []
-    specs = [spec for spec in args.sources for _ in range(copies)]
+    specs = [spec for spec in sources for _ in range(copies)]
     for spec, source in zip(specs, open_sources(specs, audio), strict=True):
         fanout = FanOut(source, [lane.name for lane in lanes])
         names = []

@@ -70,6 +70,7 @@ enabled = true
 # source = "https://stream.example.org/news.mp3"
 # backend = "local"                          # "deepgram", "local", "default", or a ws(s):// URL
 # options = { model = "nova-3", diarize = true }
+# lanes = ["fast=--endpointing 10", "slow=--endpointing 300"]   # compare: the source through each lane
 """
 
 
@@ -88,6 +89,7 @@ class Preset:
     source: str
     backend: str = "default"
     options: dict[str, Any] = field(default_factory=dict)
+    lanes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -155,6 +157,7 @@ class PresetTable(_Table):
     source: str
     backend: str = "default"
     options: dict[str, Any] = {}
+    lanes: list[str] = []  # flags per lane, as --lane takes them: the source fanned out to compare
 
 
 class ConfigFile(_Table):
@@ -287,7 +290,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] = os.enviro
         where = f"presets.{name}"
         preset = file.convert(table, PresetTable, where)
         options = _options(preset.options, lambda key, message, t=where: file.error(t, f"options.{key}", message))
-        config.presets[name] = Preset(name, preset.source, preset.backend, options)
+        config.presets[name] = Preset(name, preset.source, preset.backend, options, list(preset.lanes))
     return config
 
 

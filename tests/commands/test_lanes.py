@@ -39,7 +39,7 @@ def test_lane_values_are_taken_as_typed_and_named():
         join_lane_values(["x.wav", "--lane"])
 
 
-def test_a_nova_and_a_flux_lane_on_one_source_end_in_a_comparison(server, talk):
+def test_a_nova_and_a_flux_lane_on_one_source_end_in_a_comparison(server, talk, tmp_path):
     result = dgtui("stream", str(talk), "--fast", "--json", "--url", server.url,
                    "--lane", "--endpointing 10", "--lane", "flux=--model flux-general-en")  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()
@@ -52,9 +52,13 @@ def test_a_nova_and_a_flux_lane_on_one_source_end_in_a_comparison(server, talk):
     streams = {stream["name"]: stream for stream in lines[-2]["streams"]}
     assert set(streams) == {"council/endpointing 10", "council/flux"} and streams["council/flux"]["api"] == "v2"
     assert streams["council/endpointing 10"]["audio_seconds"] == streams["council/flux"]["audio_seconds"] == 8.0
-    plain = dgtui("stream", str(talk), "--fast", "--url", server.url, "--lane", "a=--endpointing 10",
-                  "--lane", "b=--endpointing 500")  # fmt: skip
+    report = tmp_path / "lanes.md"
+    plain = dgtui("stream", str(talk), "--fast", "--url", server.url, "--lane", "a=--endpointing 10 --keyterm council",
+                  "--lane", "b=--endpointing 500", "--report", str(report))  # fmt: skip
     assert "lanes of council · reference:" in plain.stderr.decode() and "WER" in plain.stderr.decode()
+    text = report.read_text()
+    assert text.startswith("# Lanes of council") and "## a" in text and "## b" in text
+    assert "- keyterms: precision" in text.split("## b")[0] and "- keyterms" not in text.split("## b")[1]
 
 
 @pytest.mark.parametrize(
@@ -91,3 +95,20 @@ def test_one_lanes_server_dying_leaves_the_other_lane_going(make_server, talk):
     assert streams["council/steady"]["clean"] and streams["council/steady"]["audio_seconds"] == 8.0
     assert not streams["council/doomed"]["clean"] and streams["council/doomed"]["error"]
     time.sleep(0)  # the other lane never waited for the dead one: it ended in real time
+
+
+def test_lanes_from_a_config_preset(server, talk, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[presets.compare]\nsource = "{talk}"\nlanes = ["fast=--endpointing 10", "slow=--endpointing 500"]\n'
+    )
+    config.chmod(0o600)
+    result = dgtui("stream", "--preset", "compare", "--fast", "--json", "--url", server.url, "--no-record",
+                   env={"DGTUI_CONFIG": str(config)})  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    comparison = json.loads(result.stdout.decode().splitlines()[-1])
+    assert comparison["type"] == "dgtui.Comparison" and [lane["lane"] for lane in comparison["lanes"]] == [
+        "fast",
+        "slow",
+    ]
+    assert comparison["reference"].endswith("council.txt")  # the sidecar beside the preset's source

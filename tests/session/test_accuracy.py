@@ -43,3 +43,38 @@ def test_references_are_read_from_text_subtitles_and_json():
     words = '{"words":[{"word":"hello","start":0.1,"end":0.4},{"punctuated_word":"There."}]}'
     assert read_reference(words, ".json") == "hello There."
     assert read_reference('{"text":"plain words"}', ".json") == "plain words"
+
+
+def test_keyterms_hand_computed():
+    from dgtui.session.accuracy import keyterm_score
+
+    reference = "Deepgram streams to the train line; the train line is new. Ask Deepgram."
+    hypothesis = "deep gram streams to the train line the rain line is new ask Deepgram Deepgram"
+    score = keyterm_score(["Deepgram", "train line"], reference, hypothesis)
+    # Deepgram: 2 in the reference, 2 heard ("deep gram" is not it) -> 2 found; train line: 2 and 1 -> 1 found, 1 missed
+    assert (score.true, score.false, score.missed) == (3, 0, 1)
+    assert score.precision == 1.0 and score.recall == 0.75 and score.f1 == pytest.approx(6 / 7)
+    extra = keyterm_score(["rain"], "no such word", "rain rain")
+    assert (extra.true, extra.false, extra.missed, extra.precision, extra.recall) == (0, 2, 0, 0.0, None)
+
+
+def test_the_report_marks_the_best_and_diffs_each_lane():
+    from dgtui.session.compare import LaneRow, compare
+    from dgtui.session.report import diff_markdown, markdown
+
+    assert diff_markdown("the cat sat on the mat", "the big cat sit on mat") == (
+        "the **big** cat ~~sat~~ **sit** on ~~the~~ mat"
+    )  # fmt: skip
+    reference = "the cat sat on the mat"
+    rows = [
+        LaneRow("a", word_errors(reference, "the cat sat on the mat"), 0.1, 0.2, 0.5, 0.3, 1, 2, 0, None,
+                transcript="the cat sat on the mat"),
+        LaneRow("b", word_errors(reference, "the cat sit on mat"), 0.2, 0.1, 0.6, None, 4, 2, 1, "boom",
+                transcript="the cat sit on mat"),
+    ]  # fmt: skip
+    comparison = compare("talk", rows, "talk.txt")
+    assert comparison.best == {"wer": {"a"}, "latency_p50": {"a"}, "latency_p95": {"b"}, "ttft": {"a"},
+                               "corrections": {"a"}, "reconnects": {"a"}}  # fmt: skip
+    text = markdown(comparison, reference)
+    assert "| a | **0.0%** | 0/0/0 | **100** | 200 | **500** | 300 | **1** | 2 | **0** | - |" in text
+    assert "## b" in text and "the cat ~~sat~~ **sit** on ~~the~~ mat" in text and "error: boom" in text
