@@ -18,30 +18,34 @@ sys.path.insert(0, str(ROOT))
 
 from dgtui.session.player import PlayerRunner  # noqa: E402
 from dgtui.tui.app import DgtuiApp  # noqa: E402
-from tests.support.scenes import scene  # noqa: E402
+from tests.support.scenes import flux_scene, lane_scene, scene  # noqa: E402
 
 SIZE = (140, 42)
 NOTICE = (
     "Demo on the local engine (offline) · Deepgram: set DEEPGRAM_API_KEY · your audio: dgtui FILE|URL · "
     "the clips loop; pocketsphinx, English"
 )
-VIEWS = [  # file, seconds into the scene, keys pressed
-    ("overview.svg", 10.2, []),
-    ("stream.svg", 10.2, ["1"]),
-    ("inspector.svg", 12.4, ["2", "j"]),
-    ("error.svg", 10.2, ["4"]),
-    ("help.svg", 10.2, ["question_mark"]),
+VIEWS = [  # file, seconds into the scene, keys pressed, the scene
+    ("overview.svg", 10.2, [], scene),
+    ("stream.svg", 10.2, ["1"], scene),
+    ("inspector.svg", 12.4, ["2", "j"], scene),
+    ("error.svg", 10.2, ["4"], scene),
+    ("help.svg", 10.2, ["question_mark"], scene),
+    ("compare.svg", 12.0, [], lane_scene),
+    ("flux.svg", 7.0, ["1"], flux_scene),
 ]
 
 
-async def shoot(out: Path, name: str, at: float, keys: list[str]) -> Path:
-    sessions, clock = scene(at)
+async def shoot(out: Path, name: str, at: float, keys: list[str], make=scene) -> Path:  # type: ignore[no-untyped-def]
+    made = make(at)
+    sessions, clock, groups = (*made, []) if len(made) == 2 else made
     app = DgtuiApp(
         PlayerRunner(sessions),
         backend_label="local engine (pocketsphinx, offline)",
-        notice=NOTICE,
+        notice=NOTICE if make is scene else None,
         clock=clock,
         run_streams=False,
+        groups=[groups] if groups else (),
     )
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys)
@@ -56,8 +60,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, at, keys in VIEWS:
-        print(asyncio.run(shoot(args.out, name, at, keys)))
+    for name, at, keys, make in VIEWS:
+        print(asyncio.run(shoot(args.out, name, at, keys, make)))
 
 
 if __name__ == "__main__":

@@ -64,3 +64,15 @@ async def test_lanes_on_the_real_server_send_the_same_audio_sample_for_sample(se
                                                             ["x"]).lanes[0])])).hexdigest()  # fmt: skip
     assert digests == {expected}
     assert sessions[0].state.metrics.interims > 0 == sessions[1].state.metrics.interims  # each lane its options
+
+
+async def test_a_live_source_fans_out_as_it_arrives(clip_file):
+    import io
+
+    from dgtui.audio.sources import StdinSource
+
+    live = StdinSource(stream=io.BytesIO(clip_file("weather", seconds=2.0).read_bytes()))  # a pipe: live
+    fanout = FanOut(live, ["a", "b"])
+    assert not fanout.lanes[0].realtime and not fanout.lanes[0].reopenable  # sent as it comes; ends every lane
+    first, second = await asyncio.gather(*(drain(lane) for lane in fanout.lanes))
+    assert first == second and len(first) == 2 * 32000
