@@ -212,7 +212,8 @@ def print_comparison(comparison: Comparison, out: TextIO) -> None:
 
     reference = comparison.reference or "none (give --reference FILE for word error rates)"
     print(f"\nlanes of {comparison.source} · reference: {reference}", file=out)
-    rows = [("lane", "WER", "S/D/I", "lat p50", "lat p95", "first text", "end of turn", "corr", "finals", "reconn")]
+    rows = [("lane", "WER", "S/D/I", "lat p50", "lat p95", "final p50", "first text", "end of turn", "corr", "finals",
+             "reconn")]  # fmt: skip
     for row in comparison.rows:
         errors = row.errors
         wer = "-" if errors is None or errors.wer is None else f"{errors.wer:.1%}"
@@ -220,6 +221,7 @@ def print_comparison(comparison: Comparison, out: TextIO) -> None:
         rows.append((
             row.name + (" ✖" if row.error else ""), cell(row, "wer", wer), sdi,
             cell(row, "latency_p50", format_ms(row.latency_p50)), cell(row, "latency_p95", format_ms(row.latency_p95)),
+            cell(row, "final_p50", format_ms(row.final_p50)),
             cell(row, "ttft", format_ms(row.ttft)), cell(row, "end_of_turn_p50", format_ms(row.end_of_turn_p50)),
             cell(row, "corrections", str(row.corrections)), str(row.finals),
             cell(row, "reconnects", str(row.reconnects)),

@@ -16,7 +16,8 @@ from dgtui.session.accuracy import NORMALISER_VERSION, KeytermScore, WordErrors,
 from dgtui.session.state import SessionState
 
 # Columns where less is better, and how a row's value is read.
-LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "ttft", "end_of_turn_p50", "corrections", "reconnects")
+LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "final_p50", "ttft", "end_of_turn_p50", "corrections",
+                   "reconnects")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class LaneRow:
     error: str | None
     keyterms: KeytermScore | None = None  # with a reference and the lane's keyterm list
     transcript: str = ""
+    final_p50: float | None = None  # audio sent when a final arrives minus its end: who finalizes first, by how much
 
     @property
     def wer(self) -> float | None:
@@ -55,7 +57,8 @@ class LaneRow:
     def as_dict(self) -> dict[str, Any]:
         return {"lane": self.name, **(self.errors.as_dict() if self.errors else {"wer": None}),
                 "latency_p50_s": self.latency_p50, "latency_p95_s": self.latency_p95, "ttft_s": self.ttft,
-                "end_of_turn_p50_s": self.end_of_turn_p50, "corrections": self.corrections, "finals": self.finals,
+                "final_p50_s": self.final_p50, "end_of_turn_p50_s": self.end_of_turn_p50,
+                "corrections": self.corrections, "finals": self.finals,
                 "reconnects": self.reconnects, "error": self.error,
                 "keyterms": None if self.keyterms is None else self.keyterms.as_dict()}  # fmt: skip
 
@@ -81,10 +84,12 @@ def lane_row(name: str, state: SessionState, reference: str | None, complete: bo
     """A lane's figures; ``complete``: the stream covered its whole source, so the whole reference counts."""
     metrics = state.metrics
     latency = metrics.latency.summary()
-    if state.flux:
+    if state.flux:  # a Flux turn's final is its EndOfTurn
         end_of_turn, finals = state.turns.metrics.eot_wall.summary().p50, state.turns.ended
+        final = state.turns.metrics.eot_audio.summary().p50
     else:
         end_of_turn, finals = metrics.end_of_turn.summary().p50, state.transcript.finals
+        final = metrics.final_latency.summary().p50
     text = state.transcript.text()
     errors = word_errors(reference, text, complete=complete) if reference is not None else None
     terms = state.options.get("keyterm") or []
@@ -93,7 +98,7 @@ def lane_row(name: str, state: SessionState, reference: str | None, complete: bo
     ttft = metrics.ttft
     return LaneRow(name, errors, _value(latency.p50), _value(latency.p95), None if ttft is None else round(ttft, 4),
                    _value(end_of_turn), metrics.corrections, finals, state.reconnects, state.error, keyterms,
-                   text)  # fmt: skip
+                   text, _value(final))  # fmt: skip
 
 
 def compare(source: str, rows: list[LaneRow], reference: str | None = None) -> Comparison:

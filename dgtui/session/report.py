@@ -7,8 +7,8 @@ from dgtui.session.accuracy import NORMALISER_VERSION, diff_words
 from dgtui.session.compare import Comparison, LaneRow
 from dgtui.session.stats import format_ms
 
-HEADINGS = ("lane", "WER", "S/D/I", "latency p50", "latency p95", "first text", "end of turn", "corrections",
-            "finals", "reconnects", "keyterm F1")  # fmt: skip
+HEADINGS = ("lane", "WER", "S/D/I", "latency p50", "latency p95", "final p50", "first text", "end of turn",
+            "corrections", "finals", "reconnects", "keyterm F1")  # fmt: skip
 
 
 def _percent(value: float | None) -> str:
@@ -24,7 +24,8 @@ def _cells(comparison: Comparison, row: LaneRow) -> list[str]:
     f1 = "-" if row.keyterms is None else _percent(row.keyterms.f1)
     return [row.name + (" ✖" if row.error else ""), best("wer", _percent(row.wer)), sdi,
             best("latency_p50", format_ms(row.latency_p50)), best("latency_p95", format_ms(row.latency_p95)),
-            best("ttft", format_ms(row.ttft)), best("end_of_turn_p50", format_ms(row.end_of_turn_p50)),
+            best("final_p50", format_ms(row.final_p50)), best("ttft", format_ms(row.ttft)),
+            best("end_of_turn_p50", format_ms(row.end_of_turn_p50)),
             best("corrections", str(row.corrections)), str(row.finals),
             best("reconnects", str(row.reconnects)), f1]  # fmt: skip
 

@@ -76,5 +76,5 @@ def test_the_report_marks_the_best_and_diffs_each_lane():
     assert comparison.best == {"wer": {"a"}, "latency_p50": {"a"}, "latency_p95": {"b"}, "ttft": {"a"},
                                "corrections": {"a"}, "reconnects": {"a"}}  # fmt: skip
     text = markdown(comparison, reference)
-    assert "| a | **0.0%** | 0/0/0 | **100** | 200 | **500** | 300 | **1** | 2 | **0** | - |" in text
+    assert "| a | **0.0%** | 0/0/0 | **100** | 200 | - | **500** | 300 | **1** | 2 | **0** | - |" in text
     assert "## b" in text and "the cat ~~sat~~ **sit** on ~~the~~ mat" in text and "error: boom" in text

@@ -22,6 +22,7 @@ COLUMNS = (  # (heading, row attribute for the best mark, how a row shows it)
                                                         f"{r.errors.insertions}"),
     ("lat p50", "latency_p50", lambda r: format_ms(r.latency_p50)),
     ("lat p95", "latency_p95", lambda r: format_ms(r.latency_p95)),
+    ("final p50", "final_p50", lambda r: format_ms(r.final_p50)),
     ("first text", "ttft", lambda r: format_ms(r.ttft)),
     ("end of turn", "end_of_turn_p50", lambda r: format_ms(r.end_of_turn_p50)),
     ("corrections", "corrections", lambda r: str(r.corrections)),
@@ -29,7 +30,8 @@ COLUMNS = (  # (heading, row attribute for the best mark, how a row shows it)
     ("reconnects", "reconnects", lambda r: str(r.reconnects)),
 )  # fmt: skip
 NARROW = 100  # below this width the table keeps the columns that decide, with short headings
-COMPACT = {"WER": "WER", "lat p50": "p50", "lat p95": "p95", "first text": "1st", "end of turn": "EoT"}
+COMPACT = {"WER": "WER", "lat p50": "p50", "lat p95": "p95", "final p50": "fin", "first text": "1st",
+           "end of turn": "EoT"}  # fmt: skip
 
 
 def comparison_of(group: LaneGroup, states: list[SessionState]) -> Comparison:
