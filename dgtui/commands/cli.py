@@ -189,8 +189,9 @@ def _runner(prepared: Prepared, duration: float | None, record: bool = True):  #
     record_dir = settings.record_dir if record else None
     runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=record_dir,
                           reconnect=settings.reconnect, endpoints=LocalEndpoints())  # fmt: skip
+    group_of = {name: group for group in prepared.groups for name in group.streams}
     for source, options, backend in prepared.streams:
-        runner.add(source, options, backend)
+        runner.add(source, options, backend, group=group_of.get(source.name))
     return runner
 
 

@@ -104,6 +104,7 @@ def sessions_command(args: argparse.Namespace) -> int:
 
 
 def replay_command(args: argparse.Namespace) -> int:
+    from dgtui.session.compare import LaneGroup
     from dgtui.session.player import PlayerRunner
     from dgtui.session.recording import RecordingError
     from dgtui.session.replay import ReplaySession
@@ -120,7 +121,8 @@ def replay_command(args: argparse.Namespace) -> int:
         except (RecordingError, OSError, UnicodeDecodeError) as exc:
             return _fail(str(exc))
     label = f"replay of {len(sessions)} recording{'s' if len(sessions) != 1 else ''} at {args.speed:g}x"
-    app = DgtuiApp(PlayerRunner(sessions), backend_label=label)
+    groups = LaneGroup.from_headers([session.header for session in sessions])  # lanes recorded together
+    app = DgtuiApp(PlayerRunner(sessions), backend_label=label, groups=groups)
     return app.run() or 0
 
 

@@ -33,6 +33,26 @@ class LaneGroup:
     def lane_name(self, stream: str) -> str:
         return stream.split("/", 1)[-1]
 
+    def as_header(self) -> dict[str, Any]:
+        """What a lane's recording keeps of its group, so a replay compares the lanes again."""
+        return {"source": self.source, "streams": list(self.streams), "reference": self.reference,
+                "reference_path": self.reference_path}  # fmt: skip
+
+    @classmethod
+    def from_headers(cls, headers: list[dict[str, Any]]) -> list[LaneGroup]:
+        """The lane groups the recordings being replayed belong to (only their streams that are there)."""
+        present = {h.get("name") for h in headers}
+        groups: dict[tuple[str, tuple[str, ...]], LaneGroup] = {}
+        for header in headers:
+            group = header.get("lane_group")
+            if not isinstance(group, dict):
+                continue
+            streams = tuple(s for s in group.get("streams", []) if s in present)
+            key = (str(group.get("source", "")), tuple(group.get("streams", [])))
+            if len(streams) >= 2 and key not in groups:
+                groups[key] = cls(key[0], streams, group.get("reference"), group.get("reference_path"))
+        return list(groups.values())
+
 
 @dataclass
 class LaneRow:

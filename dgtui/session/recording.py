@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from dgtui import __version__
 from dgtui.protocol.secrets import redact_url
+from dgtui.session.compare import LaneGroup
 from dgtui.session.encoding import event_line, read_event
 from dgtui.session.events import AudioProgress, Closed, Connected, Event, HandshakeTimings
 from dgtui.session.state import SessionState
@@ -62,6 +63,7 @@ class RecordingHeader:
     backend: str = ""
     url: str = ""  # until the first connection says where it went
     api: str = "v1"  # "v2": a Flux stream (its messages are Flux's)
+    lane_group: dict[str, Any] | None = None  # a lane's group (LaneGroup.as_header): replays compare it again
 
 
 def _ignore(*_: object) -> None:
@@ -114,6 +116,7 @@ class Recorder:
             "url": redact_url(self._url),
             "backend": h.backend,
             "api": h.api,
+            **({"lane_group": h.lane_group} if h.lane_group else {}),
             "options": h.options,
             "started": datetime.fromtimestamp(self._started_wall, UTC).isoformat(timespec="milliseconds"),
             "wall": round(self._started_wall, 6),
@@ -192,7 +195,9 @@ class Recorder:
             self._file = None
 
 
-def record(state: SessionState, directory: Path, *, backend: str = "", **kwargs: Any) -> Recorder:
+def record(
+    state: SessionState, directory: Path, *, backend: str = "", group: LaneGroup | None = None, **kwargs: Any
+) -> Recorder:
     """A recorder subscribed to ``state`` by its owner: the file's path goes on the stream's state (exports read
     the whole session from it), and a write failure is shown on the stream as a warning, which goes on."""
 
@@ -200,7 +205,15 @@ def record(state: SessionState, directory: Path, *, backend: str = "", **kwargs:
         state.recording_path = path
 
     recorder = Recorder(
-        RecordingHeader(state.name, state.source_label, dict(state.options), backend, state.url, state.api),
+        RecordingHeader(
+            state.name,
+            state.source_label,
+            dict(state.options),
+            backend,
+            state.url,
+            state.api,
+            group.as_header() if group is not None else None,
+        ),
         directory,
         mono=kwargs.pop("mono", state.clock),
         on_open=opened,

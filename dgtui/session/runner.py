@@ -16,6 +16,7 @@ from typing import Any
 
 from dgtui.audio.base import AudioSource, SourceHooks
 from dgtui.session.backend import Backend, BackendKind, Endpoints, RunningEndpoints
+from dgtui.session.compare import LaneGroup
 from dgtui.session.events import State
 from dgtui.session.recording import Recorder, record
 from dgtui.session.session import LiveSession
@@ -55,7 +56,11 @@ class StreamRunner:
         return name
 
     def add(
-        self, source: AudioSource, options: dict[str, Any] | None = None, backend: Backend | None = None
+        self,
+        source: AudioSource,
+        options: dict[str, Any] | None = None,
+        backend: Backend | None = None,
+        group: LaneGroup | None = None,
     ) -> LiveSession:
         backend = backend or self.backend
         name = self.unique_name(source.name)
@@ -73,7 +78,7 @@ class StreamRunner:
         self.sessions.append(session)
         self.backends[name] = backend
         if self.record_dir is not None:
-            self.recorders[name] = record(session.state, self.record_dir, backend=backend.kind)
+            self.recorders[name] = record(session.state, self.record_dir, backend=backend.kind, group=group)
         return session
 
     def remove(self, session: LiveSession) -> None:

@@ -112,3 +112,30 @@ def test_lanes_from_a_config_preset(server, talk, tmp_path):
         "slow",
     ]
     assert comparison["reference"].endswith("council.txt")  # the sidecar beside the preset's source
+
+
+async def test_a_recorded_lane_group_replays_as_a_comparison(server, talk, tmp_path):
+    from dgtui.session.compare import LaneGroup
+    from dgtui.session.player import PlayerRunner
+    from dgtui.session.replay import ReplaySession
+    from dgtui.tui.app import DgtuiApp
+    from dgtui.tui.widgets.compare_view import comparison_of
+
+    folder = tmp_path / "recordings"
+    result = dgtui("stream", str(talk), "--fast", "--json", "--url", server.url, "--record-dir", str(folder),
+                   "--lane", "a=--endpointing 10", "--lane", "b=--endpointing 500")  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    live = json.loads(result.stdout.decode().splitlines()[-1])
+    sessions = [ReplaySession(path) for path in sorted(folder.rglob("*.jsonl"))]
+    groups = LaneGroup.from_headers([session.header for session in sessions])
+    assert len(groups) == 1 and groups[0].streams == ("council/a", "council/b") and groups[0].reference
+    for session in sessions:
+        session.advance(session.duration, origin=0.0)
+    states = sorted((session.state for session in sessions), key=lambda state: state.name)
+    replayed = comparison_of(groups[0], states)
+    assert [round(row.wer, 4) for row in replayed.rows] == [lane["wer"] for lane in live["lanes"]]  # the same
+    app = DgtuiApp(PlayerRunner(sessions), run_streams=False, groups=groups)
+    async with app.run_test(size=(140, 42)) as pilot:
+        await pilot.pause()
+        assert app.tabs.active == "compare-1" and app.compares["compare-1"].states == [s.state for s in sessions]
+        await pilot.press("q")
