@@ -176,8 +176,8 @@ def _lane_streams(
             lane_source.name = f"{source.name}/{lane.name}"
             names.append(lane_source.name)
             streams.append((lane_source, options, backend))
-        text, path = find_reference(spec, getattr(args, "reference", None))
-        groups.append(LaneGroup(source.name, tuple(names), text, path))
+        text, path, truth = find_reference(spec, getattr(args, "reference", None))
+        groups.append(LaneGroup(source.name, tuple(names), text, path, truth))
     return streams, groups
 
 

@@ -186,7 +186,7 @@ def comparison_of(group: LaneGroup, sessions: Sequence[LiveSession], duration: f
         if session is None:
             continue
         complete = session.state.clean and duration is None  # the whole source was heard
-        rows.append(lane_row(group.lane_name(name), session.state, group.reference, complete))
+        rows.append(lane_row(group.lane_name(name), session.state, group.reference, complete, group.truth))
     return compare(group.source, rows, group.reference_path)
 
 
@@ -212,8 +212,8 @@ def print_comparison(comparison: Comparison, out: TextIO) -> None:
 
     reference = comparison.reference or "none (give --reference FILE for word error rates)"
     print(f"\nlanes of {comparison.source} · reference: {reference}", file=out)
-    rows = [("lane", "WER", "S/D/I", "lat p50", "lat p95", "final p50", "first text", "end of turn", "corr", "finals",
-             "reconn")]  # fmt: skip
+    rows = [("lane", "WER", "S/D/I", "lat p50", "lat p95", "final p50", "first text", "end of turn", "speech end",
+             "corr", "finals", "reconn")]  # fmt: skip
     for row in comparison.rows:
         errors = row.errors
         wer = "-" if errors is None or errors.wer is None else f"{errors.wer:.1%}"
@@ -223,6 +223,7 @@ def print_comparison(comparison: Comparison, out: TextIO) -> None:
             cell(row, "latency_p50", format_ms(row.latency_p50)), cell(row, "latency_p95", format_ms(row.latency_p95)),
             cell(row, "final_p50", format_ms(row.final_p50)),
             cell(row, "ttft", format_ms(row.ttft)), cell(row, "end_of_turn_p50", format_ms(row.end_of_turn_p50)),
+            cell(row, "speech_end_p50", format_ms(row.speech_end_p50)),
             cell(row, "corrections", str(row.corrections)), str(row.finals),
             cell(row, "reconnects", str(row.reconnects)),
         ))  # fmt: skip

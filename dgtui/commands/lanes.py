@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dgtui.commands.options import FlagError, parse_stream_flags
-from dgtui.session.accuracy import read_reference
+from dgtui.session.accuracy import TimedWord, read_reference, read_word_times
 
 SIDECARS = (".txt", ".srt", ".vtt", ".json")
 
@@ -85,26 +85,35 @@ def lane_backend_choice(lane: Lane) -> tuple[str, Any]:
     return "default", None
 
 
-def find_reference(spec: str, given: str | None) -> tuple[str | None, str | None]:
-    """The reference's text and path: ``--reference``, else a sidecar beside a local file source."""
+def find_reference(spec: str, given: str | None) -> tuple[str | None, str | None, tuple[TimedWord, ...] | None]:
+    """The reference's text, its path, and true word times when a JSON reference has them: ``--reference``,
+    else files beside a local file source (the text from the first of .txt, .srt, .vtt, .json; the times from
+    the .json)."""
     from pathlib import Path
 
     if given:
         path = Path(given).expanduser()
         try:
-            return read_reference(path.read_text(encoding="utf-8"), path.suffix.lower()), str(path)
+            text = path.read_text(encoding="utf-8")
+            truth = read_word_times(text) if path.suffix.lower() == ".json" else None
+            return read_reference(text, path.suffix.lower()), str(path), truth
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise FlagError(
                 f"--reference {given}: cannot read it ({exc}). Give a text, SRT, WebVTT or JSON file."
             ) from None
     source = Path(spec)
     if "://" in spec or not source.is_file():
-        return None, None
+        return None, None, None
+    timed = source.with_suffix(".json")
+    try:
+        truth = read_word_times(timed.read_text(encoding="utf-8")) if timed.is_file() and timed != source else None
+    except (OSError, UnicodeDecodeError):
+        truth = None
     for suffix in SIDECARS:
         sidecar = source.with_suffix(suffix)
         if sidecar.is_file() and sidecar != source:
             try:
-                return read_reference(sidecar.read_text(encoding="utf-8"), suffix), str(sidecar)
+                return read_reference(sidecar.read_text(encoding="utf-8"), suffix), str(sidecar), truth
             except (OSError, UnicodeDecodeError, ValueError):
                 continue
-    return None, None
+    return None, None, None

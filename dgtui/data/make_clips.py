@@ -2,7 +2,9 @@
 
 Needs the OS packages ``festival festvox-us-slt-hts festvox-kallpc16k``. Each clip is its paragraphs spoken
 one by one and joined with a pause (so endpointing and UtteranceEnd have real gaps to find), resampled to
-16 kHz mono and stored as Ogg/Opus. The reference text is the paragraphs joined with spaces.
+16 kHz mono and stored as Ogg/Opus. The reference text is the paragraphs joined with spaces; ``NAME.json``
+beside it has every word's true start and end, as festival timed it while speaking (``--words-only``
+writes just those, for the clips as they are).
 """
 
 from __future__ import annotations
@@ -73,15 +75,37 @@ CLIPS = [
 ]
 
 
-def speak(text: str, voice: str, out: Path) -> bytes:
-    """16 kHz mono s16 PCM of ``text`` spoken by festival's ``voice``."""
+# A text2wave hook that prints each word's times (offset by the utterances before it) as it is synthesised.
+WORD_HOOK = """
+(define (dgtui_word_times utt)
+  (let ((offset (/ totalnumsamples (parse-number frequency))))
+    (mapcar (lambda (w)
+      (format stderr "WORD\\t%s\\t%f\\t%f\\n" (item.name w)
+        (+ offset (item.feat w "R:SylStructure.daughter1.daughter1.segment_start"))
+        (+ offset (item.feat w "R:SylStructure.daughtern.daughtern.segment_end"))))
+      (utt.relation.items utt 'Word)))
+  utt)
+(set! tts_hooks (list utt.synth dgtui_word_times save_record_wave_fp))
+"""
+
+
+def speak(text: str, voice: str, out: Path, words: list[tuple[str, float, float]] | None = None) -> bytes:
+    """16 kHz mono s16 PCM of ``text`` spoken by festival's ``voice``; ``words`` gets each word's times."""
     src = out.with_suffix(".txt")
     src.write_text(text + "\n")
-    subprocess.run(
-        ["text2wave", "-eval", VOICES[voice], str(src), "-o", str(out), "-F", "16000"],
+    hook = out.with_suffix(".scm")
+    hook.write_text(WORD_HOOK)
+    done = subprocess.run(
+        ["text2wave", "-eval", VOICES[voice], "-eval", str(hook), str(src), "-o", str(out), "-F", "16000"],
         check=True,
         capture_output=True,
+        text=True,
     )
+    if words is not None:
+        for line in done.stderr.splitlines():
+            if line.startswith("WORD\t"):
+                _, word, start, end = line.split("\t")
+                words.append((word, float(start), float(end)))
     with av.open(str(out)) as container:
         resampler = av.AudioResampler(format="s16", layout="mono", rate=16000)
         pcm = bytearray()
@@ -110,20 +134,34 @@ def encode_opus(pcm: bytes, out: Path) -> None:
             container.mux(packet)
 
 
-def main() -> int:
+def main(words_only: bool = "--words-only" in sys.argv) -> int:
     HERE.mkdir(exist_ok=True)
     silence = b"\0" * int(PAUSE_S * 16000) * 2
     manifest = []
     with tempfile.TemporaryDirectory() as tmp:
         for spec in CLIPS:
-            parts = [
-                speak(p, spec["voice"], Path(tmp) / f"{spec['name']}-{i}.wav") for i, p in enumerate(spec["paragraphs"])
-            ]
+            parts, timed = [], []
+            at = len(silence) // 2 / 32000  # where the paragraph starts in the clip
+            for i, paragraph in enumerate(spec["paragraphs"]):
+                words: list[tuple[str, float, float]] = []
+                part = speak(paragraph, spec["voice"], Path(tmp) / f"{spec['name']}-{i}.wav", words)
+                timed += [{"word": w, "start": round(at + s, 3), "end": round(at + e, 3)} for w, s, e in words]
+                parts.append(part)
+                at += len(part) / 32000 + PAUSE_S
             pcm = silence[: len(silence) // 2] + silence.join(parts) + silence
-            encode_opus(pcm, HERE / f"{spec['name']}.ogg")
-            (HERE / f"{spec['name']}.txt").write_text(" ".join(spec["paragraphs"]) + "\n")
+            text = " ".join(spec["paragraphs"])
+            truth = {"text": text, "words": timed, "source": "festival word times while synthesising"}
+            (HERE / f"{spec['name']}.json").write_text(json.dumps(truth, indent=1) + "\n")
             manifest.append({k: spec[k] for k in ("name", "title", "voice")} | {"seconds": round(len(pcm) / 32000, 2)})
-            print(f"{spec['name']}: {len(pcm) / 32000:.1f} s", file=sys.stderr)
+            print(f"{spec['name']}: {len(pcm) / 32000:.1f} s, {len(timed)} words", file=sys.stderr)
+            if words_only:
+                continue
+            encode_opus(pcm, HERE / f"{spec['name']}.ogg")
+            (HERE / f"{spec['name']}.txt").write_text(text + "\n")
+    if words_only:  # the clips stay as they are: their lengths must be what the manifest says
+        shipped = {entry["name"]: entry["seconds"] for entry in json.loads((HERE / "clips.json").read_text())}
+        assert all(shipped[e["name"]] == e["seconds"] for e in manifest), (shipped, manifest)
+        return 0
     (HERE / "clips.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return 0
 

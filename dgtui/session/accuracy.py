@@ -13,6 +13,7 @@ Alignment and counting are jiwer's. What dgtui adds:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jiwer
@@ -143,6 +144,60 @@ def diff_words(reference: str, hypothesis: str) -> list[tuple[str, str, str]]:
     result = jiwer.process_words(" ".join(ref), " ".join(hyp))
     return [(c.type, " ".join(ref[c.ref_start_idx : c.ref_end_idx]), " ".join(hyp[c.hyp_start_idx : c.hyp_end_idx]))
             for c in result.alignments[0]]  # fmt: skip
+
+
+TimedWord = tuple[str, float, float]  # (word, start, end) in seconds of the source's audio
+PAUSE_S = 0.3  # a gap this long between two true words ends one stretch of speech and starts the next
+
+
+def read_word_times(text: str) -> tuple[TimedWord, ...] | None:
+    """True word times from a JSON reference (``words`` with ``start`` and ``end``), or None."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    words = data.get("words") if isinstance(data, dict) else data
+    if not isinstance(words, list):
+        return None
+    timed = tuple(
+        (str(w.get("punctuated_word") or w.get("word", "")), float(w["start"]), float(w["end"]))
+        for w in words
+        if isinstance(w, dict) and isinstance(w.get("start"), int | float) and isinstance(w.get("end"), int | float)
+    )
+    return timed or None
+
+
+def speech_bounds(words: tuple[TimedWord, ...]) -> tuple[list[float], list[float]]:
+    """Where true speech starts and ends: each stretch of words without a pause of :data:`PAUSE_S`."""
+    onsets, ends = [], []
+    for index, (_, start, end) in enumerate(words):
+        if index == 0 or start - words[index - 1][2] >= PAUSE_S:
+            onsets.append(start)
+        if index == len(words) - 1 or words[index + 1][1] - end >= PAUSE_S:
+            ends.append(end)
+    return onsets, ends
+
+
+def anchored(
+    truth: list[float], events: list[tuple[float, float]], sent_at: Callable[[float], float | None], slack: float = 0.3
+) -> list[float]:
+    """Latency anchored on the truth: for each true time, the first event (``(audio end, arrival)``, in arrival
+    order) whose audio reaches it (within ``slack``), minus when the audio at the true time was sent. Each event
+    answers one true time at most."""
+    latencies, used = [], 0
+    for moment in truth:
+        sent = sent_at(moment)
+        if sent is None:
+            continue
+        for index in range(used, len(events)):
+            audio_end, arrival = events[index]
+            if audio_end >= moment - slack and arrival >= sent:
+                latencies.append(arrival - sent)
+                used = index + 1
+                break
+    return latencies
 
 
 def read_reference(path_text: str, suffix: str) -> str:

@@ -12,12 +12,22 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from dgtui.session.accuracy import NORMALISER_VERSION, KeytermScore, WordErrors, keyterm_score, word_errors
+from dgtui.session.accuracy import (
+    NORMALISER_VERSION,
+    KeytermScore,
+    TimedWord,
+    WordErrors,
+    anchored,
+    keyterm_score,
+    speech_bounds,
+    word_errors,
+)
 from dgtui.session.state import SessionState
+from dgtui.session.stats import summarize
 
 # Columns where less is better, and how a row's value is read.
-LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "final_p50", "ttft", "end_of_turn_p50", "corrections",
-                   "reconnects")  # fmt: skip
+LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "final_p50", "ttft", "end_of_turn_p50", "speech_end_p50",
+                   "corrections", "reconnects")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,7 @@ class LaneGroup:
     streams: tuple[str, ...]
     reference: str | None = None  # its text
     reference_path: str | None = None
+    truth: tuple[TimedWord, ...] | None = None  # true word times: latency anchored on them
 
     def lane_name(self, stream: str) -> str:
         return stream.split("/", 1)[-1]
@@ -36,7 +47,7 @@ class LaneGroup:
     def as_header(self) -> dict[str, Any]:
         """What a lane's recording keeps of its group, so a replay compares the lanes again."""
         return {"source": self.source, "streams": list(self.streams), "reference": self.reference,
-                "reference_path": self.reference_path}  # fmt: skip
+                "reference_path": self.reference_path, "truth": [list(w) for w in self.truth or ()]}  # fmt: skip
 
     @classmethod
     def from_headers(cls, headers: list[dict[str, Any]]) -> list[LaneGroup]:
@@ -50,7 +61,8 @@ class LaneGroup:
             streams = tuple(s for s in group.get("streams", []) if s in present)
             key = (str(group.get("source", "")), tuple(group.get("streams", [])))
             if len(streams) >= 2 and key not in groups:
-                groups[key] = cls(key[0], streams, group.get("reference"), group.get("reference_path"))
+                truth = tuple((str(w), float(s), float(e)) for w, s, e in group.get("truth") or ()) or None
+                groups[key] = cls(key[0], streams, group.get("reference"), group.get("reference_path"), truth)
         return list(groups.values())
 
 
@@ -69,6 +81,12 @@ class LaneRow:
     keyterms: KeytermScore | None = None  # with a reference and the lane's keyterm list
     transcript: str = ""
     final_p50: float | None = None  # audio sent when a final arrives minus its end: who finalizes first, by how much
+    speech_end: dict[str, float | None] | None = None  # true end of speech -> speech_final / EndOfTurn (p50/p95/p99)
+    first_word: dict[str, float | None] | None = None  # true onset of speech -> the first words shown
+
+    @property
+    def speech_end_p50(self) -> float | None:
+        return None if self.speech_end is None else self.speech_end["p50"]
 
     @property
     def wer(self) -> float | None:
@@ -80,7 +98,8 @@ class LaneRow:
                 "final_p50_s": self.final_p50, "end_of_turn_p50_s": self.end_of_turn_p50,
                 "corrections": self.corrections, "finals": self.finals,
                 "reconnects": self.reconnects, "error": self.error,
-                "keyterms": None if self.keyterms is None else self.keyterms.as_dict()}  # fmt: skip
+                "keyterms": None if self.keyterms is None else self.keyterms.as_dict(),
+                "speech_end_s": self.speech_end, "first_word_s": self.first_word}  # fmt: skip
 
 
 @dataclass
@@ -100,7 +119,16 @@ def _value(number: float) -> float | None:
     return None if math.isnan(number) else round(number, 4)
 
 
-def lane_row(name: str, state: SessionState, reference: str | None, complete: bool) -> LaneRow:
+def _percentiles(values: list[float]) -> dict[str, float | None] | None:
+    if not values:
+        return None
+    summary = summarize(values)
+    return {"p50": _value(summary.p50), "p95": _value(summary.p95), "p99": _value(summary.p99)}
+
+
+def lane_row(
+    name: str, state: SessionState, reference: str | None, complete: bool, truth: tuple[TimedWord, ...] | None = None
+) -> LaneRow:
     """A lane's figures; ``complete``: the stream covered its whole source, so the whole reference counts."""
     metrics = state.metrics
     latency = metrics.latency.summary()
@@ -116,9 +144,14 @@ def lane_row(name: str, state: SessionState, reference: str | None, complete: bo
     terms = [terms] if isinstance(terms, str) else list(terms)
     keyterms = keyterm_score(terms, reference, text) if reference is not None and terms else None
     ttft = metrics.ttft
+    speech_end = first_word = None
+    if truth:
+        onsets, ends = speech_bounds(truth)
+        speech_end = _percentiles(anchored(ends, list(state.speech_ends), state.sent_at))
+        first_word = _percentiles(anchored(onsets, list(state.text_seen), state.sent_at, slack=-0.05))
     return LaneRow(name, errors, _value(latency.p50), _value(latency.p95), None if ttft is None else round(ttft, 4),
                    _value(end_of_turn), metrics.corrections, finals, state.reconnects, state.error, keyterms,
-                   text, _value(final))  # fmt: skip
+                   text, _value(final), speech_end, first_word)  # fmt: skip
 
 
 def compare(source: str, rows: list[LaneRow], reference: str | None = None) -> Comparison:

@@ -8,7 +8,7 @@ from dgtui.session.compare import Comparison, LaneRow
 from dgtui.session.stats import format_ms
 
 HEADINGS = ("lane", "WER", "S/D/I", "latency p50", "latency p95", "final p50", "first text", "end of turn",
-            "corrections", "finals", "reconnects", "keyterm F1")  # fmt: skip
+            "after true speech end", "corrections", "finals", "reconnects", "keyterm F1")  # fmt: skip
 
 
 def _percent(value: float | None) -> str:
@@ -26,6 +26,7 @@ def _cells(comparison: Comparison, row: LaneRow) -> list[str]:
             best("latency_p50", format_ms(row.latency_p50)), best("latency_p95", format_ms(row.latency_p95)),
             best("final_p50", format_ms(row.final_p50)), best("ttft", format_ms(row.ttft)),
             best("end_of_turn_p50", format_ms(row.end_of_turn_p50)),
+            best("speech_end_p50", format_ms(row.speech_end_p50)),
             best("corrections", str(row.corrections)), str(row.finals),
             best("reconnects", str(row.reconnects)), f1]  # fmt: skip
 
@@ -73,6 +74,13 @@ def markdown(comparison: Comparison, reference: str | None) -> str:
         lines.append(f"- latency p50 {format_ms(row.latency_p50)} ms, p95 {format_ms(row.latency_p95)} ms; "
                      f"first text {format_ms(row.ttft)} ms; "
                      f"end of turn p50 {format_ms(row.end_of_turn_p50)} ms")  # fmt: skip
+        for label, figures in (
+            ("from the true end of speech to the end signal", row.speech_end),
+            ("from the true onset of speech to the first words shown", row.first_word),
+        ):
+            if figures is not None:
+                shown = ", ".join(f"{k} {format_ms(v)}" for k, v in figures.items())
+                lines.append(f"- {label}: {shown} ms")
         lines.append(f"- {row.finals} finals, {row.corrections} interim corrections, {row.reconnects} reconnects"
                      + (f"; error: {row.error}" if row.error else ""))  # fmt: skip
         lines += ["", diff_markdown(base, row.transcript) or "(no words)", ""]

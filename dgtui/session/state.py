@@ -145,7 +145,10 @@ class SessionState:
         self.clock = clock
         self.transcript = transcript or Transcript()
         self.metrics = SessionMetrics()
-        self.turns = Turns(self.transcript)  # Flux's turns and their metrics (unused on v1)
+        self.sent_log: deque[tuple[float, float]] = deque(maxlen=6000)  # (audio cursor, clock time sent)
+        self.speech_ends: deque[tuple[float, float]] = deque(maxlen=2000)  # (audio end, arrival): end-of-speech
+        self.text_seen: deque[tuple[float, float]] = deque(maxlen=2000)  # (audio end, arrival): results with words
+        self.turns = Turns(self.transcript, self.sent_at)  # Flux's turns and their metrics (unused on v1)
         self.sequence_id: int | None = None  # Flux: the last sequence_id seen (a gap is reported)
         self.thresholds: dict[str, Any] = {}  # Flux: the turn thresholds the server last confirmed
         self.phase = State.CONNECTING
@@ -225,6 +228,13 @@ class SessionState:
             return self.turns.committed
         return min(self.final_end.values(), default=0.0)
 
+    def sent_at(self, audio: float) -> float | None:
+        """When the audio at ``audio`` seconds went out (the first chunk reaching it), while it is still logged."""
+        for cursor, at in self.sent_log:
+            if cursor >= audio:
+                return at
+        return None
+
     def lit(self, flag: str, now: float | None = None, hold: float = 1.0) -> bool:
         """Whether an indicator lit within the last ``hold`` seconds."""
         at = self.flag_at.get(flag)
@@ -258,10 +268,15 @@ class SessionState:
         self.raw.append(RawMessage(self.raw_seq, received_at, cursor, kind, raw, message))
         if isinstance(message, Results):
             self._on_results(message, received_at)
+            if message.transcript:
+                self.text_seen.append((message.end, received_at))
+            if message.speech_final:
+                self.speech_ends.append((message.end, received_at))
+        elif isinstance(message, UtteranceEnd):
+            self.speech_ends.append((message.last_word_end, received_at))
+            self._light("UtteranceEnd", received_at)
         elif isinstance(message, SpeechStarted):
             self._light("SpeechStarted", received_at)
-        elif isinstance(message, UtteranceEnd):
-            self._light("UtteranceEnd", received_at)
         elif isinstance(message, Metadata):
             self.metadata = message
             self.note(f"Metadata: {message.duration:.2f} s of audio, {message.channels} channel(s)", at=received_at)
@@ -288,6 +303,10 @@ class SessionState:
             self.sequence_id = sequence
         if isinstance(message, TurnInfo):
             self.turns.on_turn(message, received_at, cursor)
+            if message.transcript:
+                self.text_seen.append((message.audio_window_end, received_at))
+            if message.event == "EndOfTurn":
+                self.speech_ends.append((message.audio_window_end, received_at))
             if message.event in TURN_EVENTS:
                 self._light(message.event, received_at)
         elif isinstance(message, FluxWarning):
@@ -343,8 +362,7 @@ class SessionState:
         first = self.metrics.first_audio_at is None
         self.cursor = max(self.cursor, cursor)  # audio sent again after a drop does not move it back
         self.level_db = level_db
-        if self.flux:
-            self.turns.on_audio(self.cursor, now)
+        self.sent_log.append((self.cursor, now))
         self.metrics.on_audio(size, self.cursor, now)
         if first or cursor - self._progress_at >= 1.0:
             self.audio_progress(now)

@@ -17,7 +17,8 @@ The metrics are what voice-agent builders watch (see ``../shared/docs/deepgram-f
 from __future__ import annotations
 
 import math
-from collections import Counter, deque
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,30 +83,20 @@ class TurnMetrics:
 
 
 class Turns:
-    def __init__(self, transcript: Transcript) -> None:
+    def __init__(self, transcript: Transcript, sent_at: Callable[[float], float | None]) -> None:
         self.transcript = transcript
+        self.sent_at = sent_at  # when the audio at a time went out (the stream's log)
         self.metrics = TurnMetrics()
         self.open: OpenTurn | None = None
         self.ended = 0
         self.committed = 0.0  # audio up to the last EndOfTurn: after a drop, the rest is sent again
         self.end_forced = False  # ForceEndTurn went before CloseStream: a "no active turn" Warning is expected
         self.last_update_end: float | None = None
-        self._sent: deque[tuple[float, float]] = deque(maxlen=2000)  # (audio cursor, clock time sent)
 
     def connection_opened(self) -> None:
         """A new connection counts turns from 0; a turn open at a drop is heard again from its audio."""
         self.open = None
         self.last_update_end = None
-
-    def on_audio(self, cursor: float, now: float) -> None:
-        self._sent.append((cursor, now))
-
-    def sent_at(self, audio: float) -> float | None:
-        """When the audio at ``audio`` seconds went out (the first chunk reaching it)."""
-        for cursor, at in self._sent:
-            if cursor >= audio:
-                return at
-        return None
 
     def on_turn(self, message: TurnInfo, received_at: float, cursor: float) -> None:
         event = message.event

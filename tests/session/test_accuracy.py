@@ -76,5 +76,40 @@ def test_the_report_marks_the_best_and_diffs_each_lane():
     assert comparison.best == {"wer": {"a"}, "latency_p50": {"a"}, "latency_p95": {"b"}, "ttft": {"a"},
                                "corrections": {"a"}, "reconnects": {"a"}}  # fmt: skip
     text = markdown(comparison, reference)
-    assert "| a | **0.0%** | 0/0/0 | **100** | 200 | - | **500** | 300 | **1** | 2 | **0** | - |" in text
+    assert "| a | **0.0%** | 0/0/0 | **100** | 200 | - | **500** | 300 | - | **1** | 2 | **0** | - |" in text
     assert "## b" in text and "the cat ~~sat~~ **sit** on ~~the~~ mat" in text and "error: boom" in text
+
+
+def test_latency_anchored_on_true_word_times_with_known_timings():
+    """A stream whose audio goes out at known clock times and whose answers come at known times: the figures are
+    the hand-computed differences, measured from the truth, not from the model's own timestamps."""
+    import json as json_module
+
+    from dgtui.session.accuracy import anchored, read_word_times, speech_bounds
+    from dgtui.session.compare import lane_row
+    from dgtui.session.state import SessionState
+
+    truth = read_word_times(json_module.dumps({"words": [
+        {"word": "hello", "start": 0.5, "end": 0.9}, {"word": "there", "start": 0.95, "end": 1.4},  # one stretch
+        {"word": "again", "start": 3.0, "end": 3.5},  # after a 1.6 s pause: a second one
+    ]}))  # fmt: skip
+    assert speech_bounds(truth) == ([0.5, 3.0], [1.4, 3.5])
+    state = SessionState("lane", clock=lambda: 0.0)
+    for step in range(1, 41):  # 100 ms of audio goes out every 100 ms, from clock 100.0
+        state.on_audio(3200, step / 10, -20.0, 100.0 + step / 10)
+
+    def result(start: float, end: float, text: str, final: bool, at: float) -> None:
+        words = [{"word": w, "start": start, "end": end} for w in text.split()]
+        state.receive(json_module.dumps({"type": "Results", "start": start, "duration": end - start, "is_final": final,
+                                         "speech_final": final, "channel_index": [0, 1], "channel": {"alternatives": [
+                                             {"transcript": text, "words": words}]}}), at)  # fmt: skip
+
+    result(0.0, 0.8, "hello", False, 100.95)  # first words of stretch 1: onset 0.5 went out at 100.5 -> 0.45 s
+    result(0.0, 1.7, "hello there", True, 101.9)  # its end 1.4 went out at 101.4 -> 0.5 s
+    result(1.7, 3.3, "again", False, 103.4)  # onset 3.0 went out at 103.0 -> 0.4 s
+    result(1.7, 3.8, "again", True, 104.1)  # end 3.5 went out at 103.5 -> 0.6 s
+    row = lane_row("lane", state, "hello there again", complete=True, truth=truth)
+    assert row.speech_end == {"p50": 0.5, "p95": 0.6, "p99": 0.6}
+    assert row.first_word == {"p50": 0.4, "p95": 0.45, "p99": 0.45}
+    assert row.errors is not None and row.errors.wer == 0.0
+    assert anchored([9.0], list(state.speech_ends), state.sent_at) == []  # audio never sent: nothing to measure

@@ -25,6 +25,7 @@ COLUMNS = (  # (heading, row attribute for the best mark, how a row shows it)
     ("final p50", "final_p50", lambda r: format_ms(r.final_p50)),
     ("first text", "ttft", lambda r: format_ms(r.ttft)),
     ("end of turn", "end_of_turn_p50", lambda r: format_ms(r.end_of_turn_p50)),
+    ("speech end", "speech_end_p50", lambda r: format_ms(r.speech_end_p50)),
     ("corrections", "corrections", lambda r: str(r.corrections)),
     ("finals", "", lambda r: str(r.finals)),
     ("reconnects", "reconnects", lambda r: str(r.reconnects)),
@@ -37,7 +38,7 @@ COMPACT = {"WER": "WER", "lat p50": "p50", "lat p95": "p95", "final p50": "fin",
 def comparison_of(group: LaneGroup, states: list[SessionState]) -> Comparison:
     """The figures so far: a lane still running is judged on the reference it has reached."""
     rows = [
-        lane_row(group.lane_name(state.name), state, group.reference, complete=state.phase is State.CLOSED)
+        lane_row(group.lane_name(state.name), state, group.reference, state.phase is State.CLOSED, group.truth)
         for state in states
     ]
     return compare(group.source, rows, group.reference_path)
