@@ -12,6 +12,7 @@ Alignment and counting are jiwer's. What dgtui adds:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,10 +63,17 @@ class WordErrors:
                 "deletions": self.deletions, "insertions": self.insertions}  # fmt: skip
 
 
+@functools.lru_cache(maxsize=64)
 def word_errors(reference: str, hypothesis: str, *, complete: bool = True) -> WordErrors:
     """Errors of ``hypothesis`` against ``reference``; ``complete=False``: only the reference up to the last
-    word the hypothesis reached counts (the rest has not been spoken yet)."""
+    word the hypothesis reached counts (the rest has not been spoken yet).
+
+    A live view asks twice a second; the answer changes only when a final does (the text is the finals), so
+    answers are kept. While running, the alignment stops a little past where the hypothesis can have reached
+    (twice its length, and 50 words), so a long reference does not cost for the part not spoken yet."""
     ref, hyp = normalise(reference), normalise(hypothesis)
+    if not complete:
+        ref = ref[: 2 * len(hyp) + 50]
     if not ref:
         return WordErrors(0, 0, 0, len(hyp))
     if not hyp:

@@ -75,6 +75,7 @@ class ComparisonPanel(Widget):
         self.group = group
         self._shown: object = None
         self._content: Table | Text = Text("")
+        self._rows = -1
 
     def show(self, states: list[SessionState]) -> None:
         key = (self.size.width, tuple((state.version, state.phase) for state in states))
@@ -83,7 +84,9 @@ class ComparisonPanel(Widget):
         self._shown = key
         comparison = comparison_of(self.group, states)
         self._content = comparison_table(comparison, self.size.width or 140)
-        self.refresh(layout=True)
+        rows = len(comparison.rows)
+        self.refresh(layout=rows != self._rows)  # a new layout only when the table's height changed: a layout
+        self._rows = rows  # pass repaints every lane's transcript
 
     def render(self) -> Table | Text:
         return self._content
