@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from dgtui.protocol.flux import END_OF_TURN, TurnInfo
 from dgtui.protocol.messages import Results
 from dgtui.protocol.secrets import redact
-from dgtui.session.compare import Comparison, LaneGroup, LaneRow, compare, lane_row
+from dgtui.session.compare import COLUMNS, Comparison, LaneGroup, compare_lanes
 from dgtui.session.encoding import event_line
 from dgtui.session.events import Event, MessageReceived, SessionError, SourceOpened, SourceTitle
 from dgtui.session.export import write_atomic
@@ -139,14 +139,7 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
                 status[:70],
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print(
-            "  ".join(
-                c.ljust(w) if i in (0, 6) else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            ),
-            file=out,
-        )
+    print_rows(rows, out, left=(0, 6))
     flux = [s for s in sessions if s.state.flux]
     if flux:
         print_turn_table(flux, out)
@@ -171,23 +164,13 @@ def print_turn_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
                 " ".join(f"{k} {v}" for k, v in sorted(turns["triggers"].items())) or "-",
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        cells = (c.ljust(w) if i in (0, 7) else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
-        print("  ".join(cells), file=out)
+    print_rows(rows, out, left=(0, 7))
 
 
 def comparison_of(group: LaneGroup, sessions: Sequence[LiveSession], duration: float | None) -> Comparison:
-    """A lane group's figures: each lane judged on the same audio (and against the reference, if any)."""
-    by_name = {session.name: session for session in sessions}
-    rows = []
-    for name in group.streams:
-        session = by_name.get(name)
-        if session is None:
-            continue
-        complete = session.state.clean and duration is None  # the whole source was heard
-        rows.append(lane_row(group.lane_name(name), session.state, group.reference, complete, group.truth))
-    return compare(group.source, rows, group.reference_path)
+    """A lane group's figures: each lane judged on the same audio (and against the reference, if any); a lane
+    that ended cleanly without --duration heard its whole source."""
+    return compare_lanes(group, [s.state for s in sessions], complete=lambda state: state.clean and duration is None)
 
 
 def write_report(path: str, comparisons: Sequence[Comparison], groups: Sequence[LaneGroup]) -> None:
@@ -206,30 +189,20 @@ def write_report(path: str, comparisons: Sequence[Comparison], groups: Sequence[
 
 def print_comparison(comparison: Comparison, out: TextIO) -> None:
     """The lanes of one source side by side; ``*`` marks the best of a column."""
-
-    def cell(row: LaneRow, column: str, text: str) -> str:
-        return text + ("*" if row.name in comparison.best.get(column, ()) else "")
-
     reference = comparison.reference or "none (give --reference FILE for word error rates)"
     print(f"\nlanes of {comparison.source} · reference: {reference}", file=out)
-    rows = [("lane", "WER", "S/D/I", "lat p50", "lat p95", "final p50", "first text", "end of turn", "speech end",
-             "corr", "finals", "reconn")]  # fmt: skip
+    rows = [("lane", *(column.plain for column in COLUMNS))]
     for row in comparison.rows:
-        errors = row.errors
-        wer = "-" if errors is None or errors.wer is None else f"{errors.wer:.1%}"
-        sdi = "-" if errors is None else f"{errors.substitutions}/{errors.deletions}/{errors.insertions}"
-        rows.append((
-            row.name + (" ✖" if row.error else ""), cell(row, "wer", wer), sdi,
-            cell(row, "latency_p50", format_ms(row.latency_p50)), cell(row, "latency_p95", format_ms(row.latency_p95)),
-            cell(row, "final_p50", format_ms(row.final_p50)),
-            cell(row, "ttft", format_ms(row.ttft)), cell(row, "end_of_turn_p50", format_ms(row.end_of_turn_p50)),
-            cell(row, "speech_end_p50", format_ms(row.speech_end_p50)),
-            cell(row, "corrections", str(row.corrections)), str(row.finals),
-            cell(row, "reconnects", str(row.reconnects)),
-        ))  # fmt: skip
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row_cells in rows:
-        cells = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row_cells, widths, strict=True)))
+        cells = (c.show(row) + ("*" if comparison.is_best(row, c) else "") for c in COLUMNS)
+        rows.append((row.name + (" ✖" if row.error else ""), *cells))
+    print_rows(rows, out)
+
+
+def print_rows(rows: Sequence[Sequence[str]], out: TextIO, left: Sequence[int] = (0,)) -> None:
+    """A plain table: columns as wide as their widest cell, the ``left`` ones flush left, the rest right."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = (c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
         print("  ".join(cells), file=out)
 
 

@@ -12,7 +12,7 @@ import argparse
 import copy
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dgtui.commands.options import FlagError, parse_stream_flags
@@ -27,6 +27,7 @@ _NAME = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)=(?P<flags>(?:-|$).*)$")
 class Lane:
     name: str
     flags: str  # as typed: "--endpointing 10"
+    own: argparse.Namespace = field(compare=False, repr=False)  # those flags, parsed once
 
 
 def join_lane_values(argv: Sequence[str]) -> list[str]:
@@ -51,14 +52,14 @@ def parse_lanes(texts: Sequence[str]) -> list[Lane]:
     for text in texts:
         match = _NAME.match(text.strip())
         name, flags = (match["name"], match["flags"]) if match else ("", text.strip())
-        parse_stream_flags(flags)  # a lane that cannot work says so before anything starts
+        own = parse_stream_flags(flags)  # a lane that cannot work says so before anything starts
         name = name or (re.sub(r"\s+", " ", flags.replace("--", "")).strip()[:24] or "default")
         taken = {lane.name for lane in lanes}
         unique, n = name, 1
         while unique in taken:
             n += 1
             unique = f"{name}#{n}"
-        lanes.append(Lane(unique, flags))
+        lanes.append(Lane(unique, flags, own))
     if len(lanes) == 1:
         raise FlagError('one --lane compares nothing: give two or more (e.g. --lane "--endpointing 10" --lane "")')
     return lanes
@@ -67,9 +68,8 @@ def parse_lanes(texts: Sequence[str]) -> list[Lane]:
 def lane_args(run: argparse.Namespace, lane: Lane) -> argparse.Namespace:
     """The run's flags with the lane's own on top (a flag the lane sets replaces the run's)."""
     merged = copy.copy(run)
-    own = parse_stream_flags(lane.flags)
     defaults = parse_stream_flags("")
-    for name, value in vars(own).items():
+    for name, value in vars(lane.own).items():
         if value != getattr(defaults, name, None):
             setattr(merged, name, value)
     return merged
@@ -77,11 +77,10 @@ def lane_args(run: argparse.Namespace, lane: Lane) -> argparse.Namespace:
 
 def lane_backend_choice(lane: Lane) -> tuple[str, Any]:
     """Which backend a lane asks for with its own flags: "default" (the run's), "local", or "url" and its URL."""
-    own = parse_stream_flags(lane.flags)
-    if own.local:
+    if lane.own.local:
         return "local", None
-    if own.url:
-        return "url", own.url
+    if lane.own.url:
+        return "url", lane.own.url
     return "default", None
 
 

@@ -232,7 +232,6 @@ RANGES: dict[str, tuple[float, float]] = {
     "eager_eot_threshold": (0.3, 0.9),
     "eot_timeout_ms": (500, 60_000),
 }
-FLUX_ONLY = ("eot_threshold", "eager_eot_threshold", "eot_timeout_ms")  # given to a Nova model: an error
 DEFAULT_EOT_THRESHOLD = 0.7
 DEFAULT_EOT_TIMEOUT_MS = 5000
 

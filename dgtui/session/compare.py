@@ -9,6 +9,7 @@ EndOfTurn on the wall clock), corrections, finals and reconnects.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from dgtui.session.accuracy import (
     word_errors,
 )
 from dgtui.session.state import SessionState
-from dgtui.session.stats import summarize
+from dgtui.session.stats import format_ms, summarize
 
 # Columns where less is better, and how a row's value is read.
 LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "final_p50", "ttft", "end_of_turn_p50", "speech_end_p50",
@@ -109,6 +110,9 @@ class Comparison:
     rows: list[LaneRow]
     best: dict[str, set[str]] = field(default_factory=dict)  # column -> the lanes with its best value
 
+    def is_best(self, row: LaneRow, column: Column) -> bool:
+        return bool(column.best) and row.name in self.best.get(column.best, ())
+
     def as_dict(self) -> dict[str, Any]:
         return {"type": "dgtui.Comparison", "source": self.source, "reference": self.reference,
                 "normaliser": NORMALISER_VERSION, "lanes": [row.as_dict() for row in self.rows],
@@ -152,6 +156,57 @@ def lane_row(
     return LaneRow(name, errors, _value(latency.p50), _value(latency.p95), None if ttft is None else round(ttft, 4),
                    _value(end_of_turn), metrics.corrections, finals, state.reconnects, state.error, keyterms,
                    text, _value(final), speech_end, first_word)  # fmt: skip
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _sdi(row: LaneRow) -> str:
+    errors = row.errors
+    return "-" if errors is None else f"{errors.substitutions}/{errors.deletions}/{errors.insertions}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One figure of a lane row as every comparison shows it (the app's tab, the plain table, the Markdown
+    report): its headings there, its short heading on a narrow terminal (None: left out there), the column
+    its best is marked under ("": never marked), and its text."""
+
+    heading: str
+    plain: str
+    markdown: str
+    short: str | None
+    best: str
+    show: Callable[[LaneRow], str]
+
+
+COLUMNS = (
+    Column("WER", "WER", "WER", "WER", "wer", lambda r: _percent(r.wer)),
+    Column("S/D/I", "S/D/I", "S/D/I", None, "", _sdi),
+    Column("lat p50", "lat p50", "latency p50", "p50", "latency_p50", lambda r: format_ms(r.latency_p50)),
+    Column("lat p95", "lat p95", "latency p95", "p95", "latency_p95", lambda r: format_ms(r.latency_p95)),
+    Column("final p50", "final p50", "final p50", "fin", "final_p50", lambda r: format_ms(r.final_p50)),
+    Column("first text", "first text", "first text", "1st", "ttft", lambda r: format_ms(r.ttft)),
+    Column("end of turn", "end of turn", "end of turn", "EoT", "end_of_turn_p50",
+           lambda r: format_ms(r.end_of_turn_p50)),
+    Column("speech end", "speech end", "after true speech end", None, "speech_end_p50",
+           lambda r: format_ms(r.speech_end_p50)),
+    Column("corrections", "corr", "corrections", None, "corrections", lambda r: str(r.corrections)),
+    Column("finals", "finals", "finals", None, "", lambda r: str(r.finals)),
+    Column("reconnects", "reconn", "reconnects", None, "reconnects", lambda r: str(r.reconnects)),
+)  # fmt: skip
+
+
+def compare_lanes(
+    group: LaneGroup, states: Iterable[SessionState], complete: Callable[[SessionState], bool]
+) -> Comparison:
+    """A lane group's figures from its streams' states (in lane order); ``complete`` says whether a lane heard
+    its whole source (then the whole reference counts; while running, only what it has reached)."""
+    by_name = {state.name: state for state in states}
+    rows = [lane_row(group.lane_name(name), by_name[name], group.reference, complete(by_name[name]), group.truth)
+            for name in group.streams if name in by_name]  # fmt: skip
+    return compare(group.source, rows, group.reference_path)
 
 
 def compare(source: str, rows: list[LaneRow], reference: str | None = None) -> Comparison:

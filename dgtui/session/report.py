@@ -4,11 +4,10 @@ and its word-level diff against the reference (or, without one, against the firs
 from __future__ import annotations
 
 from dgtui.session.accuracy import NORMALISER_VERSION, diff_words
-from dgtui.session.compare import Comparison, LaneRow
+from dgtui.session.compare import COLUMNS, Comparison, LaneRow
 from dgtui.session.stats import format_ms
 
-HEADINGS = ("lane", "WER", "S/D/I", "latency p50", "latency p95", "final p50", "first text", "end of turn",
-            "after true speech end", "corrections", "finals", "reconnects", "keyterm F1")  # fmt: skip
+HEADINGS = ("lane", *(column.markdown for column in COLUMNS), "keyterm F1")
 
 
 def _percent(value: float | None) -> str:
@@ -16,19 +15,9 @@ def _percent(value: float | None) -> str:
 
 
 def _cells(comparison: Comparison, row: LaneRow) -> list[str]:
-    def best(column: str, text: str) -> str:
-        return f"**{text}**" if row.name in comparison.best.get(column, ()) else text
-
-    errors = row.errors
-    sdi = "-" if errors is None else f"{errors.substitutions}/{errors.deletions}/{errors.insertions}"
+    cells = [f"**{c.show(row)}**" if comparison.is_best(row, c) else c.show(row) for c in COLUMNS]
     f1 = "-" if row.keyterms is None else _percent(row.keyterms.f1)
-    return [row.name + (" ✖" if row.error else ""), best("wer", _percent(row.wer)), sdi,
-            best("latency_p50", format_ms(row.latency_p50)), best("latency_p95", format_ms(row.latency_p95)),
-            best("final_p50", format_ms(row.final_p50)), best("ttft", format_ms(row.ttft)),
-            best("end_of_turn_p50", format_ms(row.end_of_turn_p50)),
-            best("speech_end_p50", format_ms(row.speech_end_p50)),
-            best("corrections", str(row.corrections)), str(row.finals),
-            best("reconnects", str(row.reconnects)), f1]  # fmt: skip
+    return [row.name + (" ✖" if row.error else ""), *cells, f1]
 
 
 def diff_markdown(reference: str, hypothesis: str) -> str:

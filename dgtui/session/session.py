@@ -369,7 +369,7 @@ class LiveSession:
         reconnect = asyncio.ensure_future(self._reconnect.wait())
         try:
             while not self._stop.is_set() and not self._reconnect.is_set():
-                await self._send_finalizes(ws)
+                await self._send_controls(ws)
                 if not self._resume.is_set():
                     self.audio.paused(await self._hold_while_paused(ws))
                     continue
@@ -395,7 +395,7 @@ class LiveSession:
                 self.state.on_audio(len(chunk.data), chunk.end, chunk.level_db, time.monotonic())
                 if self.config.duration is not None and self.state.cursor >= self.config.duration:
                     break
-            await self._send_finalizes(ws)
+            await self._send_controls(ws)
             self.state.audio_progress()
             if self.state.flux:  # CloseStream alone would leave the last turn without EndOfTurn. Sent even when
                 # no turn is known to be open: sent fast, the audio may hold one the server has not reported yet
@@ -469,9 +469,9 @@ class LiveSession:
                     await event.wait()
                     return
             await self._keep_alive(ws)
-            await self._send_finalizes(ws)
+            await self._send_controls(ws)
 
-    async def _send_finalizes(self, ws: ClientConnection) -> None:
+    async def _send_controls(self, ws: ClientConnection) -> None:
         """The control messages asked for since the last chunk: Configure, then Finalize or ForceEndTurn."""
         while not self._configures.empty():
             await ws.send(self._configures.get_nowait())

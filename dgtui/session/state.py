@@ -7,6 +7,7 @@ parse protocol: they read these attributes and compare ``version`` to know wheth
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
 from collections import Counter, deque
@@ -19,6 +20,7 @@ import msgspec
 
 from dgtui.protocol.errors import CloseCode
 from dgtui.protocol.flux import (
+    END_OF_TURN,
     TURN_EVENTS,
     FatalError,
     FluxConfigureFailure,
@@ -229,11 +231,10 @@ class SessionState:
         return min(self.final_end.values(), default=0.0)
 
     def sent_at(self, audio: float) -> float | None:
-        """When the audio at ``audio`` seconds went out (the first chunk reaching it), while it is still logged."""
-        for cursor, at in self.sent_log:
-            if cursor >= audio:
-                return at
-        return None
+        """When the audio at ``audio`` seconds went out (the first chunk reaching it), while it is still logged.
+        The log's cursors never go back, so it is searched by halves."""
+        index = bisect.bisect_left(self.sent_log, audio, key=lambda entry: entry[0])
+        return self.sent_log[index][1] if index < len(self.sent_log) else None
 
     def lit(self, flag: str, now: float | None = None, hold: float = 1.0) -> bool:
         """Whether an indicator lit within the last ``hold`` seconds."""
@@ -305,7 +306,7 @@ class SessionState:
             self.turns.on_turn(message, received_at, cursor)
             if message.transcript:
                 self.text_seen.append((message.audio_window_end, received_at))
-            if message.event == "EndOfTurn":
+            if message.event == END_OF_TURN:
                 self.speech_ends.append((message.audio_window_end, received_at))
             if message.event in TURN_EVENTS:
                 self._light(message.event, received_at)

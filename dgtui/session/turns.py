@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dgtui.protocol.flux import EAGER_END_OF_TURN, END_OF_TURN, START_OF_TURN, TURN_RESUMED, UPDATE, TurnInfo
+from dgtui.protocol.flux import EAGER_END_OF_TURN, END_OF_TURN, START_OF_TURN, TURN_EVENTS, TURN_RESUMED, TurnInfo
 from dgtui.protocol.messages import Alternative, Channel, Results, Word
 from dgtui.session.stats import Series
 from dgtui.session.transcript import Transcript
@@ -101,7 +101,7 @@ class Turns:
     def on_turn(self, message: TurnInfo, received_at: float, cursor: float) -> None:
         event = message.event
         self.metrics.events[event] += 1
-        if event == UPDATE or event not in (START_OF_TURN, EAGER_END_OF_TURN, TURN_RESUMED, END_OF_TURN):
+        if event not in TURN_EVENTS:  # an Update (or an event this version does not know, read as one)
             if self.last_update_end is not None:
                 self.metrics.update_cadence.add(message.audio_window_end - self.last_update_end)
             self.last_update_end = message.audio_window_end

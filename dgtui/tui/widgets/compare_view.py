@@ -10,49 +10,28 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Label
 
-from dgtui.session.compare import Comparison, LaneGroup, LaneRow, compare, lane_row
+from dgtui.session.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow, compare_lanes
 from dgtui.session.events import State
 from dgtui.session.state import SessionState
-from dgtui.session.stats import format_ms
 from dgtui.tui.widgets.transcript_view import TranscriptView
 
-COLUMNS = (  # (heading, row attribute for the best mark, how a row shows it)
-    ("WER", "wer", lambda r: "-" if r.wer is None else f"{r.wer:.1%}"),
-    ("S/D/I", "", lambda r: "-" if r.errors is None else f"{r.errors.substitutions}/{r.errors.deletions}/"
-                                                        f"{r.errors.insertions}"),
-    ("lat p50", "latency_p50", lambda r: format_ms(r.latency_p50)),
-    ("lat p95", "latency_p95", lambda r: format_ms(r.latency_p95)),
-    ("final p50", "final_p50", lambda r: format_ms(r.final_p50)),
-    ("first text", "ttft", lambda r: format_ms(r.ttft)),
-    ("end of turn", "end_of_turn_p50", lambda r: format_ms(r.end_of_turn_p50)),
-    ("speech end", "speech_end_p50", lambda r: format_ms(r.speech_end_p50)),
-    ("corrections", "corrections", lambda r: str(r.corrections)),
-    ("finals", "", lambda r: str(r.finals)),
-    ("reconnects", "reconnects", lambda r: str(r.reconnects)),
-)  # fmt: skip
 NARROW = 100  # below this width the table keeps the columns that decide, with short headings
-COMPACT = {"WER": "WER", "lat p50": "p50", "lat p95": "p95", "final p50": "fin", "first text": "1st",
-           "end of turn": "EoT"}  # fmt: skip
 
 
 def comparison_of(group: LaneGroup, states: list[SessionState]) -> Comparison:
     """The figures so far: a lane still running is judged on the reference it has reached."""
-    rows = [
-        lane_row(group.lane_name(state.name), state, group.reference, state.phase is State.CLOSED, group.truth)
-        for state in states
-    ]
-    return compare(group.source, rows, group.reference_path)
+    return compare_lanes(group, states, complete=lambda state: state.phase is State.CLOSED)
 
 
 def comparison_table(comparison: Comparison, width: int = 140) -> Table:
     narrow = width < NARROW
-    columns = [(COMPACT[h], attr, show) for h, attr, show in COLUMNS if h in COMPACT] if narrow else COLUMNS
+    columns = [c for c in COLUMNS if c.short] if narrow else list(COLUMNS)
     table = Table(box=None, padding=(0, 1 if narrow else 2, 0, 0), header_style="dim")
     table.add_column("lane", no_wrap=True)
-    for heading, _, _ in columns:
-        table.add_column(heading, justify="right", no_wrap=True)
+    for column in columns:
+        table.add_column(column.short if narrow else column.heading, justify="right", no_wrap=True)
     for row in comparison.rows:
-        table.add_row(_lane(row), *(_cell(comparison, row, attr, show(row)) for _, attr, show in columns))
+        table.add_row(_lane(row), *(_cell(comparison, row, column) for column in columns))
     return table
 
 
@@ -60,9 +39,9 @@ def _lane(row: LaneRow) -> Text:
     return Text.assemble((row.name, "bold"), (" ✖", "red") if row.error else ("", ""))
 
 
-def _cell(comparison: Comparison, row: LaneRow, attribute: str, text: str) -> Text:
-    best = attribute and row.name in comparison.best.get(attribute, ())
-    return Text(text + (" ★" if best else ""), style="bold green" if best else "")
+def _cell(comparison: Comparison, row: LaneRow, column: Column) -> Text:
+    best = comparison.is_best(row, column)
+    return Text(column.show(row) + (" ★" if best else ""), style="bold green" if best else "")
 
 
 class ComparisonPanel(Widget):
