@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -30,6 +31,7 @@ MARKERS = {
     "end": ("══", "end of connection", "dim"),
 }
 STAMP_WIDTH = 8  # "mm:ss.s " before every line
+STRIPS_KEPT = 400  # drawn rows kept: a few screens' worth; a Strip is ~16 objects the garbage collector walks
 
 
 class TranscriptView(ScrollView, can_focus=True):
@@ -43,7 +45,10 @@ class TranscriptView(ScrollView, can_focus=True):
         self._lines: deque[TranscriptLine] = deque(maxlen=keep)
         self._row_counts: deque[int] = deque()
         self._rows: list[Text] = []
-        self._strips: list[Strip | None] = []
+        self._strips: LRUCache[int, Strip] = LRUCache(STRIPS_KEPT)  # rows as drawn, by row number since start,
+        self._dropped = 0  # for the style and width in _strip_key; rows dropped from the front so far
+        self._strip_key: tuple[Style, int] | None = None
+        self._base_style = Style()
         self._interim_rows: list[Text] = []
         self._interims: tuple[tuple[int, float, str], ...] = ()
         self._last_seq = 0
@@ -107,7 +112,7 @@ class TranscriptView(ScrollView, can_focus=True):
     def find(self, term: str) -> int:
         """Highlight ``term`` (case-insensitive) and go to its last match; returns the number of matching rows."""
         self.search = term.strip()
-        self._strips = [None] * len(self._rows)
+        self._strips.clear()
         self.matches = [i for i, row in enumerate(self._rows) if self._matches(row)]
         self.match_index = len(self.matches) - 1
         self._show_match()
@@ -139,7 +144,7 @@ class TranscriptView(ScrollView, can_focus=True):
                 self._lines.popleft()
                 drop = self._row_counts.popleft()
                 del self._rows[:drop]
-                del self._strips[:drop]
+                self._dropped += drop
                 self.matches = [m - drop for m in self.matches if m >= drop]
             self._lines.append(line)
             rows = self._wrap_line(line)
@@ -147,7 +152,6 @@ class TranscriptView(ScrollView, can_focus=True):
             if self.search:
                 self.matches.extend(len(self._rows) + i for i, row in enumerate(rows) if self._matches(row))
             self._rows.extend(rows)
-            self._strips.extend([None] * len(rows))
             self._last_seq = line.seq
             added += len(rows)
         return added
@@ -156,12 +160,21 @@ class TranscriptView(ScrollView, can_focus=True):
         lines = list(self._lines)
         self._lines.clear()
         self._row_counts.clear()
-        self._rows, self._strips, self.matches = [], [], []
+        self._rows, self.matches = [], []
+        self._strips.clear()
         self._append(lines)
         self._interims = ()  # rewrap interims on the next sync too
 
     def _resize(self) -> None:
-        self.virtual_size = Size(self._width, self.row_count)
+        """Grow the scrollable area, without a layout pass unless the scrollbar appears or goes: the pane's size
+        does not change with its rows, and a layout repaints every widget on the screen (with four lanes growing
+        at once, it had been most of the loop's time)."""
+        size = Size(self._width, self.row_count)
+        if self.show_vertical_scrollbar != (size.height > self.scrollable_content_region.height):
+            self.virtual_size = size
+        elif size != self.virtual_size:
+            self.set_reactive(TranscriptView.virtual_size, size)
+            self._scroll_update(size)
         if self.follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.refresh()
@@ -221,20 +234,31 @@ class TranscriptView(ScrollView, can_focus=True):
 
     # -- rendering ---------------------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
-        width = self.size.width
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """One pass over the rows on screen: the widget's style (a walk up the DOM) is looked up once per pass,
+        and the finished strips are kept until the style, the width or the row changes."""
         base = self.rich_style
+        if (base, self.size.width) != self._strip_key:
+            self._strip_key = (base, self.size.width)
+            self._strips.clear()
+        self._base_style = base
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
         if index < len(self._rows):
-            strip = self._strips[index]
+            strip = self._strips.get(self._dropped + index)
             if strip is None:
-                strip = self._strips[index] = self._render_row(self._rows[index], index)
-        elif index - len(self._rows) < len(self._interim_rows):
-            strip = self._render_row(self._interim_rows[index - len(self._rows)], -1)
-        else:
-            return Strip.blank(width, base)
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
+                strip = self._finish(self._render_row(self._rows[index], index))
+                self._strips[self._dropped + index] = strip
+            return strip
+        if index - len(self._rows) < len(self._interim_rows):
+            return self._finish(self._render_row(self._interim_rows[index - len(self._rows)], -1))
+        return Strip.blank(self.size.width, self._base_style)
+
+    def _finish(self, strip: Strip) -> Strip:
+        width, base = self.size.width, self._base_style
+        return strip.crop_extend(0, width, base).apply_style(base)
 
     def _render_row(self, row: Text, index: int) -> Strip:
         if self.search and index >= 0 and self._matches(row):
