@@ -44,7 +44,7 @@ async def test_growing_past_the_pane_asks_for_no_layout_once_the_scrollbar_is_th
         assert view.show_vertical_scrollbar
         add_lines(transcript, 25, 10)
         view.sync(transcript)
-        assert view._layout_required is False  # noqa: SLF001 - the point of the test: no layout pass for rows
+        assert view._layout_required is False  # the point: no layout pass for rows
         assert view.virtual_size.height == 35
         assert view.vertical_scrollbar.window_virtual_size == 35
         await pilot.pause()
