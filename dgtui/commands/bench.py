@@ -5,16 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
-from dgtui.commands.headless import print_turn_table
+from dgtui.commands.headless import comparison_of, copies_of, print_comparison, print_turn_table, write_report
+from dgtui.session.compare import LaneGroup
 from dgtui.session.runner import StreamRunner
 from dgtui.session.stats import Series, format_ms, summarize
 from dgtui.session.turns import TurnMetrics
 
 
-async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
-    """Run every stream of ``runner`` at once (one that fails never stops the others), then the figures."""
+async def run_bench(
+    runner: StreamRunner, *, json_mode: bool = False, groups: Sequence[LaneGroup] = (), report: str | None = None
+) -> int:
+    """Run every stream of ``runner`` at once (one that fails never stops the others), then the figures; with
+    lanes, their comparison, each lane pooled over the copies of its source."""
     sessions = list(runner.sessions)
     print(f"dgtui bench: {len(sessions)} concurrent streams on {runner.backend.describe()}", file=sys.stderr)
     try:
@@ -89,6 +94,12 @@ async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
     flux = [session for session in sessions if session.state.flux]
     if flux:
         print_turn_table(flux, out)
+    pooled_groups = copies_of(groups)
+    comparisons = [comparison_of(copies, sessions, runner.duration) for copies in pooled_groups]
+    for comparison in comparisons:
+        print_comparison(comparison, out)
+    if report:
+        write_report(report, comparisons, [copies[0] for copies in pooled_groups])
     if json_mode:
         print(
             json.dumps(
@@ -100,6 +111,7 @@ async def run_bench(runner: StreamRunner, *, json_mode: bool = False) -> int:
                     "end_of_turn_s": all_eot.as_dict(),
                     "clean": sum(s.state.clean for s in sessions),
                     **({"turns": pooled_turns(flux)} if flux else {}),
+                    **({"comparisons": [c.as_dict() for c in comparisons]} if comparisons else {}),
                 },
                 default=lambda v: None,
             )

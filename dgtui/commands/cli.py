@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--streams", type=int, default=4, help="concurrent streams (default 4)")
     bench.add_argument("--duration", type=_positive_float, help="stop after this many seconds of audio")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    bench.add_argument("--report", metavar="FILE.md", help="with --lane: write the comparison as Markdown")
     add_stream_arguments(bench)
     add_file_commands(commands)
     return parser
@@ -225,7 +226,7 @@ def _bench(args: argparse.Namespace) -> int:
         return 2
     runner = _runner(prepared, args.duration, record=False)  # a measurement, not a session to keep
     try:
-        return asyncio.run(run_bench(runner, json_mode=args.json))
+        return asyncio.run(run_bench(runner, json_mode=args.json, groups=prepared.groups, report=args.report))
     except KeyboardInterrupt:
         return 130
 

@@ -167,10 +167,21 @@ def print_turn_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
     print_rows(rows, out, left=(0, 7))
 
 
-def comparison_of(group: LaneGroup, sessions: Sequence[LiveSession], duration: float | None) -> Comparison:
-    """A lane group's figures: each lane judged on the same audio (and against the reference, if any); a lane
-    that ended cleanly without --duration heard its whole source."""
+def comparison_of(
+    group: LaneGroup | Sequence[LaneGroup], sessions: Sequence[LiveSession], duration: float | None
+) -> Comparison:
+    """A lane group's figures (or its copies', pooled per lane): each lane judged on the same audio (and against
+    the reference, if any); a lane that ended cleanly without --duration heard its whole source."""
     return compare_lanes(group, [s.state for s in sessions], complete=lambda state: state.clean and duration is None)
+
+
+def copies_of(groups: Sequence[LaneGroup]) -> list[list[LaneGroup]]:
+    """Lane groups of the same source and lanes together (``dgtui bench --streams N`` makes N of each)."""
+    pooled: dict[tuple[str, tuple[str, ...]], list[LaneGroup]] = {}
+    for group in groups:
+        key = (group.source, tuple(group.lane_name(name) for name in group.streams))
+        pooled.setdefault(key, []).append(group)
+    return list(pooled.values())
 
 
 def write_report(path: str, comparisons: Sequence[Comparison], groups: Sequence[LaneGroup]) -> None:
@@ -178,7 +189,7 @@ def write_report(path: str, comparisons: Sequence[Comparison], groups: Sequence[
     if not comparisons:
         print("dgtui: --report needs lanes (--lane ... --lane ...): nothing to compare", file=sys.stderr)
         return
-    text = "\n".join(markdown(c, g.reference) for c, g in zip(comparisons, groups, strict=True))
+    text = "\n".join(markdown(c, g.reference) for c, g in zip(comparisons, groups, strict=True))  # same order
     try:
         write_atomic(Path(path).expanduser(), text)
     except OSError as exc:

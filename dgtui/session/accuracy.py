@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import jiwer
@@ -56,6 +56,11 @@ class WordErrors:
     @property
     def wer(self) -> float | None:
         return self.errors / self.reference_words if self.reference_words else None
+
+    def __add__(self, other: WordErrors) -> WordErrors:
+        """Errors pooled over several runs of the same lane (``dgtui bench --streams N``)."""
+        return WordErrors(self.reference_words + other.reference_words, self.substitutions + other.substitutions,
+                          self.deletions + other.deletions, self.insertions + other.insertions)  # fmt: skip
 
     def as_dict(self) -> dict[str, float | int | None]:
         wer = None if self.wer is None else round(self.wer, 4)
@@ -119,6 +124,9 @@ class KeytermScore:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p and r else None
 
+    def __add__(self, other: KeytermScore) -> KeytermScore:
+        return KeytermScore(self.true + other.true, self.false + other.false, self.missed + other.missed)
+
     def as_dict(self) -> dict[str, float | None]:
         figures = (("precision", self.precision), ("recall", self.recall), ("f1", self.f1))
         return {key: None if value is None else round(value, 4) for key, value in figures}
@@ -155,6 +163,7 @@ def diff_words(reference: str, hypothesis: str) -> list[tuple[str, str, str]]:
 
 
 TimedWord = tuple[str, float, float]  # (word, start, end) in seconds of the source's audio
+When = Callable[[float], float | None]  # a moment of the audio -> when something happened to it (None: unknown)
 PAUSE_S = 0.3  # a gap this long between two true words ends one stretch of speech and starts the next
 
 
@@ -189,9 +198,12 @@ def speech_bounds(words: tuple[TimedWord, ...]) -> tuple[list[float], list[float
 
 
 def anchored(
-    truth: list[float], events: list[tuple[float, float]], sent_at: Callable[[float], float | None], slack: float = 0.3
+    truth: list[float],
+    events: Sequence[tuple[float, ...]],
+    sent_at: Callable[[float], float | None],
+    slack: float = 0.3,
 ) -> list[float]:
-    """Latency anchored on the truth: for each true time, the first event (``(audio end, arrival)``, in arrival
+    """Latency anchored on the truth: for each true time, the first event (``(audio end, arrival, ...)``, in arrival
     order) whose audio reaches it (within ``slack``), minus when the audio at the true time was sent. Each event
     answers one true time at most."""
     latencies, used = [], 0
@@ -200,11 +212,25 @@ def anchored(
         if sent is None:
             continue
         for index in range(used, len(events)):
-            audio_end, arrival = events[index]
+            audio_end, arrival = events[index][:2]
             if audio_end >= moment - slack and arrival >= sent:
                 latencies.append(arrival - sent)
                 used = index + 1
                 break
+    return latencies
+
+
+def emission(words: tuple[TimedWord, ...], first_reaching: When, sent_at: When) -> list[float]:
+    """Per-word emission latency: for each true word, from when the audio at its end went out to when the
+    transcript's words first reached its middle (``first_reaching``: from a :class:`~dgtui.session.reach.ReachLog`,
+    of the words shown or of the final ones). A word counts as shown when words reach its time, right or wrong
+    (their errors are the word error rate's business); words never reached, or whose audio is no longer logged,
+    are left out."""
+    latencies = []
+    for _, start, end in words:
+        sent, arrival = sent_at(end), first_reaching((start + end) / 2)
+        if sent is not None and arrival is not None:
+            latencies.append(arrival - sent)
     return latencies
 
 

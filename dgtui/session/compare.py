@@ -9,7 +9,7 @@ EndOfTurn on the wall clock), corrections, finals and reconnects.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,16 +19,19 @@ from dgtui.session.accuracy import (
     TimedWord,
     WordErrors,
     anchored,
+    emission,
     keyterm_score,
     speech_bounds,
     word_errors,
 )
+from dgtui.session.reach import TURN_END_SIGNALS
 from dgtui.session.state import SessionState
-from dgtui.session.stats import format_ms, summarize
+from dgtui.session.stats import Series, format_ms, summarize
 
 # Columns where less is better, and how a row's value is read.
 LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "final_p50", "ttft", "end_of_turn_p50", "speech_end_p50",
-                   "corrections", "reconnects")  # fmt: skip
+                   "word_shown_p50", "word_final_p50", "corrections", "reconnects")  # fmt: skip
+Percentiles = dict[str, float | None]  # p50, p95, p99 in seconds
 
 
 @dataclass(frozen=True)
@@ -82,12 +85,23 @@ class LaneRow:
     keyterms: KeytermScore | None = None  # with a reference and the lane's keyterm list
     transcript: str = ""
     final_p50: float | None = None  # audio sent when a final arrives minus its end: who finalizes first, by how much
-    speech_end: dict[str, float | None] | None = None  # true end of speech -> speech_final / EndOfTurn (p50/p95/p99)
-    first_word: dict[str, float | None] | None = None  # true onset of speech -> the first words shown
+    speech_end: Percentiles | None = None  # true end of speech -> the first turn-end signal
+    first_word: Percentiles | None = None  # true onset of speech -> the first words shown
+    speech_end_by: dict[str, Percentiles] = field(default_factory=dict)  # the same per signal (speech_final, ...)
+    word_shown: Percentiles | None = None  # each true word's end -> the words shown first reach it
+    word_final: Percentiles | None = None  # each true word's end -> the final words reach it
 
     @property
     def speech_end_p50(self) -> float | None:
         return None if self.speech_end is None else self.speech_end["p50"]
+
+    @property
+    def word_shown_p50(self) -> float | None:
+        return None if self.word_shown is None else self.word_shown["p50"]
+
+    @property
+    def word_final_p50(self) -> float | None:
+        return None if self.word_final is None else self.word_final["p50"]
 
     @property
     def wer(self) -> float | None:
@@ -100,7 +114,9 @@ class LaneRow:
                 "corrections": self.corrections, "finals": self.finals,
                 "reconnects": self.reconnects, "error": self.error,
                 "keyterms": None if self.keyterms is None else self.keyterms.as_dict(),
-                "speech_end_s": self.speech_end, "first_word_s": self.first_word}  # fmt: skip
+                "speech_end_s": self.speech_end, "speech_end_by_signal_s": self.speech_end_by,
+                "first_word_s": self.first_word, "word_shown_s": self.word_shown,
+                "word_final_s": self.word_final}  # fmt: skip
 
 
 @dataclass
@@ -123,7 +139,7 @@ def _value(number: float) -> float | None:
     return None if math.isnan(number) else round(number, 4)
 
 
-def _percentiles(values: list[float]) -> dict[str, float | None] | None:
+def _percentiles(values: list[float]) -> Percentiles | None:
     if not values:
         return None
     summary = summarize(values)
@@ -131,31 +147,66 @@ def _percentiles(values: list[float]) -> dict[str, float | None] | None:
 
 
 def lane_row(
-    name: str, state: SessionState, reference: str | None, complete: bool, truth: tuple[TimedWord, ...] | None = None
+    name: str,
+    states: Sequence[SessionState],
+    reference: str | None,
+    complete: Callable[[SessionState], bool],
+    truth: tuple[TimedWord, ...] | None = None,
 ) -> LaneRow:
-    """A lane's figures; ``complete``: the stream covered its whole source, so the whole reference counts."""
-    metrics = state.metrics
-    latency = metrics.latency.summary()
-    if state.flux:  # a Flux turn's final is its EndOfTurn
-        end_of_turn, finals = state.turns.metrics.eot_wall.summary().p50, state.turns.ended
-        final = state.turns.metrics.eot_audio.summary().p50
-    else:
-        end_of_turn, finals = metrics.end_of_turn.summary().p50, state.transcript.finals
-        final = metrics.final_latency.summary().p50
-    text = state.transcript.text()
-    errors = word_errors(reference, text, complete=complete) if reference is not None else None
-    terms = state.options.get("keyterm") or []
-    terms = [terms] if isinstance(terms, str) else list(terms)
-    keyterms = keyterm_score(terms, reference, text) if reference is not None and terms else None
-    ttft = metrics.ttft
-    speech_end = first_word = None
+    """A lane's figures, from one stream or pooled over several copies of it (``dgtui bench --streams N``: word
+    errors added up, latencies pooled); ``complete``: whether a stream covered its whole source (then the whole
+    reference counts, otherwise what it has reached). The transcript shown is the first copy's."""
+    latency, final, end_of_turn = Series(), Series(), Series()
+    errors: WordErrors | None = None
+    keyterms: KeytermScore | None = None
+    for state in states:
+        metrics = state.metrics
+        latency.merge(metrics.latency)
+        final.merge(state.turns.metrics.eot_audio if state.flux else metrics.final_latency)  # Flux: EndOfTurn
+        end_of_turn.merge(state.turns.metrics.eot_wall if state.flux else metrics.end_of_turn)
+        text = state.transcript.text()
+        if reference is not None:
+            more = word_errors(reference, text, complete=complete(state))
+            errors = more if errors is None else errors + more
+            terms = state.options.get("keyterm") or []
+            terms = [terms] if isinstance(terms, str) else list(terms)
+            if terms:
+                score = keyterm_score(terms, reference, text)
+                keyterms = score if keyterms is None else keyterms + score
+    ttfts = [state.metrics.ttft for state in states if state.metrics.ttft is not None]
+    first = states[0]
+    row = LaneRow(name, errors, _value(latency.summary().p50), _value(latency.summary().p95),
+                  round(summarize(ttfts).p50, 4) if ttfts else None, _value(end_of_turn.summary().p50),
+                  sum(s.metrics.corrections for s in states),
+                  sum(s.turns.ended if s.flux else s.transcript.finals for s in states),
+                  sum(s.reconnects for s in states), next((s.error for s in states if s.error), None), keyterms,
+                  first.transcript.text(), _value(final.summary().p50))  # fmt: skip
     if truth:
-        onsets, ends = speech_bounds(truth)
-        speech_end = _percentiles(anchored(ends, list(state.speech_ends), state.sent_at))
-        first_word = _percentiles(anchored(onsets, list(state.text_seen), state.sent_at, slack=-0.05))
-    return LaneRow(name, errors, _value(latency.p50), _value(latency.p95), None if ttft is None else round(ttft, 4),
-                   _value(end_of_turn), metrics.corrections, finals, state.reconnects, state.error, keyterms,
-                   text, _value(final), speech_end, first_word)  # fmt: skip
+        _anchor(row, states, truth)
+    return row
+
+
+def _anchor(row: LaneRow, states: Sequence[SessionState], truth: tuple[TimedWord, ...]) -> None:
+    """The figures anchored on true word times: ends and onsets of speech, and every word."""
+    onsets, ends = speech_bounds(truth)
+    speech_end: list[float] = []
+    by_signal: dict[str, list[float]] = {}
+    first_word: list[float] = []
+    shown: list[float] = []
+    final: list[float] = []
+    for state in states:
+        signals = list(state.speech_ends)
+        speech_end += anchored(ends, [s for s in signals if s.signal in TURN_END_SIGNALS], state.sent_at)
+        for signal in {s.signal for s in signals}:
+            latencies = anchored(ends, [s for s in signals if s.signal == signal], state.sent_at)
+            by_signal.setdefault(signal, []).extend(latencies)
+        first_word += anchored(onsets, list(state.text_seen), state.sent_at, slack=-0.05)
+        shown += emission(truth, state.text_seen.first_reaching, state.sent_at)
+        final += emission(truth, state.final_seen.first_reaching, state.sent_at)
+    row.speech_end, row.first_word = _percentiles(speech_end), _percentiles(first_word)
+    row.speech_end_by = {signal: figures for signal in sorted(by_signal)
+                         if (figures := _percentiles(by_signal[signal])) is not None}  # fmt: skip
+    row.word_shown, row.word_final = _percentiles(shown), _percentiles(final)
 
 
 def _percent(value: float | None) -> str:
@@ -192,6 +243,10 @@ COLUMNS = (
            lambda r: format_ms(r.end_of_turn_p50)),
     Column("speech end", "speech end", "after true speech end", None, "speech_end_p50",
            lambda r: format_ms(r.speech_end_p50)),
+    Column("word shown", "word shown", "word to shown", None, "word_shown_p50",
+           lambda r: format_ms(r.word_shown_p50)),
+    Column("word final", "word final", "word to final", None, "word_final_p50",
+           lambda r: format_ms(r.word_final_p50)),
     Column("corrections", "corr", "corrections", None, "corrections", lambda r: str(r.corrections)),
     Column("finals", "finals", "finals", None, "", lambda r: str(r.finals)),
     Column("reconnects", "reconn", "reconnects", None, "reconnects", lambda r: str(r.reconnects)),
@@ -199,14 +254,20 @@ COLUMNS = (
 
 
 def compare_lanes(
-    group: LaneGroup, states: Iterable[SessionState], complete: Callable[[SessionState], bool]
+    group: LaneGroup | Sequence[LaneGroup], states: Iterable[SessionState], complete: Callable[[SessionState], bool]
 ) -> Comparison:
     """A lane group's figures from its streams' states (in lane order); ``complete`` says whether a lane heard
-    its whole source (then the whole reference counts; while running, only what it has reached)."""
+    its whole source (then the whole reference counts; while running, only what it has reached). Several
+    groups of one source (copies, ``dgtui bench --streams N``) give one row per lane, pooled over the copies."""
+    groups = [group] if isinstance(group, LaneGroup) else list(group)
     by_name = {state.name: state for state in states}
-    rows = [lane_row(group.lane_name(name), by_name[name], group.reference, complete(by_name[name]), group.truth)
-            for name in group.streams if name in by_name]  # fmt: skip
-    return compare(group.source, rows, group.reference_path)
+    head = groups[0]
+    rows = []
+    for index, name in enumerate(head.streams):
+        copies = [by_name[g.streams[index]] for g in groups if index < len(g.streams) and g.streams[index] in by_name]
+        if copies:
+            rows.append(lane_row(head.lane_name(name), copies, head.reference, complete, head.truth))
+    return compare(head.source, rows, head.reference_path)
 
 
 def compare(source: str, rows: list[LaneRow], reference: str | None = None) -> Comparison:

@@ -65,7 +65,10 @@ def markdown(comparison: Comparison, reference: str | None) -> str:
                      f"end of turn p50 {format_ms(row.end_of_turn_p50)} ms")  # fmt: skip
         for label, figures in (
             ("from the true end of speech to the end signal", row.speech_end),
+            *((f"from the true end of speech to {signal}", by) for signal, by in row.speech_end_by.items()),
             ("from the true onset of speech to the first words shown", row.first_word),
+            ("from each true word's end to its first appearance", row.word_shown),
+            ("from each true word's end to its final", row.word_final),
         ):
             if figures is not None:
                 shown = ", ".join(f"{k} {format_ms(v)}" for k, v in figures.items())

@@ -20,6 +20,7 @@ import msgspec
 
 from dgtui.protocol.errors import CloseCode
 from dgtui.protocol.flux import (
+    EAGER_END_OF_TURN,
     END_OF_TURN,
     TURN_EVENTS,
     FatalError,
@@ -65,6 +66,7 @@ from dgtui.session.events import (
     StateChanged,
 )
 from dgtui.session.metrics import SessionMetrics
+from dgtui.session.reach import ReachLog, SpeechEnd
 from dgtui.session.transcript import Transcript
 from dgtui.session.turns import Turns
 
@@ -148,8 +150,9 @@ class SessionState:
         self.transcript = transcript or Transcript()
         self.metrics = SessionMetrics()
         self.sent_log: deque[tuple[float, float]] = deque(maxlen=6000)  # (audio cursor, clock time sent)
-        self.speech_ends: deque[tuple[float, float]] = deque(maxlen=2000)  # (audio end, arrival): end-of-speech
-        self.text_seen: deque[tuple[float, float]] = deque(maxlen=2000)  # (audio end, arrival): results with words
+        self.speech_ends: deque[SpeechEnd] = deque(maxlen=2000)  # the end-of-speech signals, in arrival order
+        self.text_seen = ReachLog()  # how far the words shown reached, and when (interim or final)
+        self.final_seen = ReachLog()  # the same for final words (Nova's finals, Flux's EndOfTurn)
         self.turns = Turns(self.transcript, self.sent_at)  # Flux's turns and their metrics (unused on v1)
         self.sequence_id: int | None = None  # Flux: the last sequence_id seen (a gap is reported)
         self.thresholds: dict[str, Any] = {}  # Flux: the turn thresholds the server last confirmed
@@ -270,11 +273,15 @@ class SessionState:
         if isinstance(message, Results):
             self._on_results(message, received_at)
             if message.transcript:
-                self.text_seen.append((message.end, received_at))
+                words = message.alternative.words
+                reach = words[-1].end if words else message.end
+                self.text_seen.add(reach, received_at)
+                if message.is_final:
+                    self.final_seen.add(reach, received_at)
             if message.speech_final:
-                self.speech_ends.append((message.end, received_at))
+                self.speech_ends.append(SpeechEnd(message.end, received_at, "speech_final"))
         elif isinstance(message, UtteranceEnd):
-            self.speech_ends.append((message.last_word_end, received_at))
+            self.speech_ends.append(SpeechEnd(message.last_word_end, received_at, "UtteranceEnd"))
             self._light("UtteranceEnd", received_at)
         elif isinstance(message, SpeechStarted):
             self._light("SpeechStarted", received_at)
@@ -305,9 +312,12 @@ class SessionState:
         if isinstance(message, TurnInfo):
             self.turns.on_turn(message, received_at, cursor)
             if message.transcript:
-                self.text_seen.append((message.audio_window_end, received_at))
-            if message.event == END_OF_TURN:
-                self.speech_ends.append((message.audio_window_end, received_at))
+                reach = message.last_word_end or message.audio_window_end
+                self.text_seen.add(reach, received_at)
+                if message.event == END_OF_TURN:
+                    self.final_seen.add(reach, received_at)
+            if message.event in (EAGER_END_OF_TURN, END_OF_TURN):
+                self.speech_ends.append(SpeechEnd(message.audio_window_end, received_at, message.event))
             if message.event in TURN_EVENTS:
                 self._light(message.event, received_at)
         elif isinstance(message, FluxWarning):

@@ -139,3 +139,19 @@ async def test_a_recorded_lane_group_replays_as_a_comparison(server, talk, tmp_p
         await pilot.pause()
         assert app.tabs.active == "compare-1" and app.compares["compare-1"].states == [s.state for s in sessions]
         await pilot.press("q")
+
+
+def test_bench_with_lanes_pools_each_lane_over_its_copies(server, talk, tmp_path):
+    report = tmp_path / "bench.md"
+    lanes = ("--lane", "fast=--endpointing 10", "--lane", "slow=--endpointing 500")
+    result = dgtui("bench", str(talk), "--fast", "--json", "--streams", "2", "--url", server.url, *lanes,
+                   "--report", str(report))  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    figures = json.loads(result.stdout.decode().splitlines()[-1])
+    assert figures["streams"] == 4
+    (comparison,) = figures["comparisons"]
+    assert [lane["lane"] for lane in comparison["lanes"]] == ["fast", "slow"]
+    for lane in comparison["lanes"]:  # both copies' words: twice the 17 reference words
+        assert lane["reference_words"] == 34 and lane["wer"] < 0.35 and lane["finals"] >= 2, lane
+    assert "lanes of council · reference:" in result.stderr.decode()
+    assert report.read_text().startswith("# Lanes of council")

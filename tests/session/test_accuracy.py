@@ -76,7 +76,7 @@ def test_the_report_marks_the_best_and_diffs_each_lane():
     assert comparison.best == {"wer": {"a"}, "latency_p50": {"a"}, "latency_p95": {"b"}, "ttft": {"a"},
                                "corrections": {"a"}, "reconnects": {"a"}}  # fmt: skip
     text = markdown(comparison, reference)
-    assert "| a | **0.0%** | 0/0/0 | **100** | 200 | - | **500** | 300 | - | **1** | 2 | **0** | - |" in text
+    assert "| a | **0.0%** | 0/0/0 | **100** | 200 | - | **500** | 300 | - | - | - | **1** | 2 | **0** | - |" in text
     assert "## b" in text and "the cat ~~sat~~ **sit** on ~~the~~ mat" in text and "error: boom" in text
 
 
@@ -85,7 +85,7 @@ def test_latency_anchored_on_true_word_times_with_known_timings():
     the hand-computed differences, measured from the truth, not from the model's own timestamps."""
     import json as json_module
 
-    from dgtui.session.accuracy import anchored, read_word_times, speech_bounds
+    from dgtui.session.accuracy import anchored, emission, read_word_times, speech_bounds
     from dgtui.session.compare import lane_row
     from dgtui.session.state import SessionState
 
@@ -108,8 +108,15 @@ def test_latency_anchored_on_true_word_times_with_known_timings():
     result(0.0, 1.7, "hello there", True, 101.9)  # its end 1.4 went out at 101.4 -> 0.5 s
     result(1.7, 3.3, "again", False, 103.4)  # onset 3.0 went out at 103.0 -> 0.4 s
     result(1.7, 3.8, "again", True, 104.1)  # end 3.5 went out at 103.5 -> 0.6 s
-    row = lane_row("lane", state, "hello there again", complete=True, truth=truth)
+    row = lane_row("lane", [state], "hello there again", complete=lambda _: True, truth=truth)
     assert row.speech_end == {"p50": 0.5, "p95": 0.6, "p99": 0.6}
+    assert row.speech_end_by == {"speech_final": row.speech_end}  # no UtteranceEnd was asked for
     assert row.first_word == {"p50": 0.4, "p95": 0.45, "p99": 0.45}
+    # each word counts from when the audio at its end went out (0.9 -> 100.9, 1.4 -> 101.4, 3.5 -> 103.5) to the
+    # first words reaching its middle: shown at 100.95, 101.9 and 103.4 (before "again" had ended: -0.1 s) ...
+    assert sorted(emission(truth, state.text_seen.first_reaching, state.sent_at)) == pytest.approx([-0.1, 0.05, 0.5])
+    # ... and final at 101.9 (1.0 s after "hello" ended), 101.9 and 104.1
+    assert sorted(emission(truth, state.final_seen.first_reaching, state.sent_at)) == pytest.approx([0.5, 0.6, 1.0])
+    assert row.word_final == {"p50": 0.6, "p95": 1.0, "p99": 1.0}
     assert row.errors is not None and row.errors.wer == 0.0
     assert anchored([9.0], list(state.speech_ends), state.sent_at) == []  # audio never sent: nothing to measure

@@ -1,0 +1,46 @@
+"""The reach log (how far the words shown reached, and when) and the end-of-speech signals per kind."""
+
+from __future__ import annotations
+
+import json
+
+from dgtui.session.compare import lane_row
+from dgtui.session.reach import ReachLog
+from dgtui.session.state import SessionState
+
+
+def test_the_log_keeps_only_forward_steps_and_answers_by_halves() -> None:
+    log = ReachLog(maxlen=3)
+    for reach, arrival in ((1.0, 10.0), (0.8, 10.5), (2.0, 11.0), (2.0, 11.5), (3.0, 12.0)):
+        log.add(reach, arrival)
+    assert list(log) == [(1.0, 10.0), (2.0, 11.0), (3.0, 12.0)]  # a step back or in place is no news
+    assert log.first_reaching(0.2) == 10.0
+    assert log.first_reaching(1.5) == 11.0
+    assert log.first_reaching(3.5) is None  # not reached yet
+    log.add(4.0, 13.0)  # full: the oldest goes, and what it answered is no longer known
+    assert log.dropped and log.first_reaching(0.2) is None
+    assert log.first_reaching(2.5) == 12.0
+
+
+def test_a_flux_lane_has_its_eager_and_final_ends_of_turn_apart() -> None:
+    state = SessionState("flux", clock=lambda: 0.0, api="v2")
+    for step in range(1, 31):  # 100 ms of audio goes out every 100 ms, from clock 100.0
+        state.on_audio(3200, step / 10, -20.0, 100.0 + step / 10)
+
+    def turn(event: str, end: float, at: float, words: list[tuple[str, float, float]]) -> None:
+        state.receive(json.dumps({"type": "TurnInfo", "event": event, "turn_index": 0, "audio_window_start": 0.0,
+                                  "audio_window_end": end, "transcript": " ".join(w for w, _, _ in words),
+                                  "words": [{"word": w, "start": s, "end": e, "confidence": 0.9}
+                                            for w, s, e in words]}), at)  # fmt: skip
+
+    words = [("hello", 0.5, 0.9), ("there", 0.95, 1.4)]
+    truth = tuple(words)
+    turn("StartOfTurn", 1.0, 101.2, words[:1])  # "hello" shown: its end went out at 100.9 -> 0.3 s
+    turn("EagerEndOfTurn", 1.6, 101.7, words)  # true end of speech 1.4 went out at 101.4 -> 0.3 s
+    turn("EndOfTurn", 2.0, 102.2, words)  # -> 0.8 s; the turn's words are final here
+    row = lane_row("flux", [state], "hello there", complete=lambda _: True, truth=truth)
+    assert row.speech_end == {"p50": 0.8, "p95": 0.8, "p99": 0.8}  # the eager end does not close a turn
+    assert row.speech_end_by["EagerEndOfTurn"]["p50"] == 0.3
+    assert row.speech_end_by["EndOfTurn"] == row.speech_end
+    assert row.word_shown is not None and row.word_shown["p50"] == 0.3  # hello 0.3 s, there 101.7 - 101.4
+    assert row.word_final == {"p50": 0.8, "p95": 1.3, "p99": 1.3}  # both final at 102.2: 1.3 and 0.8 s
