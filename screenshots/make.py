@@ -32,6 +32,7 @@ VIEWS = [  # file, seconds into the scene, keys pressed, the scene
     ("error.svg", 10.2, ["4"], scene),
     ("help.svg", 10.2, ["question_mark"], scene),
     ("compare.svg", 12.0, [], lane_scene),
+    ("aligned.svg", 12.0, ["v"], lane_scene),
     ("flux.svg", 7.0, ["1"], flux_scene),
 ]
 

@@ -99,7 +99,7 @@ async def run_bench(
     for comparison in comparisons:
         print_comparison(comparison, out)
     if report:
-        write_report(report, comparisons, [copies[0] for copies in pooled_groups])
+        write_report(report, comparisons, [copies[0] for copies in pooled_groups], sessions)  # the first copies
     if json_mode:
         print(
             json.dumps(

@@ -26,6 +26,7 @@ from dgtui.session.events import Event, MessageReceived, SessionError, SourceOpe
 from dgtui.session.export import write_atomic
 from dgtui.session.report import markdown
 from dgtui.session.runner import StreamRunner
+from dgtui.session.segments import align
 from dgtui.session.session import LiveSession
 from dgtui.session.stats import format_ms
 
@@ -184,12 +185,20 @@ def copies_of(groups: Sequence[LaneGroup]) -> list[list[LaneGroup]]:
     return list(pooled.values())
 
 
-def write_report(path: str, comparisons: Sequence[Comparison], groups: Sequence[LaneGroup]) -> None:
+def write_report(
+    path: str, comparisons: Sequence[Comparison], groups: Sequence[LaneGroup], sessions: Sequence[LiveSession]
+) -> None:
     """``--report``: every lane group's comparison as Markdown, written whole (a failure is said, not raised)."""
     if not comparisons:
         print("dgtui: --report needs lanes (--lane ... --lane ...): nothing to compare", file=sys.stderr)
         return
-    text = "\n".join(markdown(c, g.reference) for c, g in zip(comparisons, groups, strict=True))  # same order
+    by_name = {session.name: session.state for session in sessions}
+    parts = []
+    for comparison, group in zip(comparisons, groups, strict=True):  # same order
+        states = [by_name[name] for name in group.streams if name in by_name]
+        segments = align(states, group.reference, group.truth, complete=lambda state: state.clean)
+        parts.append(markdown(comparison, group.reference, segments))
+    text = "\n".join(parts)
     try:
         write_atomic(Path(path).expanduser(), text)
     except OSError as exc:
@@ -273,6 +282,6 @@ async def run_sessions(
         for comparison in comparisons:
             print_comparison(comparison, sys.stderr)
     if report:
-        write_report(report, comparisons, groups)
+        write_report(report, comparisons, groups, sessions)
     failed = any(isinstance(result, BaseException) for result in results)
     return 0 if all(s.state.clean for s in sessions) and not failed else 1

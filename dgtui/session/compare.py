@@ -230,26 +230,27 @@ class Column:
     short: str | None
     best: str
     show: Callable[[LaneRow], str]
+    rank: int = 1  # where space is short, the highest ranks go first
 
 
 COLUMNS = (
     Column("WER", "WER", "WER", "WER", "wer", lambda r: _percent(r.wer)),
-    Column("S/D/I", "S/D/I", "S/D/I", None, "", _sdi),
+    Column("S/D/I", "S/D/I", "S/D/I", None, "", _sdi, rank=5),
     Column("lat p50", "lat p50", "latency p50", "p50", "latency_p50", lambda r: format_ms(r.latency_p50)),
-    Column("lat p95", "lat p95", "latency p95", "p95", "latency_p95", lambda r: format_ms(r.latency_p95)),
+    Column("lat p95", "lat p95", "latency p95", "p95", "latency_p95", lambda r: format_ms(r.latency_p95), rank=3),
     Column("final p50", "final p50", "final p50", "fin", "final_p50", lambda r: format_ms(r.final_p50)),
-    Column("first text", "first text", "first text", "1st", "ttft", lambda r: format_ms(r.ttft)),
+    Column("first text", "first text", "first text", "1st", "ttft", lambda r: format_ms(r.ttft), rank=2),
     Column("end of turn", "end of turn", "end of turn", "EoT", "end_of_turn_p50",
            lambda r: format_ms(r.end_of_turn_p50)),
     Column("speech end", "speech end", "after true speech end", None, "speech_end_p50",
-           lambda r: format_ms(r.speech_end_p50)),
+           lambda r: format_ms(r.speech_end_p50), rank=2),
     Column("word shown", "word shown", "word to shown", None, "word_shown_p50",
-           lambda r: format_ms(r.word_shown_p50)),
+           lambda r: format_ms(r.word_shown_p50), rank=3),
     Column("word final", "word final", "word to final", None, "word_final_p50",
-           lambda r: format_ms(r.word_final_p50)),
-    Column("corrections", "corr", "corrections", None, "corrections", lambda r: str(r.corrections)),
-    Column("finals", "finals", "finals", None, "", lambda r: str(r.finals)),
-    Column("reconnects", "reconn", "reconnects", None, "reconnects", lambda r: str(r.reconnects)),
+           lambda r: format_ms(r.word_final_p50), rank=4),
+    Column("corrections", "corr", "corrections", None, "corrections", lambda r: str(r.corrections), rank=3),
+    Column("finals", "finals", "finals", None, "", lambda r: str(r.finals), rank=5),
+    Column("reconnects", "reconn", "reconnects", None, "reconnects", lambda r: str(r.reconnects), rank=4),
 )  # fmt: skip
 
 

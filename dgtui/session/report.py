@@ -1,10 +1,12 @@
-"""A lane comparison as Markdown (``--report FILE.md``): the table, then one section per lane with its figures
-and its word-level diff against the reference (or, without one, against the first lane)."""
+"""A lane comparison as Markdown (``--report FILE.md``): the table, who finalized each segment first, then one
+section per lane with its figures and its word-level diff against the reference (or, without one, against the
+first lane)."""
 
 from __future__ import annotations
 
 from dgtui.session.accuracy import NORMALISER_VERSION, diff_words
 from dgtui.session.compare import COLUMNS, Comparison, LaneRow
+from dgtui.session.segments import Segment
 from dgtui.session.stats import format_ms
 
 HEADINGS = ("lane", *(column.markdown for column in COLUMNS), "keyterm F1")
@@ -35,7 +37,23 @@ def diff_markdown(reference: str, hypothesis: str) -> str:
     return " ".join(parts)
 
 
-def markdown(comparison: Comparison, reference: str | None) -> str:
+def segments_markdown(segments: list[Segment], lanes: list[str]) -> list[str]:
+    """Who finalized each segment first (★), and how much later the others did."""
+    if not segments or len(lanes) < 2:
+        return []
+    firsts = [sum(1 for s in segments if s.lanes[i].behind == 0.0) for i in range(len(lanes))]
+    lines = ["## Segments: who finalized first", "",
+             "First to finalize: " + ", ".join(f"{name} in {n} of {len(segments)}" for name, n in zip(
+                 lanes, firsts, strict=True)) + ".", "",
+             "| audio (s) | " + " | ".join(lanes) + " |", "|" + "---|" * (len(lanes) + 1)]  # fmt: skip
+    for segment in segments:
+        cells = ["-" if lane.behind is None else "★" if lane.behind == 0.0 else f"+{lane.behind:.2f} s"
+                 for lane in segment.lanes]  # fmt: skip
+        lines.append(f"| {segment.start:.1f}–{segment.end:.1f} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def markdown(comparison: Comparison, reference: str | None, segments: list[Segment] | None = None) -> str:
     against = comparison.reference or (f"the first lane ({comparison.rows[0].name})" if comparison.rows else "-")
     lines = [
         f"# Lanes of {comparison.source}",
@@ -49,6 +67,7 @@ def markdown(comparison: Comparison, reference: str | None) -> str:
         *("| " + " | ".join(_cells(comparison, row)) + " |" for row in comparison.rows),
         "",
     ]
+    lines += segments_markdown(segments or [], [row.name for row in comparison.rows])
     base = reference if reference is not None else (comparison.rows[0].transcript if comparison.rows else "")
     for row in comparison.rows:
         lines += [f"## {row.name}", ""]

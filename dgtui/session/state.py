@@ -265,7 +265,7 @@ class SessionState:
         if self.offset:
             message = shifted_turn(message, self.offset) if self.flux else shifted(message, self.offset)  # type: ignore[arg-type]
         self.metrics.on_message(message, received_at, cursor)
-        self.transcript.on_message(self._committing(message))
+        self.transcript.on_message(self._committing(message), received_at)
         self.arrivals.append(received_at)
         kind = message_kind(message)
         self.raw_seq += 1

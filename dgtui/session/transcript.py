@@ -30,6 +30,7 @@ class TranscriptLine:
     text: str = ""
     words: tuple[Word, ...] = ()
     from_finalize: bool = False
+    at: float = 0.0  # when the message that made it arrived (clock seconds): who finalized first, by how much
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Transcript:
         self.channels: dict[int, ChannelTranscript] = {}
         self.finals = 0
         self.utterance_count = 0
+        self._at = 0.0  # the arrival of the message being applied
 
     def channel(self, index: int) -> ChannelTranscript:
         state = self.channels.get(index)
@@ -78,8 +80,9 @@ class Transcript:
             state = self.channels[index] = ChannelTranscript()
         return state
 
-    def on_message(self, message: ServerMessage) -> Utterance | None:
-        """Apply a message; returns the utterance it closed, if any."""
+    def on_message(self, message: ServerMessage, at: float = 0.0) -> Utterance | None:
+        """Apply a message that arrived ``at``; returns the utterance it closed, if any."""
+        self._at = at
         if isinstance(message, Results):
             return self._on_results(message)
         if isinstance(message, UtteranceEnd):
@@ -129,7 +132,8 @@ class Transcript:
         self, kind: str, channel: int, start: float, end: float, text: str = "", words=(), from_finalize=False
     ) -> None:
         self.line_seq += 1
-        self.lines.append(TranscriptLine(self.line_seq, kind, channel, start, end, text, tuple(words), from_finalize))
+        line = TranscriptLine(self.line_seq, kind, channel, start, end, text, tuple(words), from_finalize, self._at)
+        self.lines.append(line)
 
     def end_turn(self, channel: int, label: str) -> Utterance | None:
         """A Flux EndOfTurn closes the utterance its final opened; ``label`` says how the turn ended."""

@@ -120,7 +120,7 @@ class Turns:
         if event == END_OF_TURN:
             self._end(message, received_at, cursor)
         elif message.transcript:
-            self.transcript.on_message(_as_results(message, final=False))
+            self.transcript.on_message(_as_results(message, final=False), received_at)
 
     def _end(self, message: TurnInfo, received_at: float, cursor: float) -> None:
         turn, self.open = self.open, None
@@ -137,7 +137,7 @@ class Turns:
             metrics.eager_to_eot.add(received_at - turn.eager_at)
         self.ended += 1
         self.committed = max(self.committed, message.audio_window_end)
-        self.transcript.on_message(_as_results(message, final=True))
+        self.transcript.on_message(_as_results(message, final=True), received_at)
         marks = [f"EndOfTurn #{message.turn_index}", message.trigger or "?"]
         if turn is not None and turn.eager_ever:
             marks.append("after an eager end" if not turn.resumed else f"eager, resumed ×{turn.resumed}")

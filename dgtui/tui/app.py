@@ -429,6 +429,14 @@ class DgtuiApp(App[int]):
         self.render_now()
         self.notify(f"Interim results {'shown' if self.show_interim else 'hidden'}.", timeout=2)
 
+    def action_toggle_aligned(self) -> None:
+        view = self.compares.get(self.tabs.active)
+        if view is None:
+            self.notify("Open a comparison tab (lanes: --lane ... --lane ...) to line up its finals.",
+                        severity="warning", timeout=3)  # fmt: skip
+            return
+        view.toggle_aligned()
+
     def _with_view(self, what: str) -> StreamView | None:
         view = self.current_view()
         if view is None:

@@ -59,6 +59,7 @@ def test_a_nova_and_a_flux_lane_on_one_source_end_in_a_comparison(server, talk, 
     text = report.read_text()
     assert text.startswith("# Lanes of council") and "## a" in text and "## b" in text
     assert "- keyterms: precision" in text.split("## b")[0] and "- keyterms" not in text.split("## b")[1]
+    assert "## Segments: who finalized first" in text and "First to finalize: a in " in text
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from dgtui.protocol.errors import CloseCode
 from dgtui.session.compare import LaneGroup
 from dgtui.session.events import State
 from dgtui.session.player import PlayedSession
-from tests.support.script import audio_steps, close, connect, conversation, fail, flux_turns, message
+from tests.support.script import audio_steps, close, connect, conversation, fail, flux_turns, message, word_times
 
 ORIGIN = 1000.0  # the frozen clock's zero
 LOCAL_URL = "ws://127.0.0.1:8080/v1/listen?model=nova-3&interim_results=true&smart_format=true&vad_events=true" \
@@ -172,5 +172,6 @@ def lane_scene(at: float) -> tuple[list[PlayedSession], FrozenClock, LaneGroup]:
     sessions = [fast, slow]
     for session in sessions:
         session.advance(at, origin=ORIGIN)
-    group = LaneGroup("weather", ("weather/fast", "weather/slow"), " ".join(WEATHER), "weather.txt")
+    truth = word_times(WEATHER)
+    group = LaneGroup("weather", ("weather/fast", "weather/slow"), " ".join(WEATHER), "weather.json", truth)
     return sessions, clock, group

@@ -143,6 +143,19 @@ def conversation(
         t = utterance_end + pause
 
 
+def word_times(
+    sentences: Iterable[str], *, start: float = 0.6, word_seconds: float = 0.32, pause: float = 1.2
+) -> tuple[tuple[str, float, float], ...]:
+    """The true word times of :func:`conversation`'s speech (same defaults): a reference with word times."""
+    timed, t = [], start
+    for sentence in sentences:
+        for word in sentence.split():
+            timed.append((word, round(t, 3), round(t + word_seconds * 0.9, 3)))
+            t += word_seconds
+        t = timed[-1][2] + pause
+    return tuple(timed)
+
+
 def audio_steps(until: float, level: Callable[[float], float] | None = None, every: float = 0.1) -> Iterator[Step]:
     level = level or (lambda t: -18.0 - 6.0 * math.sin(t * 3.0))
     for i in range(1, int(until / every) + 1):

@@ -18,6 +18,15 @@ def test_committed_screenshots_are_up_to_date(tmp_path: Path):
     )
     assert result.returncode == 0, result.stderr
     made = sorted(p.name for p in tmp_path.glob("*.svg"))
-    assert made == ["compare.svg", "error.svg", "flux.svg", "help.svg", "inspector.svg", "overview.svg", "stream.svg"]
+    assert made == [
+        "aligned.svg",
+        "compare.svg",
+        "error.svg",
+        "flux.svg",
+        "help.svg",
+        "inspector.svg",
+        "overview.svg",
+        "stream.svg",
+    ]
     stale = [name for name in made if (ROOT / "screenshots" / name).read_text() != (tmp_path / name).read_text()]
     assert not stale, f"run: python screenshots/make.py (out of date: {', '.join(stale)})"

@@ -114,3 +114,11 @@ def test_lanes_compared_side_by_side(snap_compare):
 
 def test_lanes_compared_stacked_at_80x24(snap_compare):
     assert snap_compare(lanes_app(12.0), terminal_size=SMALL)
+
+
+def test_lanes_finals_aligned_with_word_marks(snap_compare):
+    assert snap_compare(lanes_app(12.0), press=["v"], terminal_size=SIZE)
+
+
+def test_lanes_finals_aligned_at_80x24(snap_compare):
+    assert snap_compare(lanes_app(12.0), press=["v"], terminal_size=SMALL)

@@ -1,18 +1,21 @@
-"""A lane group's tab: the lanes' figures in one table (the best of each column marked), over one transcript
-column per lane on the same audio timeline: side by side on a wide terminal, stacked on a narrow one."""
+"""A lane group's tab: the lanes' figures in one table (the best of each column marked), over either one live
+transcript per lane (side by side on a wide terminal, stacked on a narrow one) or, with ``v``, their finals
+lined up by time: each lane's words marked against the reference, and who finalized each segment first."""
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from dgtui.session.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow, compare_lanes
 from dgtui.session.events import State
+from dgtui.session.segments import MarkedWord, Segment, align
 from dgtui.session.state import SessionState
+from dgtui.tui.format import audio_time
 from dgtui.tui.widgets.transcript_view import TranscriptView
 
 NARROW = 100  # below this width the table keeps the columns that decide, with short headings
@@ -23,9 +26,21 @@ def comparison_of(group: LaneGroup, states: list[SessionState]) -> Comparison:
     return compare_lanes(group, states, complete=lambda state: state.phase is State.CLOSED)
 
 
+def fitting_columns(comparison: Comparison, width: int) -> list[Column]:
+    """The columns that fit ``width``: on a narrow terminal those that decide, with short headings; otherwise
+    all, less the highest ranks (the last first) until the table fits."""
+    if width < NARROW:
+        return [c for c in COLUMNS if c.short]
+    lane = max((len(row.name) + 2 for row in comparison.rows), default=4) + 2
+    columns = list(COLUMNS)
+    while sum(max(len(c.heading), 7) + 2 for c in columns) + lane > width and len(columns) > 1:
+        columns.remove(max(reversed(columns), key=lambda c: c.rank))
+    return columns
+
+
 def comparison_table(comparison: Comparison, width: int = 140) -> Table:
     narrow = width < NARROW
-    columns = [c for c in COLUMNS if c.short] if narrow else list(COLUMNS)
+    columns = fitting_columns(comparison, width)
     table = Table(box=None, padding=(0, 1 if narrow else 2, 0, 0), header_style="dim")
     table.add_column("lane", no_wrap=True)
     for column in columns:
@@ -71,6 +86,77 @@ class ComparisonPanel(Widget):
         return self._content
 
 
+MARKS = {"substitute": "bold red", "insert": "bold yellow"}
+MISSING = "red strike"
+SEGMENTS_SHOWN = 200  # the latest; the report (--report) has them all
+LEGEND = Text.assemble(("heard wrong", MARKS["substitute"]), " · ", ("extra", MARKS["insert"]), " · ",
+                       ("missing", MISSING), " · ★ first to finalize a segment, +s: later by", style="dim")  # fmt: skip
+
+
+def marked_text(words: list[MarkedWord]) -> Text:
+    text = Text()
+    for word in words:
+        if word.missing_before:
+            text.append(word.missing_before, MISSING)
+            text.append(" ")
+        if word.text:
+            text.append(word.text, MARKS.get(word.kind, ""))
+            text.append(" ")
+    text.rstrip()
+    return text
+
+
+def segments_table(segments: list[Segment], lanes: list[str], with_reference: bool) -> Table:
+    table = Table(box=None, padding=(0, 2, 1, 0), header_style="dim", expand=True)
+    table.add_column("audio", no_wrap=True, style="dim")
+    if with_reference:
+        table.add_column("reference", ratio=1, style="dim")
+    for name in lanes:
+        table.add_column(name, ratio=1)
+    for segment in segments[-SEGMENTS_SHOWN:]:
+        cells: list[Text] = [Text(f"{audio_time(segment.start)}–{audio_time(segment.end)}")]
+        if with_reference:
+            cells.append(Text(segment.reference))
+        for lane in segment.lanes:
+            cell = marked_text(lane.words)
+            if lane.behind is not None:
+                first = lane.behind == 0.0
+                cell.append("\n")
+                cell.append("★ first" if first else f"+{lane.behind:.2f} s", "green" if first else "dim")
+            cells.append(cell)
+        table.add_row(*cells)
+    return table
+
+
+class AlignedView(VerticalScroll):
+    """The lanes' finals lined up by time; rebuilt at the slow tick, and only when a lane has a new final."""
+
+    DEFAULT_CSS = "AlignedView { height: 1fr; } AlignedView > Static { width: 1fr; }"
+
+    def __init__(self, group: LaneGroup, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.group = group
+        self._shown: object = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(LEGEND, classes="aligned-legend")
+        yield Static(Text("no finals yet", style="dim"), classes="aligned-table")
+
+    def show(self, states: list[SessionState]) -> None:
+        key = tuple((state.transcript.line_seq, state.phase) for state in states)
+        if key == self._shown:
+            return
+        self._shown = key
+        follow = self.is_vertical_scroll_end
+        segments = align(states, self.group.reference, self.group.truth, lambda s: s.phase is State.CLOSED)
+        lanes = [self.group.lane_name(state.name) for state in states]
+        table = self.query_one(".aligned-table", Static)
+        if segments:
+            table.update(segments_table(segments, lanes, with_reference=bool(self.group.truth)))
+        if follow:
+            self.scroll_end(animate=False)
+
+
 class CompareView(Vertical):
     """The comparison tab of one lane group."""
 
@@ -90,16 +176,31 @@ class CompareView(Vertical):
                 with Vertical(classes="lane"):
                     yield Label(Text(self.group.lane_name(state.name), style="bold"), classes="lane-title")
                     yield TranscriptView(classes="lane-transcript")
+        yield AlignedView(self.group, classes="aligned")
 
     def on_mount(self) -> None:
         self.panel = self.query_one(ComparisonPanel)
         self.transcripts = list(self.query(TranscriptView))
+        self.aligned = self.query_one(AlignedView)
         self.ready = True
+
+    @property
+    def showing_aligned(self) -> bool:
+        return self.has_class("-aligned")
+
+    def toggle_aligned(self) -> None:
+        """Between the live transcripts and the finals lined up by time."""
+        self.toggle_class("-aligned")
+        self.render_state(0.0)
 
     def render_state(self, now: float, slow: bool = True) -> None:
         if not self.ready:
             return
-        for view, state in zip(self.transcripts, self.states, strict=True):
-            view.sync(state.transcript, state.channels)
+        if self.showing_aligned:
+            if slow:
+                self.aligned.show(self.states)
+        else:
+            for view, state in zip(self.transcripts, self.states, strict=True):
+                view.sync(state.transcript, state.channels)
         if slow:
             self.panel.show(self.states)
