@@ -104,6 +104,30 @@ def _stretches(lines: list[TranscriptLine]) -> list[tuple[float, float]]:
     return [(start, end) for start, end in merged]
 
 
+LineMarks = dict[int, tuple[MarkedWord, ...]]  # a final line's seq -> its words, marked
+
+
+def lane_marks(
+    states: Sequence[SessionState], reference: str | None, complete: Callable[[SessionState], bool]
+) -> list[tuple[LineMarks, str]]:
+    """Each lane's final lines (states in lane order) with their words marked against the reference, or the
+    first lane without one; and the base words missing after its last word."""
+    lane_lines = [finals(state) for state in states]
+    lane_words = [[w for line in lines for w in shown_words(line)] for lines in lane_lines]
+    base = reference if reference is not None else " ".join(lane_words[0] if lane_words else [])
+    result = []
+    for state, lines, words in zip(states, lane_lines, lane_words, strict=True):
+        marked = mark_words(base, words, complete=complete(state))
+        marks: LineMarks = {}
+        position = 0
+        for line in lines:
+            count = len(shown_words(line))
+            marks[line.seq] = marked.words[position : position + count]
+            position += count
+        result.append((marks, marked.missing_after))
+    return result
+
+
 def align(
     states: Sequence[SessionState],
     reference: str | None,
@@ -112,8 +136,6 @@ def align(
 ) -> list[Segment]:
     """The lanes' finals (states in lane order) cut into segments on one audio timeline."""
     lane_lines = [finals(state) for state in states]
-    lane_words = [[w for line in lines for w in shown_words(line)] for lines in lane_lines]
-    base = reference if reference is not None else " ".join(lane_words[0] if lane_words else [])
     if truth:
         onsets, ends = speech_bounds(truth)
         spans = list(zip(onsets, ends, strict=True))
@@ -125,17 +147,15 @@ def align(
         for word, start, end in truth:
             segment = segments[max(0, bisect.bisect_right(starts, (start + end) / 2) - 1)]
             segment.reference = f"{segment.reference} {word}".strip()
-    for lane, (state, lines, words) in enumerate(zip(states, lane_lines, lane_words, strict=True)):
-        marked = mark_words(base, words, complete=complete(state))
-        position = 0
+    for lane, (lines, (marks, missing_after)) in enumerate(
+        zip(lane_lines, lane_marks(states, reference, complete), strict=True)
+    ):
         for line in lines:
-            count = len(shown_words(line))
             segment = segments[max(0, bisect.bisect_right(starts, (line.start + line.end) / 2) - 1)].lanes[lane]
-            segment.words.extend(marked.words[position : position + count])
+            segment.words.extend(marks[line.seq])
             segment.final_at = line.at if segment.final_at is None else max(segment.final_at, line.at)
-            position += count
-        if marked.missing_after and segments:
-            segments[-1].lanes[lane].words.append(MarkedWord("", "equal", marked.missing_after))
+        if missing_after and segments:
+            segments[-1].lanes[lane].words.append(MarkedWord("", "equal", missing_after))
     for segment in segments:
         times = [lane.final_at for lane in segment.lanes if lane.final_at is not None]
         for lane in segment.lanes:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -30,6 +29,7 @@ from dgtui.session.replay import ReplaySession
 from dgtui.session.stream import Replayable, Stream, StreamControls
 from dgtui.tui import keys
 from dgtui.tui.format import STATE_STYLES
+from dgtui.tui.heap import QuietCollector
 from dgtui.tui.screens.configure import ConfigureScreen
 from dgtui.tui.screens.export import ExportScreen
 from dgtui.tui.screens.help import HelpScreen
@@ -99,6 +99,7 @@ class DgtuiApp(App[int]):
         self._labels: dict[str, tuple[int, State]] = {}  # what each tab's label shows
         self._quitting = False
         self._ticks = 0
+        self.collector = QuietCollector()  # fewer stalls of the loop for garbage collection (see tui.heap)
         self.slow_every = max(1, round(refresh_hz / 2))
 
     # -- layout ------------------------------------------------------------------------------------------
@@ -151,13 +152,10 @@ class DgtuiApp(App[int]):
             self.tabs.active = next(iter(self.compares))
         else:
             self.overview.focus()
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(self.collector.start)
 
     def on_unmount(self) -> None:
-        """The heap built at start-up (Textual, Rich, the widgets, a reference text) lives as long as the app, so
-        it is frozen after the first frame: the collector's full passes skip it. With four lanes growing at once
-        those passes had been the loop's longest stalls (100 ms; 30 ms frozen). Unfrozen here, at exit."""
-        gc.unfreeze()
+        self.collector.stop()
 
     def _start(self, session: Stream) -> None:
         self.run_worker(self.runner.run(session), group="streams", name=session.name, exit_on_error=False)

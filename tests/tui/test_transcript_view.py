@@ -63,3 +63,32 @@ async def test_rows_drawn_after_old_lines_are_dropped_are_the_newest() -> None:
             await pilot.pause()
             assert [row.split()[-1] for row in shown(view)] == [str(n) for n in range(first, first + 10)]
         assert view.row_count == 30
+
+
+async def test_marks_against_a_reference_rewrap_only_their_lines() -> None:
+    import json
+
+    from dgtui.protocol.messages import decode_message
+    from dgtui.session.segments import MarkedWord
+
+    transcript = Transcript()
+    for start, text in ((0.0, "the cat sit"), (2.0, "on mat")):
+        words = [
+            {"word": w, "start": start + i * 0.3, "end": start + i * 0.3 + 0.25} for i, w in enumerate(text.split())
+        ]
+        transcript.on_message(decode_message(json.dumps({"type": "Results", "start": start, "duration": 1.0,
+                                                         "is_final": True, "channel": {"alternatives": [
+                                                             {"transcript": text, "words": words}]}})))  # fmt: skip
+    app = PaneApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(TranscriptView)
+        view.sync(transcript)
+        await pilot.pause()
+        assert [row.split(" ", 1)[1].strip() for row in view.plain_rows()] == ["the cat sit", "on mat"]
+        first, second = (line.seq for line in transcript.lines)
+        view.set_marks({second: (MarkedWord("on"), MarkedWord("mat", "equal", "the"))})
+        assert [row.split(" ", 1)[1].strip() for row in view.plain_rows()] == ["the cat sit", "on the mat"]
+        view.set_marks({first: (MarkedWord("the"), MarkedWord("cat"), MarkedWord("sit", "substitute"))})
+        rows = view._rows  # the styled rows: the substitution red, the missing word gone again
+        assert [row.plain.split(" ", 1)[1].strip() for row in rows] == ["the cat sit", "on mat"]
+        assert any(span.style == "bold red" and rows[0].plain[span.start : span.end] == "sit" for span in rows[0].spans)

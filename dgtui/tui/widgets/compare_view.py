@@ -13,17 +13,22 @@ from textual.widgets import Label, Static
 
 from dgtui.session.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow, compare_lanes
 from dgtui.session.events import State
-from dgtui.session.segments import MarkedWord, Segment, align
+from dgtui.session.segments import Segment, align, lane_marks
 from dgtui.session.state import SessionState
 from dgtui.tui.format import audio_time
-from dgtui.tui.widgets.transcript_view import TranscriptView
+from dgtui.tui.widgets.transcript_view import MARK_STYLES, MISSING_STYLE, TranscriptView, marked_body
 
 NARROW = 100  # below this width the table keeps the columns that decide, with short headings
 
 
+def finished(state: SessionState) -> bool:
+    """A lane that has closed heard its whole source (the whole reference counts against it)."""
+    return state.phase is State.CLOSED
+
+
 def comparison_of(group: LaneGroup, states: list[SessionState]) -> Comparison:
     """The figures so far: a lane still running is judged on the reference it has reached."""
-    return compare_lanes(group, states, complete=lambda state: state.phase is State.CLOSED)
+    return compare_lanes(group, states, complete=finished)
 
 
 def fitting_columns(comparison: Comparison, width: int) -> list[Column]:
@@ -86,24 +91,10 @@ class ComparisonPanel(Widget):
         return self._content
 
 
-MARKS = {"substitute": "bold red", "insert": "bold yellow"}
-MISSING = "red strike"
 SEGMENTS_SHOWN = 200  # the latest; the report (--report) has them all
-LEGEND = Text.assemble(("heard wrong", MARKS["substitute"]), " · ", ("extra", MARKS["insert"]), " · ",
-                       ("missing", MISSING), " · ★ first to finalize a segment, +s: later by", style="dim")  # fmt: skip
-
-
-def marked_text(words: list[MarkedWord]) -> Text:
-    text = Text()
-    for word in words:
-        if word.missing_before:
-            text.append(word.missing_before, MISSING)
-            text.append(" ")
-        if word.text:
-            text.append(word.text, MARKS.get(word.kind, ""))
-            text.append(" ")
-    text.rstrip()
-    return text
+LEGEND = Text.assemble(("heard wrong", MARK_STYLES["substitute"]), " · ", ("extra", MARK_STYLES["insert"]), " · ",
+                       ("missing", MISSING_STYLE), " · ★ first to finalize a segment, +s: later by",
+                       style="dim")  # fmt: skip
 
 
 def segments_table(segments: list[Segment], lanes: list[str], with_reference: bool) -> Table:
@@ -118,7 +109,7 @@ def segments_table(segments: list[Segment], lanes: list[str], with_reference: bo
         if with_reference:
             cells.append(Text(segment.reference))
         for lane in segment.lanes:
-            cell = marked_text(lane.words)
+            cell = marked_body(lane.words)
             if lane.behind is not None:
                 first = lane.behind == 0.0
                 cell.append("\n")
@@ -148,7 +139,7 @@ class AlignedView(VerticalScroll):
             return
         self._shown = key
         follow = self.is_vertical_scroll_end
-        segments = align(states, self.group.reference, self.group.truth, lambda s: s.phase is State.CLOSED)
+        segments = align(states, self.group.reference, self.group.truth, finished)
         lanes = [self.group.lane_name(state.name) for state in states]
         table = self.query_one(".aligned-table", Static)
         if segments:
@@ -165,6 +156,7 @@ class CompareView(Vertical):
         self.group = group
         self.states = states
         self.ready = False
+        self._marked: object = None
 
     def compose(self) -> ComposeResult:
         reference = self.group.reference_path or "none: give --reference FILE for word error rates"
@@ -202,5 +194,18 @@ class CompareView(Vertical):
         else:
             for view, state in zip(self.transcripts, self.states, strict=True):
                 view.sync(state.transcript, state.channels)
+            if slow:
+                self._mark_transcripts()
         if slow:
             self.panel.show(self.states)
+
+    def _mark_transcripts(self) -> None:
+        """The lanes' words marked against the reference (or the first lane's), when a lane has a new final."""
+        key = tuple((state.transcript.line_seq, state.phase) for state in self.states)
+        if key == self._marked:
+            return
+        self._marked = key
+        marks = lane_marks(self.states, self.group.reference, finished)
+        for index, (view, (lines, _)) in enumerate(zip(self.transcripts, marks, strict=True)):
+            if index or self.group.reference is not None:  # without a reference, the first lane is the base
+                view.set_marks(lines)

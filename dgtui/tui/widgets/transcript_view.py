@@ -14,12 +14,12 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
-from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from dgtui.protocol.messages import Word
+from dgtui.session.segments import LineMarks, MarkedWord
 from dgtui.session.transcript import Transcript, TranscriptLine
 from dgtui.tui.format import audio_time
 
@@ -31,7 +31,25 @@ MARKERS = {
     "end": ("══", "end of connection", "dim"),
 }
 STAMP_WIDTH = 8  # "mm:ss.s " before every line
-STRIPS_KEPT = 400  # drawn rows kept: a few screens' worth; a Strip is ~16 objects the garbage collector walks
+STRIPS_KEPT = 2  # screens of drawn rows kept. A drawn row holds the pieces the compositor cut it into, some
+# 10 strips of ~16 objects each that the garbage collector walks; so few are kept, in a dict (Textual's LRUCache
+# leaves its ring of nodes, strips and all, to the collector when cleared)
+
+
+MARK_STYLES = {"substitute": "bold red", "insert": "bold yellow"}  # heard wrong, extra
+MISSING_STYLE = "red strike"  # words of the reference the lane did not give
+
+
+def marked_body(words: tuple[MarkedWord, ...] | list[MarkedWord]) -> Text:
+    """Words as shown, with their marks against a reference."""
+    text = Text()
+    for word in words:
+        for part, style in ((word.missing_before, MISSING_STYLE), (word.text, MARK_STYLES.get(word.kind, ""))):
+            if part:
+                if text:
+                    text.append(" ")
+                text.append(part, style)
+    return text
 
 
 class TranscriptView(ScrollView, can_focus=True):
@@ -45,8 +63,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self._lines: deque[TranscriptLine] = deque(maxlen=keep)
         self._row_counts: deque[int] = deque()
         self._rows: list[Text] = []
-        self._strips: LRUCache[int, Strip] = LRUCache(STRIPS_KEPT)  # rows as drawn, by row number since start,
-        self._dropped = 0  # for the style and width in _strip_key; rows dropped from the front so far
+        self._strips: dict[int, Strip] = {}  # rows as drawn (for the style and width in _strip_key), by row number
+        self._dropped = 0  # since the start; rows dropped from the front so far
         self._strip_key: tuple[Style, int] | None = None
         self._base_style = Style()
         self._interim_rows: list[Text] = []
@@ -54,6 +72,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._last_seq = 0
         self._channels = 1
         self._width = 0
+        self._marks: LineMarks = {}  # final lines' words marked against a reference (lanes), by line seq
         self.follow = True
         self.new_lines = 0
         self.show_interim = True
@@ -98,6 +117,25 @@ class TranscriptView(ScrollView, can_focus=True):
         if changed:
             self._resize()
         return changed
+
+    def set_marks(self, marks: LineMarks) -> None:
+        """Mark words against a reference (heard wrong, extra, missing): the lines whose marks changed are
+        wrapped again, in place; the others keep their rows."""
+        changed = [i for i, line in enumerate(self._lines) if marks.get(line.seq) != self._marks.get(line.seq)]
+        self._marks = marks
+        if not changed:
+            return
+        offsets = [0]
+        for count in self._row_counts:
+            offsets.append(offsets[-1] + count)
+        for index in reversed(changed):  # from the end, so the offsets before it still hold
+            rows = self._wrap_line(self._lines[index])
+            self._rows[offsets[index] : offsets[index + 1]] = rows
+            self._row_counts[index] = len(rows)
+        self._strips.clear()
+        if self.search:
+            self.matches = [i for i, row in enumerate(self._rows) if self._matches(row)]
+        self._resize()
 
     def set_show_interim(self, show: bool) -> None:
         self.show_interim = show
@@ -192,13 +230,21 @@ class TranscriptView(ScrollView, can_focus=True):
             rule, label, style = MARKERS.get(line.kind, ("──", line.kind, "dim"))
             label = line.text or label
             return [Text(f"{' ' * STAMP_WIDTH}{rule} {label} · {audio_time(line.end)} {rule}", style=style)]
-        body = self._words(line.words) if line.words else Text(line.text)
+        body = self._body(line)
         if line.from_finalize:
             body.append("  ⇥ from_finalize", style="dim italic")
         return self._wrap(self._prefix(line.start, line.channel), body)
 
     def _wrap_interim(self, start: float, text: str) -> list[Text]:
         return self._wrap(Text(f"{audio_time(start):<7} ", style="dim"), Text(f"… {text}", style="dim italic"))
+
+    def _body(self, line: TranscriptLine) -> Text:
+        """A final's words: marked against a reference when there are marks for it (lanes), otherwise with
+        their speakers and low-confidence words."""
+        marks = self._marks.get(line.seq)
+        if marks is not None:
+            return marked_body(marks)
+        return self._words(line.words) if line.words else Text(line.text)
 
     def _words(self, words: tuple[Word, ...]) -> Text:
         text = Text()
@@ -249,8 +295,9 @@ class TranscriptView(ScrollView, can_focus=True):
         if index < len(self._rows):
             strip = self._strips.get(self._dropped + index)
             if strip is None:
-                strip = self._finish(self._render_row(self._rows[index], index))
-                self._strips[self._dropped + index] = strip
+                if len(self._strips) >= STRIPS_KEPT * max(1, self.size.height):
+                    self._strips.clear()  # those on screen are drawn again at once; a dict leaves no cycles behind
+                strip = self._strips[self._dropped + index] = self._finish(self._render_row(self._rows[index], index))
             return strip
         if index - len(self._rows) < len(self._interim_rows):
             return self._finish(self._render_row(self._interim_rows[index - len(self._rows)], -1))
