@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +101,7 @@ class Prepared:
     settings: Any  # dgtui.config.settings.Settings
     config: Any  # dgtui.config.file.Config: streams added while running resolve against it too
     groups: list[Any] = field(default_factory=list)  # dgtui.commands.lanes.LaneGroup: lanes to compare
+    judged: dict[int, Any] = field(default_factory=dict)  # a stream's index -> its reference (text, path, truth)
 
 
 def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
@@ -118,6 +120,7 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
         audio = source_settings(args, flux=is_flux_model(settings.options.get("model")))
         streams: list[Any] = []
         groups: list[Any] = []
+        judged: dict[int, Any] = {}
         wanted = []
         if getattr(args, "lane", None):
             streams, groups = _lane_streams(args, settings, config, audio, copies, args.sources, args.lane)
@@ -133,12 +136,35 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
             options = stream_options(args, config, preset, url=backend.url)
             wanted += [(preset.source, options, backend) for _ in range(copies)]
         sources = open_sources([spec for spec, _, _ in wanted], audio)  # a bad one fails in its own stream
-        streams += [(source, options, backend) for source, (_, options, backend) in zip(sources, wanted, strict=True)]
-        return Prepared(streams, settings, config, groups)
+        references = _references(args, [spec for spec, _, _ in wanted])
+        for source, (_, options, backend), reference in zip(sources, wanted, references, strict=True):
+            if reference is not None:
+                judged[len(streams)] = reference
+            streams.append((source, options, backend))
+        return Prepared(streams, settings, config, groups, judged)
     except (SourceError, BackendError, ConfigError, PresetError, FlagError) as exc:
         for line in str(exc).splitlines():  # several sources can fail at once
             print(f"dgtui: {line}", file=sys.stderr)
         return None
+
+
+def _references(args: argparse.Namespace, specs: list[str]) -> list[Any]:
+    """Each stream's reference, to judge it alone: ``--reference`` (one source only), or the files beside a file
+    source. None for a looping source (the demo): a reference covers one pass."""
+    from dgtui.commands.lanes import find_reference
+    from dgtui.commands.options import FlagError
+
+    given = getattr(args, "reference", None)
+    if given and len(set(specs)) > 1:
+        raise FlagError("--reference with several sources: give one source, or put a reference beside each "
+                        "(NAME.txt, .srt, .vtt or .json)")  # fmt: skip
+    if getattr(args, "loop", False):
+        return [None] * len(specs)
+    found = []
+    for spec in specs:
+        text, path, truth = find_reference(spec, given)
+        found.append(None if text is None else (text, path, truth))
+    return found
 
 
 def _lane_streams(
@@ -170,11 +196,14 @@ def _lane_streams(
         plans.append((lane, stream_options(merged, config, preset, url=lane_backend.url), lane_backend))
     streams, groups = [], []
     specs = [spec for spec in sources for _ in range(copies)]
+    copy_of: Counter[str] = Counter()
     for spec, source in zip(specs, open_sources(specs, audio), strict=True):
         fanout = FanOut(source, [lane.name for lane in lanes])
         names = []
+        copy_of[source.name] += 1  # copies (dgtui bench --streams N) named apart now: their groups name them
+        prefix = source.name if copy_of[source.name] == 1 else f"{source.name}#{copy_of[source.name]}"
         for (lane, options, backend), lane_source in zip(plans, fanout.lanes, strict=True):
-            lane_source.name = f"{source.name}/{lane.name}"
+            lane_source.name = f"{prefix}/{lane.name}"
             names.append(lane_source.name)
             streams.append((lane_source, options, backend))
         text, path, truth = find_reference(spec, getattr(args, "reference", None))
@@ -184,6 +213,7 @@ def _lane_streams(
 
 def _runner(prepared: Prepared, duration: float | None, record: bool = True):  # type: ignore[no-untyped-def]
     from dgtui.commands.backend import LocalEndpoints
+    from dgtui.session.compare import LaneGroup
     from dgtui.session.runner import StreamRunner
 
     settings = prepared.settings
@@ -191,8 +221,12 @@ def _runner(prepared: Prepared, duration: float | None, record: bool = True):  #
     runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=record_dir,
                           reconnect=settings.reconnect, endpoints=LocalEndpoints())  # fmt: skip
     group_of = {name: group for group in prepared.groups for name in group.streams}
-    for source, options, backend in prepared.streams:
-        runner.add(source, options, backend, group=group_of.get(source.name))
+    for index, (source, options, backend) in enumerate(prepared.streams):
+        group = group_of.get(source.name)
+        if index in prepared.judged:  # a stream judged alone: a group of one, under the name it will have
+            group = LaneGroup(source.name, (runner.unique_name(source.name),), *prepared.judged[index])
+            prepared.groups.append(group)
+        runner.add(source, options, backend, group=group)
     return runner
 
 

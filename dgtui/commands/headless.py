@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -176,11 +177,14 @@ def comparison_of(
     return compare_lanes(group, [s.state for s in sessions], complete=lambda state: state.clean and duration is None)
 
 
+COPY = re.compile(r"#\d+$")  # the mark of a copy's name ("talk#2")
+
+
 def copies_of(groups: Sequence[LaneGroup]) -> list[list[LaneGroup]]:
     """Lane groups of the same source and lanes together (``dgtui bench --streams N`` makes N of each)."""
     pooled: dict[tuple[str, tuple[str, ...]], list[LaneGroup]] = {}
     for group in groups:
-        key = (group.source, tuple(group.lane_name(name) for name in group.streams))
+        key = (group.source, tuple(COPY.sub("", group.lane_name(name)) for name in group.streams))
         pooled.setdefault(key, []).append(group)
     return list(pooled.values())
 
@@ -210,7 +214,8 @@ def write_report(
 def print_comparison(comparison: Comparison, out: TextIO) -> None:
     """The lanes of one source side by side; ``*`` marks the best of a column."""
     reference = comparison.reference or "none (give --reference FILE for word error rates)"
-    print(f"\nlanes of {comparison.source} · reference: {reference}", file=out)
+    what = "lanes of" if len(comparison.rows) > 1 else "accuracy of"
+    print(f"\n{what} {comparison.source} · reference: {reference}", file=out)
     rows = [("lane", *(column.plain for column in COLUMNS))]
     for row in comparison.rows:
         cells = (c.show(row) + ("*" if comparison.is_best(row, c) else "") for c in COLUMNS)

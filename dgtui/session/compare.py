@@ -64,7 +64,7 @@ class LaneGroup:
                 continue
             streams = tuple(s for s in group.get("streams", []) if s in present)
             key = (str(group.get("source", "")), tuple(group.get("streams", [])))
-            if len(streams) >= 2 and key not in groups:
+            if streams and key not in groups:  # one stream alone: judged on its reference
                 truth = tuple((str(w), float(s), float(e)) for w, s, e in group.get("truth") or ()) or None
                 groups[key] = cls(key[0], streams, group.get("reference"), group.get("reference_path"), truth)
         return list(groups.values())

@@ -79,7 +79,8 @@ class DgtuiApp(App[int]):
         groups: Sequence[LaneGroup] = (),
     ) -> None:
         super().__init__()
-        self.groups = list(groups)  # lanes to compare: a comparison tab each
+        self.groups = [group for group in groups if len(group.streams) > 1]  # lanes to compare: a tab each
+        self.judged = {group.streams[0]: group for group in groups if len(group.streams) == 1}  # a stream alone
         self.compares: dict[str, CompareView] = {}  # tab pane id -> its comparison view
         self.key_name = key_name  # the variable Deepgram's key comes from, as the New-stream dialog names it
         self.runner = runner
@@ -132,7 +133,8 @@ class DgtuiApp(App[int]):
         self._pane_count += 1
         pane_id = f"stream-{self._pane_count}"
         self.panes[pane_id] = session
-        return TabPane(self._label(session), StreamView(session.state), id=pane_id)
+        view = StreamView(session.state, self.judged.get(session.name))
+        return TabPane(self._label(session), view, id=pane_id)
 
     def _label(self, session: Stream, index: int | None = None) -> Content:
         index = index or list(self.panes.values()).index(session) + 1

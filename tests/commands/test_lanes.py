@@ -156,3 +156,45 @@ def test_bench_with_lanes_pools_each_lane_over_its_copies(server, talk, tmp_path
         assert lane["reference_words"] == 34 and lane["wer"] < 0.35 and lane["finals"] >= 2, lane
     assert "lanes of council · reference:" in result.stderr.decode()
     assert report.read_text().startswith("# Lanes of council")
+
+
+async def test_a_stream_alone_is_judged_on_the_reference_beside_it_live_and_in_replay(server, talk, tmp_path):
+    from rich.console import Console
+
+    from dgtui.session.compare import LaneGroup
+    from dgtui.session.player import PlayerRunner
+    from dgtui.session.replay import ReplaySession
+    from dgtui.tui.app import DgtuiApp
+    from dgtui.tui.widgets.panels import AccuracyPanel
+    from dgtui.tui.widgets.stream_view import StreamView
+
+    folder = tmp_path / "recordings"
+    result = dgtui("stream", str(talk), "--fast", "--json", "--url", server.url, "--record-dir", str(folder))
+    assert result.returncode == 0, result.stderr.decode()
+    (judged,) = [json.loads(line) for line in result.stdout.decode().splitlines()[-1:]]
+    assert judged["type"] == "dgtui.Comparison" and judged["reference"].endswith("council.txt")
+    (lane,) = judged["lanes"]
+    assert lane["lane"] == "council" and lane["reference_words"] == 17 and lane["wer"] < 0.35
+    plain = dgtui("stream", str(talk), "--fast", "--url", server.url)
+    assert "accuracy of council · reference:" in plain.stderr.decode()
+    (session,) = [ReplaySession(path) for path in folder.rglob("*.jsonl")]
+    groups = LaneGroup.from_headers([session.header])
+    assert [group.streams for group in groups] == [("council",)]
+    session.advance(session.duration, origin=0.0)
+    app = DgtuiApp(PlayerRunner([session]), run_streams=False, groups=groups)
+    async with app.run_test(size=(140, 42)) as pilot:
+        await pilot.press("1")
+        await pilot.pause()
+        assert not app.compares  # one stream: no comparison tab, an accuracy panel in its own
+        view = app.query_one(StreamView)
+        view.render_state(0.0)
+        console = Console(width=60, color_system=None)
+        with console.capture() as shown:
+            console.print(view.query_one(AccuracyPanel).render())
+        assert f"WER {lane['wer']:.1%} of 17 words" in " ".join(shown.get().split())  # the same as live
+        await pilot.press("q")
+
+
+def test_a_reference_for_several_sources_is_refused(talk):
+    result = dgtui("stream", str(talk), str(talk.with_name("other.wav")), "--local", "--reference", "x.txt")
+    assert result.returncode == 2 and "--reference with several sources" in result.stderr.decode()

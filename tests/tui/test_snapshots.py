@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dgtui.session.compare import LaneGroup
 from dgtui.session.player import PlayerRunner
 from dgtui.tui.app import DgtuiApp
 from tests.support.scenes import flux_scene, lane_scene, many_scene, reconnecting_scene, scene
@@ -122,3 +123,11 @@ def test_lanes_finals_aligned_with_word_marks(snap_compare):
 
 def test_lanes_finals_aligned_at_80x24(snap_compare):
     assert snap_compare(lanes_app(12.0), press=["v"], terminal_size=SMALL)
+
+
+def test_stream_judged_against_its_reference(snap_compare):
+    sessions, clock, group = lane_scene(12.0)
+    judged = LaneGroup(group.source, group.streams[1:], group.reference, group.reference_path, group.truth)
+    app = DgtuiApp(PlayerRunner(sessions[1:]), backend_label="local engine (pocketsphinx, offline)", clock=clock,
+                   run_streams=False, opener=lambda request: None, groups=[judged])  # fmt: skip
+    assert snap_compare(app, press=["1"], terminal_size=SIZE)

@@ -12,18 +12,13 @@ from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from dgtui.session.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow, compare_lanes
-from dgtui.session.events import State
-from dgtui.session.segments import Segment, align, lane_marks
+from dgtui.session.segments import Segment, align
 from dgtui.session.state import SessionState
 from dgtui.tui.format import audio_time
+from dgtui.tui.widgets.marks import ReferenceMarks, finished
 from dgtui.tui.widgets.transcript_view import MARK_STYLES, MISSING_STYLE, TranscriptView, marked_body
 
 NARROW = 100  # below this width the table keeps the columns that decide, with short headings
-
-
-def finished(state: SessionState) -> bool:
-    """A lane that has closed heard its whole source (the whole reference counts against it)."""
-    return state.phase is State.CLOSED
 
 
 def comparison_of(group: LaneGroup, states: list[SessionState]) -> Comparison:
@@ -156,7 +151,7 @@ class CompareView(Vertical):
         self.group = group
         self.states = states
         self.ready = False
-        self._marked: object = None
+        self.marks = ReferenceMarks(group.reference, first_is_base=True)
 
     def compose(self) -> ComposeResult:
         reference = self.group.reference_path or "none: give --reference FILE for word error rates"
@@ -201,11 +196,4 @@ class CompareView(Vertical):
 
     def _mark_transcripts(self) -> None:
         """The lanes' words marked against the reference (or the first lane's), when a lane has a new final."""
-        key = tuple((state.transcript.line_seq, state.phase) for state in self.states)
-        if key == self._marked:
-            return
-        self._marked = key
-        marks = lane_marks(self.states, self.group.reference, finished)
-        for index, (view, (lines, _)) in enumerate(zip(self.transcripts, marks, strict=True)):
-            if index or self.group.reference is not None:  # without a reference, the first lane is the base
-                view.set_marks(lines)
+        self.marks.update(self.transcripts, self.states)

@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Sparkline
 
+from dgtui.session.compare import LaneGroup, lane_row
+from dgtui.session.events import State
 from dgtui.session.state import SessionState
 from dgtui.session.stats import format_ms
 from dgtui.tui.format import audio_time, duration, level_meter, ms_unit, options_text, seconds_unit, state_label
@@ -258,4 +260,35 @@ class MetadataPanel(StatePanel):
             table.add_row("sha256", meta.sha256[:16] + ("…" if len(meta.sha256) > 16 else "") or "-")
             table.add_row("created", meta.created or "-")
         table.add_row("options", options_text(state.options) or "-")
+        return table
+
+
+class AccuracyPanel(StatePanel):
+    """A stream judged against its reference (``--reference``, or the files beside its source): word error rate
+    so far, and with true word times the latency anchored on them."""
+
+    def __init__(self, group: LaneGroup, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.group = group
+
+    def key(self, state: SessionState, now: float) -> object:
+        return state.transcript.line_seq, state.phase, len(state.speech_ends), len(state.text_seen)
+
+    def build(self, state: SessionState, now: float) -> Table:
+        complete = state.phase is State.CLOSED  # then the whole reference counts
+        row = lane_row(state.name, [state], self.group.reference, lambda _: complete, self.group.truth)
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="dim")
+        for _ in range(2):
+            table.add_column(justify="right")
+        errors = row.errors
+        if errors is not None:
+            wer = "-" if errors.wer is None else f"{errors.wer:.1%}"
+            table.add_row("WER", Text(wer, "bold"), f"of {errors.reference_words} words")
+            table.add_row("sub/del/ins", f"{errors.substitutions}/{errors.deletions}/{errors.insertions}", "")
+        if self.group.truth:
+            table.add_row("ms", Text("p50", "dim"), Text("p95", "dim"))
+            for label, figures in (("speech end", row.speech_end), ("first words", row.first_word),
+                                   ("word shown", row.word_shown), ("word final", row.word_final)):  # fmt: skip
+                table.add_row(label, *(format_ms(None if figures is None else figures[k]) for k in ("p50", "p95")))
         return table

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, Input, Label
 
+from dgtui.session.compare import LaneGroup
 from dgtui.session.state import SessionState
 from dgtui.tui.widgets.event_log import EventLog, RawInspector
-from dgtui.tui.widgets.panels import Indicators, LatencyPanel, LatencySparkline, MetadataPanel, StreamHeader
+from dgtui.tui.widgets.marks import ReferenceMarks
+from dgtui.tui.widgets.panels import (
+    AccuracyPanel,
+    Indicators,
+    LatencyPanel,
+    LatencySparkline,
+    MetadataPanel,
+    StreamHeader,
+)
 from dgtui.tui.widgets.transcript_view import TranscriptView
 
 
 class StreamView(Vertical):
     """Renders one SessionState; the app calls ``render_state`` on its timer while this tab is shown."""
 
-    def __init__(self, session: SessionState, **kwargs: object) -> None:
+    def __init__(self, session: SessionState, judged: LaneGroup | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
+        self.judged = judged  # its reference, when it is judged against one
+        self.marks = ReferenceMarks(judged.reference) if judged is not None else None
         self.ready = False
 
     def compose(self) -> ComposeResult:
@@ -33,6 +46,9 @@ class StreamView(Vertical):
                 yield Label("Latency", classes="panel-title")
                 yield LatencyPanel(classes="latency")
                 yield LatencySparkline(classes="sparkline")
+                if self.judged is not None:  # above the metadata: what a judged stream is run for
+                    yield Label(f"Accuracy · {Path(self.judged.reference_path or '').name}", classes="panel-title")
+                    yield AccuracyPanel(self.judged, classes="accuracy")
                 yield Label("Metadata", classes="panel-title")
                 yield MetadataPanel(classes="metadata")
         with ContentSwitcher(initial="events", classes="bottom"):
@@ -73,6 +89,9 @@ class StreamView(Vertical):
             self.latency.show(session, now)
             self.sparkline.show(session)
             self.metadata.show(session, now)
+            if self.marks is not None:
+                self.query_one(AccuracyPanel).show(session, now)
+                self.marks.update([self.transcript], [session])
         if self.bottom.current == "inspector":
             self.inspector.show(session)
         else:
