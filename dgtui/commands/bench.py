@@ -8,7 +8,18 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from dgtui.commands.headless import comparison_of, copies_of, print_comparison, print_turn_table, write_report
+from dgtui.commands.headless import (
+    GATE_FAILED,
+    NO_GATES,
+    Gates,
+    check_gates,
+    comparison_of,
+    copies_of,
+    print_comparison,
+    print_turn_table,
+    subjects,
+    write_report,
+)
 from dgtui.session.compare import LaneGroup
 from dgtui.session.runner import StreamRunner
 from dgtui.session.stats import Series, format_ms, summarize
@@ -16,7 +27,12 @@ from dgtui.session.turns import TurnMetrics
 
 
 async def run_bench(
-    runner: StreamRunner, *, json_mode: bool = False, groups: Sequence[LaneGroup] = (), report: str | None = None
+    runner: StreamRunner,
+    *,
+    json_mode: bool = False,
+    groups: Sequence[LaneGroup] = (),
+    report: str | None = None,
+    gates: Gates = NO_GATES,
 ) -> int:
     """Run every stream of ``runner`` at once (one that fails never stops the others), then the figures; with
     lanes, their comparison, each lane pooled over the copies of its source."""
@@ -100,6 +116,8 @@ async def run_bench(
         print_comparison(comparison, out)
     if report:
         write_report(report, comparisons, [copies[0] for copies in pooled_groups], sessions)  # the first copies
+    rows = subjects(comparisons, [group for copies in pooled_groups for group in copies], sessions, runner.duration)
+    passed = check_gates(gates, rows)
     if json_mode:
         print(
             json.dumps(
@@ -112,10 +130,13 @@ async def run_bench(
                     "clean": sum(s.state.clean for s in sessions),
                     **({"turns": pooled_turns(flux)} if flux else {}),
                     **({"comparisons": [c.as_dict() for c in comparisons]} if comparisons else {}),
+                    **({"gates": passed} if gates.gates else {}),
                 },
                 default=lambda v: None,
             )
         )
+    if not passed:
+        return GATE_FAILED
     return 0 if all(s.state.clean for s in sessions) else 1
 
 

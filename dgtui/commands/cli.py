@@ -12,8 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dgtui import __version__
-from dgtui.commands.files import add_file_commands, config_command, export_command, replay_command, sessions_command
-from dgtui.commands.options import add_recording_arguments, add_stream_arguments, source_settings
+from dgtui.commands.files import (
+    add_file_commands,
+    config_command,
+    diff_command,
+    export_command,
+    replay_command,
+    sessions_command,
+)
+from dgtui.commands.options import (
+    add_gate_arguments,
+    add_recording_arguments,
+    add_stream_arguments,
+    source_settings,
+)
 
 
 def _positive_float(text: str) -> float:
@@ -76,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--report", metavar="FILE.md", help="with --lane: write the comparison as Markdown")
     stream.add_argument("--duration", type=_positive_float, help="stop each stream after this many seconds of audio")
     add_stream_arguments(stream)
+    add_gate_arguments(stream)
     add_recording_arguments(stream)
 
     bench = commands.add_parser(
@@ -89,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     bench.add_argument("--report", metavar="FILE.md", help="with --lane: write the comparison as Markdown")
     add_stream_arguments(bench)
+    add_gate_arguments(bench)
     add_file_commands(commands)
     return parser
 
@@ -230,10 +244,23 @@ def _runner(prepared: Prepared, duration: float | None, record: bool = True):  #
     return runner
 
 
-def _stream(args: argparse.Namespace) -> int:
-    from dgtui.commands.headless import run_sessions
+def _gates(args: argparse.Namespace) -> list[Any] | None:
+    """The assertions, read before anything streams (None: they cannot be read, and were said)."""
+    from dgtui.session.gates import GateError, parse_gates
 
-    prepared = _prepare(args)
+    try:
+        return parse_gates(args.gates)
+    except GateError as exc:
+        for line in str(exc).splitlines():
+            print(f"dgtui: {line}", file=sys.stderr)
+        return None
+
+
+def _stream(args: argparse.Namespace) -> int:
+    from dgtui.commands.headless import Gates, run_sessions
+
+    gates = _gates(args)
+    prepared = _prepare(args) if gates is not None else None
     if prepared is None:
         return 2
     if not prepared.streams:
@@ -243,7 +270,7 @@ def _stream(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(
             run_sessions(runner, json_mode=args.json, show_interim=args.interim, groups=prepared.groups,
-                         report=args.report)
+                         report=args.report, gates=Gates(gates, args.junit))
         )  # fmt: skip
     except KeyboardInterrupt:
         return 130
@@ -251,16 +278,19 @@ def _stream(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from dgtui.commands.bench import run_bench
+    from dgtui.commands.headless import Gates
 
     if args.streams < 1:
         print("dgtui: --streams must be at least 1", file=sys.stderr)
         return 2
-    prepared = _prepare(args, copies=args.streams)
+    gates = _gates(args)
+    prepared = _prepare(args, copies=args.streams) if gates is not None else None
     if prepared is None:
         return 2
     runner = _runner(prepared, args.duration, record=False)  # a measurement, not a session to keep
     try:
-        return asyncio.run(run_bench(runner, json_mode=args.json, groups=prepared.groups, report=args.report))
+        return asyncio.run(run_bench(runner, json_mode=args.json, groups=prepared.groups, report=args.report,
+                                     gates=Gates(gates, args.junit)))  # fmt: skip
     except KeyboardInterrupt:
         return 130
 
@@ -298,19 +328,20 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = ("serve", "stream", "bench", "export", "replay", "sessions", "config")
+COMMANDS = ("serve", "stream", "bench", "diff", "export", "replay", "sessions", "config")
 
 
 def build_tui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dgtui",
-        usage="dgtui [SOURCE ...] [options]\n       dgtui {serve,stream,bench,export,replay,sessions,config} ...",
+        usage="dgtui [SOURCE ...] [options]\n       dgtui {serve,stream,bench,diff,export,replay,sessions,config} ...",
         description="Watch Deepgram live transcription streams in a terminal UI: one tab per SOURCE. "
         "With no SOURCE, a demo: the bundled clips as looping streams.",
         epilog="commands:\n"
         "  serve    run a local Deepgram-compatible live server on the offline engine\n"
         "  stream   run sessions without the UI, printing transcripts\n"
         "  bench    stream the same audio N times at once and print latency figures\n"
+        "  diff     compare two runs (recordings or reports): figures, transcripts, comparability\n"
         "  export   write a recorded session's transcript as txt, SRT, WebVTT or JSON\n"
         "  replay   open recorded sessions in the app with their original timing\n"
         "  sessions list recorded sessions\n"
@@ -329,6 +360,7 @@ def build_tui_parser() -> argparse.ArgumentParser:
 
 
 FILE_COMMANDS = {
+    "diff": diff_command,
     "export": export_command,
     "replay": replay_command,
     "sessions": sessions_command,

@@ -30,6 +30,16 @@ def add_file_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
     sessions.add_argument("--dir", type=Path, help="where to look (default: where dgtui records)")
     sessions.add_argument("--json", action="store_true", help="one JSON object per recording")
 
+    diff = commands.add_parser(
+        "diff",
+        help="compare two runs (recordings or --report files): figures, transcripts, and whether they compare",
+        description="Figures side by side with their change, the transcripts' word diff, and a warning when the "
+        "manifests say the runs differ in audio, pacing, chunk size, normaliser or reference.",
+    )
+    diff.add_argument("before", type=Path, metavar="A", help="a recording (.jsonl) or a report (.md)")
+    diff.add_argument("after", type=Path, metavar="B")
+    diff.add_argument("--json", action="store_true", help="the comparison as one JSON object")
+
     config = commands.add_parser(
         "config",
         help="the configuration file: path, init, check, show",
@@ -41,6 +51,41 @@ def add_file_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
 def _fail(message: str) -> int:
     print(f"dgtui: {message}", file=sys.stderr)
     return 2
+
+
+def diff_command(args: argparse.Namespace) -> int:
+    from dgtui.commands.headless import print_rows
+    from dgtui.session.rundiff import RunError, pairs, read_run, table, word_diff_text
+
+    try:
+        before, after = read_run(args.before), read_run(args.after)
+    except RunError as exc:
+        return _fail(str(exc))
+    matched, alone = pairs(before, after)
+    if args.json:
+        print(json.dumps({"type": "dgtui.Diff", "before": before.label, "after": after.label, "pairs": [
+            {"before": p.before.name, "after": p.after.name, "comparable": not p.warnings, "warnings": p.warnings,
+             "figures": {c.metric: {"before": c.before, "after": c.after, "change": c.delta} for c in p.changes},
+             "words": word_diff_text(p.words)} for p in matched], "unmatched": alone}))  # fmt: skip
+        return 0
+    print(f"A: {before.label}\nB: {after.label}")
+    for pair in matched:
+        name = pair.before.name if pair.before.name == pair.after.name else f"{pair.before.name} -> {pair.after.name}"
+        print(f"\n{name}")
+        for warning in pair.warnings:
+            print(f"  ! not comparable: {warning}")
+        print_rows([("  metric", "A", "B", "change"), *(("  " + row[0], *row[1:]) for row in table(pair))], sys.stdout)
+        words = word_diff_text(pair.words)
+        if pair.before.transcript != pair.after.transcript:
+            print(f"  words (A [-..-], B {{+..+}}): {words or '(none)'}")
+        else:
+            print("  words: the same transcript")
+    if alone:
+        print(f"\nin one run only: {', '.join(alone)}")
+    if not matched:
+        print("\nnothing to compare: no stream or lane of the same name in both", file=sys.stderr)
+        return 1
+    return 0
 
 
 def export_command(args: argparse.Namespace) -> int:

@@ -21,11 +21,13 @@ from typing import Any, TextIO
 from dgtui.protocol.flux import END_OF_TURN, TurnInfo
 from dgtui.protocol.messages import Results
 from dgtui.protocol.secrets import redact
-from dgtui.session.compare import COLUMNS, Comparison, LaneGroup, compare_lanes
+from dgtui.session.compare import COLUMNS, Comparison, LaneGroup, LaneRow, compare_lanes, lane_row
 from dgtui.session.encoding import event_line
 from dgtui.session.events import Event, MessageReceived, SessionError, SourceOpened, SourceTitle
 from dgtui.session.export import write_atomic
+from dgtui.session.gates import Gate, figures, judge, junit_xml
 from dgtui.session.report import markdown
+from dgtui.session.rundiff import Subject, manifest_of, run_block
 from dgtui.session.runner import StreamRunner
 from dgtui.session.segments import align
 from dgtui.session.session import LiveSession
@@ -177,6 +179,7 @@ def comparison_of(
     return compare_lanes(group, [s.state for s in sessions], complete=lambda state: state.clean and duration is None)
 
 
+GATE_FAILED = 3  # the exit status when an --assert fails
 COPY = re.compile(r"#\d+$")  # the mark of a copy's name ("talk#2")
 
 
@@ -197,12 +200,15 @@ def write_report(
         print("dgtui: --report needs lanes (--lane ... --lane ...): nothing to compare", file=sys.stderr)
         return
     by_name = {session.name: session.state for session in sessions}
-    parts = []
+    parts, everyone = [], []
     for comparison, group in zip(comparisons, groups, strict=True):  # same order
         states = [by_name[name] for name in group.streams if name in by_name]
         segments = align(states, group.reference, group.truth, complete=lambda state: state.clean)
-        parts.append(markdown(comparison, group.reference, segments))
-    text = "\n".join(parts)
+        subjects = [Subject(row.name, figures(row), row.transcript, manifest_of(state, group.reference))
+                    for row, state in zip(comparison.rows, states, strict=True)]  # fmt: skip
+        everyone += subjects
+        parts.append(markdown(comparison, group.reference, segments, subjects))
+    text = "\n".join(parts) + "\n" + run_block(everyone)  # what dgtui diff reads back
     try:
         write_atomic(Path(path).expanduser(), text)
     except OSError as exc:
@@ -223,6 +229,57 @@ def print_comparison(comparison: Comparison, out: TextIO) -> None:
     print_rows(rows, out)
 
 
+@dataclass(frozen=True)
+class Gates:
+    """The run's assertions (``--assert``) and where their JUnit XML goes (``--junit``)."""
+
+    gates: Sequence[Gate] = ()
+    junit: str | None = None
+
+
+NO_GATES = Gates()
+
+
+def subjects(
+    comparisons: Sequence[Comparison], groups: Sequence[LaneGroup], sessions: Sequence[LiveSession],
+    duration: float | None,
+) -> list[LaneRow]:  # fmt: skip
+    """What gates judge: each lane and each stream judged on a reference (rows of their comparisons), then
+    every other stream, its copies pooled (``dgtui bench --streams N``)."""
+    judged = {name for group in groups for name in group.streams}
+    others: dict[str, list[Any]] = {}
+    for session in sessions:
+        if session.name not in judged:
+            others.setdefault(COPY.sub("", session.name), []).append(session.state)
+    complete = lambda state: state.clean and duration is None  # noqa: E731
+    return [row for comparison in comparisons for row in comparison.rows] + [
+        lane_row(name, states, None, complete) for name, states in others.items()
+    ]
+
+
+def check_gates(gates: Gates, rows: Sequence[LaneRow], json_out: Printer | None = None) -> bool:
+    """Judge the assertions, say every verdict (stderr; in --json a ``dgtui.Gates`` line too), write the JUnit
+    XML; True when all passed (or there were none)."""
+    if not gates.gates:
+        return True
+    verdicts = judge(gates.gates, rows)
+    failed = sum(not verdict.passed for verdict in verdicts)
+    print(f"\ngates: {len(verdicts)} checked, {failed} failed", file=sys.stderr)
+    for verdict in verdicts:
+        print(f"  {verdict.line()}", file=sys.stderr)
+    if json_out is not None:
+        json_out._line({"type": "dgtui.Gates", "passed": not failed, "assertions": [
+            {"assert": v.gate.text, "subject": v.subject, "metric": v.gate.metric, "op": v.gate.op,
+             "limit": v.gate.value, "measured": v.measured, "passed": v.passed, "note": v.note or None}
+            for v in verdicts]})  # fmt: skip
+    if gates.junit:
+        try:
+            write_atomic(Path(gates.junit).expanduser(), junit_xml(verdicts))
+        except OSError as exc:
+            print(f"dgtui: cannot write {gates.junit}: {exc.strerror or exc}. Check the directory.", file=sys.stderr)
+    return not failed
+
+
 def print_rows(rows: Sequence[Sequence[str]], out: TextIO, left: Sequence[int] = (0,)) -> None:
     """A plain table: columns as wide as their widest cell, the ``left`` ones flush left, the rest right."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -239,8 +296,10 @@ async def run_sessions(
     out: TextIO | None = None,
     groups: Sequence[LaneGroup] = (),
     report: str | None = None,
+    gates: Gates = NO_GATES,
 ) -> int:
-    """Run every session of ``runner`` to its end, printing as they go; the exit status."""
+    """Run every session of ``runner`` to its end, printing as they go; the exit status (3: an assertion
+    failed)."""
     out = out or sys.stdout
     sessions = list(runner.sessions)
     printer = Printer(out, json_mode, show_interim, prefix=len(sessions) > 1)
@@ -288,5 +347,10 @@ async def run_sessions(
             print_comparison(comparison, sys.stderr)
     if report:
         write_report(report, comparisons, groups, sessions)
+    rows = subjects(comparisons, groups, sessions, runner.duration)
+    passed = check_gates(gates, rows, printer if json_mode else None)
+    out.flush()
     failed = any(isinstance(result, BaseException) for result in results)
+    if not passed:
+        return GATE_FAILED
     return 0 if all(s.state.clean for s in sessions) and not failed else 1

@@ -66,6 +66,20 @@ def _chunk_ms(text: str) -> int:
     return value
 
 
+def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
+    """``dgtui stream`` and ``dgtui bench``: assertions on the run's figures, for CI."""
+    gates = parser.add_argument_group("gates: fail the run (exit 3) when a figure is off")
+    gates.add_argument(
+        "--assert",
+        dest="gates",
+        action="append",
+        default=[],
+        metavar="[LANE:]METRIC OP VALUE",
+        help="e.g. 'wer<0.12', 'latency.p95<600ms', 'eot.p95<900ms', 'fast:reconnects==0' (repeatable)",
+    )
+    gates.add_argument("--junit", metavar="FILE.xml", help="write the assertions as JUnit XML")
+
+
 def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
     backend = parser.add_argument_group("backend")
     backend.add_argument("--url", help="a Deepgram-compatible live URL (wss://.../v1/listen), e.g. dgtui serve's")

@@ -26,7 +26,7 @@ from dgtui.session.accuracy import (
 )
 from dgtui.session.reach import TURN_END_SIGNALS
 from dgtui.session.state import SessionState
-from dgtui.session.stats import Series, format_ms, summarize
+from dgtui.session.stats import Series, Summary, format_ms, summarize
 
 # Columns where less is better, and how a row's value is read.
 LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "final_p50", "ttft", "end_of_turn_p50", "speech_end_p50",
@@ -90,6 +90,9 @@ class LaneRow:
     speech_end_by: dict[str, Percentiles] = field(default_factory=dict)  # the same per signal (speech_final, ...)
     word_shown: Percentiles | None = None  # each true word's end -> the words shown first reach it
     word_final: Percentiles | None = None  # each true word's end -> the final words reach it
+    latency: Summary | None = None  # the whole distributions behind the p50s above (for gates)
+    final: Summary | None = None
+    end_of_turn: Summary | None = None
 
     @property
     def speech_end_p50(self) -> float | None:
@@ -181,6 +184,7 @@ def lane_row(
                   sum(s.turns.ended if s.flux else s.transcript.finals for s in states),
                   sum(s.reconnects for s in states), next((s.error for s in states if s.error), None), keyterms,
                   first.transcript.text(), _value(final.summary().p50))  # fmt: skip
+    row.latency, row.final, row.end_of_turn = latency.summary(), final.summary(), end_of_turn.summary()
     if truth:
         _anchor(row, states, truth)
     return row

@@ -8,6 +8,7 @@ on the wire carry their unit (``offset_s``); in memory they are plain seconds.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import msgspec
 
@@ -135,6 +136,25 @@ class AudioProgress(Event, frozen=True, tag="dgtui.Audio"):
     bytes_sent: int = msgspec.field(default=0, name="bytes")
 
 
+class Manifest(Event, frozen=True, tag="dgtui.Manifest"):
+    """What a run must share with another for their figures to compare: emitted once, when the stream ends."""
+
+    dgtui: str  # the version
+    audio_sha256: str | None  # of the audio sent (each byte once: audio sent again after a drop is not hashed)
+    audio_seconds: float = msgspec.field(name="audio_s")
+    encoding: str | None = None  # None: a container sent as is
+    sample_rate: int | None = None
+    channels: int = 1
+    chunk_ms: int | None = None
+    pacing: str = ""  # "real time", or "unpaced" (a live source, or --fast)
+    url: str = ""  # the last connection's, with any secret removed
+    options: dict[str, Any] = msgspec.field(default_factory=dict)
+    model: dict[str, Any] = msgspec.field(default_factory=dict)  # as the server told it
+    request_ids: list[str] = msgspec.field(default_factory=list)
+    normaliser: int = 0  # the version of the words' normaliser word error rates use
+    conditions: list[str] = msgspec.field(default_factory=list)  # audio conditions applied before sending
+
+
 # dgtui's own events, as read back from their lines (a server message's line is its raw text, decoded by the
 # protocol's own decoder).
 DgtuiEvent = (
@@ -149,4 +169,5 @@ DgtuiEvent = (
     | Closed
     | Control
     | AudioProgress
+    | Manifest
 )

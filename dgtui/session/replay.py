@@ -19,6 +19,7 @@ from dgtui.session.events import (
     Control,
     Event,
     HandshakeTimings,
+    Manifest,
     MessageReceived,
     Reconnected,
     Reconnecting,
@@ -66,6 +67,8 @@ def apply_event(state: SessionState, event: Event, now: float) -> None:
             state.closed(event.code, event.reason, event.explanation)
         case Reconnected():
             pass  # the state tells it again when the connection after a reconnect is applied
+        case Manifest():
+            state.finish(event)
 
 
 def _step(line: dict[str, Any], at: float) -> Step | None:

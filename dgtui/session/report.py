@@ -4,8 +4,11 @@ first lane)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dgtui.session.accuracy import NORMALISER_VERSION, diff_words
 from dgtui.session.compare import COLUMNS, Comparison, LaneRow
+from dgtui.session.rundiff import Subject
 from dgtui.session.segments import Segment
 from dgtui.session.stats import format_ms
 
@@ -53,7 +56,29 @@ def segments_markdown(segments: list[Segment], lanes: list[str]) -> list[str]:
     return [*lines, ""]
 
 
-def markdown(comparison: Comparison, reference: str | None, segments: list[Segment] | None = None) -> str:
+def manifest_markdown(subjects: Sequence[Subject]) -> list[str]:
+    """What each lane's run must share with another's for their figures to compare (``dgtui diff`` checks)."""
+    if not any(s.manifest for s in subjects):
+        return []
+    lines = ["## Manifest", "", "| lane | audio sha256 | audio s | format | chunk ms | pacing | model | dgtui | "
+             "normaliser | reference sha256 |", "|" + "---|" * 10]  # fmt: skip
+    for subject in subjects:
+        m = subject.manifest
+        audio_format = f"{m.get('encoding') or 'container'} {m.get('sample_rate') or ''}".strip()
+        model = (m.get("model") or {}).get("name", "-")
+        lines.append(f"| {subject.name} | {(m.get('audio_sha256') or '-')[:16]} | {m.get('audio_s', '-')} | "
+                     f"{audio_format} | {m.get('chunk_ms') or '-'} | {m.get('pacing') or '-'} | {model} | "
+                     f"{m.get('dgtui', '-')} | {m.get('normaliser', '-')} | "
+                     f"{(m.get('reference_sha256') or '-')[:16]} |")  # fmt: skip
+    return [*lines, ""]
+
+
+def markdown(
+    comparison: Comparison,
+    reference: str | None,
+    segments: list[Segment] | None = None,
+    subjects: Sequence[Subject] = (),
+) -> str:
     against = comparison.reference or (f"the first lane ({comparison.rows[0].name})" if comparison.rows else "-")
     lines = [
         f"# Lanes of {comparison.source}",
@@ -68,6 +93,7 @@ def markdown(comparison: Comparison, reference: str | None, segments: list[Segme
         "",
     ]
     lines += segments_markdown(segments or [], [row.name for row in comparison.rows])
+    lines += manifest_markdown(subjects)
     base = reference if reference is not None else (comparison.rows[0].transcript if comparison.rows else "")
     for row in comparison.rows:
         lines += [f"## {row.name}", ""]

@@ -25,6 +25,7 @@ import msgspec
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
+from dgtui import __version__
 from dgtui.audio.base import AudioSource, SourceError
 from dgtui.audio.chunks import AudioChunk
 from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, configure, finalize
@@ -33,8 +34,9 @@ from dgtui.protocol.flux import FORCE_END_TURN, TurnInfo, flux_configure, flux_u
 from dgtui.protocol.messages import Results
 from dgtui.protocol.options import encode_query
 from dgtui.protocol.secrets import redact_url
+from dgtui.session.accuracy import NORMALISER_VERSION
 from dgtui.session.connection import HandshakeError, open_connection
-from dgtui.session.events import State
+from dgtui.session.events import Manifest, State
 from dgtui.session.ledger import AudioLedger
 from dgtui.session.state import Clock, Listener, SessionState
 
@@ -42,6 +44,9 @@ MAX_MESSAGE = 2**24  # the largest server message accepted (open_connection's ma
 
 # Closes after which the same stream may work again: network loss, server errors, restarts, overload.
 RETRIABLE_CLOSES = {None, CloseCode.GOING_AWAY, CloseCode.ABNORMAL, CloseCode.INTERNAL, 1012, 1013, 1014}
+
+
+SAMPLE_BYTES = {"linear16": 2, "linear32": 4, "mulaw": 1, "alaw": 1}  # raw encodings whose bytes can be cut
 
 
 @dataclass
@@ -108,6 +113,7 @@ class LiveSession:
         self.audio = AudioLedger(source.format, config.buffer_seconds, config.resend)  # every question about audio
         self._source_done = False
         self._attempts = 0  # consecutive failed reconnect attempts
+        self._chunk_ms: int | None = None  # the first chunk's length (the manifest says it)
         self._drop_reason = ""
         self._source_attempts = 0
         self._source_worked = False
@@ -186,7 +192,48 @@ class LiveSession:
                 self._pending.cancel()
             with contextlib.suppress(Exception):
                 await self._chunks.aclose()  # type: ignore[attr-defined]
+            self.state.finish(self._manifest())
         return self.state.clean
+
+    async def _hold(self, ws: ClientConnection, chunk: AudioChunk) -> None:
+        """Paused with a chunk in hand: KeepAlive until resumed; a connection that dies meanwhile keeps it."""
+        try:
+            self.audio.paused(await self._hold_while_paused(ws))
+        except BaseException:
+            self.audio.unsent(chunk)  # not sent: first on the next connection
+            raise
+
+    def _sent(self, chunk: AudioChunk) -> None:
+        """A chunk went out: the ledger, the state (and its digest) and the chunk size learn it."""
+        self.audio.on_sent(chunk, self.state.committed_until())
+        if self._chunk_ms is None and chunk.end > self.state.cursor:  # the first chunk: from the start
+            self._chunk_ms = round((chunk.end - self.state.cursor) * 1000)
+        self.state.on_audio(len(chunk.data), chunk.end, chunk.level_db, time.monotonic(), self._fresh(chunk))
+
+    def _fresh(self, chunk: AudioChunk) -> bytes:
+        """The part of a chunk never sent before (audio sent again after a drop, to the sample, is not): what
+        the manifest's digest takes. A container's bytes cannot be cut: its chunk counts whole or not at all."""
+        new = chunk.end - self.state.cursor
+        if new <= 0:
+            return b""
+        audio = self.source.format
+        width = SAMPLE_BYTES.get(audio.encoding or "")
+        if width is None or not audio.sample_rate:
+            return chunk.data
+        size = min(len(chunk.data), round(new * audio.sample_rate) * width * audio.channels)
+        return chunk.data[len(chunk.data) - size :]
+
+    def _manifest(self) -> Manifest:
+        state, audio = self.state, self.source.format
+        model = dict(state.model_info or {})
+        if state.metadata is not None and state.metadata.model_info:
+            model["models"] = {key: msgspec.structs.asdict(info) for key, info in state.metadata.model_info.items()}
+        return Manifest(
+            state.name, __version__, state.audio_digest.hexdigest() if state.cursor else None, round(state.cursor, 3),
+            audio.encoding, audio.sample_rate, audio.channels, self._chunk_ms,
+            "real time" if self.source.realtime else "unpaced", state.url, dict(self.config.options), model,
+            list(state.request_ids), NORMALISER_VERSION,
+        )  # fmt: skip
 
     async def _wait_to_reconnect(self) -> bool:
         """Back off (reading the source meanwhile) before the next attempt; False when giving up."""
@@ -384,15 +431,14 @@ class LiveSession:
                         continue
                     chunk = read
                 if not self._resume.is_set():  # paused while this chunk waited for its time
-                    self.audio.paused(await self._hold_while_paused(ws))
+                    await self._hold(ws, chunk)
                 if chunk.data:
                     try:
                         await ws.send(chunk.data)
                     except ConnectionClosed:
                         self.audio.unsent(chunk)  # not sent: it goes on the next connection
                         raise
-                self.audio.on_sent(chunk, self.state.committed_until())
-                self.state.on_audio(len(chunk.data), chunk.end, chunk.level_db, time.monotonic())
+                self._sent(chunk)
                 if self.config.duration is not None and self.state.cursor >= self.config.duration:
                     break
             await self._send_controls(ws)
@@ -453,7 +499,11 @@ class LiveSession:
             await self._reopen_source(ws, str(exc).rstrip("."))
             return "again"
         if self.source.realtime and (delay := self.audio.due_in(self.state.cursor, time.monotonic())):
-            await asyncio.sleep(delay)
+            try:
+                await asyncio.sleep(delay)
+            except asyncio.CancelledError:  # the connection died while the chunk waited for its time
+                self.audio.unsent(chunk)  # taken from the source, not sent: first on the next connection
+                raise
         return chunk
 
     async def _hold_while_paused(self, ws: ClientConnection) -> float:

@@ -8,6 +8,7 @@ parse protocol: they read these attributes and compare ``version`` to know wheth
 from __future__ import annotations
 
 import bisect
+import hashlib
 import math
 import time
 from collections import Counter, deque
@@ -55,6 +56,7 @@ from dgtui.session.events import (
     Control,
     Event,
     HandshakeTimings,
+    Manifest,
     MessageReceived,
     Reconnected,
     Reconnecting,
@@ -153,6 +155,8 @@ class SessionState:
         self.speech_ends: deque[SpeechEnd] = deque(maxlen=2000)  # the end-of-speech signals, in arrival order
         self.text_seen = ReachLog()  # how far the words shown reached, and when (interim or final)
         self.final_seen = ReachLog()  # the same for final words (Nova's finals, Flux's EndOfTurn)
+        self.audio_digest = hashlib.sha256()  # of the audio sent, each byte once (the manifest's audio_sha256)
+        self.manifest: Manifest | None = None
         self.turns = Turns(self.transcript, self.sent_at)  # Flux's turns and their metrics (unused on v1)
         self.sequence_id: int | None = None  # Flux: the last sequence_id seen (a gap is reported)
         self.thresholds: dict[str, Any] = {}  # Flux: the turn thresholds the server last confirmed
@@ -369,8 +373,11 @@ class SessionState:
         self.flag_at[flag] = at
         self.flag_counts[flag] += 1
 
-    def on_audio(self, size: int, cursor: float, level_db: float, now: float) -> None:
+    def on_audio(self, size: int, cursor: float, level_db: float, now: float, data: bytes = b"") -> None:
+        """Audio sent up to ``cursor``; ``data``: the bytes of it never sent before, for the audio's digest."""
         first = self.metrics.first_audio_at is None
+        if data:
+            self.audio_digest.update(data)
         self.cursor = max(self.cursor, cursor)  # audio sent again after a drop does not move it back
         self.level_db = level_db
         self.sent_log.append((self.cursor, now))
@@ -474,6 +481,11 @@ class SessionState:
     def title(self, title: str) -> None:
         self.note(f"now playing: {title}")
         self._emit(SourceTitle(self.name, title))
+
+    def finish(self, manifest: Manifest) -> None:
+        """The stream is over: what its run must share with another to compare (recorded, and in --json)."""
+        self.manifest = manifest
+        self._emit(manifest)
 
     def closed(self, code: int | None, reason: str, explanation: str) -> None:
         self.close_code, self.close_reason = code, reason

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from dgtui import __version__
 from tests.conftest import TEST_KEY
 from tests.support.audio import clip_pcm, encode
 from tests.support.static import static_server
@@ -56,6 +57,13 @@ def test_json_output_has_every_message_and_dgtui_events(server, wav):
     assert stream["ttft_s"] > 0 and set(stream["latency"]) == {"p50", "p95", "max"}
     assert stream["source_kind"] == "file"
     assert "local engine" not in result.stderr.decode() and server.url in result.stderr.decode()
+    manifest, metadata = lines[types.index("dgtui.Manifest")], lines[types.index("Metadata")]
+    assert manifest["audio_sha256"] == metadata["sha256"]  # what the server heard is what dgtui says it sent
+    assert manifest["audio_s"] == pytest.approx(6.0, abs=0.01) and manifest["dgtui"] == __version__
+    assert (manifest["encoding"], manifest["sample_rate"], manifest["channels"]) == ("linear16", 16000, 1)
+    assert manifest["pacing"] == "unpaced" and manifest["chunk_ms"] > 0 and manifest["normaliser"] == 1
+    assert manifest["model"]["name"] and manifest["request_ids"] == [connected["request_id"]]
+    assert manifest["url"].startswith(server.url) and "interim_results" in manifest["url"]
 
 
 def test_a_flux_stream_prints_v2_messages_and_turn_metrics(server, wav):

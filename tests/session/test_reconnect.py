@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -77,6 +78,11 @@ async def test_the_utterance_in_flight_at_a_drop_is_sent_again_and_not_lost(serv
     session = drop.session
     assert drop.clean, session.state.error
     assert session.state.reconnects == 1 and session.state.audio_lost == 0.0
+    source = FileSource(clip_file("weather", seconds=14.0), realtime=False)
+    once = hashlib.sha256(b"".join([chunk.data async for chunk in source.chunks()])).hexdigest()
+    manifest = session.state.manifest
+    assert manifest is not None and manifest.audio_sha256 == once  # the audio sent again is not hashed twice
+    assert manifest.audio_seconds == round(session.state.cursor, 3) and len(manifest.request_ids) == 2
     assert session.state.offset == drop.committed  # the new connection starts where the last final ended, to the sample
     assert session.state.audio_resent >= drop.cursor - drop.committed - 0.2 > 0
     finals = [line for line in session.state.transcript.lines if line.kind == "final"]

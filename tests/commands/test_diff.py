@@ -1,0 +1,91 @@
+"""``dgtui diff``: two runs compared from their recordings or reports, with their manifests checked."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dgtui.data import clip
+from dgtui.session.rundiff import Run, Subject, not_comparable, pairs, table, word_diff_text
+from tests.commands.test_cli_stream import dgtui
+from tests.support.audio import clip_pcm, encode
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """Two clips of 6 s, each with its reference beside it."""
+    folder = tmp_path_factory.mktemp("diff")
+    paths = {}
+    for name in ("council", "weather"):
+        path = folder / f"{name}.wav"
+        path.write_bytes(encode(clip_pcm(name)[: 32000 * 6], 16000, "wav", "pcm_s16le"))
+        (folder / f"{name}.txt").write_text(" ".join(clip(name).reference.split()[:14]))
+        paths[name] = path
+    return paths
+
+
+def record(server, source, folder, *flags):
+    result = dgtui("stream", str(source), "--fast", "--url", server.url, "--record-dir", str(folder), *flags)
+    assert result.returncode == 0, result.stderr.decode()
+    (path,) = folder.rglob("*.jsonl")
+    return path
+
+
+def test_two_recordings_of_one_clip_compare_and_of_two_clips_do_not(server, clips, tmp_path):
+    first = record(server, clips["council"], tmp_path / "a")
+    second = record(server, clips["council"], tmp_path / "b", "--endpointing", "500")
+    other = record(server, clips["weather"], tmp_path / "c")
+    kept = [json.loads(line) for line in first.read_text().splitlines()]
+    (manifest,) = [line for line in kept if line.get("type") == "dgtui.Manifest"]  # the recording keeps it
+    assert manifest["audio_sha256"] and manifest["audio_s"] == pytest.approx(6.0, abs=0.01)
+    same = dgtui("diff", str(first), str(second), "--json")
+    assert same.returncode == 0, same.stderr.decode()
+    (pair,) = json.loads(same.stdout)["pairs"]
+    assert pair["comparable"] and pair["warnings"] == []
+    assert pair["figures"]["wer"]["before"] is not None and "latency.p50" in pair["figures"]
+    plain = dgtui("diff", str(first), str(other)).stdout.decode()
+    assert "council -> weather" in plain and "! not comparable: different audio:" in plain
+    assert "! not comparable: different references:" in plain and "words (A [-..-], B {+..+}):" in plain
+
+
+def test_a_report_keeps_its_run_and_manifest_for_diff(server, clips, tmp_path):
+    reports = []
+    for endpointing in ("10", "500"):
+        report = tmp_path / f"lanes-{endpointing}.md"
+        result = dgtui("stream", str(clips["council"]), "--fast", "--url", server.url, "--report", str(report),
+                       "--lane", f"a=--endpointing {endpointing}", "--lane", "b=--model flux-general-en")  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode()
+        reports.append(report)
+    text = reports[0].read_text()
+    assert "## Manifest" in text and "| a | " in text.split("## Manifest")[1]
+    result = dgtui("diff", str(reports[0]), str(reports[1]), "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    found = json.loads(result.stdout)
+    assert [(p["before"], p["comparable"]) for p in found["pairs"]] == [("a", True), ("b", True)]
+
+
+def test_bad_files_say_what_they_are(tmp_path):
+    old_report = tmp_path / "old.md"
+    old_report.write_text("# Lanes of talk\n")
+    result = dgtui("diff", str(old_report), str(tmp_path / "missing.jsonl"))
+    assert result.returncode == 2 and "a report without its run" in result.stderr.decode()
+    result = dgtui("diff", str(tmp_path / "missing.jsonl"), str(old_report))
+    assert result.returncode == 2 and "no such file" in result.stderr.decode()
+
+
+def test_pairs_changes_and_manifest_checks():
+    manifest = {"audio_sha256": "ab" * 32, "pacing": "real time", "chunk_ms": 100, "encoding": "linear16",
+                "sample_rate": 16000, "normaliser": 1, "reference_sha256": "cd" * 32, "conditions": []}  # fmt: skip
+    before = Run("a", [Subject("fast", {"wer": 0.1, "latency.p50": 0.2, "reconnects": 0}, "the cat sat", manifest)])
+    after = Run("b", [Subject("fast", {"wer": 0.08, "latency.p50": 0.15, "reconnects": 1}, "the cat sit",
+                              {**manifest, "pacing": "unpaced", "normaliser": 2})])  # fmt: skip
+    (pair,), alone = pairs(before, after)
+    assert alone == []
+    assert table(pair) == [("latency.p50", "200 ms", "150 ms", "-50 ms (-25%)"), ("wer", "10.0 %", "8.0 %", "-2.0 pts"),
+                           ("reconnects", "0", "1", "+1")]  # fmt: skip
+    assert pair.warnings == ["different pacing: real time and unpaced",
+                             "different normaliser versions (word error rates count differently): 1 and 2"]  # fmt: skip
+    assert word_diff_text(pair.words) == "the cat [-sat-] {+sit+}"
+    assert not_comparable({}, manifest) == [
+        "a run has no manifest (recorded before dgtui kept one): nothing says the runs compare"]  # fmt: skip
