@@ -12,7 +12,7 @@ from dgtui.audio.sources import FileSource, open_source
 from dgtui.commands.cli import build_parser
 from dgtui.commands.options import options_from_args
 from dgtui.protocol.messages import Results
-from dgtui.session.events import Closed, Connected, MessageReceived, SessionError, State, StateChanged
+from dgtui.session.events import Closed, Connected, Manifest, MessageReceived, SessionError, State, StateChanged
 from dgtui.session.session import LiveSession, SessionConfig
 from tests.conftest import TEST_KEY
 from tests.support.audio import clip_pcm, encode
@@ -54,8 +54,9 @@ async def test_session_transcribes_and_reports_everything(server, clip_file):
     assert session.state.model_info["arch"] == "pocketsphinx"
     states = [e.state for e in events if isinstance(e, StateChanged)]
     assert states == [State.CONNECTING, State.STREAMING, State.CLOSING, State.CLOSED]
-    closed = events[-1]
+    closed, manifest = events[-2:]  # the manifest comes last, once the stream is over
     assert isinstance(closed, Closed) and closed.clean and closed.code == 1000
+    assert isinstance(manifest, Manifest) and manifest.audio_seconds == 6.0 and manifest.pacing == "unpaced"
     summary = session.state.metrics.summary()
     assert summary["messages"]["Metadata"] == 1 and summary["ttft_s"] is not None
     assert summary["audio_seconds"] == pytest.approx(6.0, abs=0.01)
@@ -288,8 +289,9 @@ async def test_error_closes_are_explained(clip_file, code, reason, expected):
         session = LiveSession(config, FileSource(clip_file(seconds=3.0)), [events.append])
         assert not await session.run()
     assert expected in session.state.error
-    closed = events[-1]
+    closed = next(event for event in reversed(events) if isinstance(event, Closed))
     assert isinstance(closed, Closed) and closed.code == code and not closed.clean
+    assert isinstance(events[-1], Manifest)  # a failed stream still says what it sent
 
 
 async def test_server_that_never_closes_is_bounded(clip_file):
