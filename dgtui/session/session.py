@@ -452,13 +452,15 @@ class LiveSession:
             self._closestream_sent = True
             if not self._reconnect.is_set():
                 self.state.set_phase(State.CLOSING)
-        except SourceError as exc:
-            self.state.fail(str(exc))
+        except ConnectionClosed:
+            return
+        except Exception as exc:  # the source failed; or a bug, said as one (not left to the server's idle timeout)
+            self.state.fail(str(exc) if isinstance(exc, SourceError) else
+                            f"internal error while sending audio: {type(exc).__name__}: {exc}. This is a dgtui "
+                            "bug: please report it, with the session's recording if there is one")  # fmt: skip
             with contextlib.suppress(ConnectionClosed):
                 await ws.send(CLOSE_STREAM)
                 self._closestream_sent = True
-        except ConnectionClosed:
-            return
         finally:
             stopped.cancel()
             reconnect.cancel()

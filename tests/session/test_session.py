@@ -335,3 +335,27 @@ async def test_keepalive_holds_the_connection_while_a_live_source_stalls(make_se
         await asyncio.to_thread(pipe.write, pcm[32000 * 2 : 32000 * 5])
     assert await asyncio.wait_for(runner, 30), session.state.error
     assert session.state.cursor == pytest.approx(5.0)
+
+
+async def test_a_bug_while_sending_ends_the_stream_with_an_internal_error_not_a_reconnect_loop(server, clip_file):
+    class Breaking:
+        """A file whose reading breaks after two chunks, as a bug in a decoder would."""
+
+        def __init__(self) -> None:
+            self.file = FileSource(clip_file(seconds=3.0), realtime=False)
+
+        def __getattr__(self, name: str):
+            return getattr(self.file, name)
+
+        async def chunks(self):
+            count = 0
+            async for chunk in self.file.chunks():
+                count += 1
+                if count > 2:
+                    raise RuntimeError("boom")
+                yield chunk
+
+    session = LiveSession(SessionConfig("b", server.url, {"interim_results": True}), Breaking())  # type: ignore[arg-type]
+    assert not await asyncio.wait_for(session.run(), 30)
+    assert session.state.error.startswith("internal error while sending audio: RuntimeError: boom. This is a dgtui bug")
+    assert session.state.reconnects == 0 and session.state.phase is State.ERROR
