@@ -379,14 +379,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if argv and argv[0] in COMMANDS:
         args = build_parser().parse_args(argv)
-        if args.command == "serve":
-            return _serve(args)
-        if args.command == "stream":
-            return _stream(args)
-        if args.command == "bench":
-            return _bench(args)
-        return FILE_COMMANDS[args.command](args)
+        try:
+            return _command(args)
+        except BrokenPipeError:  # the reader went away (dgtui diff A B | head): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
     return _tui(build_tui_parser().parse_args(argv))
+
+
+def _command(args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "stream":
+        return _stream(args)
+    if args.command == "bench":
+        return _bench(args)
+    return FILE_COMMANDS[args.command](args)
 
 
 DEMO_NOTICE = (  # one line: the most important words first, the rest cut on a narrow terminal

@@ -123,12 +123,16 @@ def table(pair: Pair) -> list[tuple[str, str, str, str]]:
     """Rows of ``metric, before, after, change``."""
     rows = []
     for change in pair.changes:
-        delta = change.delta
+        before, after, delta = shown(change.metric, change.before), shown(change.metric, change.after), change.delta
+        if before == after or delta is None:
+            rows.append((change.metric, before, after, "=" if before == after else "-"))
+            continue
+        if METRICS[change.metric] == TIME:  # the change between the figures as shown (whole milliseconds)
+            delta = (round(change.after * 1000) - round(change.before * 1000)) / 1000  # type: ignore[operator]
         relative = ""
-        if delta is not None and change.before and METRICS[change.metric] != RATIO:
+        if change.before and METRICS[change.metric] != RATIO and abs(delta / change.before) >= 0.005:
             relative = f" ({delta / abs(change.before):+.0%})"
-        rows.append((change.metric, shown(change.metric, change.before), shown(change.metric, change.after),
-                     shown(change.metric, delta, signed=True) + relative if delta else "="))  # fmt: skip
+        rows.append((change.metric, before, after, shown(change.metric, delta, signed=True) + relative))
     return rows
 
 

@@ -89,3 +89,20 @@ def test_pairs_changes_and_manifest_checks():
     assert word_diff_text(pair.words) == "the cat [-sat-] {+sit+}"
     assert not_comparable({}, manifest) == [
         "a run has no manifest (recorded before dgtui kept one): nothing says the runs compare"]  # fmt: skip
+
+
+def test_a_reader_that_goes_away_stops_it_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    from dgtui.session.rundiff import run_block
+
+    subjects = [Subject(f"lane{i}", {"latency.p50": 0.1 * i, "wer": 0.01 * i}, "the cat sat", {}) for i in range(400)]
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text("# Lanes\n\n" + run_block(subjects))
+    process = subprocess.Popen([sys.executable, "-m", "dgtui", "diff", str(tmp_path / "a.md"), str(tmp_path / "b.md")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert process.stdout is not None and process.stdout.readline().startswith(b"A: ")
+    process.stdout.close()  # as `| head -1` does
+    _, stderr = process.communicate(timeout=60)
+    assert b"Traceback" not in stderr and process.returncode in (0, 1)
