@@ -116,7 +116,7 @@ async def run_bench(
         print_comparison(comparison, out)
     if report:
         write_report(report, comparisons, [copies[0] for copies in pooled_groups], sessions)  # the first copies
-    rows = subjects(comparisons, [group for copies in pooled_groups for group in copies], sessions, runner.duration)
+    rows = subjects(comparisons, groups, sessions, runner.duration)
     passed = check_gates(gates, rows)
     if json_mode:
         print(

@@ -174,11 +174,8 @@ def _references(args: argparse.Namespace, specs: list[str]) -> list[Any]:
                         "(NAME.txt, .srt, .vtt or .json)")  # fmt: skip
     if getattr(args, "loop", False):
         return [None] * len(specs)
-    found = []
-    for spec in specs:
-        text, path, truth = find_reference(spec, given)
-        found.append(None if text is None else (text, path, truth))
-    return found
+    read = {spec: find_reference(spec, given) for spec in dict.fromkeys(specs)}  # copies read it once
+    return [None if read[spec][0] is None else read[spec] for spec in specs]
 
 
 def _lane_streams(
@@ -211,6 +208,7 @@ def _lane_streams(
     streams, groups = [], []
     specs = [spec for spec in sources for _ in range(copies)]
     copy_of: Counter[str] = Counter()
+    references: dict[str, Any] = {}
     for spec, source in zip(specs, open_sources(specs, audio), strict=True):
         fanout = FanOut(source, [lane.name for lane in lanes])
         names = []
@@ -220,8 +218,9 @@ def _lane_streams(
             lane_source.name = f"{prefix}/{lane.name}"
             names.append(lane_source.name)
             streams.append((lane_source, options, backend))
-        text, path, truth = find_reference(spec, getattr(args, "reference", None))
-        groups.append(LaneGroup(source.name, tuple(names), text, path, truth))
+        if spec not in references:  # copies (dgtui bench --streams N) read it once
+            references[spec] = find_reference(spec, getattr(args, "reference", None))
+        groups.append(LaneGroup(source.name, tuple(names), *references[spec]))
     return streams, groups
 
 

@@ -13,7 +13,7 @@ import json
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,6 +31,7 @@ from dgtui.session.rundiff import Subject, manifest_of, run_block
 from dgtui.session.runner import StreamRunner
 from dgtui.session.segments import align
 from dgtui.session.session import LiveSession
+from dgtui.session.state import SessionState
 from dgtui.session.stats import format_ms
 
 
@@ -171,12 +172,18 @@ def print_turn_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
     print_rows(rows, out, left=(0, 7))
 
 
+def heard_whole(duration: float | None) -> Callable[[SessionState], bool]:
+    """Whether a stream heard its whole source (then the whole reference counts): it ended cleanly, and no
+    --duration cut it short."""
+    return lambda state: state.clean and duration is None
+
+
 def comparison_of(
     group: LaneGroup | Sequence[LaneGroup], sessions: Sequence[LiveSession], duration: float | None
 ) -> Comparison:
     """A lane group's figures (or its copies', pooled per lane): each lane judged on the same audio (and against
-    the reference, if any); a lane that ended cleanly without --duration heard its whole source."""
-    return compare_lanes(group, [s.state for s in sessions], complete=lambda state: state.clean and duration is None)
+    the reference, if any)."""
+    return compare_lanes(group, [s.state for s in sessions], complete=heard_whole(duration))
 
 
 GATE_FAILED = 3  # the exit status when an --assert fails
@@ -251,9 +258,8 @@ def subjects(
     for session in sessions:
         if session.name not in judged:
             others.setdefault(COPY.sub("", session.name), []).append(session.state)
-    complete = lambda state: state.clean and duration is None  # noqa: E731
     return [row for comparison in comparisons for row in comparison.rows] + [
-        lane_row(name, states, None, complete) for name, states in others.items()
+        lane_row(name, states, None, heard_whole(duration)) for name, states in others.items()
     ]
 
 

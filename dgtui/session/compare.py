@@ -162,12 +162,12 @@ def lane_row(
     latency, final, end_of_turn = Series(), Series(), Series()
     errors: WordErrors | None = None
     keyterms: KeytermScore | None = None
-    for state in states:
+    texts = [state.transcript.text() for state in states]
+    for state, text in zip(states, texts, strict=True):
         metrics = state.metrics
         latency.merge(metrics.latency)
         final.merge(state.turns.metrics.eot_audio if state.flux else metrics.final_latency)  # Flux: EndOfTurn
         end_of_turn.merge(state.turns.metrics.eot_wall if state.flux else metrics.end_of_turn)
-        text = state.transcript.text()
         if reference is not None:
             more = word_errors(reference, text, complete=complete(state))
             errors = more if errors is None else errors + more
@@ -177,13 +177,12 @@ def lane_row(
                 score = keyterm_score(terms, reference, text)
                 keyterms = score if keyterms is None else keyterms + score
     ttfts = [state.metrics.ttft for state in states if state.metrics.ttft is not None]
-    first = states[0]
     row = LaneRow(name, errors, _value(latency.summary().p50), _value(latency.summary().p95),
                   round(summarize(ttfts).p50, 4) if ttfts else None, _value(end_of_turn.summary().p50),
                   sum(s.metrics.corrections for s in states),
                   sum(s.turns.ended if s.flux else s.transcript.finals for s in states),
                   sum(s.reconnects for s in states), next((s.error for s in states if s.error), None), keyterms,
-                  first.transcript.text(), _value(final.summary().p50))  # fmt: skip
+                  texts[0], _value(final.summary().p50))  # fmt: skip
     row.latency, row.final, row.end_of_turn = latency.summary(), final.summary(), end_of_turn.summary()
     if truth:
         _anchor(row, states, truth)

@@ -18,7 +18,10 @@ from typing import Any
 import msgspec
 
 from dgtui.session.accuracy import diff_words
-from dgtui.session.gates import METRICS, RATIO, TIME
+from dgtui.session.compare import LaneGroup, lane_row
+from dgtui.session.gates import METRICS, RATIO, TIME, figures
+from dgtui.session.recording import RecordingError
+from dgtui.session.replay import ReplaySession
 from dgtui.session.state import SessionState
 
 # What must be equal for figures to compare, and what to say when it is not.
@@ -198,11 +201,6 @@ def read_run(path: Path) -> Run:
 
 
 def _recording_run(path: Path) -> Run:
-    from dgtui.session.compare import LaneGroup, lane_row
-    from dgtui.session.gates import figures
-    from dgtui.session.recording import RecordingError
-    from dgtui.session.replay import ReplaySession
-
     try:
         session = ReplaySession(path)
     except (RecordingError, OSError, UnicodeDecodeError) as exc:

@@ -108,11 +108,15 @@ LineMarks = dict[int, tuple[MarkedWord, ...]]  # a final line's seq -> its words
 
 
 def lane_marks(
-    states: Sequence[SessionState], reference: str | None, complete: Callable[[SessionState], bool]
+    states: Sequence[SessionState],
+    reference: str | None,
+    complete: Callable[[SessionState], bool],
+    lane_lines: Sequence[list[TranscriptLine]] | None = None,
 ) -> list[tuple[LineMarks, str]]:
-    """Each lane's final lines (states in lane order) with their words marked against the reference, or the
-    first lane without one; and the base words missing after its last word."""
-    lane_lines = [finals(state) for state in states]
+    """Each lane's final lines (states in lane order; ``lane_lines``: their finals, when already found) with
+    their words marked against the reference, or the first lane without one; and the base words missing after
+    its last word."""
+    lane_lines = lane_lines if lane_lines is not None else [finals(state) for state in states]
     lane_words = [[w for line in lines for w in shown_words(line)] for lines in lane_lines]
     base = reference if reference is not None else " ".join(lane_words[0] if lane_words else [])
     result = []
@@ -148,7 +152,7 @@ def align(
             segment = segments[max(0, bisect.bisect_right(starts, (start + end) / 2) - 1)]
             segment.reference = f"{segment.reference} {word}".strip()
     for lane, (lines, (marks, missing_after)) in enumerate(
-        zip(lane_lines, lane_marks(states, reference, complete), strict=True)
+        zip(lane_lines, lane_marks(states, reference, complete, lane_lines), strict=True)
     ):
         for line in lines:
             segment = segments[max(0, bisect.bisect_right(starts, (line.start + line.end) / 2) - 1)].lanes[lane]

@@ -15,7 +15,7 @@ from dgtui.session.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRo
 from dgtui.session.segments import Segment, align
 from dgtui.session.state import SessionState
 from dgtui.tui.format import audio_time
-from dgtui.tui.widgets.marks import ReferenceMarks, finished
+from dgtui.tui.widgets.marks import ReferenceMarks, finals_moved, finished
 from dgtui.tui.widgets.transcript_view import MARK_STYLES, MISSING_STYLE, TranscriptView, marked_body
 
 NARROW = 100  # below this width the table keeps the columns that decide, with short headings
@@ -129,7 +129,7 @@ class AlignedView(VerticalScroll):
         yield Static(Text("no finals yet", style="dim"), classes="aligned-table")
 
     def show(self, states: list[SessionState]) -> None:
-        key = tuple((state.transcript.line_seq, state.phase) for state in states)
+        key = finals_moved(states)
         if key == self._shown:
             return
         self._shown = key

@@ -17,6 +17,11 @@ def finished(state: SessionState) -> bool:
     return state.phase is State.CLOSED
 
 
+def finals_moved(states: Sequence[SessionState]) -> tuple[tuple[int, State], ...]:
+    """What changes when a stream has a new transcript line or ends: what marks and alignments depend on."""
+    return tuple((state.transcript.line_seq, state.phase) for state in states)
+
+
 class ReferenceMarks:
     def __init__(self, reference: str | None, *, first_is_base: bool = False) -> None:
         self.reference = reference
@@ -24,7 +29,7 @@ class ReferenceMarks:
         self._seen: object = None
 
     def update(self, views: Sequence[TranscriptView], states: Sequence[SessionState]) -> None:
-        key = tuple((state.transcript.line_seq, state.phase) for state in states)
+        key = finals_moved(states)
         if key == self._seen:
             return
         self._seen = key

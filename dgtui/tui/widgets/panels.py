@@ -10,10 +10,10 @@ from textual.widget import Widget
 from textual.widgets import Sparkline
 
 from dgtui.session.compare import LaneGroup, lane_row
-from dgtui.session.events import State
 from dgtui.session.state import SessionState
 from dgtui.session.stats import format_ms
 from dgtui.tui.format import audio_time, duration, level_meter, ms_unit, options_text, seconds_unit, state_label
+from dgtui.tui.widgets.marks import finished
 
 
 class StatePanel(Widget):
@@ -275,8 +275,7 @@ class AccuracyPanel(StatePanel):
         return state.transcript.line_seq, state.phase, len(state.speech_ends), len(state.text_seen)
 
     def build(self, state: SessionState, now: float) -> Table:
-        complete = state.phase is State.CLOSED  # then the whole reference counts
-        row = lane_row(state.name, [state], self.group.reference, lambda _: complete, self.group.truth)
+        row = lane_row(state.name, [state], self.group.reference, finished, self.group.truth)
         table = Table.grid(padding=(0, 1))
         table.add_column(style="dim")
         for _ in range(2):
