@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from dgtui.audio.conditions import Conditions
 from dgtui.commands.headless import (
     GATE_FAILED,
     NO_GATES,
@@ -17,13 +18,16 @@ from dgtui.commands.headless import (
     copies_of,
     print_comparison,
     print_turn_table,
+    print_usage_table,
     subjects,
     write_report,
 )
+from dgtui.session.capacity import Ramp, RampPlan, RampResult, run_ramp
 from dgtui.session.compare import LaneGroup
 from dgtui.session.runner import StreamRunner
 from dgtui.session.stats import Series, format_ms, summarize
 from dgtui.session.turns import TurnMetrics
+from dgtui.session.usage import format_usd, run_cost, usage_of
 
 
 async def run_bench(
@@ -110,6 +114,8 @@ async def run_bench(
     flux = [session for session in sessions if session.state.flux]
     if flux:
         print_turn_table(flux, out)
+    print_usage_table(sessions, out)
+    total = run_cost([session.state for session in sessions])
     pooled_groups = copies_of(groups)
     comparisons = [comparison_of(copies, sessions, runner.duration) for copies in pooled_groups]
     for comparison in comparisons:
@@ -128,6 +134,8 @@ async def run_bench(
                     "final_latency_s": all_fin.as_dict(),
                     "end_of_turn_s": all_eot.as_dict(),
                     "clean": sum(s.state.clean for s in sessions),
+                    "cost_usd": round(total.so_far, 6) if total.priced else None,
+                    "cost_per_hour_usd": round(total.per_hour, 4) if total.priced else None,
                     **({"turns": pooled_turns(flux)} if flux else {}),
                     **({"comparisons": [c.as_dict() for c in comparisons]} if comparisons else {}),
                     **({"gates": passed} if gates.gates else {}),
@@ -138,6 +146,73 @@ async def run_bench(
     if not passed:
         return GATE_FAILED
     return 0 if all(s.state.clean for s in sessions) else 1
+
+
+async def run_ramp_command(
+    runner: StreamRunner,
+    new_source: Callable[[], Any],
+    options: dict[str, Any],
+    backend: Any,
+    conditions: Conditions,
+    plan: RampPlan,
+    *,
+    json_mode: bool = False,
+) -> int:
+    """The ramp, each step said as it ends, then the ceiling, the refusal and the slot check; exit 0 when a
+    ceiling was found (or none up to ``--ramp-max``), 1 when the first step already failed."""
+    say = (lambda line: print(line, file=sys.stderr, flush=True)) if json_mode else print
+    step = f"+{plan.step}" if plan.step else "doubling"
+    say(f"dgtui bench --ramp on {runner.backend.describe() if backend is None else backend.describe()}: "
+        f"from {plan.start} stream{'s' if plan.start != 1 else ''}, {step}, up to {plan.maximum}; each step held "
+        f"{plan.hold:g} s; limit: interim latency p95 {plan.max_p95 * 1000:.0f} ms")  # fmt: skip
+    ramp = Ramp(runner, new_source, options, backend, conditions, report=say)
+    try:
+        result = await run_ramp(ramp, plan)
+    finally:
+        await runner.close()
+    for line in ramp_lines(result, plan):
+        say(line)
+    states = [session.state for session in runner.sessions]
+    audio = sum(usage_of(state).billed_s for state in states)
+    total = run_cost(states)
+    line = f"the ramp streamed {audio:.0f} s of audio"
+    if total.priced:
+        prices = states[0].prices
+        line += f": {format_usd(total.so_far)} (prices: {prices.origin}, as of {prices.as_of})"
+        if total.unpriced:
+            line += f" ({total.unpriced} stream{'s' if total.unpriced != 1 else ''} without a price left out)"
+    say(line)
+    if json_mode:
+        print(json.dumps({**result.as_dict(), "audio_s": round(audio, 1),
+                          "cost_usd": round(total.so_far, 6) if total.priced else None}))  # fmt: skip
+    return 0 if result.ceiling or result.stopped_by == "maximum" else 1
+
+
+def ramp_lines(result: RampResult, plan: RampPlan) -> list[str]:
+    """What the ramp found, in words."""
+    if result.stopped_by == "maximum":
+        lines = [f"ceiling: none up to {plan.maximum} concurrent streams (raise --ramp-max to go further)"]
+    else:
+        why = {"latency": f"interim latency p95 passed {plan.max_p95 * 1000:.0f} ms at the next step",
+               "refused": "the next stream's handshake was refused",
+               "failed": "streams failed at the next step"}[result.stopped_by]  # fmt: skip
+        lines = [f"ceiling: {result.ceiling} concurrent stream{'s' if result.ceiling != 1 else ''} ({why})"]
+    refusal = result.refusal
+    if refusal is not None:
+        status = f"HTTP {refusal.status}" if refusal.status else "no HTTP answer"
+        dg_error = f" · dg-error: {refusal.dg_error}" if refusal.dg_error else ""
+        request = f" · request id {refusal.request_id}" if refusal.request_id else " · no request id"
+        lines.append(f"refused: {status}{dg_error}{request}")
+    slots = result.slots
+    if slots is not None and slots.freed:
+        lines.append(
+            f"closed streams free their slots: yes (one closed at the ceiling, a new one opened "
+            f"{slots.after_s:.2f} s later, {slots.attempts} attempt{'s' if slots.attempts != 1 else ''})"
+        )
+    elif slots is not None:
+        lines.append(f"closed streams free their slots: NO (still refused {slots.after_s:.1f} s after one closed, "
+                     f"{slots.attempts} attempts): stale slots count against the limit")  # fmt: skip
+    return lines
 
 
 def pooled_turns(sessions: list[Any]) -> dict[str, Any]:

@@ -35,6 +35,28 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _duration(text: str) -> float:
+    """``1s``, ``800ms`` or seconds, as seconds."""
+    number, unit = (text[:-2], 0.001) if text.endswith("ms") else (text.removesuffix("s"), 1.0)
+    try:
+        value = float(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a time such as 1s or 800ms, got {text}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a time > 0, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text}") from None
+    if not 1 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(f"expected 1 to 10000, got {text}")
+    return value
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -97,10 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Measure a backend under load: SOURCE streamed by N concurrent sessions in real time.",
     )
     bench.add_argument("sources", nargs=1, metavar="SOURCE")
-    bench.add_argument("--streams", type=int, default=4, help="concurrent streams (default 4)")
+    bench.add_argument("--streams", type=int, default=None, help="concurrent streams (default 4)")
     bench.add_argument("--duration", type=_positive_float, help="stop after this many seconds of audio")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     bench.add_argument("--report", metavar="FILE.md", help="with --lane: write the comparison as Markdown")
+    ramp = bench.add_argument_group("capacity: --ramp raises concurrency until latency degrades or the server refuses")
+    ramp.add_argument("--ramp", action="store_true", help="find the concurrency ceiling (the source loops)")
+    ramp.add_argument("--max-p95", type=_duration, default=1.0, metavar="TIME",
+                      help="the latency limit: interim latency p95 over a step (default 1s)")  # fmt: skip
+    ramp.add_argument("--ramp-start", type=_count, default=1, metavar="N", help="streams at the first step (1)")
+    ramp.add_argument("--ramp-step", type=_count, default=None, metavar="N",
+                      help="streams added per step (default: doubling)")  # fmt: skip
+    ramp.add_argument("--ramp-max", type=_count, default=64, metavar="N", help="the largest step (default 64)")
+    ramp.add_argument("--step-seconds", type=_positive_float, default=15.0, metavar="S",
+                      help="how long each step is held and measured (default 15)")  # fmt: skip
     add_stream_arguments(bench)
     add_gate_arguments(bench)
     add_file_commands(commands)
@@ -111,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 class Prepared:
     """What the flags, the environment and the config file ask for, checked."""
 
-    streams: list[tuple[Any, dict[str, Any], Any]]  # (source, options, backend) per stream
+    streams: list[tuple[Any, dict[str, Any], Any, Any]]  # (source, options, backend, conditions) per stream
     settings: Any  # dgtui.config.settings.Settings
     config: Any  # dgtui.config.file.Config: streams added while running resolve against it too
     groups: list[Any] = field(default_factory=list)  # dgtui.commands.lanes.LaneGroup: lanes to compare
@@ -123,7 +155,7 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
     from dgtui.audio.base import SourceError
     from dgtui.audio.sources import open_sources
     from dgtui.commands.backend import BackendError
-    from dgtui.commands.options import FlagError
+    from dgtui.commands.options import FlagError, conditions_from_args
     from dgtui.config.file import ConfigError, load_config
     from dgtui.config.settings import PresetError, backend_named, resolve, stream_options
     from dgtui.protocol.flux import is_flux_model
@@ -140,6 +172,7 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
             streams, groups = _lane_streams(args, settings, config, audio, copies, args.sources, args.lane)
         else:
             wanted = [(spec, settings.options, settings.backend) for spec in args.sources for _ in range(copies)]
+        conditions = conditions_from_args(args)
         for preset in settings.presets:
             backend = backend_named(preset.backend, config, settings.backend)
             if preset.lanes:  # a preset of lanes: its source fanned out to them
@@ -154,7 +187,7 @@ def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
         for source, (_, options, backend), reference in zip(sources, wanted, references, strict=True):
             if reference is not None:
                 judged[len(streams)] = reference
-            streams.append((source, options, backend))
+            streams.append((source, options, backend, conditions))
         return Prepared(streams, settings, config, groups, judged)
     except (SourceError, BackendError, ConfigError, PresetError, FlagError) as exc:
         for line in str(exc).splitlines():  # several sources can fail at once
@@ -194,6 +227,7 @@ def _lane_streams(
     from dgtui.audio.fanout import FanOut
     from dgtui.audio.sources import open_sources
     from dgtui.commands.lanes import find_reference, lane_args, lane_backend_choice, parse_lanes
+    from dgtui.commands.options import conditions_from_args
     from dgtui.config.settings import backend_named, stream_options
     from dgtui.session.compare import LaneGroup
 
@@ -204,7 +238,8 @@ def _lane_streams(
         merged = lane_args(args, lane)
         lane_backend = backend_named(name, config, backend or settings.backend, url=url, token=merged.token,
                                      allow_insecure_key=merged.allow_insecure_key)  # fmt: skip
-        plans.append((lane, stream_options(merged, config, preset, url=lane_backend.url), lane_backend))
+        options = stream_options(merged, config, preset, url=lane_backend.url)
+        plans.append((lane, options, lane_backend, conditions_from_args(merged)))
     streams, groups = [], []
     specs = [spec for spec in sources for _ in range(copies)]
     copy_of: Counter[str] = Counter()
@@ -214,10 +249,10 @@ def _lane_streams(
         names = []
         copy_of[source.name] += 1  # copies (dgtui bench --streams N) named apart now: their groups name them
         prefix = source.name if copy_of[source.name] == 1 else f"{source.name}#{copy_of[source.name]}"
-        for (lane, options, backend), lane_source in zip(plans, fanout.lanes, strict=True):
+        for (lane, options, backend, conditions), lane_source in zip(plans, fanout.lanes, strict=True):
             lane_source.name = f"{prefix}/{lane.name}"
             names.append(lane_source.name)
-            streams.append((lane_source, options, backend))
+            streams.append((lane_source, options, backend, conditions))
         if spec not in references:  # copies (dgtui bench --streams N) read it once
             references[spec] = find_reference(spec, getattr(args, "reference", None))
         groups.append(LaneGroup(source.name, tuple(names), *references[spec]))
@@ -232,14 +267,15 @@ def _runner(prepared: Prepared, duration: float | None, record: bool = True):  #
     settings = prepared.settings
     record_dir = settings.record_dir if record else None
     runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=record_dir,
-                          reconnect=settings.reconnect, endpoints=LocalEndpoints())  # fmt: skip
+                          reconnect=settings.reconnect, endpoints=LocalEndpoints(),
+                          prices=prepared.config.prices)  # fmt: skip
     group_of = {name: group for group in prepared.groups for name in group.streams}
-    for index, (source, options, backend) in enumerate(prepared.streams):
+    for index, (source, options, backend, conditions) in enumerate(prepared.streams):
         group = group_of.get(source.name)
         if index in prepared.judged:  # a stream judged alone: a group of one, under the name it will have
             group = LaneGroup(source.name, (runner.unique_name(source.name),), *prepared.judged[index])
             prepared.groups.append(group)
-        runner.add(source, options, backend, group=group)
+        runner.add(source, options, backend, group=group, conditions=conditions)
     return runner
 
 
@@ -279,6 +315,9 @@ def _bench(args: argparse.Namespace) -> int:
     from dgtui.commands.bench import run_bench
     from dgtui.commands.headless import Gates
 
+    if args.ramp:
+        return _ramp(args)
+    args.streams = 4 if args.streams is None else args.streams
     if args.streams < 1:
         print("dgtui: --streams must be at least 1", file=sys.stderr)
         return 2
@@ -290,6 +329,39 @@ def _bench(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run_bench(runner, json_mode=args.json, groups=prepared.groups, report=args.report,
                                      gates=Gates(gates, args.junit)))  # fmt: skip
+    except KeyboardInterrupt:
+        return 130
+
+
+def _ramp(args: argparse.Namespace) -> int:
+    """``dgtui bench SOURCE --ramp``: the concurrency ceiling of a backend (the source loops, in real time)."""
+    from dgtui.audio.sources import open_source
+    from dgtui.commands.bench import run_ramp_command
+    from dgtui.session.capacity import RampPlan
+
+    problems = [flag for flag, given in (("--lane", args.lane), ("--streams", args.streams), ("--fast", args.fast),
+                                         ("--assert", args.gates), ("--report", args.report)) if given]  # fmt: skip
+    if problems:
+        print(f"dgtui bench --ramp: {', '.join(problems)} cannot be used with --ramp (it opens its own streams, "
+              "in real time, and reports a ceiling)", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.ramp_start > args.ramp_max:
+        print("dgtui bench --ramp: --ramp-start is above --ramp-max", file=sys.stderr)
+        return 2
+    args.loop = True  # streams last as long as the ramp needs them
+    prepared = _prepare(args)
+    if prepared is None:
+        return 2
+    source, options, backend, conditions = prepared.streams[0]
+    if source.error:
+        print(f"dgtui: {source.error}", file=sys.stderr)
+        return 2
+    audio = source_settings(args, flux=bool(options.get("model", "").startswith("flux")))
+    plan = RampPlan(args.ramp_start, args.ramp_step or 0, args.ramp_max, args.max_p95, args.step_seconds)
+    runner = _runner(Prepared([], prepared.settings, prepared.config), args.duration, record=False)
+    try:
+        return asyncio.run(run_ramp_command(runner, lambda: open_source(args.sources[0], audio), options, backend,
+                                            conditions, plan, json_mode=args.json))  # fmt: skip
     except KeyboardInterrupt:
         return 130
 
@@ -424,8 +496,8 @@ def make_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from dgtui.tui.screens.new_stream import StreamRequest
 
     def opener(request: StreamRequest):  # type: ignore[no-untyped-def]
-        source, options, backend = open_stream_request(request, settings, prepared.config)
-        return runner.add(source, options, backend)
+        source, options, backend, conditions = open_stream_request(request, settings, prepared.config)
+        return runner.add(source, options, backend, conditions=conditions)
 
     notice = DEMO_NOTICE if demo and settings.backend.kind == "local" else None
     return DgtuiApp(

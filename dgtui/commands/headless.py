@@ -33,6 +33,7 @@ from dgtui.session.segments import align
 from dgtui.session.session import LiveSession
 from dgtui.session.state import SessionState
 from dgtui.session.stats import format_ms
+from dgtui.session.usage import DEFAULT_PRICES, NoPrice, cost_of, format_usd, usage_of
 
 
 @dataclass
@@ -93,8 +94,9 @@ class Printer:
         self.out.flush()
 
 
-def summary(session: LiveSession) -> dict[str, Any]:
+def summary(session: LiveSession, month_streams: int = 1) -> dict[str, Any]:
     state = session.state
+    usage = usage_of(state)
     metrics = state.metrics.summary()
     latency = metrics["latency"]
     return {
@@ -113,6 +115,8 @@ def summary(session: LiveSession) -> dict[str, Any]:
         "gaps_s": [round(gap, 3) for gap in state.gaps],
         "audio_resent_s": round(state.audio_resent, 3),
         "audio_lost_s": round(state.audio_lost, 3),
+        "usage": usage.as_dict(),
+        "cost": cost_of(usage, state.prices).as_dict(month_streams),
         "source_kind": state.source_kind,
         "source_reason": state.source_reason,
         "close_code": state.close_code,
@@ -148,6 +152,37 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
     flux = [s for s in sessions if s.state.flux]
     if flux:
         print_turn_table(flux, out)
+    print_usage_table(sessions, out)
+
+
+def month_streams(sessions: Sequence[LiveSession]) -> int:
+    """How many concurrent streams the monthly projection is for: [prices] streams, else the run's."""
+    prices = sessions[0].state.prices if sessions else DEFAULT_PRICES
+    return prices.streams or max(1, len(sessions))
+
+
+def print_usage_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
+    """Usage and cost: audio billed (sent again after drops apart), connection time, add-ons; the cost so far,
+    per hour and per month at N concurrent streams. No price, no figure: the reason instead."""
+    if not sessions:
+        return
+    streams = month_streams(sessions)
+    priced = [(s, usage_of(s.state), cost_of(usage_of(s.state), s.state.prices)) for s in sessions]
+    if all(usage.billed_by == "local" for _, usage, _ in priced):
+        print("\ncost: none (the local engine is not billed)", file=out)
+        return
+    print(f"\nusage and cost · {sessions[0].state.prices.describe()}", file=out)
+    rows = [("stream", "billed s", "sent again s", "connected s", "add-ons", "cost", "per hour",
+             f"per month ×{streams}")]  # fmt: skip
+    for session, usage, cost in priced:
+        head = (session.name, f"{usage.billed_s:.1f}", f"{usage.resent_s * usage.channels:.1f}",
+                f"{usage.connection_s:.1f}", ", ".join(usage.addons) or "-")  # fmt: skip
+        if isinstance(cost, NoPrice):
+            rows.append((*head, "-", "-", cost.reason))
+        else:
+            month = format_usd(cost.per_month(streams))
+            rows.append((*head, format_usd(cost.so_far), format_usd(cost.per_hour), month))
+    print_rows(rows, out, left=(0, 4, 7))
 
 
 def print_turn_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
@@ -229,9 +264,10 @@ def print_comparison(comparison: Comparison, out: TextIO) -> None:
     reference = comparison.reference or "none (give --reference FILE for word error rates)"
     what = "lanes of" if len(comparison.rows) > 1 else "accuracy of"
     print(f"\n{what} {comparison.source} · reference: {reference}", file=out)
-    rows = [("lane", *(column.plain for column in COLUMNS))]
+    columns = [column for column in COLUMNS if column.shown_for(comparison.rows)]
+    rows = [("lane", *(column.plain for column in columns))]
     for row in comparison.rows:
-        cells = (c.show(row) + ("*" if comparison.is_best(row, c) else "") for c in COLUMNS)
+        cells = (c.show(row) + ("*" if comparison.is_best(row, c) else "") for c in columns)
         rows.append((row.name + (" ✖" if row.error else ""), *cells))
     print_rows(rows, out)
 
@@ -343,7 +379,7 @@ async def run_sessions(
             print(f"dgtui: {session.name}: internal error: {type(result).__name__}: {result}", file=sys.stderr)
     comparisons = [comparison_of(group, sessions, runner.duration) for group in groups]
     if json_mode:
-        printer._line({"type": "dgtui.Summary", "streams": [summary(s) for s in sessions]})
+        printer._line({"type": "dgtui.Summary", "streams": [summary(s, month_streams(sessions)) for s in sessions]})
         for comparison in comparisons:
             printer._line(comparison.as_dict())
         out.flush()

@@ -12,6 +12,7 @@ import shlex
 from typing import Any, NoReturn
 
 from dgtui.audio.base import DEFAULT_CHUNK_MS, SourceError, SourceSettings
+from dgtui.audio.conditions import ConditionError, Conditions, parse_conditions
 from dgtui.config.file import MAX_BUFFER_SECONDS, MAX_RECONNECT_ATTEMPTS
 from dgtui.protocol.flux import FLUX_CHUNK_MS, FLUX_PARAMETERS, check_flux_options, is_flux_model, is_flux_url
 from dgtui.protocol.options import OptionError
@@ -122,6 +123,15 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
         "--sample-rate", dest="input_sample_rate", type=_sample_rate, help="raw standard input's sample rate"
     )
     source.add_argument("--input-channels", type=int, default=1, help="raw standard input's channel count")
+    source.add_argument(
+        "--condition",
+        dest="conditions",
+        action="append",
+        default=None,
+        metavar="SPEC",
+        help="change the audio before it is sent (repeatable): telephony[:linear16], noise:snr=10, gain:-20dB, "
+        "speed:1.1; or when it is sent: jitter:50ms, burst:2s",
+    )
 
     options = parser.add_argument_group("Deepgram options (query parameters)")
     for name in BOOL_FLAGS:
@@ -278,6 +288,19 @@ def source_settings(args: argparse.Namespace, flux: bool = False) -> SourceSetti
     )
 
 
+def conditions_from_args(args: argparse.Namespace) -> Conditions:
+    """``--condition``, read and checked before anything streams; raises FlagError saying what exists."""
+    try:
+        conditions = parse_conditions(getattr(args, "conditions", None) or [])
+    except ConditionError as exc:
+        raise FlagError(str(exc)) from None
+    if conditions.shapes_sending and getattr(args, "fast", False):
+        raise FlagError("--condition jitter and burst change when audio is sent in real time: drop --fast")
+    if conditions.changes_signal and getattr(args, "passthrough", False):
+        raise FlagError("--condition telephony, noise, gain and speed change decoded audio: drop --passthrough")
+    return conditions
+
+
 class FlagError(ValueError):
     """Flags that cannot work (typed in the app, or given together); the message says which and why."""
 
@@ -312,8 +335,9 @@ def parse_stream_flags(text: str) -> argparse.Namespace:
         raise FlagError(str(exc)) from None
 
 
-def open_stream_request(request: Any, settings: Any, config: Any) -> tuple[Any, dict[str, Any], Any]:
-    """A stream added while running (the New-stream dialog): its source, options and backend, resolved as on the
+def open_stream_request(request: Any, settings: Any, config: Any) -> tuple[Any, dict[str, Any], Any, Conditions]:
+    """A stream added while running (the New-stream dialog): its source, options, backend and audio conditions,
+    resolved as on the
     command line (the config file's key, ``key_env``, token and ``[defaults]`` included); raises with a message
     saying what to fix.
 
@@ -332,5 +356,6 @@ def open_stream_request(request: Any, settings: Any, config: Any) -> tuple[Any, 
     backend = backend_named(name, config, settings.backend, url=url, token=args.token,
                             allow_insecure_key=args.allow_insecure_key)  # fmt: skip
     options = stream_options(args, config, url=backend.url) if request.flags.strip() else settings.options
+    conditions = conditions_from_args(args)
     source = open_source(request.source.strip(), source_settings(args, flux=is_flux_model(options.get("model"))))
-    return source, options, backend
+    return source, options, backend, conditions

@@ -24,6 +24,13 @@ import msgspec
 
 from dgtui.protocol.options import OptionError, encode_query, parse_query
 from dgtui.protocol.secrets import MASK, register_secret
+from dgtui.session.usage import (
+    DEFAULT_ADDON_PRICES,
+    DEFAULT_AS_OF,
+    DEFAULT_MODEL_PRICES,
+    DEFAULT_PRICES,
+    Prices,
+)
 
 MAX_RECONNECT_ATTEMPTS = 100
 MAX_BUFFER_SECONDS = 600  # 10 min of 16 kHz linear16 is about 19 MB per stream
@@ -64,6 +71,20 @@ enabled = true
 # attempts = 5                               # failed attempts in a row before giving up (0: never reconnect)
 # buffer_seconds = 30                        # audio kept while disconnected; older audio is dropped
 # resend = true                              # send the audio since the last final again (Deepgram bills it)
+
+[prices]
+# USD per audio minute, for the usage meter's cost figures. dgtui's defaults are Deepgram's pay-as-you-go
+# streaming rates as of 2026-08 (nova-3 0.0048, nova-3-multilingual 0.0058, flux-general-en 0.0065,
+# flux-general-multi 0.0078; diarize 0.0020): put your plan's here. A model or add-on without a price
+# shows no cost figure rather than a made-up zero.
+# as_of = "2026-08-01"
+# streams = 10                               # project per month at this many concurrent streams
+# all_backends = false                       # price streams to other URLs too (self-hosted Deepgram)
+# [prices.models]
+# "nova-2" = 0.0058
+# [prices.addons]
+# keyterm = 0.0013
+# redact = 0.0020
 
 # Named streams: dgtui --preset radio
 # [presets.radio]
@@ -106,6 +127,7 @@ class Config:
     record_dir: Path | None = None
     reconnect: dict[str, Any] = field(default_factory=dict)  # SessionConfig fields set by [reconnect]
     presets: dict[str, Preset] = field(default_factory=dict)
+    prices: Prices = DEFAULT_PRICES  # [prices] over dgtui's dated defaults
 
     def api_key(self, environ: Mapping[str, str] = os.environ) -> tuple[str | None, str]:
         """The key and where it came from: the environment first, then the file."""
@@ -153,6 +175,14 @@ class ReconnectTable(_Table):
     resend: bool | None = None
 
 
+class PricesTable(_Table):
+    as_of: str | None = None
+    streams: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
+    all_backends: bool = False
+    models: dict[str, float] = {}  # each checked by _prices, to name the key in errors (msgspec cannot)
+    addons: dict[str, float] = {}
+
+
 class PresetTable(_Table):
     source: str
     backend: str = "default"
@@ -165,6 +195,7 @@ class ConfigFile(_Table):
     backend: BackendTable = BackendTable()
     recording: RecordingTable = RecordingTable()
     reconnect: ReconnectTable = ReconnectTable()
+    prices: PricesTable = PricesTable()
     presets: dict[str, Any] = {}  # each a PresetTable, checked one by one to name it in errors
 
 
@@ -172,6 +203,7 @@ class ConfigFile(_Table):
 RANGES = {
     "attempts": f"must be a whole number from 0 to {MAX_RECONNECT_ATTEMPTS}",
     "buffer_seconds": f"must be seconds from 0 to {MAX_BUFFER_SECONDS}",
+    "streams": "must be a whole number of streams from 1 to 100000",
 }
 KINDS = {"bool": "true or false", "str": "a str", "int": "a whole number", "float": "a number", "object": "a table"}
 _EXPECTED = re.compile(r"Expected `(?P<kind>[^`]+)`(?:, got `[^`]+`)?")
@@ -244,7 +276,9 @@ class _File:
         return self.error(owner, key, f"must be {KINDS.get(kind, 'a ' + kind)}, not {value!r}")
 
 
-TABLES: dict[str, type[_Table]] = {"backend": BackendTable, "recording": RecordingTable, "reconnect": ReconnectTable}
+TABLES: dict[str, type[_Table]] = {
+    "backend": BackendTable, "recording": RecordingTable, "reconnect": ReconnectTable, "prices": PricesTable,
+}  # fmt: skip
 
 
 def _value(data: Any, steps: list[str]) -> Any:
@@ -286,6 +320,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] = os.enviro
     config.record = tables.recording.enabled
     config.record_dir = Path(tables.recording.dir).expanduser() if tables.recording.dir else None
     config.reconnect = _reconnect(tables.reconnect)
+    config.prices = _prices(tables.prices, file) if "prices" in data else DEFAULT_PRICES
     for name, table in tables.presets.items():
         where = f"presets.{name}"
         preset = file.convert(table, PresetTable, where)
@@ -318,6 +353,23 @@ def _reconnect(table: ReconnectTable) -> dict[str, Any]:
     if table.resend is not None:
         settings["resend"] = table.resend
     return settings
+
+
+def _prices(table: PricesTable, file: _File) -> Prices:
+    """[prices] over dgtui's defaults: a model or add-on set here replaces the default's rate, the rest stay."""
+    for kind, rates in (("models", table.models), ("addons", table.addons)):
+        for key, rate in rates.items():
+            if rate < 0:
+                message = f"must be a price of 0 or more (USD per audio minute), not {rate}"
+                raise file.error(f"prices.{kind}", key, message)
+    return Prices(
+        models={**DEFAULT_MODEL_PRICES, **table.models},
+        addons={**DEFAULT_ADDON_PRICES, **table.addons},
+        as_of=table.as_of or (DEFAULT_AS_OF if not (table.models or table.addons) else "an undated day"),
+        origin="config file" if table.models or table.addons else "dgtui's defaults",
+        streams=table.streams,
+        all_backends=table.all_backends,
+    )
 
 
 def _options(table: dict[str, Any], fail: Any) -> dict[str, Any]:

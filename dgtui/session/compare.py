@@ -27,10 +27,11 @@ from dgtui.session.accuracy import (
 from dgtui.session.reach import TURN_END_SIGNALS
 from dgtui.session.state import SessionState
 from dgtui.session.stats import Series, Summary, format_ms, summarize
+from dgtui.session.usage import Cost, NoPrice, cost_of, format_usd, usage_of
 
 # Columns where less is better, and how a row's value is read.
 LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "final_p50", "ttft", "end_of_turn_p50", "speech_end_p50",
-                   "word_shown_p50", "word_final_p50", "corrections", "reconnects")  # fmt: skip
+                   "word_shown_p50", "word_final_p50", "corrections", "reconnects", "cost_per_hour")  # fmt: skip
 Percentiles = dict[str, float | None]  # p50, p95, p99 in seconds
 
 
@@ -93,6 +94,9 @@ class LaneRow:
     latency: Summary | None = None  # the whole distributions behind the p50s above (for gates)
     final: Summary | None = None
     end_of_turn: Summary | None = None
+    cost: float | None = None  # USD so far, over the copies (None: no price, see cost_note)
+    cost_per_hour: float | None = None  # USD per hour of one stream like this lane
+    cost_note: str = ""  # why there is no cost figure
 
     @property
     def speech_end_p50(self) -> float | None:
@@ -119,7 +123,8 @@ class LaneRow:
                 "keyterms": None if self.keyterms is None else self.keyterms.as_dict(),
                 "speech_end_s": self.speech_end, "speech_end_by_signal_s": self.speech_end_by,
                 "first_word_s": self.first_word, "word_shown_s": self.word_shown,
-                "word_final_s": self.word_final}  # fmt: skip
+                "word_final_s": self.word_final, "cost_usd": self.cost, "cost_per_hour_usd": self.cost_per_hour,
+                **({"cost_note": self.cost_note} if self.cost_note else {})}  # fmt: skip
 
 
 @dataclass
@@ -184,9 +189,21 @@ def lane_row(
                   sum(s.reconnects for s in states), next((s.error for s in states if s.error), None), keyterms,
                   texts[0], _value(final.summary().p50))  # fmt: skip
     row.latency, row.final, row.end_of_turn = latency.summary(), final.summary(), end_of_turn.summary()
+    _price(row, states)
     if truth:
-        _anchor(row, states, truth)
+        scale = states[0].time_scale if states else 1.0  # speed:1.1 sent the words 1/1.1 as far apart
+        _anchor(row, states, truth if scale == 1.0 else tuple((w, s * scale, e * scale) for w, s, e in truth))
     return row
+
+
+def _price(row: LaneRow, states: Sequence[SessionState]) -> None:
+    """What the lane costs at its streams' prices: so far (over the copies) and per hour of one stream."""
+    costs = [cost_of(usage_of(state), state.prices) for state in states]
+    priced = [cost for cost in costs if isinstance(cost, Cost)]
+    if priced and len(priced) == len(costs):
+        row.cost, row.cost_per_hour = sum(cost.so_far for cost in priced), priced[0].per_hour
+    elif costs:
+        row.cost_note = next(cost.reason for cost in costs if isinstance(cost, NoPrice))
 
 
 def _anchor(row: LaneRow, states: Sequence[SessionState], truth: tuple[TimedWord, ...]) -> None:
@@ -234,6 +251,10 @@ class Column:
     best: str
     show: Callable[[LaneRow], str]
     rank: int = 1  # where space is short, the highest ranks go first
+    optional: bool = False  # left out of a table where no row has a value (cost, on lanes that bill nothing)
+
+    def shown_for(self, rows: Sequence[LaneRow]) -> bool:
+        return not self.optional or any(self.show(row) != "-" for row in rows)
 
 
 COLUMNS = (
@@ -254,6 +275,8 @@ COLUMNS = (
     Column("corrections", "corr", "corrections", None, "corrections", lambda r: str(r.corrections), rank=3),
     Column("finals", "finals", "finals", None, "", lambda r: str(r.finals), rank=5),
     Column("reconnects", "reconn", "reconnects", None, "reconnects", lambda r: str(r.reconnects), rank=4),
+    Column("$/hour", "$/h", "cost per hour", "$/h", "cost_per_hour",
+           lambda r: "-" if r.cost_per_hour is None else format_usd(r.cost_per_hour), rank=2, optional=True),
 )  # fmt: skip
 
 

@@ -29,10 +29,13 @@ STATUS_ADVICE = {
 class HandshakeError(Exception):
     """The connection could not be opened; ``str()`` says what happened and what to do."""
 
-    def __init__(self, message: str, status: int | None = None, request_id: str | None = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, request_id: str | None = None, dg_error: str = ""
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.request_id = request_id
+        self.dg_error = dg_error  # the server's dg-error header, as sent
 
 
 class _TimedConnection(ClientConnection):
@@ -154,4 +157,4 @@ def _status_error(exc: InvalidStatus) -> HandshakeError:
         parts.append(f"request id {request_id}")
     advice = STATUS_ADVICE.get(status, "")
     message = "; ".join(parts) + (f". What to do: {advice}." if advice else ".")
-    return HandshakeError(redact(message), status=status, request_id=request_id)
+    return HandshakeError(redact(message), status=status, request_id=request_id, dg_error=redact(dg_error))

@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 
 from dgtui.session.compare import LaneRow
 
-TIME, RATIO, COUNT = "time", "ratio", "count"
+TIME, RATIO, COUNT, MONEY = "time", "ratio", "count", "usd"
 _DISTRIBUTIONS = {"latency": ("p50", "p95", "p99", "max"), "final": ("p50", "p95", "p99", "max"),
                   "eot": ("p50", "p95", "p99", "max"), "speech_end": ("p50", "p95", "p99"),
                   "first_word": ("p50", "p95", "p99"), "word_shown": ("p50", "p95", "p99"),
@@ -33,6 +33,8 @@ METRICS: dict[str, str] = {
     "reconnects": COUNT,
     "corrections": COUNT,
     "finals": COUNT,
+    "cost": MONEY,  # USD so far
+    "cost.hour": MONEY,  # USD per hour of one stream
 }
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt,
@@ -76,7 +78,8 @@ def parse_gate(text: str) -> Gate:
         raise GateError(f"--assert {text!r}: {metric} is not a time; give a plain number")
     elif unit == "%":
         if kind != RATIO:
-            raise GateError(f"--assert {text!r}: {metric} is a count; give a plain number")
+            raise GateError(f"--assert {text!r}: {metric} is a {'sum in USD' if kind == MONEY else 'count'}; "
+                            "give a plain number")  # fmt: skip
         value /= 100
     return Gate(text.strip(), match["subject"], metric, match["op"], value)
 
@@ -108,7 +111,8 @@ def figures(row: LaneRow) -> dict[str, float | None]:
             found[f"{family}.{stat}"] = None if percentiles is None else percentiles.get(stat)
     keyterms = row.keyterms
     found.update(ttft=row.ttft, wer=row.wer, reconnects=row.reconnects, corrections=row.corrections,
-                 finals=row.finals)  # fmt: skip
+                 finals=row.finals, cost=row.cost)  # fmt: skip
+    found["cost.hour"] = row.cost_per_hour
     for stat in ("precision", "recall", "f1"):
         found[f"keyterm.{stat}"] = None if keyterms is None else getattr(keyterms, stat)
     return found
@@ -131,6 +135,8 @@ class Verdict:
             return f"{value * 1000:.0f} ms"
         if kind == RATIO:
             return f"{value:.1%}"
+        if kind == MONEY:
+            return f"${value:.4f}"
         return f"{value:g}"
 
     def line(self) -> str:
@@ -165,6 +171,8 @@ def _why_missing(metric: str) -> str:
         )
     if family in ("speech_end", "first_word", "word_shown", "word_final"):
         return "needs true word times (a JSON reference with words)"
+    if family == "cost":
+        return "no price (the local engine is not billed; other prices go under [prices] in the config file)"
     return "not measured in this run"
 
 

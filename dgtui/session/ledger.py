@@ -10,6 +10,8 @@ library keeps its protocol apart from its connections.
 
 from __future__ import annotations
 
+import math
+import random
 from collections import deque
 from dataclasses import dataclass, field, replace
 
@@ -38,6 +40,13 @@ class AudioLedger:
     sent: deque[AudioChunk] = field(default_factory=deque)  # sent on this connection, not yet covered by a final
     timeline: float | None = None  # clock time when audio second 0 was due (real-time pacing)
     paused_total: float = 0.0  # seconds paused: pacing leaves them out
+    jitter: float = 0.0  # the network conditions (--condition jitter:50ms): each chunk up to this much late ...
+    burst: float = 0.0  # ... and audio held back to go in bursts of this many seconds (burst:2s)
+    jitter_seed: int = 0  # the same jitter every run of a stream: runs stay comparable
+    _jitter: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._jitter = random.Random(self.jitter_seed)
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -118,6 +127,19 @@ class AudioLedger:
         if self.timeline is None:
             return 0.0
         return max(0.0, self.timeline + self.paused_total + cursor - now)
+
+    def send_delay(self, start: float, end: float, now: float, paced: bool) -> float:
+        """Seconds to wait before sending a fresh chunk of audio from ``start`` to ``end``: its time in real time
+        (``paced``: a file; a live source paces itself), later with the network conditions: ``burst`` holds it
+        until the burst it belongs to is whole, ``jitter`` adds a random lateness (the order stays)."""
+        if self.timeline is None or not (paced or self.jitter or self.burst):
+            return 0.0
+        due = start if paced else now - self.timeline - self.paused_total  # a live chunk is due as it comes
+        if self.burst:
+            due = max(due, math.ceil(end / self.burst - 1e-9) * self.burst)
+        if self.jitter:
+            due += self._jitter.uniform(0.0, self.jitter)
+        return max(0.0, self.timeline + self.paused_total + due - now)
 
     def paused(self, seconds: float) -> None:
         self.paused_total += seconds

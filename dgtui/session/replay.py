@@ -65,8 +65,8 @@ def apply_event(state: SessionState, event: Event, now: float) -> None:
             state.source_reopening(event.attempt, event.max_attempts, event.backoff, event.reason)
         case Closed():
             state.closed(event.code, event.reason, event.explanation)
-        case Reconnected():
-            pass  # the state tells it again when the connection after a reconnect is applied
+        case Reconnected():  # the state tells it again (applying the connection); the audio it cost is the recording's
+            state.reconnected_audio(event.audio_resent, event.audio_lost)
         case Manifest():
             state.finish(event)
 
@@ -159,6 +159,7 @@ class ReplaySession(PlayedSession):
         self.path = path
         self.header = header
         self.state.recording_path = path
+        self.state.local_engine = header.get("backend") == "local"  # not billed, as it was live
 
 
 def load(path: Path, transcript: Transcript | None = None) -> ReplaySession:

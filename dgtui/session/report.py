@@ -7,12 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dgtui.session.accuracy import NORMALISER_VERSION, diff_words
-from dgtui.session.compare import COLUMNS, Comparison, LaneRow
+from dgtui.session.compare import COLUMNS, Column, Comparison, LaneRow
 from dgtui.session.rundiff import Subject
 from dgtui.session.segments import Segment
 from dgtui.session.stats import format_ms
 
-HEADINGS = ("lane", *(column.markdown for column in COLUMNS), "keyterm F1")
+
+def shown_columns(comparison: Comparison) -> list[Column]:
+    return [column for column in COLUMNS if column.shown_for(comparison.rows)]
+
+
+def headings(comparison: Comparison) -> tuple[str, ...]:
+    return ("lane", *(column.markdown for column in shown_columns(comparison)), "keyterm F1")
 
 
 def _percent(value: float | None) -> str:
@@ -20,7 +26,7 @@ def _percent(value: float | None) -> str:
 
 
 def _cells(comparison: Comparison, row: LaneRow) -> list[str]:
-    cells = [f"**{c.show(row)}**" if comparison.is_best(row, c) else c.show(row) for c in COLUMNS]
+    cells = [f"**{c.show(row)}**" if comparison.is_best(row, c) else c.show(row) for c in shown_columns(comparison)]
     f1 = "-" if row.keyterms is None else _percent(row.keyterms.f1)
     return [row.name + (" ✖" if row.error else ""), *cells, f1]
 
@@ -60,14 +66,15 @@ def manifest_markdown(subjects: Sequence[Subject]) -> list[str]:
     """What each lane's run must share with another's for their figures to compare (``dgtui diff`` checks)."""
     if not any(s.manifest for s in subjects):
         return []
-    lines = ["## Manifest", "", "| lane | audio sha256 | audio s | format | chunk ms | pacing | model | dgtui | "
-             "normaliser | reference sha256 |", "|" + "---|" * 10]  # fmt: skip
+    lines = ["## Manifest", "", "| lane | audio sha256 | audio s | format | chunk ms | pacing | conditions | model | "
+             "dgtui | normaliser | reference sha256 |", "|" + "---|" * 11]  # fmt: skip
     for subject in subjects:
         m = subject.manifest
         audio_format = f"{m.get('encoding') or 'container'} {m.get('sample_rate') or ''}".strip()
         model = (m.get("model") or {}).get("name", "-")
         lines.append(f"| {subject.name} | {(m.get('audio_sha256') or '-')[:16]} | {m.get('audio_s', '-')} | "
-                     f"{audio_format} | {m.get('chunk_ms') or '-'} | {m.get('pacing') or '-'} | {model} | "
+                     f"{audio_format} | {m.get('chunk_ms') or '-'} | {m.get('pacing') or '-'} | "
+                     f"{', '.join(m.get('conditions') or []) or '-'} | {model} | "
                      f"{m.get('dgtui', '-')} | {m.get('normaliser', '-')} | "
                      f"{(m.get('reference_sha256') or '-')[:16]} |")  # fmt: skip
     return [*lines, ""]
@@ -87,8 +94,8 @@ def markdown(
         f"Words normalised by dgtui's normaliser v{NORMALISER_VERSION} (case, punctuation, numbers as words). "
         "**Bold**: the best of a column. Times in milliseconds.",
         "",
-        "| " + " | ".join(HEADINGS) + " |",
-        "|" + "---|" * len(HEADINGS),
+        "| " + " | ".join(headings(comparison)) + " |",
+        "|" + "---|" * len(headings(comparison)),
         *("| " + " | ".join(_cells(comparison, row)) + " |" for row in comparison.rows),
         "",
     ]

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from dgtui.audio.base import AudioSource, SourceHooks
+from dgtui.audio.conditions import NO_CONDITIONS, Conditions
 from dgtui.session.backend import Backend, BackendKind, Endpoints, RunningEndpoints
 from dgtui.session.compare import LaneGroup
 from dgtui.session.events import State
 from dgtui.session.recording import Recorder, record
 from dgtui.session.session import LiveSession
 from dgtui.session.state import Clock
+from dgtui.session.usage import DEFAULT_PRICES, Prices
 
 
 class StreamRunner:
@@ -34,6 +36,7 @@ class StreamRunner:
         record_dir: Path | None = None,
         reconnect: dict[str, Any] | None = None,
         endpoints: Endpoints | None = None,
+        prices: Prices = DEFAULT_PRICES,
     ) -> None:
         self.backend = backend
         self.endpoints = endpoints or RunningEndpoints()  # the commands give one that starts the local engine
@@ -42,6 +45,7 @@ class StreamRunner:
         self.recorders: dict[str, Recorder] = {}
         self.options = options
         self.duration = duration
+        self.prices = prices  # what the streams' usage costs
         self.clock = clock
         self.sessions: list[LiveSession] = []
         self.backends: dict[str, Backend] = {}  # session name -> its backend
@@ -61,15 +65,24 @@ class StreamRunner:
         options: dict[str, Any] | None = None,
         backend: Backend | None = None,
         group: LaneGroup | None = None,
+        conditions: Conditions = NO_CONDITIONS,
     ) -> LiveSession:
+        """A stream for ``source`` (its audio through ``conditions`` first), with its own options and backend."""
         backend = backend or self.backend
         name = self.unique_name(source.name)
+        if conditions.changes_signal:
+            from dgtui.audio.impair import condition  # numpy and PyAV, loaded only for a stream that needs them
+
+            source = condition(source, conditions)
         source.name = name
         config = replace(
-            backend.session_config(name, backend.url or "", options or self.options, self.duration), **self.reconnect
+            backend.session_config(name, backend.url or "", options or self.options, self.duration),
+            **self.reconnect,
+            conditions=conditions,
         )
         session = LiveSession(config, source, clock=self.clock)
         session.state.local_engine = backend.kind is BackendKind.LOCAL
+        session.state.prices = self.prices
         source.hooks = SourceHooks(
             title=session.state.title,
             warning=lambda text: session.state.fail(text, fatal=False),  # a damaged file: the stream goes on

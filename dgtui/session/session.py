@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import random
 import time
+import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -28,6 +29,7 @@ from websockets.exceptions import ConnectionClosed
 from dgtui import __version__
 from dgtui.audio.base import AudioSource, SourceError
 from dgtui.audio.chunks import AudioChunk
+from dgtui.audio.conditions import NO_CONDITIONS, Conditions
 from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, configure, finalize
 from dgtui.protocol.errors import CloseCode, explain_close
 from dgtui.protocol.flux import FORCE_END_TURN, TurnInfo, flux_configure, flux_url, is_flux_model, is_flux_url
@@ -38,7 +40,7 @@ from dgtui.session.accuracy import NORMALISER_VERSION
 from dgtui.session.connection import HandshakeError, open_connection
 from dgtui.session.events import Manifest, State
 from dgtui.session.ledger import AudioLedger
-from dgtui.session.state import Clock, Listener, SessionState
+from dgtui.session.state import Clock, Listener, Refusal, SessionState
 
 MAX_MESSAGE = 2**24  # the largest server message accepted (open_connection's max_size)
 
@@ -65,6 +67,7 @@ class SessionConfig:
     reconnect_backoff_max: float = 8.0
     buffer_seconds: float = 30.0  # audio kept while disconnected; older audio is dropped (and counted)
     resend: bool = True  # after a drop, send the audio since the last final again (raw PCM only)
+    conditions: Conditions = NO_CONDITIONS  # what --condition did to the audio (the source) and does to sending
 
     @property
     def flux(self) -> bool:
@@ -110,7 +113,10 @@ class LiveSession:
         self._closestream_sent = False
         self._chunks: AsyncIterator[AudioChunk] | None = None
         self._pending: asyncio.Future[AudioChunk] | None = None
-        self.audio = AudioLedger(source.format, config.buffer_seconds, config.resend)  # every question about audio
+        conditions = config.conditions
+        self.audio = AudioLedger(source.format, config.buffer_seconds, config.resend, jitter=conditions.jitter,
+                                 burst=conditions.burst, jitter_seed=zlib.crc32(config.name.encode()))  # fmt: skip
+        self.state.conditions, self.state.time_scale = list(conditions.specs), conditions.time_scale
         self._source_done = False
         self._attempts = 0  # consecutive failed reconnect attempts
         self._chunk_ms: int | None = None  # the first chunk's length (the manifest says it)
@@ -232,7 +238,7 @@ class LiveSession:
             state.name, __version__, state.audio_digest.hexdigest() if state.cursor else None, round(state.cursor, 3),
             audio.encoding, audio.sample_rate, audio.channels, self._chunk_ms,
             "real time" if self.source.realtime else "unpaced", state.url, dict(self.config.options), model,
-            list(state.request_ids), NORMALISER_VERSION,
+            list(state.request_ids), NORMALISER_VERSION, list(self.config.conditions.specs),
         )  # fmt: skip
 
     async def _wait_to_reconnect(self) -> bool:
@@ -351,6 +357,7 @@ class LiveSession:
             )
         except HandshakeError as exc:
             self.state.request_id = exc.request_id
+            self.state.refusal = Refusal(exc.status, exc.dg_error, exc.request_id)
             retriable = exc.status is None or exc.status == 429 or exc.status >= 500
             if self.state.reconnects and retriable:  # the server was fine before: keep trying for a while
                 self._drop_reason = str(exc)
@@ -500,7 +507,7 @@ class LiveSession:
                 raise
             await self._reopen_source(ws, str(exc).rstrip("."))
             return "again"
-        if self.source.realtime and (delay := self.audio.due_in(self.state.cursor, time.monotonic())):
+        if delay := self.audio.send_delay(self.state.cursor, chunk.end, time.monotonic(), self.source.realtime):
             try:
                 await asyncio.sleep(delay)
             except asyncio.CancelledError:  # the connection died while the chunk waited for its time

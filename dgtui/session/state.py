@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 
+from dgtui.audio.conditions import time_scale_of
 from dgtui.protocol.errors import CloseCode
 from dgtui.protocol.flux import (
     EAGER_END_OF_TURN,
@@ -71,6 +72,7 @@ from dgtui.session.metrics import SessionMetrics
 from dgtui.session.reach import ReachLog, SpeechEnd
 from dgtui.session.transcript import Transcript
 from dgtui.session.turns import Turns
+from dgtui.session.usage import DEFAULT_PRICES, Prices
 
 Listener = Callable[[Event], None]
 Clock = Callable[[], float]
@@ -124,6 +126,15 @@ def message_kind(message: ServerMessage) -> str:
     return (message.type or "?") if isinstance(message, UnknownMessage) else type(message).__name__
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A handshake the server refused: its HTTP status (None: no HTTP answer), ``dg-error`` and request id."""
+
+    status: int | None
+    dg_error: str
+    request_id: str | None
+
+
 class SessionState:
     """A stream's state, updated by messages and events; listeners get every event."""
 
@@ -164,6 +175,7 @@ class SessionState:
         self.request_id: str | None = None
         self.request_ids: list[str] = []
         self.timings: HandshakeTimings | None = None
+        self.refusal: Refusal | None = None  # the last handshake refused, if one was
         self.metadata: Metadata | None = None
         self.model_info: dict[str, str] = {}
         self.model_uuid = ""
@@ -191,6 +203,11 @@ class SessionState:
         self.gaps: list[float] = []  # seconds without a connection, one per reconnect
         self.audio_lost = 0.0  # seconds of audio left without a transcript by outages (a full buffer)
         self.audio_resent = 0.0  # seconds of audio sent again after drops (their results died with the connection)
+        self.conditions: list[str] = []  # the audio conditions applied before sending (--condition)
+        self.time_scale = 1.0  # seconds of sent audio per second of the source (speed:1.1 sends 1/1.1)
+        self.prices: Prices = DEFAULT_PRICES  # what its usage costs (the config file's [prices], given by the runner)
+        self.connection_seconds = 0.0  # time with a connection open, over every connection (closed ones)
+        self._opened_at: float | None = None
         self.source_kind = ""  # what the source was taken for: "file", "live", "hls" ("" until known)
         self.source_reason = ""  # why, in words
         self._reported = (0.0, 0.0)  # audio re-sent and lost already told in a Reconnected event
@@ -438,6 +455,7 @@ class SessionState:
     def connected(self, url: str, request_id: str | None, timings: HandshakeTimings) -> None:
         if self.started_at is None:
             self.started_at = self.clock()
+        self._opened_at = self.clock()
         self.url, self.request_id, self.timings = url, request_id, timings
         self.sequence_id = None  # a new connection counts its messages from 0
         self.turns.connection_opened()
@@ -482,14 +500,32 @@ class SessionState:
         self.note(f"now playing: {title}")
         self._emit(SourceTitle(self.name, title))
 
+    def connection_time(self, now: float | None = None) -> float:
+        """Seconds with a connection open so far (the one open now included)."""
+        if self._opened_at is None:
+            return self.connection_seconds
+        return self.connection_seconds + max(0.0, (self.clock() if now is None else now) - self._opened_at)
+
+    def reconnected_audio(self, resent: float, lost: float) -> None:
+        """A recording's Reconnected event, replayed: the audio that reconnect sent again and lost."""
+        self.audio_resent += resent
+        self.audio_lost += lost
+        self._reported = (self.audio_resent, self.audio_lost)
+
     def finish(self, manifest: Manifest) -> None:
         """The stream is over: what its run must share with another to compare (recorded, and in --json)."""
         self.manifest = manifest
+        if manifest.conditions and not self.conditions:  # a replay learns them here
+            self.conditions = list(manifest.conditions)
+            self.time_scale = time_scale_of(manifest.conditions)
         self._emit(manifest)
 
     def closed(self, code: int | None, reason: str, explanation: str) -> None:
         self.close_code, self.close_reason = code, reason
         self._closed_at = self.clock()
+        if self._opened_at is not None:
+            self.connection_seconds += max(0.0, self._closed_at - self._opened_at)
+            self._opened_at = None
         self.note(f"closed: {explanation}", "info" if code == CloseCode.NORMAL else "warning")
         self._emit(Closed(self.name, code, reason, explanation, self.clean))
 

@@ -36,7 +36,7 @@ from dgtui.tui.screens.help import HelpScreen
 from dgtui.tui.screens.new_stream import NewStreamScreen, StreamRequest
 from dgtui.tui.screens.sessions import SessionsScreen
 from dgtui.tui.widgets.compare_view import CompareView
-from dgtui.tui.widgets.panels import thresholds_of
+from dgtui.tui.widgets.panels import RunCostLine, thresholds_of
 from dgtui.tui.widgets.stream_view import StreamView
 from dgtui.tui.widgets.wall import StreamWall
 
@@ -112,6 +112,7 @@ class DgtuiApp(App[int]):
         with TabbedContent(id="tabs"):
             with TabPane("0 Overview", id="overview"):
                 yield StreamWall(id="wall")
+                yield RunCostLine(id="run-cost")
                 yield Static(
                     "arrows select · Enter opens a stream · 1-9 jump to one · a adds one · ? every key",
                     id="overview-help",
@@ -144,6 +145,7 @@ class DgtuiApp(App[int]):
     def on_mount(self) -> None:
         self.sub_title = self.backend_label
         self.overview = self.query_one(StreamWall)
+        self.run_cost = self.query_one(RunCostLine)
         self.tabs = self.query_one(TabbedContent)
         self.set_interval(1 / self.refresh_hz, lambda: self.render_now(force=False), name="render")
         if self.run_streams:
@@ -183,9 +185,10 @@ class DgtuiApp(App[int]):
         if active in self.compares:
             self.compares[active].render_state(now, slow)
         elif active == "overview" or active not in self.panes:
-            self.overview.show(
-                [s.state for s in self.panes.values()], now
-            )  # cards repaint only what moved: interims in place
+            states = [s.state for s in self.panes.values()]
+            self.overview.show(states, now)  # cards repaint only what moved: interims in place
+            if slow:
+                self.run_cost.show_run(states, now)
         elif view := self._view(active):
             view.render_state(now, slow)
 

@@ -243,14 +243,17 @@ def test_the_dialog_options_start_from_the_config_defaults(tmp_path, monkeypatch
     config = load_config(write(tmp_path, '[defaults]\nmodel = "nova-2"\nendpointing = 25\n'))
     settings = resolve(flags(), config)
     wav = str(clip_file(seconds=1.0))
-    _, options, backend = open_stream_request(StreamRequest(wav, "--diarize", "default"), settings, config)
+    _, options, backend, _ = open_stream_request(StreamRequest(wav, "--diarize", "default"), settings, config)
     assert options["model"] == "nova-2" and options["endpointing"] == 25 and options["diarize"] is True
     assert backend == settings.backend
-    _, options, backend = open_stream_request(StreamRequest(wav, "", "local"), settings, config)
+    _, options, backend, conditions = open_stream_request(StreamRequest(wav, "", "local"), settings, config)
     assert options == settings.options and backend.kind == "local"  # no flags: the run's options
-    _, _, backend = open_stream_request(StreamRequest(wav, "--url ws://127.0.0.1:9/v1/listen", "default"),
-                                        settings, config)  # fmt: skip
+    assert conditions.specs == ()
+    _, _, backend, _ = open_stream_request(StreamRequest(wav, "--url ws://127.0.0.1:9/v1/listen", "default"),
+                                           settings, config)  # fmt: skip
     assert backend.kind == "url" and backend.url == "ws://127.0.0.1:9/v1/listen"  # the flags choose
+    *_, conditions = open_stream_request(StreamRequest(wav, "--condition telephony", "local"), settings, config)
+    assert conditions.specs == ("telephony",)  # the dialog's flags take conditions too
 
 
 def test_a_flux_model_takes_flux_options_and_leaves_the_nova_defaults_out(tmp_path):

@@ -20,6 +20,7 @@ def row(name: str, p95: float, wer_errors: int, reconnects: int) -> LaneRow:
     lane.final = Summary(12, 0.02, 0.05, 0.04, 0.08, 0.09, 0.1)
     lane.end_of_turn = Summary(6, 0.2, 0.3, 0.3, 0.45, 0.5, 0.5)
     lane.speech_end = {"p50": 0.25, "p95": 0.4, "p99": 0.41}
+    lane.cost, lane.cost_per_hour = 0.002 * (1 + reconnects), 0.288 * (1 + reconnects)
     return lane
 
 
@@ -47,6 +48,8 @@ FAST, SLOW = row("fast", 0.5, 8, 0), row("slow", 0.65, 15, 2)
         ("keyterm.precision>=0.75", True, True),
         ("keyterm.recall==1", True, True),
         ("keyterm.f1>90%", False, False),  # 2 * 0.75 / 1.75 = 85.7%
+        ("cost.hour<0.5", True, False),  # $0.288 and $0.864 an hour
+        ("cost<=0.002", True, False),  # USD so far
     ],
 )
 def test_each_operator_and_metric_against_known_figures(text, fast, slow):
@@ -62,6 +65,10 @@ def test_a_named_lane_is_judged_alone_and_a_missing_figure_fails_with_the_reason
     bare = LaneRow("plain", None, 0.1, 0.2, 0.5, None, 0, 1, 0, None)
     (no_reference,) = judge([parse_gate("wer<0.2")], [bare])
     assert not no_reference.passed and "needs a reference" in no_reference.line()
+    (unpriced,) = judge([parse_gate("cost.hour<1")], [bare])
+    assert not unpriced.passed and "no price" in unpriced.note
+    (priced,) = judge([parse_gate("cost.hour<1")], [FAST])
+    assert priced.line() == "pass  fast: cost.hour < $1.0000  (measured $0.2880)"
     assert set(figures(FAST)) == set(METRICS)  # every metric has its figure
 
 
@@ -71,6 +78,8 @@ def test_a_named_lane_is_judged_alone_and_a_missing_figure_fails_with_the_reason
         ("latency.p95<600", "is a time: give ms or s (latency.p95<600ms)"),
         ("wer<5ms", "wer is not a time"),
         ("reconnects<5%", "reconnects is a count"),
+        ("cost.hour<5%", "cost.hour is a sum in USD"),
+        ("cost<1s", "cost is not a time"),
         ("lag.p99<50ms", "no metric 'lag.p99'. Metrics: latency.p50, "),
         ("wer is low", "expected [LANE:]METRIC OP VALUE"),
     ],

@@ -110,3 +110,23 @@ def test_a_flush_forgets_what_was_sent():
     sent(ledger, 1.0)
     ledger.flushed()
     assert ledger.rewind(committed=0.0) is None
+
+
+def test_burst_holds_audio_until_its_burst_is_whole_and_jitter_makes_chunks_late_in_order():
+    burst = AudioLedger(LINEAR16, burst=2.0)
+    burst.start_clock(100.0)
+    assert burst.send_delay(0.0, 0.1, now=100.0, paced=True) == pytest.approx(2.0)  # held to the burst's end
+    assert burst.send_delay(1.9, 2.0, now=102.0, paced=True) == 0.0  # the burst goes at once
+    assert burst.send_delay(2.0, 2.1, now=102.0, paced=True) == pytest.approx(2.0)  # the next one waits
+    assert burst.send_delay(0.0, 0.1, now=100.0, paced=False) == pytest.approx(2.0)  # a live source too
+    jitter = AudioLedger(LINEAR16, jitter=0.05, jitter_seed=1)
+    jitter.start_clock(0.0)
+    delays = [jitter.send_delay(t / 10, t / 10 + 0.1, now=t / 10, paced=True) for t in range(200)]
+    assert all(0.0 <= d <= 0.05 for d in delays) and len(set(delays)) > 150  # random, bounded
+    again = AudioLedger(LINEAR16, jitter=0.05, jitter_seed=1)
+    again.start_clock(0.0)
+    assert [again.send_delay(t / 10, t / 10 + 0.1, now=t / 10, paced=True) for t in range(200)] == delays  # seeded
+    plain = AudioLedger(LINEAR16)
+    plain.start_clock(0.0)
+    assert plain.send_delay(5.0, 5.1, now=4.0, paced=False) == 0.0  # no condition: a live chunk goes as it comes
+    assert plain.send_delay(5.0, 5.1, now=4.0, paced=True) == pytest.approx(1.0)  # a file: in real time

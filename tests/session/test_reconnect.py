@@ -37,12 +37,16 @@ class Drop:
     in_flight: list[str]  # at the drop: the words of the interim
 
 
-async def drop_once(server, clip_file, ready: Callable[[LiveSession], object], what: str) -> Drop:
+async def drop_once(
+    server, clip_file, ready: Callable[[LiveSession], object], what: str,
+    on_start: Callable[[LiveSession], object] = lambda session: None,
+) -> Drop:  # fmt: skip
     """A 14 s clip streamed through a fault proxy that resets the connection once ``ready`` holds."""
     proxy = FaultProxy(server.url).start()
     try:
         config = SessionConfig("r", proxy.url, OPTIONS, reconnect_backoff=0.3)
         session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
+        on_start(session)
         task = asyncio.create_task(session.run())
         await wait_for(lambda: ready(session), 20, what)
         interims = session.state.transcript.interims()

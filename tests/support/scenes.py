@@ -6,7 +6,18 @@ from dgtui.protocol.errors import CloseCode
 from dgtui.session.compare import LaneGroup
 from dgtui.session.events import State
 from dgtui.session.player import PlayedSession
-from tests.support.script import audio_steps, close, connect, conversation, fail, flux_turns, message, word_times
+from dgtui.session.state import SessionState
+from tests.support.script import (
+    Step,
+    audio_steps,
+    close,
+    connect,
+    conversation,
+    fail,
+    flux_turns,
+    message,
+    word_times,
+)
 
 ORIGIN = 1000.0  # the frozen clock's zero
 LOCAL_URL = "ws://127.0.0.1:8080/v1/listen?model=nova-3&interim_results=true&smart_format=true&vad_events=true" \
@@ -175,3 +186,28 @@ def lane_scene(at: float) -> tuple[list[PlayedSession], FrozenClock, LaneGroup]:
     truth = word_times(WEATHER)
     group = LaneGroup("weather", ("weather/fast", "weather/slow"), " ".join(WEATHER), "weather.json", truth)
     return sessions, clock, group
+
+
+DEEPGRAM_URL = LOCAL_URL.replace("ws://127.0.0.1:8080", "wss://api.deepgram.com")
+
+
+def deepgram_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
+    """Two streams to Deepgram's cloud, priced at dgtui's defaults: the cost on the Overview and in a stream's
+    header; the first sent 1.8 s again after a reconnect (billed again)."""
+    clock = FrozenClock(at)
+    sessions = []
+    for make, request_id in ((weather, "d1e2a3b4-0000-4000-8000-00000000000a"),
+                             (council, "d1e2a3b4-0000-4000-8000-00000000000b")):  # fmt: skip
+        session = make(clock, request_id=request_id)
+        session.steps[0] = connect(0.0, DEEPGRAM_URL + ("&diarize=true" if make is council else ""), request_id)
+        sessions.append(session)
+    first = sessions[0]
+
+    def sent_again(state: SessionState, now: float) -> None:  # 1.8 s sent again: its bytes, the cursor unmoved
+        state.audio_resent = 1.8
+        state.on_audio(57600, 0.0, -20.0, now)
+
+    first.steps.insert(1, Step(0.05, sent_again))
+    for session in sessions:
+        session.advance(at, origin=ORIGIN)
+    return sessions, clock

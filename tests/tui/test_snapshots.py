@@ -7,7 +7,7 @@ from pathlib import Path
 from dgtui.session.compare import LaneGroup
 from dgtui.session.player import PlayerRunner
 from dgtui.tui.app import DgtuiApp
-from tests.support.scenes import flux_scene, lane_scene, many_scene, reconnecting_scene, scene
+from tests.support.scenes import deepgram_scene, flux_scene, lane_scene, many_scene, reconnecting_scene, scene
 
 SIZE = (140, 42)
 NOTICE = "Demo on the local engine (offline) · Deepgram: set DEEPGRAM_API_KEY · your audio: dgtui FILE|URL"
@@ -81,6 +81,14 @@ def test_paused_stream(snap_compare):
 
 def test_reconnecting_stream(snap_compare):
     assert snap_compare(app_at(10.2, make=reconnecting_scene), press=["1"], terminal_size=SIZE)
+
+
+def test_overview_of_deepgram_streams_with_their_cost(snap_compare):
+    assert snap_compare(app_at(10.2, make=deepgram_scene), terminal_size=SIZE)
+
+
+def test_deepgram_stream_tab_with_its_cost_and_audio_sent_again(snap_compare):
+    assert snap_compare(app_at(10.2, make=deepgram_scene), press=["1"], terminal_size=SIZE)
 
 
 def test_closed_stream(snap_compare):

@@ -30,9 +30,9 @@ def fitting_columns(comparison: Comparison, width: int) -> list[Column]:
     """The columns that fit ``width``: on a narrow terminal those that decide, with short headings; otherwise
     all, less the highest ranks (the last first) until the table fits."""
     if width < NARROW:
-        return [c for c in COLUMNS if c.short]
+        return [c for c in COLUMNS if c.short and c.shown_for(comparison.rows)]
     lane = max((len(row.name) + 2 for row in comparison.rows), default=4) + 2
-    columns = list(COLUMNS)
+    columns = [c for c in COLUMNS if c.shown_for(comparison.rows)]
     while sum(max(len(c.heading), 7) + 2 for c in columns) + lane > width and len(columns) > 1:
         columns.remove(max(reversed(columns), key=lambda c: c.rank))
     return columns

@@ -12,6 +12,7 @@ from textual.widgets import Sparkline
 from dgtui.session.compare import LaneGroup, lane_row
 from dgtui.session.state import SessionState
 from dgtui.session.stats import format_ms
+from dgtui.session.usage import NoPrice, cost_of, format_usd, run_cost, usage_of
 from dgtui.tui.format import audio_time, duration, level_meter, ms_unit, options_text, seconds_unit, state_label
 from dgtui.tui.widgets.marks import finished
 
@@ -58,7 +59,7 @@ class StreamHeader(StatePanel):
         level = None if math.isnan(state.level_db) else round(state.level_db)
         return (state.phase, state.url, state.error, state.errors, state.reconnects, len(state.gaps),
                 round(state.audio_lost, 1), round(state.cursor, 1), level, int(state.uptime(now)),
-                self.size.width)  # fmt: skip
+                round(state.audio_resent, 1), self.size.width)  # fmt: skip
 
     def build(self, state: SessionState, now: float) -> Text:
         width = self.size.width or 120
@@ -90,12 +91,26 @@ class StreamHeader(StatePanel):
             *((("   lost ", "dim"), (f"{state.audio_lost:.1f} s", "red")) if state.audio_lost else ()),
             ("   errors ", "dim"),
             (str(state.errors), "red" if state.errors else ""),
+            *cost_parts(state, now),
         )
         line3.truncate(width, overflow="ellipsis")
         parts = [line1, line3] if narrow else [line1, line2, line3]  # the URL is in the metadata panel too
         if state.error:
             parts.insert(1, Text(f"✖ {state.error}", style="bold red"))
         return Text("\n").join(parts)
+
+
+def cost_parts(state: SessionState, now: float) -> tuple[tuple[str, str], ...]:
+    """The header's cost, for a stream that bills (Deepgram's cloud): so far, and "sent again" when a reconnect
+    sent audio twice. Nothing for the local engine; the reason when there is no price."""
+    usage = usage_of(state, now)
+    if usage.billed_by == "local" or (usage.billed_by == "url" and not state.prices.all_backends):
+        return ()
+    cost = cost_of(usage, state.prices)
+    if isinstance(cost, NoPrice):
+        return (("   cost ", "dim"), ("no price", "dim"))
+    again = ((" (sent again ", "dim"), (format_usd(cost.resent), "yellow"), (")", "dim")) if cost.resent else ()
+    return (("   cost ", "dim"), (format_usd(cost.so_far), ""), *again)
 
 
 class Indicators(StatePanel):
@@ -224,7 +239,8 @@ class MetadataPanel(StatePanel):
 
     def key(self, state: SessionState, now: float) -> object:
         return (state.request_id, len(state.request_ids), bool(state.model_info), state.model_uuid, state.channels,
-                state.timings, state.metadata is not None)  # fmt: skip
+                state.timings, state.metadata is not None, round(state.cursor), round(state.audio_resent, 1),
+                round(state.connection_time(now)))  # fmt: skip
 
     def build(self, state: SessionState, now: float) -> Table:
         table = Table.grid(padding=(0, 1))
@@ -243,6 +259,7 @@ class MetadataPanel(StatePanel):
                 "timeout", f"{state.thresholds.get('eot_timeout_ms') or state.options.get('eot_timeout_ms', 5000)} ms"
             )
             table.add_row("options", options_text(state.options) or "-")
+            usage_rows(table, state, now)
             return table
         if len(state.request_ids) > 1:
             table.add_row("earlier", ", ".join(state.request_ids[:-1][-3:]))
@@ -260,7 +277,23 @@ class MetadataPanel(StatePanel):
             table.add_row("sha256", meta.sha256[:16] + ("…" if len(meta.sha256) > 16 else "") or "-")
             table.add_row("created", meta.created or "-")
         table.add_row("options", options_text(state.options) or "-")
+        usage_rows(table, state, now)
         return table
+
+
+def usage_rows(table: Table, state: SessionState, now: float) -> None:
+    """What the stream used and costs: audio billed (sent again apart), connection time, the cost so far and per
+    hour; the reason when there is no price (never a made-up zero)."""
+    usage = usage_of(state, now)
+    again = f" (+{usage.resent_s * usage.channels:.1f} s sent again)" if usage.resent_s else ""
+    channels = f" × {usage.channels} channels" if usage.channels > 1 else ""
+    table.add_row("billed", f"{usage.audio_s + usage.resent_s:.1f} s audio{channels}{again}")
+    table.add_row("connected", duration(usage.connection_s) + (f" · {', '.join(usage.addons)}" if usage.addons else ""))
+    cost = cost_of(usage, state.prices)
+    if isinstance(cost, NoPrice):
+        table.add_row("cost", Text(cost.reason, "dim"))
+    else:
+        table.add_row("cost", f"{format_usd(cost.so_far)} · {format_usd(cost.per_hour)}/h")
 
 
 class AccuracyPanel(StatePanel):
@@ -291,3 +324,39 @@ class AccuracyPanel(StatePanel):
                                    ("word shown", row.word_shown), ("word final", row.word_final)):  # fmt: skip
                 table.add_row(label, *(format_ms(None if figures is None else figures[k]) for k in ("p50", "p95")))
         return table
+
+
+class RunCostLine(Widget):
+    """The Overview's cost line: every stream's cost so far and per hour, and per month at N streams. Hidden
+    while nothing bills (the local engine), so the demo shows none."""
+
+    DEFAULT_CSS = "RunCostLine { height: 1; padding: 0 1; color: $text-muted; display: none; }"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._text = ""
+
+    def render(self) -> Text:
+        return Text(self._text, no_wrap=True, overflow="ellipsis")
+
+    def show_run(self, states: list[SessionState], now: float) -> None:
+        total = run_cost(states, now)
+        if not total.billed:
+            self.display = False
+            return
+        prices = states[0].prices
+        streams = prices.streams or len(states)
+        if total.priced:
+            text = (
+                f"cost {format_usd(total.so_far)} so far · {format_usd(total.per_hour)}/h · "
+                f"{format_usd(total.per_month(streams))}/month at {streams} stream{'s' if streams != 1 else ''}"
+            )
+        else:
+            text = "cost: no price for these streams (set them under [prices] in the config file)"
+        if total.unpriced and total.priced:
+            text += f" · {total.unpriced} without a price, left out"
+        text += f" · {prices.origin}, as of {prices.as_of}"
+        self.display = True
+        if text != self._text:
+            self._text = text
+            self.refresh()
