@@ -208,6 +208,7 @@ def deepgram_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
         state.on_audio(57600, 0.0, -20.0, now)
 
     first.steps.insert(1, Step(0.05, sent_again))
+    first.state.conditions = ["noise:snr=20"]  # its audio is made noisier before it is sent
     for session in sessions:
         session.advance(at, origin=ORIGIN)
     return sessions, clock

@@ -71,6 +71,8 @@ class StreamHeader(StatePanel):
             ("  ", ""),
             (state.source_label, ""),
         )
+        if state.conditions:  # the audio is not the source's as it is: say so where the source is named
+            line1.append_text(Text.assemble(("  conditions ", "dim"), (" ".join(state.conditions), "yellow")))
         if state.source_kind:  # what the source was taken for, and why (a remote one once its server answered)
             line1.append_text(Text.assemble(("  ", ""), (state.source_kind, "bold")))
             if not narrow:
