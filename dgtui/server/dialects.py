@@ -183,7 +183,7 @@ class FluxDialect:
         return _json(stamped)
 
     def engine_config(self) -> dict[str, Any]:
-        engine = {**ENGINE_OPTIONS_FOR_FLUX}
+        engine = {**ENGINE_OPTIONS_FOR_FLUX, "numerals": self.numerals}
         for key in ("encoding", "sample_rate"):
             if key in self.context.options:
                 engine[key] = self.context.options[key]

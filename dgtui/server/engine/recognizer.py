@@ -23,6 +23,8 @@ from typing import Any
 
 import pocketsphinx
 
+from dgtui.server.engine.formatting import NO_FORMATTING, Formatting, format_words, transcript_of
+
 SAMPLE_RATE = 16_000
 VAD_FRAME = 480  # samples: 30 ms, the VAD's frame
 VAD_FRAME_BYTES = VAD_FRAME * 2
@@ -45,7 +47,7 @@ class RecognizerSettings:
     endpoint_s: float | None = 0.01  # None: endpointing disabled
     utterance_end_s: float | None = None
     vad_events: bool = False
-    punctuate: bool = False
+    formatting: Formatting = NO_FORMATTING  # punctuate, numerals, smart_format
     diarize: bool = False
     interim_interval_s: float = 0.25
     silent_interim_interval_s: float = 1.0
@@ -66,7 +68,7 @@ class RecognizerSettings:
             endpoint_s=endpoint_s,
             utterance_end_s=ue_ms / 1000 if ue_ms and interim else None,
             vad_events=bool(options.get("vad_events", False)),
-            punctuate=bool(options.get("punctuate") or options.get("smart_format") or options.get("dictation")),
+            formatting=Formatting.from_options(options),
             diarize=bool(options.get("diarize") or options.get("diarize_model")),
             interim_interval_s=interim_interval_s,
         )
@@ -90,10 +92,6 @@ def _is_word(token: str) -> bool:
 def _base_word(token: str) -> str:
     paren = token.find("(")
     return token[:paren] if paren > 0 else token
-
-
-def _capitalize(word: str) -> str:
-    return word[:1].upper() + word[1:]
 
 
 class ChannelRecognizer:
@@ -294,13 +292,13 @@ class ChannelRecognizer:
         self, words: list[dict[str, Any]], *, is_final: bool, speech_final: bool, from_finalize: bool
     ) -> None:
         settings = self._settings
-        if settings.punctuate and words:
-            self._punctuate(words, closes_utterance=speech_final or (is_final and from_finalize))
+        if words:
+            closes = speech_final or (is_final and from_finalize)
+            words = format_words(words, settings.formatting, open_before=self._utterance_open, closes=closes)
         if settings.diarize:
             for word in words:
                 word["speaker"] = 0
-        key = "punctuated_word" if settings.punctuate else "word"
-        transcript = " ".join(w[key] for w in words)
+        transcript = transcript_of(words, settings.formatting)
         confidence = round(sum(w["confidence"] for w in words) / len(words), 4) if words else 0.0
         start = self._window_start / SAMPLE_RATE
         duration = (self._samples - self._window_start) / SAMPLE_RATE
@@ -322,13 +320,3 @@ class ChannelRecognizer:
             self._utterance_end_due = True
         if is_final and words:
             self._utterance_open = not speech_final
-
-    def _punctuate(self, words: list[dict[str, Any]], closes_utterance: bool) -> None:
-        """Sentence case and a closing full stop: the engine has no punctuation model, so this is all."""
-        for word in words:
-            text = word["word"]
-            word["punctuated_word"] = "I" + text[1:] if text == "i" or text.startswith("i'") else text
-        if not self._utterance_open:
-            words[0]["punctuated_word"] = _capitalize(words[0]["punctuated_word"])
-        if closes_utterance:
-            words[-1]["punctuated_word"] += "."
