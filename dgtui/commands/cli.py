@@ -425,6 +425,12 @@ def build_tui_parser() -> argparse.ArgumentParser:
         "sources", nargs="*", metavar="SOURCE", help="file, http(s) URL, '-' for stdin, or mic[:DEVICE]"
     )
     parser.add_argument("--duration", type=_positive_float, help="stop each stream after this many seconds of audio")
+    parser.add_argument(
+        "--silence-after",
+        type=float,
+        metavar="SECONDS",
+        help="flag a stream on the Overview after this long without signal or words (default 120; 0: never)",
+    )
     add_stream_arguments(parser)
     add_recording_arguments(parser)
     return parser
@@ -508,6 +514,7 @@ def make_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         record_dir=settings.record_dir,
         key_name=prepared.config.key_env,
         groups=prepared.groups,
+        silence_after=prepared.config.silence_after if args.silence_after is None else max(0.0, args.silence_after),
     )
 
 

@@ -24,6 +24,7 @@ import msgspec
 
 from dgtui.protocol.options import OptionError, encode_query, parse_query
 from dgtui.protocol.secrets import MASK, register_secret
+from dgtui.session.health import DEFAULT_SILENCE_AFTER
 from dgtui.session.usage import (
     DEFAULT_ADDON_PRICES,
     DEFAULT_AS_OF,
@@ -86,6 +87,9 @@ enabled = true
 # keyterm = 0.0013
 # redact = 0.0020
 
+[monitor]
+# silence_after = 120                        # seconds without signal or words before a feed is flagged (0: off)
+
 # Named streams: dgtui --preset radio
 # [presets.radio]
 # source = "https://stream.example.org/news.mp3"
@@ -128,6 +132,7 @@ class Config:
     reconnect: dict[str, Any] = field(default_factory=dict)  # SessionConfig fields set by [reconnect]
     presets: dict[str, Preset] = field(default_factory=dict)
     prices: Prices = DEFAULT_PRICES  # [prices] over dgtui's dated defaults
+    silence_after: float = DEFAULT_SILENCE_AFTER  # [monitor]: a feed silent this long is flagged on the Overview
 
     def api_key(self, environ: Mapping[str, str] = os.environ) -> tuple[str | None, str]:
         """The key and where it came from: the environment first, then the file."""
@@ -175,6 +180,10 @@ class ReconnectTable(_Table):
     resend: bool | None = None
 
 
+class MonitorTable(_Table):
+    silence_after: Annotated[float, msgspec.Meta(ge=0, le=86400)] = DEFAULT_SILENCE_AFTER
+
+
 class PricesTable(_Table):
     as_of: str | None = None
     streams: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
@@ -196,6 +205,7 @@ class ConfigFile(_Table):
     recording: RecordingTable = RecordingTable()
     reconnect: ReconnectTable = ReconnectTable()
     prices: PricesTable = PricesTable()
+    monitor: MonitorTable = MonitorTable()
     presets: dict[str, Any] = {}  # each a PresetTable, checked one by one to name it in errors
 
 
@@ -204,6 +214,7 @@ RANGES = {
     "attempts": f"must be a whole number from 0 to {MAX_RECONNECT_ATTEMPTS}",
     "buffer_seconds": f"must be seconds from 0 to {MAX_BUFFER_SECONDS}",
     "streams": "must be a whole number of streams from 1 to 100000",
+    "silence_after": "must be seconds from 0 (off) to 86400",
 }
 KINDS = {"bool": "true or false", "str": "a str", "int": "a whole number", "float": "a number", "object": "a table"}
 _EXPECTED = re.compile(r"Expected `(?P<kind>[^`]+)`(?:, got `[^`]+`)?")
@@ -278,6 +289,7 @@ class _File:
 
 TABLES: dict[str, type[_Table]] = {
     "backend": BackendTable, "recording": RecordingTable, "reconnect": ReconnectTable, "prices": PricesTable,
+    "monitor": MonitorTable,
 }  # fmt: skip
 
 
@@ -321,6 +333,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] = os.enviro
     config.record_dir = Path(tables.recording.dir).expanduser() if tables.recording.dir else None
     config.reconnect = _reconnect(tables.reconnect)
     config.prices = _prices(tables.prices, file) if "prices" in data else DEFAULT_PRICES
+    config.silence_after = float(tables.monitor.silence_after)
     for name, table in tables.presets.items():
         where = f"presets.{name}"
         preset = file.convert(table, PresetTable, where)

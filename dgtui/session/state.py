@@ -68,6 +68,7 @@ from dgtui.session.events import (
     State,
     StateChanged,
 )
+from dgtui.session.health import heard
 from dgtui.session.metrics import SessionMetrics
 from dgtui.session.reach import ReachLog, SpeechEnd
 from dgtui.session.transcript import Transcript
@@ -206,6 +207,10 @@ class SessionState:
         self.conditions: list[str] = []  # the audio conditions applied before sending (--condition)
         self.time_scale = 1.0  # seconds of sent audio per second of the source (speed:1.1 sends 1/1.1)
         self.prices: Prices = DEFAULT_PRICES  # what its usage costs (the config file's [prices], given by the runner)
+        self.heard_at: float | None = None  # when a chunk last carried a signal (health.silence)
+        self.words_at: float | None = None  # when words were last transcribed
+        self.outages: deque[list[float | None]] = deque(maxlen=5000)  # [lost, back] per connection lost
+        self.reconnected_at: deque[float] = deque(maxlen=5000)  # when each reconnect connected
         self.connection_seconds = 0.0  # time with a connection open, over every connection (closed ones)
         self._opened_at: float | None = None
         self.source_kind = ""  # what the source was taken for: "file", "live", "hls" ("" until known)
@@ -294,6 +299,7 @@ class SessionState:
         if isinstance(message, Results):
             self._on_results(message, received_at)
             if message.transcript:
+                self.words_at = received_at
                 words = message.alternative.words
                 reach = words[-1].end if words else message.end
                 self.text_seen.add(reach, received_at)
@@ -333,6 +339,7 @@ class SessionState:
         if isinstance(message, TurnInfo):
             self.turns.on_turn(message, received_at, cursor)
             if message.transcript:
+                self.words_at = received_at
                 reach = message.last_word_end or message.audio_window_end
                 self.text_seen.add(reach, received_at)
                 if message.event == END_OF_TURN:
@@ -397,6 +404,8 @@ class SessionState:
             self.audio_digest.update(data)
         self.cursor = max(self.cursor, cursor)  # audio sent again after a drop does not move it back
         self.level_db = level_db
+        if heard(level_db):
+            self.heard_at = now
         self.sent_log.append((self.cursor, now))
         self.metrics.on_audio(size, self.cursor, now)
         if first or cursor - self._progress_at >= 1.0:
@@ -456,6 +465,9 @@ class SessionState:
         if self.started_at is None:
             self.started_at = self.clock()
         self._opened_at = self.clock()
+        if self.outages and self.outages[-1][1] is None:  # back after an outage
+            self.outages[-1][1] = self._opened_at
+            self.reconnected_at.append(self._opened_at)
         self.url, self.request_id, self.timings = url, request_id, timings
         self.sequence_id = None  # a new connection counts its messages from 0
         self.turns.connection_opened()
@@ -526,6 +538,8 @@ class SessionState:
         if self._opened_at is not None:
             self.connection_seconds += max(0.0, self._closed_at - self._opened_at)
             self._opened_at = None
+        if self.ended_at is None:  # an outage, until the next connection (or the end of the stream)
+            self.outages.append([self._closed_at, None])
         self.note(f"closed: {explanation}", "info" if code == CloseCode.NORMAL else "warning")
         self._emit(Closed(self.name, code, reason, explanation, self.clean))
 

@@ -24,6 +24,7 @@ from dgtui.protocol.flux import DEFAULT_EOT_TIMEOUT_MS
 from dgtui.session.compare import LaneGroup
 from dgtui.session.events import State
 from dgtui.session.export import export_recording, render, utterances_of, write_atomic
+from dgtui.session.health import DEFAULT_SILENCE_AFTER
 from dgtui.session.recording import RecordingError
 from dgtui.session.replay import ReplaySession
 from dgtui.session.stream import Replayable, Stream, StreamControls
@@ -77,8 +78,10 @@ class DgtuiApp(App[int]):
         record_dir: Path | None = None,
         key_name: str = "DEEPGRAM_API_KEY",
         groups: Sequence[LaneGroup] = (),
+        silence_after: float = DEFAULT_SILENCE_AFTER,
     ) -> None:
         super().__init__()
+        self.silence_after = silence_after  # a streaming feed this long without signal or words is flagged
         self.groups = [group for group in groups if len(group.streams) > 1]  # lanes to compare: a tab each
         self.judged = {group.streams[0]: group for group in groups if len(group.streams) == 1}  # a stream alone
         self.compares: dict[str, CompareView] = {}  # tab pane id -> its comparison view
@@ -145,6 +148,7 @@ class DgtuiApp(App[int]):
     def on_mount(self) -> None:
         self.sub_title = self.backend_label
         self.overview = self.query_one(StreamWall)
+        self.overview.silence_after = self.silence_after
         self.run_cost = self.query_one(RunCostLine)
         self.tabs = self.query_one(TabbedContent)
         self.set_interval(1 / self.refresh_hz, lambda: self.render_now(force=False), name="render")

@@ -109,6 +109,9 @@ def test_a_key_in_a_file_others_can_read_is_refused(tmp_path):
         ("reconnect = 5\n", ":1: reconnect:", ["must be a table"]),
         ("[reconnect]\nattempts = true\n", ":2: [reconnect] attempts:", ["from 0 to 100", "not True"]),
         ("[backend]\nkey_env = 3\n", ":2: [backend] key_env:", ["must be a str, not 3"]),
+        ("[monitor]\nsilence_after = -1\n", ":2: [monitor] silence_after:", ["from 0 (off) to 86400"]),
+        ("[prices]\ncolour = 1\n", ":2: [prices] colour:", ["unknown key", "all_backends"]),
+        ("[prices.addons]\nkeyterm = -1\n", ":2: [prices.addons] keyterm:", ["0 or more"]),
         (
             '[presets.radio]\nsource = "a.mp3"\noptions = { interim_results = "maybe" }\n',
             "[presets.radio] options.interim_results",
@@ -264,3 +267,12 @@ def test_a_flux_model_takes_flux_options_and_leaves_the_nova_defaults_out(tmp_pa
     assert by_url.options == {"model": "flux-general-en"}  # a /v2/listen URL alone selects Flux
     nova = resolve(flags(), config, environ={})
     assert nova.options["interim_results"] is True and "eot_threshold" not in nova.options
+
+
+def test_the_monitor_and_prices_tables_are_read(tmp_path):
+    config = load_config(write(tmp_path, '[monitor]\nsilence_after = 300\n[prices]\nstreams = 12\n'
+                                         '[prices.models]\n"nova-2" = 0.0058\n'))  # fmt: skip
+    assert config.silence_after == 300.0
+    assert config.prices.streams == 12 and config.prices.models["nova-2"] == 0.0058
+    assert config.prices.models["nova-3"] == 0.0048 and config.prices.origin == "config file"  # the defaults stay
+    assert load_config(tmp_path / "none.toml").prices.origin == "dgtui's defaults"

@@ -212,3 +212,25 @@ def deepgram_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     for session in sessions:
         session.advance(at, origin=ORIGIN)
     return sessions, clock
+
+
+def wall_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
+    """A wall of feeds: weather's audio went dead at 4 s (no audio level since), council's words stopped after
+    its first sentence, support dropped once and came back; the app flags silence after 5 s."""
+    clock = FrozenClock(at)
+    dead_steps = [connect(0.0, LOCAL_URL, "a1"), *audio_steps(40.0, level=lambda t: -18.0 if t < 4 else -96.0),
+                  *conversation(WEATHER[:1], request_id="a1")]  # fmt: skip
+    dead = PlayedSession("weather", dead_steps, options=OPTIONS, clock=clock)
+    quiet_steps = [connect(0.0, LOCAL_URL, "b1"), *audio_steps(40.0, level=lambda t: -24.0),
+                   *conversation(COUNCIL[:1], request_id="b1", start=1.0)]  # fmt: skip
+    quiet = PlayedSession("council", quiet_steps, options=OPTIONS, clock=clock)
+    dropped = [connect(0.0, LOCAL_URL, "c1"), *audio_steps(40.0),
+               *conversation(WEATHER[:2], request_id="c1"),
+               Step(8.5, lambda s, now: s.closed(None, "", "the connection was lost")),
+               Step(8.5, lambda s, now: s.control("reconnect", s.committed_until())),
+               connect(9.7, LOCAL_URL, "c2")]  # fmt: skip
+    back = PlayedSession("support", dropped, options=OPTIONS, clock=clock)
+    sessions = [dead, quiet, back]
+    for session in sessions:
+        session.advance(at, origin=ORIGIN)
+    return sessions, clock

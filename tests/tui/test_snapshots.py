@@ -7,7 +7,15 @@ from pathlib import Path
 from dgtui.session.compare import LaneGroup
 from dgtui.session.player import PlayerRunner
 from dgtui.tui.app import DgtuiApp
-from tests.support.scenes import deepgram_scene, flux_scene, lane_scene, many_scene, reconnecting_scene, scene
+from tests.support.scenes import (
+    deepgram_scene,
+    flux_scene,
+    lane_scene,
+    many_scene,
+    reconnecting_scene,
+    scene,
+    wall_scene,
+)
 
 SIZE = (140, 42)
 NOTICE = "Demo on the local engine (offline) · Deepgram: set DEEPGRAM_API_KEY · your audio: dgtui FILE|URL"
@@ -89,6 +97,18 @@ def test_overview_of_deepgram_streams_with_their_cost(snap_compare):
 
 def test_deepgram_stream_tab_with_its_cost_and_audio_sent_again(snap_compare):
     assert snap_compare(app_at(10.2, make=deepgram_scene), press=["1"], terminal_size=SIZE)
+
+
+def test_overview_flags_the_feeds_gone_silent(snap_compare):
+    assert snap_compare(app_at(10.2, make=wall_scene, silence_after=5.0), terminal_size=SIZE)
+
+
+def test_overview_flags_silent_feeds_in_compact_rows_at_80x24(snap_compare):
+    assert snap_compare(app_at(10.2, make=wall_scene, silence_after=5.0), terminal_size=(80, 12))
+
+
+def test_stream_tab_shows_reconnects_and_time_offline_in_the_last_hour_and_day(snap_compare):
+    assert snap_compare(app_at(10.2, make=wall_scene, silence_after=5.0), press=["3"], terminal_size=SIZE)
 
 
 def test_closed_stream(snap_compare):

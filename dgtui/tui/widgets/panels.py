@@ -10,6 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Sparkline
 
 from dgtui.session.compare import LaneGroup, lane_row
+from dgtui.session.health import DAY, HOUR, downtime, reconnects_within
 from dgtui.session.state import SessionState
 from dgtui.session.stats import format_ms
 from dgtui.session.usage import NoPrice, cost_of, format_usd, run_cost, usage_of
@@ -89,6 +90,7 @@ class StreamHeader(StatePanel):
             (duration(state.uptime(now)), ""),
             ("   reconnects ", "dim"),
             (str(state.reconnects), "yellow" if state.reconnects else ""),
+            *health_parts(state, now),
             *((("   gaps ", "dim"), (f"{sum(state.gaps):.1f} s", "yellow")) if state.gaps else ()),
             *((("   lost ", "dim"), (f"{state.audio_lost:.1f} s", "red")) if state.audio_lost else ()),
             ("   errors ", "dim"),
@@ -100,6 +102,16 @@ class StreamHeader(StatePanel):
         if state.error:
             parts.insert(1, Text(f"✖ {state.error}", style="bold red"))
         return Text("\n").join(parts)
+
+
+def health_parts(state: SessionState, now: float) -> tuple[tuple[str, str], ...]:
+    """After a reconnect: reconnects and time without a connection in the last hour and day (the wall's view)."""
+    if not state.reconnects:
+        return ()
+    hour, day = reconnects_within(state, now, HOUR), reconnects_within(state, now, DAY)
+    offline_hour, offline_day = downtime(state, now, HOUR), downtime(state, now, DAY)
+    return ((f" ({hour} in 1 h, {day} in 24 h)", "dim"), ("   offline ", "dim"),
+            (f"{duration(offline_hour)}/h · {duration(offline_day)}/24 h", "yellow"))  # fmt: skip
 
 
 def cost_parts(state: SessionState, now: float) -> tuple[tuple[str, str], ...]:

@@ -23,8 +23,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from dgtui.session.events import State
+from dgtui.session.health import DEFAULT_SILENCE_AFTER, Silence, silence
 from dgtui.session.state import SessionState
-from dgtui.tui.format import ms_unit, seconds_unit, state_label
+from dgtui.tui.format import duration, ms_unit, seconds_unit, state_label
 
 CARD_MIN_WIDTH = 58  # below two of these side by side, one column
 CARD_HEIGHT = 8  # borders, 3 lines of speech, lights, figures, identity
@@ -40,6 +41,7 @@ def lights_of(state: SessionState) -> tuple[str, ...]:
 
 
 BORDER = Style(color="#4a6a8a")
+SILENT_BORDER = Style(color="#d7af00", bold=True)  # a feed gone silent: the first thing an operator must see
 SELECTED_BORDER = Style(color="#5fafff", bold=True)
 DIM = Style(dim=True)
 
@@ -90,13 +92,24 @@ def identity(state: SessionState) -> Text:
     return parts
 
 
-def card(index: int, state: SessionState, now: float, width: int, selected: bool, console) -> list[Text]:  # type: ignore[no-untyped-def]
-    """A stream's card: ``CARD_HEIGHT`` lines of exactly ``width`` cells."""
+def silent_label(quiet: Silence) -> Text:
+    return Text(f"⚠ silent {duration(quiet.seconds)}: {quiet.reason}", style="bold #d7af00")
+
+
+def card(  # type: ignore[no-untyped-def]
+    index: int, state: SessionState, now: float, width: int, selected: bool, console,
+    silence_after: float = DEFAULT_SILENCE_AFTER,
+) -> list[Text]:  # fmt: skip
+    """A stream's card: ``CARD_HEIGHT`` lines of exactly ``width`` cells; its border yellow when silent."""
     inner = max(10, width - 4)
-    border = SELECTED_BORDER if selected else BORDER
+    quiet = silence(state, now, silence_after)
+    border = SELECTED_BORDER if selected else SILENT_BORDER if quiet else BORDER
     title = Text.assemble((f" {index} ", "bold"), (state.name, "bold"), " ")
     title.append_text(state_label(state.phase, state.reconnecting))
     title.append(" ")
+    if quiet:
+        title.append_text(silent_label(quiet))
+        title.append(" ")
     title.truncate(max(4, width - 4), overflow="ellipsis")
     top = Text("╭─", style=border) + title + Text("─" * max(0, width - 3 - title.cell_len) + "╮", style=border)
     body = [*speech(state, inner, SPEECH_LINES, console)]
@@ -111,8 +124,11 @@ def card(index: int, state: SessionState, now: float, width: int, selected: bool
     return lines
 
 
-def compact_row(index: int, state: SessionState, now: float, width: int, selected: bool, console) -> Text:  # type: ignore[no-untyped-def]
-    """One line for a stream when the cards do not fit: who, how, and its latest words."""
+def compact_row(  # type: ignore[no-untyped-def]
+    index: int, state: SessionState, now: float, width: int, selected: bool, console,
+    silence_after: float = DEFAULT_SILENCE_AFTER,
+) -> Text:  # fmt: skip
+    """One line for a stream when the cards do not fit: who, how, and its latest words (or that it is silent)."""
     latency = state.metrics.latency
     lit = "".join("●" if state.lit(flag, now, HOLD) else "○" for flag in lights_of(state))
     wide = width >= WIDE_ROW
@@ -130,7 +146,8 @@ def compact_row(index: int, state: SessionState, now: float, width: int, selecte
     figures_text.append(" │ ", style=DIM)
     row = head + name + figures_text
     rest = max(8, width - row.cell_len)
-    words = speech(state, 10_000, 1, console)[-1]  # one long line: its end is the newest
+    quiet = silence(state, now, silence_after)
+    words = silent_label(quiet) if quiet else speech(state, 10_000, 1, console)[-1]  # its end is the newest
     if words.cell_len > rest:
         words = words[words.cell_len - rest + 1 :]
         words = Text("…") + words
@@ -164,6 +181,7 @@ class StreamWall(ScrollView, can_focus=True):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.states: list[SessionState] = []
         self.selected = 0
+        self.silence_after = DEFAULT_SILENCE_AFTER  # a streaming feed this long without signal or words is flagged
         self._cache: dict[int, tuple[object, list[Strip]]] = {}  # stream index -> (what it showed, its lines)
         self._keys: list[object] = []
 
@@ -302,9 +320,10 @@ class StreamWall(ScrollView, can_focus=True):
             selected = index == self.selected
             console = self.app.console
             if compact:
-                texts = [compact_row(index + 1, state, now, width, selected and self.has_focus, console)]
+                texts = [compact_row(index + 1, state, now, width, selected and self.has_focus, console,
+                                     self.silence_after)]  # fmt: skip
             else:
-                texts = card(index + 1, state, now, width, selected and self.has_focus, console)
+                texts = card(index + 1, state, now, width, selected and self.has_focus, console, self.silence_after)
             cached = (key, [Strip(list(text.render(console)), text.cell_len) for text in texts])
             self._cache[index] = cached
         return cached[1]
