@@ -51,6 +51,11 @@ async def shoot(out: Path, name: str, at: float, keys: list[str], make=scene) ->
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys)
         await pilot.pause(0.3)
+        for _ in range(50):  # a loaded machine can take longer to lay the footer's keys out: wait for them
+            if app.screen_stack[0].query("FooterKey"):
+                break
+            await pilot.pause(0.1)
+        await pilot.pause(0.1)
         path = out / name
         path.write_text(app.export_screenshot(title=f"dgtui: {name.removesuffix('.svg')}"), encoding="utf-8")
         return path
