@@ -29,6 +29,9 @@ def add_file_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
     sessions = commands.add_parser("sessions", help="list recorded sessions")
     sessions.add_argument("--dir", type=Path, help="where to look (default: where dgtui records)")
     sessions.add_argument("--json", action="store_true", help="one JSON object per recording")
+    sessions.add_argument("--name", help="only those whose name holds this (any case)")
+    sessions.add_argument("--date", metavar="YYYY-MM-DD", help="only those started that day (UTC), or month (YYYY-MM)")
+    sessions.add_argument("--request-id", metavar="ID", help="only the one with this request id (or its beginning)")
 
     diff = commands.add_parser(
         "diff",
@@ -125,21 +128,25 @@ def recordings_dir(args: argparse.Namespace) -> Path:
 
 def sessions_command(args: argparse.Namespace) -> int:
     from dgtui.config.file import ConfigError
-    from dgtui.session.recording import RecordingInfo, list_recordings
+    from dgtui.session.catalog import Filters, catalog
+    from dgtui.session.recording import RecordingInfo
 
     try:
         folder = recordings_dir(args)
     except ConfigError as exc:
         return _fail(str(exc))
-    found = list_recordings(folder) if folder.exists() else []
+    filters = Filters(args.name, args.date, args.request_id)
+    found = catalog(folder, filters) if folder.exists() else []
     if args.json:
         for info in found:
             print(json.dumps({"path": str(info.path), "name": info.name, "started": info.started,
                               "audio_seconds": round(info.duration, 3), "request_id": info.request_id,
-                              "model": info.model, "source": info.source}))  # fmt: skip
+                              "model": info.model, "source": info.source,
+                              "request_ids": list(info.request_ids)}))  # fmt: skip
         return 0
     if not found:
-        print(f"dgtui: no recordings in {folder}", file=sys.stderr)
+        which = "that match" if filters != Filters() else ""
+        print(f"dgtui: no recordings {which + ' ' if which else ''}in {folder}", file=sys.stderr)
         return 0
     rows = [(*RecordingInfo.COLUMNS, "file"), *((*info.cells(), str(info.path)) for info in found)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

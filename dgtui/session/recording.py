@@ -256,6 +256,7 @@ class RecordingInfo:
     request_id: str
     model: str
     source: str
+    request_ids: tuple[str, ...] = ()  # every connection's, the first first (request_id is the first)
 
     COLUMNS = ("started (UTC)", "name", "audio", "request id", "model")
 
@@ -287,6 +288,7 @@ def describe_recording(path: Path) -> RecordingInfo:
     """What ``dgtui sessions`` shows of a file, read in one pass without decoding every message."""
     header: dict[str, Any] | None = None
     request_id, model, duration = "", "", 0.0
+    request_ids: list[str] = []
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f):
             if number == 0:
@@ -300,10 +302,11 @@ def describe_recording(path: Path) -> RecordingInfo:
                 event = _read(line, header)
                 if isinstance(event, AudioProgress):
                     duration = max(duration, event.cursor)
-            elif line.startswith(connected) and not request_id:
+            elif line.startswith(connected):
                 event = _read(line, header)
-                if isinstance(event, Connected):
-                    request_id = event.request_id or ""
+                if isinstance(event, Connected) and event.request_id:
+                    request_ids.append(event.request_id)
+                    request_id = request_id or event.request_id
             elif not model and line.startswith('{"type":"message"') and "model_info" in line:
                 with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
                     model = json.loads(json.loads(line)["raw"])["metadata"]["model_info"]["name"]
@@ -311,11 +314,12 @@ def describe_recording(path: Path) -> RecordingInfo:
         raise RecordingError(f"{path}: not a dgtui recording (no header line)")
     model = model or str(header.get("options", {}).get("model", ""))
     return RecordingInfo(path, header.get("name", path.stem), header.get("started", ""), duration, request_id,
-                         model, header.get("source", ""))  # fmt: skip
+                         model, header.get("source", ""), tuple(request_ids))  # fmt: skip
 
 
 def list_recordings(directory: Path) -> list[RecordingInfo]:
-    """Every readable recording under ``directory``, newest first (unreadable files are skipped)."""
+    """Every readable recording under ``directory``, newest first (unreadable files are skipped), each file read:
+    listings go through :func:`dgtui.session.catalog.catalog`, its index, instead."""
     found = []
     for path in directory.glob("*/*.jsonl"):
         with contextlib.suppress(OSError, RecordingError, UnicodeDecodeError):

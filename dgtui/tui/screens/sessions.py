@@ -13,7 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
-from dgtui.session.recording import RecordingInfo, list_recordings
+from dgtui.session.catalog import catalog
+from dgtui.session.recording import RecordingInfo
 
 
 class SessionsScreen(ModalScreen[Path | None]):
@@ -45,7 +46,7 @@ class SessionsScreen(ModalScreen[Path | None]):
         """Read the recordings on a thread: a folder of thousands must not freeze the app."""
         folder = self.folder
         if folder is not None and folder.exists():
-            self.found = await asyncio.to_thread(list_recordings, folder)
+            self.found = await asyncio.to_thread(catalog, folder)
         self.query_one("#sessions-folder", Label).update(str(folder) if folder else "recording is off")
         table = self.query_one(DataTable)
         for index, info in enumerate(self.found):
