@@ -8,6 +8,7 @@ from array import array
 from dataclasses import dataclass
 
 SILENCE_DB = -96.0
+SAMPLE_WIDTHS = {"linear16": 2, "linear32": 4, "mulaw": 1, "alaw": 1}  # raw encodings: bytes per sample
 
 
 @dataclass(frozen=True, slots=True)

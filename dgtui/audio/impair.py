@@ -16,7 +16,7 @@ import av
 import numpy as np
 
 from dgtui.audio.base import AudioSource, SourceHooks
-from dgtui.audio.chunks import SILENCE_DB, AudioChunk, AudioFormat
+from dgtui.audio.chunks import SAMPLE_WIDTHS, SILENCE_DB, AudioChunk, AudioFormat
 from dgtui.audio.conditions import ConditionError, Conditions
 
 FULL_SCALE = 32768.0
@@ -101,15 +101,20 @@ def _drain(pull: Callable[[], av.AudioFrame]) -> list[av.AudioFrame]:
             return frames
 
 
+def check_format(given: AudioFormat) -> None:
+    """Conditions change decoded audio; raises ConditionError for what they cannot change."""
+    if given.encoding != "linear16" or not given.sample_rate:
+        raise ConditionError(
+            "audio conditions change decoded audio: they cannot apply to a container sent as it is "
+            "(drop --passthrough) or to raw input that is not linear16"
+        )
+
+
 class SignalChain:
     """linear16 in, the conditioned audio out, as a byte stream with an exact sample count."""
 
     def __init__(self, conditions: Conditions, given: AudioFormat) -> None:
-        if given.encoding != "linear16" or not given.sample_rate:
-            raise ConditionError(
-                "audio conditions change decoded audio: they cannot apply to a container sent as it is "
-                "(drop --passthrough) or to raw input that is not linear16"
-            )
+        check_format(given)
         self.conditions = conditions
         self.rate = given.sample_rate
         self.channels = given.channels
@@ -198,7 +203,7 @@ class ConditionedSource:
 
     def __init__(self, source: AudioSource, conditions: Conditions) -> None:
         if conditions.changes_signal:
-            SignalChain(conditions, source.format)  # refuses a source it cannot change, before anything streams
+            check_format(source.format)  # a source it cannot change is refused before anything streams
         self.inner = source
         self.conditions = conditions
         self.format = conditions.output_format(source.format)
@@ -255,7 +260,7 @@ class _Cutter:
     """Cuts the conditioned bytes into chunks of ``seconds``, the cursor counted in samples of the output."""
 
     def __init__(self, fmt: AudioFormat, seconds: float) -> None:
-        self.width = 1 if fmt.encoding in ("mulaw", "alaw") else 2
+        self.width = SAMPLE_WIDTHS[fmt.encoding or "linear16"]
         self.rate = fmt.sample_rate or 16_000
         self.frame = self.width * fmt.channels
         self.size = max(self.frame, round(seconds * self.rate) * self.frame)

@@ -337,6 +337,7 @@ def _ramp(args: argparse.Namespace) -> int:
     """``dgtui bench SOURCE --ramp``: the concurrency ceiling of a backend (the source loops, in real time)."""
     from dgtui.audio.sources import open_source
     from dgtui.commands.bench import run_ramp_command
+    from dgtui.protocol.flux import is_flux_model
     from dgtui.session.capacity import RampPlan
 
     problems = [flag for flag, given in (("--lane", args.lane), ("--streams", args.streams), ("--fast", args.fast),
@@ -356,7 +357,7 @@ def _ramp(args: argparse.Namespace) -> int:
     if source.error:
         print(f"dgtui: {source.error}", file=sys.stderr)
         return 2
-    audio = source_settings(args, flux=bool(options.get("model", "").startswith("flux")))
+    audio = source_settings(args, flux=is_flux_model(options.get("model")))
     plan = RampPlan(args.ramp_start, args.ramp_step or 0, args.ramp_max, args.max_p95, args.step_seconds)
     runner = _runner(Prepared([], prepared.settings, prepared.config), args.duration, record=False)
     try:

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from dgtui.protocol.flux import END_OF_TURN, TurnInfo
 from dgtui.protocol.messages import Results
 from dgtui.protocol.secrets import redact
-from dgtui.session.compare import COLUMNS, Comparison, LaneGroup, LaneRow, compare_lanes, lane_row
+from dgtui.session.compare import Comparison, LaneGroup, LaneRow, compare_lanes, lane_row, shown_columns
 from dgtui.session.encoding import event_line
 from dgtui.session.events import Event, MessageReceived, SessionError, SourceOpened, SourceTitle
 from dgtui.session.export import write_atomic
@@ -157,8 +157,7 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
 
 def month_streams(sessions: Sequence[LiveSession]) -> int:
     """How many concurrent streams the monthly projection is for: [prices] streams, else the run's."""
-    prices = sessions[0].state.prices if sessions else DEFAULT_PRICES
-    return prices.streams or max(1, len(sessions))
+    return (sessions[0].state.prices if sessions else DEFAULT_PRICES).month_streams(len(sessions))
 
 
 def print_usage_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
@@ -167,7 +166,8 @@ def print_usage_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
     if not sessions:
         return
     streams = month_streams(sessions)
-    priced = [(s, usage_of(s.state), cost_of(usage_of(s.state), s.state.prices)) for s in sessions]
+    usages = [(s, usage_of(s.state)) for s in sessions]
+    priced = [(s, usage, cost_of(usage, s.state.prices)) for s, usage in usages]
     if all(usage.billed_by == "local" for _, usage, _ in priced):
         print("\ncost: none (the local engine is not billed)", file=out)
         return
@@ -264,7 +264,7 @@ def print_comparison(comparison: Comparison, out: TextIO) -> None:
     reference = comparison.reference or "none (give --reference FILE for word error rates)"
     what = "lanes of" if len(comparison.rows) > 1 else "accuracy of"
     print(f"\n{what} {comparison.source} · reference: {reference}", file=out)
-    columns = [column for column in COLUMNS if column.shown_for(comparison.rows)]
+    columns = shown_columns(comparison.rows)
     rows = [("lane", *(column.plain for column in columns))]
     for row in comparison.rows:
         cells = (c.show(row) + ("*" if comparison.is_best(row, c) else "") for c in columns)

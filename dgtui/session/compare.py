@@ -280,6 +280,11 @@ COLUMNS = (
 )  # fmt: skip
 
 
+def shown_columns(rows: Sequence[LaneRow], columns: Sequence[Column] = COLUMNS) -> list[Column]:
+    """The columns a table of these rows shows: an optional one (cost) only where a row has its value."""
+    return [column for column in columns if column.shown_for(rows)]
+
+
 def compare_lanes(
     group: LaneGroup | Sequence[LaneGroup], states: Iterable[SessionState], complete: Callable[[SessionState], bool]
 ) -> Comparison:

@@ -7,26 +7,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dgtui.session.accuracy import NORMALISER_VERSION, diff_words
-from dgtui.session.compare import COLUMNS, Column, Comparison, LaneRow
+from dgtui.session.compare import Column, Comparison, LaneRow, shown_columns
 from dgtui.session.rundiff import Subject
 from dgtui.session.segments import Segment
 from dgtui.session.stats import format_ms
 
 
-def shown_columns(comparison: Comparison) -> list[Column]:
-    return [column for column in COLUMNS if column.shown_for(comparison.rows)]
-
-
-def headings(comparison: Comparison) -> tuple[str, ...]:
-    return ("lane", *(column.markdown for column in shown_columns(comparison)), "keyterm F1")
+def headings(columns: Sequence[Column]) -> tuple[str, ...]:
+    return ("lane", *(column.markdown for column in columns), "keyterm F1")
 
 
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def _cells(comparison: Comparison, row: LaneRow) -> list[str]:
-    cells = [f"**{c.show(row)}**" if comparison.is_best(row, c) else c.show(row) for c in shown_columns(comparison)]
+def _cells(comparison: Comparison, row: LaneRow, columns: Sequence[Column]) -> list[str]:
+    cells = [f"**{c.show(row)}**" if comparison.is_best(row, c) else c.show(row) for c in columns]
     f1 = "-" if row.keyterms is None else _percent(row.keyterms.f1)
     return [row.name + (" ✖" if row.error else ""), *cells, f1]
 
@@ -87,6 +83,7 @@ def markdown(
     subjects: Sequence[Subject] = (),
 ) -> str:
     against = comparison.reference or (f"the first lane ({comparison.rows[0].name})" if comparison.rows else "-")
+    columns = shown_columns(comparison.rows)
     lines = [
         f"# Lanes of {comparison.source}",
         "",
@@ -94,9 +91,9 @@ def markdown(
         f"Words normalised by dgtui's normaliser v{NORMALISER_VERSION} (case, punctuation, numbers as words). "
         "**Bold**: the best of a column. Times in milliseconds.",
         "",
-        "| " + " | ".join(headings(comparison)) + " |",
-        "|" + "---|" * len(headings(comparison)),
-        *("| " + " | ".join(_cells(comparison, row)) + " |" for row in comparison.rows),
+        "| " + " | ".join(headings(columns)) + " |",
+        "|" + "---|" * len(headings(columns)),
+        *("| " + " | ".join(_cells(comparison, row, columns)) + " |" for row in comparison.rows),
         "",
     ]
     lines += segments_markdown(segments or [], [row.name for row in comparison.rows])

@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed
 
 from dgtui import __version__
 from dgtui.audio.base import AudioSource, SourceError
-from dgtui.audio.chunks import AudioChunk
+from dgtui.audio.chunks import SAMPLE_WIDTHS, AudioChunk
 from dgtui.audio.conditions import NO_CONDITIONS, Conditions
 from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, configure, finalize
 from dgtui.protocol.errors import CloseCode, explain_close
@@ -46,9 +46,6 @@ MAX_MESSAGE = 2**24  # the largest server message accepted (open_connection's ma
 
 # Closes after which the same stream may work again: network loss, server errors, restarts, overload.
 RETRIABLE_CLOSES = {None, CloseCode.GOING_AWAY, CloseCode.ABNORMAL, CloseCode.INTERNAL, 1012, 1013, 1014}
-
-
-SAMPLE_BYTES = {"linear16": 2, "linear32": 4, "mulaw": 1, "alaw": 1}  # raw encodings whose bytes can be cut
 
 
 @dataclass
@@ -116,7 +113,7 @@ class LiveSession:
         conditions = config.conditions
         self.audio = AudioLedger(source.format, config.buffer_seconds, config.resend, jitter=conditions.jitter,
                                  burst=conditions.burst, jitter_seed=zlib.crc32(config.name.encode()))  # fmt: skip
-        self.state.conditions, self.state.time_scale = list(conditions.specs), conditions.time_scale
+        self.state.conditions = list(conditions.specs)
         self._source_done = False
         self._attempts = 0  # consecutive failed reconnect attempts
         self._chunk_ms: int | None = None  # the first chunk's length (the manifest says it)
@@ -223,7 +220,7 @@ class LiveSession:
         if new <= 0:
             return b""
         audio = self.source.format
-        width = SAMPLE_BYTES.get(audio.encoding or "")
+        width = SAMPLE_WIDTHS.get(audio.encoding or "")
         if width is None or not audio.sample_rate:
             return chunk.data
         size = min(len(chunk.data), round(new * audio.sample_rate) * width * audio.channels)

@@ -205,7 +205,6 @@ class SessionState:
         self.audio_lost = 0.0  # seconds of audio left without a transcript by outages (a full buffer)
         self.audio_resent = 0.0  # seconds of audio sent again after drops (their results died with the connection)
         self.conditions: list[str] = []  # the audio conditions applied before sending (--condition)
-        self.time_scale = 1.0  # seconds of sent audio per second of the source (speed:1.1 sends 1/1.1)
         self.prices: Prices = DEFAULT_PRICES  # what its usage costs (the config file's [prices], given by the runner)
         self.heard_at: float | None = None  # when a chunk last carried a signal (health.silence)
         self.words_at: float | None = None  # when words were last transcribed
@@ -225,6 +224,11 @@ class SessionState:
     @property
     def flux(self) -> bool:
         return self.api == "v2"
+
+    @property
+    def time_scale(self) -> float:
+        """Seconds of sent audio per second of the source (``speed:1.1`` sends 1/1.1), from its conditions."""
+        return time_scale_of(self.conditions)
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -529,7 +533,6 @@ class SessionState:
         self.manifest = manifest
         if manifest.conditions and not self.conditions:  # a replay learns them here
             self.conditions = list(manifest.conditions)
-            self.time_scale = time_scale_of(manifest.conditions)
         self._emit(manifest)
 
     def closed(self, code: int | None, reason: str, explanation: str) -> None:

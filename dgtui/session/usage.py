@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from dgtui.audio.chunks import SAMPLE_WIDTHS
+
 HOURS_PER_MONTH = 730  # 365 * 24 / 12
 
 # Deepgram's pay-as-you-go streaming rates in USD per audio minute, as published on deepgram.com/pricing and read
@@ -40,6 +42,10 @@ class Prices:
     origin: str = "dgtui's defaults"  # or "config file"
     streams: int | None = None  # project per month at this many concurrent streams (None: the run's)
     all_backends: bool = False  # price streams to any URL (self-hosted Deepgram), not only Deepgram's cloud
+
+    def month_streams(self, run_streams: int) -> int:
+        """How many concurrent streams the monthly projection is for: ``streams``, else the run's."""
+        return self.streams or max(1, run_streams)
 
     def describe(self) -> str:
         return f"prices: {self.origin}, as of {self.as_of} (USD per audio minute; edit [prices] in the config file)"
@@ -136,13 +142,10 @@ def _audio_format(url: str) -> tuple[str | None, int, int]:
     return encoding, rate, max(1, channels)
 
 
-WIDTHS = {"linear16": 2, "linear32": 4, "mulaw": 1, "alaw": 1}
-
-
 def usage_of(state: Any, now: float | None = None) -> Usage:
     """A stream's usage from its state (a :class:`dgtui.session.state.SessionState`, live or replayed)."""
     encoding, rate, channels = _audio_format(state.url)
-    width = WIDTHS.get(encoding or "")
+    width = SAMPLE_WIDTHS.get(encoding or "")
     if width and rate:
         sent = state.metrics.bytes_sent / (width * rate * channels)  # exact: every byte sent, again ones too
     else:  # a container: its bytes are not seconds; it is never sent again, and a full buffer's audio never sent
@@ -162,11 +165,16 @@ def usage_of(state: Any, now: float | None = None) -> Usage:
     )
 
 
+def bills(usage: Usage, prices: Prices) -> bool:
+    """Whether the stream is billed at all: Deepgram's cloud, or another URL with ``all_backends``."""
+    return usage.billed_by == "deepgram" or (usage.billed_by == "url" and prices.all_backends)
+
+
 def cost_of(usage: Usage, prices: Prices) -> Cost | NoPrice:
     """The usage at the prices; NoPrice when a price is missing (never a made-up zero) or nothing bills."""
     if usage.billed_by == "local":
         return NoPrice("the local engine is not billed")
-    if usage.billed_by == "url" and not prices.all_backends:
+    if not bills(usage, prices):
         return NoPrice("not Deepgram's cloud: not priced (set all_backends = true under [prices] to price it)")
     if usage.model is None or usage.model not in prices.models:
         return NoPrice(f"no price for the model {usage.model or '(none)'}: set it under [prices.models]")
@@ -213,8 +221,8 @@ def run_cost(states: Any, now: float | None = None) -> RunCost:
     priced = unpriced = billed = 0
     for state in states:
         usage = usage_of(state, now)
-        if usage.billed_by == "local" or (usage.billed_by == "url" and not state.prices.all_backends):
-            continue  # nothing bills these (or nothing is known to)
+        if not bills(usage, state.prices):
+            continue
         billed += 1
         cost = cost_of(usage, state.prices)
         if isinstance(cost, Cost):

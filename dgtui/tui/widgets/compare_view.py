@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from dgtui.session.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow, compare_lanes
+from dgtui.session.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow, compare_lanes, shown_columns
 from dgtui.session.segments import Segment, align
 from dgtui.session.state import SessionState
 from dgtui.tui.format import audio_time
@@ -30,9 +30,9 @@ def fitting_columns(comparison: Comparison, width: int) -> list[Column]:
     """The columns that fit ``width``: on a narrow terminal those that decide, with short headings; otherwise
     all, less the highest ranks (the last first) until the table fits."""
     if width < NARROW:
-        return [c for c in COLUMNS if c.short and c.shown_for(comparison.rows)]
+        return shown_columns(comparison.rows, [c for c in COLUMNS if c.short])
     lane = max((len(row.name) + 2 for row in comparison.rows), default=4) + 2
-    columns = [c for c in COLUMNS if c.shown_for(comparison.rows)]
+    columns = shown_columns(comparison.rows)
     while sum(max(len(c.heading), 7) + 2 for c in columns) + lane > width and len(columns) > 1:
         columns.remove(max(reversed(columns), key=lambda c: c.rank))
     return columns

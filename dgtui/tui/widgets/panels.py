@@ -13,7 +13,7 @@ from dgtui.session.compare import LaneGroup, lane_row
 from dgtui.session.health import DAY, HOUR, downtime, reconnects_within
 from dgtui.session.state import SessionState
 from dgtui.session.stats import format_ms
-from dgtui.session.usage import NoPrice, cost_of, format_usd, run_cost, usage_of
+from dgtui.session.usage import NoPrice, bills, cost_of, format_usd, run_cost, usage_of
 from dgtui.tui.format import audio_time, duration, level_meter, ms_unit, options_text, seconds_unit, state_label
 from dgtui.tui.widgets.marks import finished
 
@@ -118,7 +118,7 @@ def cost_parts(state: SessionState, now: float) -> tuple[tuple[str, str], ...]:
     """The header's cost, for a stream that bills (Deepgram's cloud): so far, and "sent again" when a reconnect
     sent audio twice. Nothing for the local engine; the reason when there is no price."""
     usage = usage_of(state, now)
-    if usage.billed_by == "local" or (usage.billed_by == "url" and not state.prices.all_backends):
+    if not bills(usage, state.prices):
         return ()
     cost = cost_of(usage, state.prices)
     if isinstance(cost, NoPrice):
@@ -359,7 +359,7 @@ class RunCostLine(Widget):
             self.display = False
             return
         prices = states[0].prices
-        streams = prices.streams or len(states)
+        streams = prices.month_streams(len(states))
         if total.priced:
             text = (
                 f"cost {format_usd(total.so_far)} so far · {format_usd(total.per_hour)}/h · "
