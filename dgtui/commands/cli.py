@@ -26,6 +26,7 @@ from dgtui.commands.options import (
     add_stream_arguments,
     source_settings,
 )
+from dgtui.server.engine_info import ENGINES
 
 
 def _positive_float(text: str) -> float:
@@ -95,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--warm-workers", type=int, default=2, help="engine processes kept loaded and ready (default: 2)"
     )
+    serve.add_argument(
+        "--engine", choices=ENGINES, default="pocketsphinx",
+        help="pocketsphinx (default: offline recognition), or synthetic: the same messages at the pace of the "
+        "speech, with placeholder words, at a fraction of the CPU (load tests, soaks)",
+    )  # fmt: skip
     stream = commands.add_parser(
         "stream",
         help="run sessions without the UI, printing transcripts (or every message with --json)",
@@ -268,7 +274,7 @@ def _runner(prepared: Prepared, duration: float | None, record: bool = True):  #
     record_dir = settings.record_dir if record else None
     runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=record_dir,
                           reconnect=settings.reconnect, endpoints=LocalEndpoints(),
-                          prices=prepared.config.prices)  # fmt: skip
+                          prices=prepared.config.prices, record_policy=prepared.config.recording)  # fmt: skip
     group_of = {name: group for group in prepared.groups for name in group.streams}
     for index, (source, options, backend, conditions) in enumerate(prepared.streams):
         group = group_of.get(source.name)
@@ -385,6 +391,7 @@ def _serve(args: argparse.Namespace) -> int:
         idle_timeout=args.idle_timeout,
         max_connections=args.max_connections,
         warm_workers=max(0, args.warm_workers),
+        engine=args.engine,
     )
     try:
         asyncio.run(run_server(config))

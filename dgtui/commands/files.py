@@ -17,6 +17,13 @@ def add_file_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
     export.add_argument("file", type=Path, metavar="FILE", help="a recording (.jsonl; see dgtui sessions)")
     export.add_argument("--format", "-f", choices=["txt", "srt", "vtt", "json"], default="txt")
     export.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here (default: standard output)")
+    export.add_argument(
+        "--from",
+        dest="start",
+        metavar="TIME",
+        help="only utterances from this far into the audio (90, 1:30, 1:02:03 or 1h30m)",
+    )
+    export.add_argument("--to", dest="end", metavar="TIME", help="only utterances that start before this")
 
     replay = commands.add_parser(
         "replay",
@@ -92,14 +99,21 @@ def diff_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from dgtui.session.export import export_recording, write_atomic
+    from dgtui.session.export import TimeRange, export_recording, parse_offset, write_atomic
     from dgtui.session.recording import RecordingError
 
     try:
-        text = export_recording(args.file, args.format)
+        start = parse_offset(args.start) if args.start else 0.0
+        end = parse_offset(args.end) if args.end else None
+    except ValueError as exc:
+        return _fail(f"--from/--to: {exc}")
+    if end is not None and end <= start:
+        return _fail(f"--to ({args.end}) must come after --from ({args.start or 0})")
+    try:
+        text = export_recording(args.file, args.format, TimeRange(start, end))
     except FileNotFoundError:
         return _fail(f"{args.file}: no such file. 'dgtui sessions' lists the recordings.")
-    except (RecordingError, OSError, UnicodeDecodeError) as exc:
+    except (RecordingError, OSError, UnicodeDecodeError, EOFError) as exc:
         return _fail(f"{exc}")
     if args.output is None:
         sys.stdout.write(text)

@@ -13,9 +13,10 @@ async def run_server(config: ServerConfig) -> None:
     """``dgtui serve``: serve until interrupted, a line for the start and a line per finished stream."""
     async with ListenServer(config) as server:
         server.on_finished = _log_stream
+        info = model_info(config.engine)
         auth_note = "key required (Authorization: Token KEY)" if config.api_key else "no key required"
         print(
-            f"dgtui serve: listening on {server.url}  [{model_info()['name']} {model_info()['version']}, "
+            f"dgtui serve: listening on {server.url}  [{info['name']} {info['version']}, "
             f"{auth_note}]\n"
             f"  Flux on {server.url.replace('/v1/listen', '/v2/listen')}: turns from the local engine, "
             "not Deepgram's Flux model\n"

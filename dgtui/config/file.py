@@ -25,6 +25,8 @@ import msgspec
 from dgtui.protocol.options import OptionError, encode_query, parse_query
 from dgtui.protocol.secrets import MASK, register_secret
 from dgtui.session.health import DEFAULT_SILENCE_AFTER
+from dgtui.session.recording import DEFAULT_POLICY, RecordingPolicy
+from dgtui.session.retention import Retention
 from dgtui.session.usage import (
     DEFAULT_ADDON_PRICES,
     DEFAULT_AS_OF,
@@ -66,6 +68,14 @@ key_env = "DEEPGRAM_API_KEY"
 # Every session is recorded as JSON Lines (dgtui sessions lists them); --no-record turns it off.
 enabled = true
 # dir = "~/dgtui-sessions"                   # default: the user data directory (DGTUI_DATA_DIR overrides)
+# A long session is written as segments: a new one every segment_minutes (of audio or of clock time,
+# whichever comes first) or at segment_mb; closed segments are gzipped (compress = false keeps them plain).
+# segment_minutes = 60                       # 0: never by time
+# segment_mb = 100                           # 0: never by size
+# compress = true
+# Retention deletes the oldest closed segments (never one being written), and says so in the stream's log:
+# keep_days = 30                             # delete recordings older than this
+# max_gb = 50                                # keep the recordings' folder under this size
 
 [reconnect]
 # A dropped connection is opened again, backing off from 0.5 s up to 8 s between attempts.
@@ -133,6 +143,7 @@ class Config:
     presets: dict[str, Preset] = field(default_factory=dict)
     prices: Prices = DEFAULT_PRICES  # [prices] over dgtui's dated defaults
     silence_after: float = DEFAULT_SILENCE_AFTER  # [monitor]: a feed silent this long is flagged on the Overview
+    recording: RecordingPolicy = DEFAULT_POLICY  # [recording]: segments, compression, retention
 
     def api_key(self, environ: Mapping[str, str] = os.environ) -> tuple[str | None, str]:
         """The key and where it came from: the environment first, then the file."""
@@ -172,6 +183,11 @@ class BackendTable(_Table):
 class RecordingTable(_Table):
     enabled: bool = True
     dir: str | None = None
+    segment_minutes: Annotated[float, msgspec.Meta(ge=0, le=10080)] = 60.0
+    segment_mb: Annotated[float, msgspec.Meta(ge=0, le=100_000)] = 100.0
+    compress: bool = True
+    keep_days: Annotated[float, msgspec.Meta(gt=0, le=36500)] | None = None
+    max_gb: Annotated[float, msgspec.Meta(gt=0, le=1_000_000)] | None = None
 
 
 class ReconnectTable(_Table):
@@ -215,6 +231,10 @@ RANGES = {
     "buffer_seconds": f"must be seconds from 0 to {MAX_BUFFER_SECONDS}",
     "streams": "must be a whole number of streams from 1 to 100000",
     "silence_after": "must be seconds from 0 (off) to 86400",
+    "segment_minutes": "must be minutes from 0 (never by time) to 10080 (a week)",
+    "segment_mb": "must be megabytes from 0 (never by size) to 100000",
+    "keep_days": "must be days above 0 (leave it out to keep recordings forever)",
+    "max_gb": "must be gigabytes above 0 (leave it out for no limit)",
 }
 KINDS = {"bool": "true or false", "str": "a str", "int": "a whole number", "float": "a number", "object": "a table"}
 _EXPECTED = re.compile(r"Expected `(?P<kind>[^`]+)`(?:, got `[^`]+`)?")
@@ -331,6 +351,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] = os.enviro
         config.key = backend.key
     config.record = tables.recording.enabled
     config.record_dir = Path(tables.recording.dir).expanduser() if tables.recording.dir else None
+    config.recording = _recording_policy(tables.recording)
     config.reconnect = _reconnect(tables.reconnect)
     config.prices = _prices(tables.prices, file) if "prices" in data else DEFAULT_PRICES
     config.silence_after = float(tables.monitor.silence_after)
@@ -340,6 +361,12 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] = os.enviro
         options = _options(preset.options, lambda key, message, t=where: file.error(t, f"options.{key}", message))
         config.presets[name] = Preset(name, preset.source, preset.backend, options, list(preset.lanes))
     return config
+
+
+def _recording_policy(table: RecordingTable) -> RecordingPolicy:
+    max_bytes = int(table.max_gb * 1e9) if table.max_gb is not None else None
+    return RecordingPolicy(segment_seconds=table.segment_minutes * 60, segment_bytes=int(table.segment_mb * 1e6),
+                           compress=table.compress, retention=Retention(table.keep_days, max_bytes))  # fmt: skip
 
 
 def _read(path: Path) -> str:

@@ -17,7 +17,7 @@ from dgtui.commands.backend import BackendError, choose_backend
 from dgtui.commands.options import DEFAULTS, options_from_args, reconnect_from_args
 from dgtui.config.file import Config, Preset
 from dgtui.session.backend import Backend, BackendKind
-from dgtui.session.recording import data_dir, sessions_dir
+from dgtui.session.recording import DEFAULT_POLICY, data_dir, sessions_dir
 from dgtui.session.session import SessionConfig
 
 
@@ -104,6 +104,10 @@ def resolve(args: argparse.Namespace, config: Config, environ: Mapping[str, str]
     record_dir, origin = recording_dir(config, environ, getattr(args, "record_dir", None),
                                        bool(getattr(args, "no_record", False)))  # fmt: skip
     origins["recording"] = (str(record_dir) if record_dir else "off", origin)
+    policy = config.recording
+    policy_origin = "dgtui default" if policy == DEFAULT_POLICY else "config file"
+    origins["recording.segments"] = (policy.describe(), policy_origin)
+    origins["recording.retention"] = (policy.retention.describe(), policy_origin)
 
     reconnect = reconnect_from_args(args, config.reconnect)
     for name, default in RECONNECT_DEFAULTS.items():

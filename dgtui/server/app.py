@@ -43,6 +43,7 @@ class ServerConfig:
     warm_workers: int = 2
     cpu_slots: int | None = None  # concurrent decoders; None: one per core, 0: no limit
     worker_stderr: IO[bytes] | int | None = field(default=None, repr=False)
+    engine: str = "pocketsphinx"  # "synthetic": placeholder words at speech's pace, for load tests (engine_info)
 
 
 def check_options(options: dict[str, Any]) -> None:
@@ -70,7 +71,10 @@ class ListenServer:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.pool = EnginePool(
-            self.config.warm_workers, stderr=self.config.worker_stderr, cpu_slots=self.config.cpu_slots
+            self.config.warm_workers,
+            stderr=self.config.worker_stderr,
+            cpu_slots=self.config.cpu_slots,
+            engine=self.config.engine,
         )
         self.sessions: set[StreamSession] = set()
         self.finished: deque[StreamStats] = deque(maxlen=1000)
@@ -153,7 +157,7 @@ class ListenServer:
             )
         if len(self.sessions) >= self.config.max_connections:
             return error_response(429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later", request_id)
-        connection.dg_context = StreamContext(request_id, options, flux=flux)  # type: ignore[attr-defined]
+        connection.dg_context = StreamContext(request_id, options, flux=flux, engine=self.config.engine)  # type: ignore[attr-defined]
         return None
 
     def _process_response(self, connection: ServerConnection, request: Request, response: Response) -> None:

@@ -120,7 +120,7 @@ class NovaDialect:
         return payload.decode()
 
     def farewell(self, report: dict[str, Any], sha256: str) -> list[str]:
-        uuid = model_uuid()
+        uuid = model_uuid(self.context.engine)
         metadata: dict[str, Any] = {
             "type": "Metadata",
             "transaction_key": "deprecated",
@@ -130,7 +130,7 @@ class NovaDialect:
             "duration": report.get("duration", 0.0),
             "channels": report.get("channels", 0),
             "models": [uuid],
-            "model_info": {uuid: model_info()},
+            "model_info": {uuid: model_info(self.context.engine)},
         }
         extra = self.context.results_metadata().get("extra")
         if extra:

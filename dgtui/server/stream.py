@@ -50,12 +50,13 @@ class StreamContext:
     options: dict[str, Any]
     created: str = field(default_factory=_now_iso)
     flux: bool = False  # a /v2/listen stream
+    engine: str = "pocketsphinx"  # what the model info names
 
     def results_metadata(self) -> dict[str, Any]:
         metadata: dict[str, Any] = {
             "request_id": self.request_id,
-            "model_info": model_info(),
-            "model_uuid": model_uuid(),
+            "model_info": model_info(self.engine),
+            "model_uuid": model_uuid(self.engine),
         }
         extra = _extra_map(self.options.get("extra", []))
         if extra:

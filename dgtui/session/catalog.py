@@ -17,10 +17,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dgtui.session.recording import RecordingError, RecordingInfo, describe_recording
+from dgtui.session.recording import RecordingError, RecordingInfo, describe_recording, whole_sessions
+from dgtui.session.storage import recording_entries
 
 INDEX = "index.json"
-VERSION = 1
+VERSION = 2  # 2: an entry per segment file (rotated sessions), merged into sessions when listed
 
 
 @dataclass(frozen=True)
@@ -43,15 +44,11 @@ NO_FILTERS = Filters()
 
 
 def _files(directory: Path) -> Iterator[tuple[str, os.stat_result]]:
-    """Each recording under ``directory`` (DAY/NAME.jsonl) with its stat, by scandir: no second stat."""
-    with contextlib.suppress(OSError), os.scandir(directory) as days:
-        for day in days:
-            if not day.is_dir():
-                continue
-            with contextlib.suppress(OSError), os.scandir(day.path) as entries:
-                for entry in entries:
-                    if entry.name.endswith(".jsonl") and entry.is_file():
-                        yield f"{day.name}/{entry.name}", entry.stat()
+    """Each recording file under ``directory`` (its path under it) with its stat."""
+    for day, entry in recording_entries(directory):
+        with contextlib.suppress(OSError):
+            if entry.is_file():
+                yield f"{day}/{entry.name}", entry.stat()
 
 
 def _read_index(path: Path) -> dict[str, dict[str, Any]]:
@@ -66,7 +63,8 @@ def _read_index(path: Path) -> dict[str, dict[str, Any]]:
 
 def _info(directory: Path, relative: str, entry: dict[str, Any]) -> RecordingInfo:
     fields = {key: entry[key] for key in ("name", "started", "duration", "request_id", "model", "source")}
-    return RecordingInfo(directory / relative, **fields, request_ids=tuple(entry.get("request_ids", ())))
+    return RecordingInfo(directory / relative, **fields, request_ids=tuple(entry.get("request_ids", ())),
+                         segment=int(entry.get("segment", 1)))  # fmt: skip
 
 
 def catalog(directory: Path, filters: Filters = NO_FILTERS, write: bool = True) -> list[RecordingInfo]:
@@ -84,16 +82,16 @@ def catalog(directory: Path, filters: Filters = NO_FILTERS, write: bool = True) 
         changed = True
         try:
             info = describe_recording(directory / relative)
-        except (OSError, RecordingError, UnicodeDecodeError):
+        except (OSError, RecordingError, UnicodeDecodeError, EOFError):
             continue  # not a readable recording: left out, and tried again next time
-        record = {k: v for k, v in asdict(info).items() if k != "path"}
+        record = {k: v for k, v in asdict(info).items() if k not in ("path", "segments")}
         record["request_ids"] = list(info.request_ids)
         entries[relative] = {**record, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     changed = changed or len(entries) != len(old)
     if changed and write:
         _write_index(index_path, entries)
-    found = [info for relative, entry in entries.items() if filters.match(info := _info(directory, relative, entry))]
-    return sorted(found, key=lambda info: (info.started, info.path.name), reverse=True)
+    sessions = whole_sessions(_info(directory, relative, entry) for relative, entry in entries.items())
+    return [info for info in sessions if filters.match(info)]
 
 
 def _write_index(path: Path, entries: dict[str, dict[str, Any]]) -> None:

@@ -224,8 +224,48 @@ def write_atomic(path: Path, text: str) -> Path:
     return path
 
 
-def export_recording(path: Path, fmt: str) -> str:
-    """A recording's transcript in ``fmt`` (its whole history: the file has every message)."""
+@dataclass(frozen=True)
+class TimeRange:
+    """``dgtui export --from --to``: the utterances that start in it, in seconds of the session's audio."""
+
+    start: float = 0.0
+    end: float | None = None  # None: to the end
+
+    def holds(self, utterance: Utterance) -> bool:
+        return utterance.start >= self.start and (self.end is None or utterance.start < self.end)
+
+
+WHOLE = TimeRange()
+
+
+def parse_offset(text: str) -> float:
+    """``90``, ``1:30``, ``1:02:03`` or ``1h2m3s``: seconds into the session's audio."""
+    value = text.strip().lower()
+    try:
+        if ":" in value:
+            seconds = 0.0
+            for part in value.split(":"):
+                seconds = seconds * 60 + float(part)
+            return seconds
+        if value and value[-1] in "hms":
+            seconds, number = 0.0, ""
+            for char in value:
+                if char in "hms":
+                    seconds += float(number) * {"h": 3600, "m": 60, "s": 1}[char]
+                    number = ""
+                else:
+                    number += char
+            if number:
+                raise ValueError(value)
+            return seconds
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time: give seconds (90), M:SS (1:30), H:MM:SS or 1h30m") from None
+
+
+def export_recording(path: Path, fmt: str, span: TimeRange = WHOLE) -> str:
+    """A recording's transcript in ``fmt`` (its whole history: the files have every message), or the part of it
+    in ``span``."""
     from dgtui.session.replay import load
 
     session = load(path, transcript=Transcript(keep=None, keep_lines=10))
@@ -238,4 +278,7 @@ def export_recording(path: Path, fmt: str) -> str:
         "started": session.header.get("started"),
         "dgtui": session.header.get("dgtui"),
     }
-    return render(fmt, utterances_of(state.transcript), state.channels, about)
+    if span != WHOLE:
+        about["range_s"] = [span.start, span.end]
+    utterances = [u for u in utterances_of(state.transcript) if span.holds(u)]
+    return render(fmt, utterances, state.channels, about)

@@ -31,7 +31,7 @@ from dgtui.session.events import (
     StateChanged,
 )
 from dgtui.session.player import PlayedSession, Step
-from dgtui.session.recording import RecordingError, read_recording
+from dgtui.session.recording import RecordingError, SessionRecording, read_session
 from dgtui.session.state import Clock, SessionState
 from dgtui.session.transcript import Transcript
 
@@ -127,8 +127,9 @@ def api_of(header: dict[str, Any]) -> str:
     return api if api in ("v1", "v2") else "v1"
 
 
-def steps_from(header: dict[str, Any], lines: list[dict[str, Any]]) -> list[Step]:
-    origin = header.get("mono", 0.0)
+def steps_from(header: dict[str, Any], lines: list[dict[str, Any]], origin: float | None = None) -> list[Step]:
+    """The steps of ``lines``, timed from ``origin`` (the header's monotonic time unless given)."""
+    origin = header.get("mono", 0.0) if origin is None else origin
     read = _format1_step if header.get("format", 1) < 2 else _step
     steps = []
     for line in lines:
@@ -138,16 +139,34 @@ def steps_from(header: dict[str, Any], lines: list[dict[str, Any]]) -> list[Step
     return steps
 
 
+def _origin(recording: SessionRecording, first: list[dict[str, Any]]) -> float:
+    """Where the script starts: the session's start, or, when retention deleted its first segments, the first
+    line still there (a replay does not wait through the hours deleted)."""
+    if recording.missing and first:
+        return float(first[0].get("mono", recording.header.get("mono", 0.0)))
+    return float(recording.header.get("mono", 0.0))
+
+
 class ReplaySession(PlayedSession):
-    """A recorded session, played back (or applied at once) with everything a live one shows."""
+    """A recorded session, played back (or applied at once) with everything a live one shows; any of its
+    segment files stands for the whole session."""
 
     def __init__(
-        self, path: Path, *, clock: Clock = time.monotonic, speed: float = 1.0, transcript: Transcript | None = None
+        self,
+        path: Path,
+        *,
+        clock: Clock = time.monotonic,
+        speed: float = 1.0,
+        transcript: Transcript | None = None,
+        read_lines: bool = True,
     ) -> None:
-        header, lines = read_recording(path)
+        recording = read_session(path)
+        header = recording.header
+        lines = recording.lines() if read_lines else []
+        self.origin = _origin(recording, lines)
         super().__init__(
             header.get("name", path.stem),
-            steps_from(header, lines),
+            steps_from(header, lines, self.origin),
             source=header.get("source", ""),
             url=header.get("url", ""),
             options=header.get("options", {}),
@@ -158,18 +177,27 @@ class ReplaySession(PlayedSession):
         )
         self.path = path
         self.header = header
+        self.recording = recording
         self.state.recording_path = path
         self.state.local_engine = header.get("backend") == "local"  # not billed, as it was live
+        if recording.missing:
+            self.state.note(f"segments 1-{recording.missing} of this session were deleted (retention): it starts "
+                            f"at segment {recording.missing + 1}", "warning")  # fmt: skip
 
 
 def load(path: Path, transcript: Transcript | None = None) -> ReplaySession:
-    """A recording applied whole (for exports and listings); raises RecordingError with what is wrong."""
+    """A recording applied whole (for exports and listings), one segment in memory at a time; raises
+    RecordingError with what is wrong."""
     try:
-        session = ReplaySession(path, transcript=transcript)
+        session = ReplaySession(path, transcript=transcript, read_lines=False)
+        origin: float | None = None
+        for lines in session.recording.segments():
+            origin = _origin(session.recording, lines) if origin is None else origin
+            session.steps, session.position = steps_from(session.header, lines, origin), 0
+            session.advance(session.duration, origin=0.0)
     except FileNotFoundError:
         raise
     except OSError as exc:
         raise RecordingError(f"{path}: {exc.strerror or exc}") from None
-    session.advance(session.duration, origin=0.0)
     session.state.transcript.finish()
     return session

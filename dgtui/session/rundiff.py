@@ -23,6 +23,7 @@ from dgtui.session.gates import METRICS, RATIO, TIME, figures
 from dgtui.session.recording import RecordingError
 from dgtui.session.replay import ReplaySession
 from dgtui.session.state import SessionState
+from dgtui.session.storage import is_recording, session_files
 
 # What must be equal for figures to compare, and what to say when it is not.
 COMPARABLE = (
@@ -178,7 +179,12 @@ def run_block(subjects: Sequence[Subject]) -> str:
 
 
 def read_run(path: Path) -> Run:
-    """A recording (``.jsonl``) replayed to its end, or a report (``.md``) by the run it keeps."""
+    """A recording (``.jsonl``, any segment of it, compressed or not) replayed to its end, or a report (``.md``) by
+    the run it keeps."""
+    if is_recording(path.name):
+        if not session_files(path):
+            raise RunError(f"{path}: no such file. 'dgtui sessions' lists the recordings.")
+        return _recording_run(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -203,7 +209,7 @@ def read_run(path: Path) -> Run:
 def _recording_run(path: Path) -> Run:
     try:
         session = ReplaySession(path)
-    except (RecordingError, OSError, UnicodeDecodeError) as exc:
+    except (RecordingError, OSError, UnicodeDecodeError, EOFError) as exc:
         raise RunError(f"{path}: not a dgtui recording or report ({exc})") from None
     session.advance(session.duration, origin=0.0)
     state = session.state

@@ -19,7 +19,7 @@ from dgtui.audio.conditions import NO_CONDITIONS, Conditions
 from dgtui.session.backend import Backend, BackendKind, Endpoints, RunningEndpoints
 from dgtui.session.compare import LaneGroup
 from dgtui.session.events import State
-from dgtui.session.recording import Recorder, record
+from dgtui.session.recording import DEFAULT_POLICY, Recorder, RecordingPolicy, record
 from dgtui.session.session import LiveSession
 from dgtui.session.state import Clock
 from dgtui.session.usage import DEFAULT_PRICES, Prices
@@ -37,11 +37,13 @@ class StreamRunner:
         reconnect: dict[str, Any] | None = None,
         endpoints: Endpoints | None = None,
         prices: Prices = DEFAULT_PRICES,
+        record_policy: RecordingPolicy = DEFAULT_POLICY,
     ) -> None:
         self.backend = backend
         self.endpoints = endpoints or RunningEndpoints()  # the commands give one that starts the local engine
         self.reconnect = dict(reconnect or {})  # SessionConfig fields for every stream (attempts, buffer, resend)
         self.record_dir = record_dir  # None: no recordings
+        self.record_policy = record_policy  # segments, compression, retention
         self.recorders: dict[str, Recorder] = {}
         self.options = options
         self.duration = duration
@@ -91,7 +93,9 @@ class StreamRunner:
         self.sessions.append(session)
         self.backends[name] = backend
         if self.record_dir is not None:
-            self.recorders[name] = record(session.state, self.record_dir, backend=backend.kind, group=group)
+            self.recorders[name] = record(
+                session.state, self.record_dir, backend=backend.kind, group=group, policy=self.record_policy
+            )
         return session
 
     def remove(self, session: LiveSession) -> None:

@@ -27,7 +27,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from dgtui import __version__
-from dgtui.audio.base import AudioSource, SourceError
+from dgtui.audio.base import AudioSource, SourceError, SourceKind
 from dgtui.audio.chunks import SAMPLE_WIDTHS, AudioChunk
 from dgtui.audio.conditions import NO_CONDITIONS, Conditions
 from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, configure, finalize
@@ -46,6 +46,10 @@ MAX_MESSAGE = 2**24  # the largest server message accepted (open_connection's ma
 
 # Closes after which the same stream may work again: network loss, server errors, restarts, overload.
 RETRIABLE_CLOSES = {None, CloseCode.GOING_AWAY, CloseCode.ABNORMAL, CloseCode.INTERNAL, 1012, 1013, 1014}
+
+
+FAST_AHEAD_S = 5.0  # a file sent fast stays this far ahead of the server's results (with interim results)
+FAST_STALL_S = 10.0  # ... unless the server reports nothing for this long
 
 
 @dataclass
@@ -256,7 +260,9 @@ class LiveSession:
         wait = self._backoff(self._attempts)
         self.state.set_phase(State.CONNECTING)
         self.state.will_reconnect(self._attempts, limit, wait, self._drop_reason)
-        buffering = asyncio.create_task(self._buffer_source())
+        # A live source goes on while disconnected, so it is read (and buffered); a file sent fast just waits.
+        waits = self.state.source_kind == SourceKind.FILE and not self.source.realtime
+        buffering = asyncio.create_task(asyncio.sleep(0) if waits else self._buffer_source())
         try:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
@@ -418,22 +424,22 @@ class LiveSession:
         self.audio.start_clock(time.monotonic())
         stopped = asyncio.ensure_future(self._stop.wait())
         reconnect = asyncio.ensure_future(self._reconnect.wait())
+        paced_by_server = True  # until the server fails to report progress
+        sent_until = self.state.offset  # the end of the audio this connection has sent (resent audio included)
         try:
             while not self._stop.is_set() and not self._reconnect.is_set():
                 await self._send_controls(ws)
                 if not self._resume.is_set():
                     self.audio.paused(await self._hold_while_paused(ws))
                     continue
-                chunk = self.audio.next_from_backlog()  # read while disconnected: first, as fast as taken
-                if chunk is None:
-                    if self._source_done:
-                        break
-                    read = await self._read_source(ws, {stopped, reconnect})
-                    if read == "done":
-                        break
-                    if read == "again":
-                        continue
-                    chunk = read
+                if paced_by_server and (ahead := self._fast_window()):  # known once the source has opened
+                    paced_by_server = await self._wait_for_server(ahead, sent_until)
+                read = await self._next_chunk(ws, {stopped, reconnect})
+                if read == "done":
+                    break
+                if read == "again":
+                    continue
+                chunk = read
                 if not self._resume.is_set():  # paused while this chunk waited for its time
                     await self._hold(ws, chunk)
                 if chunk.data:
@@ -443,6 +449,7 @@ class LiveSession:
                         self.audio.unsent(chunk)  # not sent: it goes on the next connection
                         raise
                 self._sent(chunk)
+                sent_until = chunk.end
                 if self.config.duration is not None and self.state.cursor >= self.config.duration:
                     break
             await self._send_controls(ws)
@@ -475,6 +482,41 @@ class LiveSession:
                 return
         self.state.fail(f"the server did not close the stream within {self.config.close_timeout:g} s of CloseStream")
         await ws.close()
+
+    async def _next_chunk(
+        self, ws: ClientConnection, wakeups: set[asyncio.Future[Any]]
+    ) -> AudioChunk | Literal["again", "done"]:
+        """The backlog read while disconnected first (as fast as taken), then the source."""
+        chunk = self.audio.next_from_backlog()
+        if chunk is not None:
+            return chunk
+        if self._source_done:
+            return "done"
+        return await self._read_source(ws, wakeups)
+
+    def _fast_window(self) -> float:
+        """How far ahead of the server's results a file sent fast may go (0: no limit). Within it, a drop loses
+        nothing: everything not yet final fits the resend buffer. With interim results (and on Flux) the server
+        reports often, so 5 s; with finals only, room for a whole result window (20 s) under the buffer."""
+        if self.source.realtime or self.state.source_kind != SourceKind.FILE or not self.config.resend:
+            return 0.0
+        if self.config.flux or self.config.options.get("interim_results"):
+            return FAST_AHEAD_S
+        return max(FAST_AHEAD_S, self.config.buffer_seconds - FAST_AHEAD_S)
+
+    async def _wait_for_server(self, ahead: float, sent_until: float) -> bool:
+        """Hold the next chunk until the server's results are within ``ahead`` seconds of ``sent_until`` (what this
+        connection has sent). A server that reports nothing for :data:`FAST_STALL_S` gets the rest unpaced (False
+        returned: no more waiting)."""
+        state, started = self.state, time.monotonic()
+        while sent_until - max(state.server_reach, state.offset) > ahead:
+            if self._stop.is_set() or self._reconnect.is_set():
+                break
+            if time.monotonic() - started > FAST_STALL_S:
+                state.note(f"the server reported no progress for {FAST_STALL_S:g} s: the rest goes unpaced", "warning")
+                return False
+            await asyncio.sleep(0.005)
+        return True
 
     async def _read_source(
         self, ws: ClientConnection, wakeups: set[asyncio.Future[Any]]

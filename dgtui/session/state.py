@@ -206,6 +206,7 @@ class SessionState:
         self.audio_resent = 0.0  # seconds of audio sent again after drops (their results died with the connection)
         self.conditions: list[str] = []  # the audio conditions applied before sending (--condition)
         self.prices: Prices = DEFAULT_PRICES  # what its usage costs (the config file's [prices], given by the runner)
+        self.server_reach = 0.0  # the furthest audio this connection's results reported on (on the stream's timeline)
         self.heard_at: float | None = None  # when a chunk last carried a signal (health.silence)
         self.words_at: float | None = None  # when words were last transcribed
         self.outages: deque[list[float | None]] = deque(maxlen=5000)  # [lost, back] per connection lost
@@ -256,6 +257,13 @@ class SessionState:
         """Between a dropped connection and the next one (the state reads "connecting" again)."""
         return self.phase is State.CONNECTING and self.reconnects > 0
 
+    def _reach(self, message: ServerMessage | FluxMessage) -> None:
+        """How far the server has reported on: a fast sender keeps within reach of it."""
+        if isinstance(message, Results):
+            self.server_reach = max(self.server_reach, message.end)
+        elif isinstance(message, TurnInfo):
+            self.server_reach = max(self.server_reach, message.audio_window_end)
+
     def committed_until(self) -> float:
         """Audio (seconds) up to which every channel has its finals (on Flux: the last EndOfTurn): after a drop,
         the rest is sent again."""
@@ -295,6 +303,7 @@ class SessionState:
         if self.offset:
             message = shifted_turn(message, self.offset) if self.flux else shifted(message, self.offset)  # type: ignore[arg-type]
         self.metrics.on_message(message, received_at, cursor)
+        self._reach(message)
         self.transcript.on_message(self._committing(message), received_at)
         self.arrivals.append(received_at)
         kind = message_kind(message)
@@ -466,6 +475,7 @@ class SessionState:
         self.version += 1
 
     def connected(self, url: str, request_id: str | None, timings: HandshakeTimings) -> None:
+        self.server_reach = 0.0  # this connection has reported on nothing yet
         if self.started_at is None:
             self.started_at = self.clock()
         self._opened_at = self.clock()

@@ -378,9 +378,11 @@ class DgtuiApp(App[int]):
         """Write the export, the file work on a thread; the error to show, or None."""
         recording = session.state.recording_path
         try:
-            if recording is not None and recording.exists():
-                text = await asyncio.to_thread(export_recording, recording, fmt)
-            else:  # the utterances are taken here, on the loop that updates them; rendering is quick
+            text = None
+            if recording is not None:  # any of its files stands for the session (the first may be compressed)
+                with contextlib.suppress(FileNotFoundError):
+                    text = await asyncio.to_thread(export_recording, recording, fmt)
+            if text is None:  # the utterances are taken here, on the loop that updates them; rendering is quick
                 text = render(fmt, utterances_of(session.state.transcript), session.state.channels)
             await asyncio.to_thread(write_atomic, path, text)
         except (OSError, RecordingError) as exc:

@@ -110,6 +110,9 @@ def test_a_key_in_a_file_others_can_read_is_refused(tmp_path):
         ("[reconnect]\nattempts = true\n", ":2: [reconnect] attempts:", ["from 0 to 100", "not True"]),
         ("[backend]\nkey_env = 3\n", ":2: [backend] key_env:", ["must be a str, not 3"]),
         ("[monitor]\nsilence_after = -1\n", ":2: [monitor] silence_after:", ["from 0 (off) to 86400"]),
+        ("[recording]\nkeep_days = 0\n", ":2: [recording] keep_days:", ["above 0", "keep recordings forever"]),
+        ("[recording]\nsegment_mb = -1\n", ":2: [recording] segment_mb:", ["from 0 (never by size)"]),
+        ('[recording]\ncompress = "zstd"\n', ":2: [recording] compress:", ["true or false"]),
         ("[prices]\ncolour = 1\n", ":2: [prices] colour:", ["unknown key", "all_backends"]),
         ("[prices.addons]\nkeyterm = -1\n", ":2: [prices.addons] keyterm:", ["0 or more"]),
         (
@@ -267,6 +270,17 @@ def test_a_flux_model_takes_flux_options_and_leaves_the_nova_defaults_out(tmp_pa
     assert by_url.options == {"model": "flux-general-en"}  # a /v2/listen URL alone selects Flux
     nova = resolve(flags(), config, environ={})
     assert nova.options["interim_results"] is True and "eot_threshold" not in nova.options
+
+
+def test_the_recording_table_sets_segments_compression_and_retention(tmp_path):
+    config = load_config(write(tmp_path, "[recording]\nsegment_minutes = 30\nsegment_mb = 0\ncompress = false\n"
+                                         "keep_days = 14\nmax_gb = 2.5\n"))  # fmt: skip
+    policy = config.recording
+    assert (policy.segment_seconds, policy.segment_bytes, policy.compress) == (1800.0, 0, False)
+    assert policy.retention.keep_days == 14 and policy.retention.max_bytes == 2_500_000_000
+    shown = resolve(flags(), config, environ={}).origins
+    assert shown["recording.segments"] == ("a new segment every 30 min", "config file")
+    assert shown["recording.retention"] == ("keep_days 14, max_gb 2.5", "config file")
 
 
 def test_the_monitor_and_prices_tables_are_read(tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dgtui.session import catalog as catalog_module
-from dgtui.session.catalog import INDEX, Filters, catalog
+from dgtui.session.catalog import INDEX, VERSION, Filters, catalog
 from dgtui.session.events import HandshakeTimings
 from dgtui.session.recording import record
 from dgtui.session.state import SessionState
@@ -44,7 +44,7 @@ def test_a_listing_writes_the_index_and_the_next_one_reads_it_instead_of_the_fil
     first = catalog(folder)
     assert [info.name for info in first] == ["radio-two", "call-7", "radio-one"]  # newest first
     assert first[2].request_ids == ("aaaa1111-0000", "bbbb2222-0000") and first[2].duration == 30.0
-    assert json.loads((folder / INDEX).read_text())["version"] == 1
+    assert json.loads((folder / INDEX).read_text())["version"] == VERSION
 
     def unread(path):  # type: ignore[no-untyped-def]
         raise AssertionError(f"{path} was read again")
@@ -65,7 +65,7 @@ def test_a_changed_file_is_read_again_a_gone_one_dropped_a_damaged_index_rebuilt
     assert set(json.loads((folder / INDEX).read_text())["entries"]) == {str(i.path.relative_to(folder))
                                                                         for i in found.values()}  # fmt: skip
     (folder / INDEX).write_text("{ half an index")  # damaged: rebuilt from the files
-    assert len(catalog(folder)) == 2 and json.loads((folder / INDEX).read_text())["version"] == 1
+    assert len(catalog(folder)) == 2 and json.loads((folder / INDEX).read_text())["version"] == VERSION
 
 
 def test_an_index_that_cannot_be_written_costs_speed_only(folder):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dgtui.session.compare import LaneGroup
-from dgtui.session.player import PlayerRunner
+from dgtui.session.player import PlayedSession, PlayerRunner
 from dgtui.tui.app import DgtuiApp
 from tests.support.scenes import (
     deepgram_scene,
@@ -81,6 +81,33 @@ def test_export_dialog(snap_compare):
 
 def test_sessions_screen_with_no_recordings(snap_compare):
     assert snap_compare(app_at(10.2, record_dir=Path("no-recordings-here")), press=["s"], terminal_size=SIZE)
+
+
+def _recordings(folder: Path) -> None:
+    """Three sessions on a fixed clock: one short, one a day long in segments, one whose first segments
+    retention deleted."""
+    from dgtui.session.recording import RecordingPolicy, record
+    from dgtui.session.storage import session_files
+    from tests.support.script import audio_steps, connect, conversation, word_times
+
+    for n, (name, sentences, delete) in enumerate([("call-7", 3, 0), ("radio-one", 40, 0), ("radio-two", 40, 2)]):
+        said = [f"news at {w} on the hour" for w in range(sentences)]
+        steps = [connect(0.0, "ws://127.0.0.1:1/v1/listen", f"{n}f3c2a1-{name}"), *conversation(said),
+                 *audio_steps(word_times(said)[-1][2] + 2.0)]  # fmt: skip
+        session = PlayedSession(name, steps, clock=lambda: 0.0)
+        recorder = record(session.state, folder, policy=RecordingPolicy(segment_seconds=30, segment_bytes=0),
+                          wall=lambda n=n: 1_796_200_000.0 + 3600 * n)  # fmt: skip
+        session.advance(session.duration, origin=0.0)
+        recorder.close()
+        recorder.wait()
+        for path in session_files(recorder.path)[:delete]:
+            path.unlink()
+
+
+def test_sessions_screen_with_rotated_and_retained_recordings(snap_compare, tmp_path, monkeypatch):
+    _recordings(tmp_path / "recordings")
+    monkeypatch.chdir(tmp_path)  # the folder is shown as given: relative, the same on every machine
+    assert snap_compare(app_at(10.2, record_dir=Path("recordings")), press=["s"], terminal_size=SIZE)
 
 
 def test_paused_stream(snap_compare):

@@ -61,8 +61,15 @@ class Worker:
 class EnginePool:
     """Keeps ``warm`` workers started and ready; ``acquire`` hands one out and starts a replacement."""
 
-    def __init__(self, warm: int = 2, stderr: IO[bytes] | int | None = None, cpu_slots: int | None = None) -> None:
+    def __init__(
+        self,
+        warm: int = 2,
+        stderr: IO[bytes] | int | None = None,
+        cpu_slots: int | None = None,
+        engine: str = "pocketsphinx",
+    ) -> None:
         self.warm = warm
+        self.engine = engine  # the workers' decoder: "pocketsphinx", or "synthetic" for load tests
         self.cpu_slots = cpu_slots if cpu_slots is not None else (os.cpu_count() or 1)
         self.slots_dir = tempfile.mkdtemp(prefix="dgtui-engine-")
         self._stderr = stderr
@@ -97,6 +104,8 @@ class EnginePool:
             sys.executable,
             "-m",
             "dgtui.server.engine.worker",
+            "--engine",
+            self.engine,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=self._stderr,

@@ -12,6 +12,7 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from dgtui.audio.decode import ContainerDecoder, Pcm, RawDecoder, UndecodableAudio, parse_wav_header
@@ -19,6 +20,7 @@ from dgtui.protocol.errors import DATA0000_REASON
 from dgtui.server.engine import ipc
 from dgtui.server.engine.recognizer import ChannelRecognizer, RecognizerSettings, new_decoder
 from dgtui.server.engine.slots import CpuSlots, NoSlots
+from dgtui.server.engine.synthetic import PlaceholderDecoder
 from dgtui.server.engine.turns import STEP_S, FluxTurns, TurnSettings
 
 TURN_STEP_BYTES = int(STEP_S * 16000) * 2  # 50 ms of 16 kHz s16 mono: Flux looks at a turn this often
@@ -45,8 +47,11 @@ class FrameWriter:
 class EngineSession:
     """One stream: picks a decoder from the first bytes, feeds a recognizer per channel."""
 
-    def __init__(self, config: dict[str, Any], decoder: Any, writer: FrameWriter) -> None:
+    def __init__(
+        self, config: dict[str, Any], decoder: Any, writer: FrameWriter, decoders: Callable[[], Any] = new_decoder
+    ) -> None:
         options: dict[str, Any] = config["options"]
+        self._new_decoder = decoders  # for each channel after the first
         self._writer = writer
         self._metadata = config["metadata"]
         self._settings = RecognizerSettings.from_options(options, config.get("interim_interval_s", 0.25))
@@ -212,7 +217,7 @@ class EngineSession:
             recognizer.finalize()
 
     def _recognizer(self, index: int, count: int) -> ChannelRecognizer:
-        decoder = self._spare_decoders.pop() if self._spare_decoders else new_decoder()
+        decoder = self._spare_decoders.pop() if self._spare_decoders else self._new_decoder()
         emit = self._turns.results if self._turns is not None else self._emit
         return ChannelRecognizer(decoder, self._settings, emit, self._metadata, index, count)
 
@@ -245,18 +250,25 @@ def next_batch(frames: queue.SimpleQueue[ipc.Frame | None]) -> list[ipc.Frame | 
             return batch
 
 
-def main() -> int:
+#: The engines a worker can run (``--engine``): real recognition, or placeholder words for load tests.
+DECODERS: dict[str, Callable[[], Any]] = {"pocketsphinx": new_decoder, "synthetic": PlaceholderDecoder}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    engine = args[args.index("--engine") + 1] if "--engine" in args else "pocketsphinx"
     # Keep the frame stream clean: anything printed by libraries goes to stderr instead.
     out = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     writer = FrameWriter(out)
-    decoder = new_decoder()
+    decoders = DECODERS[engine]
+    decoder = decoders()
     writer.send(ipc.READY)
     stdin = sys.stdin.buffer
     first = ipc.read_frame(stdin)
     if first is None or first[0] != ipc.OPEN:
         return 0
-    session = EngineSession(json.loads(first[1]), decoder, writer)
+    session = EngineSession(json.loads(first[1]), decoder, writer, decoders)
     frames: queue.SimpleQueue[ipc.Frame | None] = queue.SimpleQueue()
     threading.Thread(target=_read_into, args=(stdin, frames), name="frame-reader", daemon=True).start()
     while True:
