@@ -19,6 +19,7 @@ from dgtui.audio.conditions import NO_CONDITIONS, Conditions
 from dgtui.session.backend import Backend, BackendKind, Endpoints, RunningEndpoints
 from dgtui.session.compare import LaneGroup
 from dgtui.session.events import State
+from dgtui.session.memory import Trimmer
 from dgtui.session.recording import DEFAULT_POLICY, Recorder, RecordingPolicy, record
 from dgtui.session.session import LiveSession
 from dgtui.session.state import Clock
@@ -52,6 +53,7 @@ class StreamRunner:
         self.sessions: list[LiveSession] = []
         self.backends: dict[str, Backend] = {}  # session name -> its backend
         self._local_started = False
+        self.trimmer = Trimmer()  # the freed heap goes back to the system while streams run (weeks-long runs)
 
     def unique_name(self, base: str) -> str:
         taken = {s.name for s in self.sessions}
@@ -109,6 +111,7 @@ class StreamRunner:
     async def run(self, session: LiveSession) -> bool:
         """Run one session to its end; never raises (a failure becomes the session's error)."""
         backend = self.backends.get(session.name, self.backend)
+        self.trimmer.acquire()
         try:
             if session.source.error:  # it could not be opened: no connection for it
                 return await session.run()
@@ -124,6 +127,7 @@ class StreamRunner:
             session.state.set_phase(State.ERROR)
             return False
         finally:
+            self.trimmer.release()
             recorder = self.recorders.get(session.name)
             if recorder is not None:
                 recorder.close()

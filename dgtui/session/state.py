@@ -7,7 +7,6 @@ parse protocol: they read these attributes and compare ``version`` to know wheth
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import math
 import time
@@ -68,9 +67,9 @@ from dgtui.session.events import (
     State,
     StateChanged,
 )
-from dgtui.session.health import heard
+from dgtui.session.health import DAY, heard
 from dgtui.session.metrics import SessionMetrics
-from dgtui.session.reach import ReachLog, SpeechEnd
+from dgtui.session.reach import ReachLog, RisingLog, SpeechEnd
 from dgtui.session.transcript import Transcript
 from dgtui.session.turns import Turns
 from dgtui.session.usage import DEFAULT_PRICES, Prices
@@ -163,7 +162,7 @@ class SessionState:
         self.clock = clock
         self.transcript = transcript or Transcript()
         self.metrics = SessionMetrics()
-        self.sent_log: deque[tuple[float, float]] = deque(maxlen=6000)  # (audio cursor, clock time sent)
+        self.sent_log = RisingLog(6000)  # (audio cursor, clock time sent)
         self.speech_ends: deque[SpeechEnd] = deque(maxlen=2000)  # the end-of-speech signals, in arrival order
         self.text_seen = ReachLog()  # how far the words shown reached, and when (interim or final)
         self.final_seen = ReachLog()  # the same for final words (Nova's finals, Flux's EndOfTurn)
@@ -209,8 +208,8 @@ class SessionState:
         self.server_reach = 0.0  # the furthest audio this connection's results reported on (on the stream's timeline)
         self.heard_at: float | None = None  # when a chunk last carried a signal (health.silence)
         self.words_at: float | None = None  # when words were last transcribed
-        self.outages: deque[list[float | None]] = deque(maxlen=5000)  # [lost, back] per connection lost
-        self.reconnected_at: deque[float] = deque(maxlen=5000)  # when each reconnect connected
+        self.outages: deque[list[float | None]] = deque()  # [lost, back] per connection lost in the last day
+        self.reconnected_at: deque[float] = deque()  # when each reconnect in the last day connected
         self.connection_seconds = 0.0  # time with a connection open, over every connection (closed ones)
         self._opened_at: float | None = None
         self.source_kind = ""  # what the source was taken for: "file", "live", "hls" ("" until known)
@@ -274,8 +273,7 @@ class SessionState:
     def sent_at(self, audio: float) -> float | None:
         """When the audio at ``audio`` seconds went out (the first chunk reaching it), while it is still logged.
         The log's cursors never go back, so it is searched by halves."""
-        index = bisect.bisect_left(self.sent_log, audio, key=lambda entry: entry[0])
-        return self.sent_log[index][1] if index < len(self.sent_log) else None
+        return self.sent_log.first_at_or_past(audio)
 
     def lit(self, flag: str, now: float | None = None, hold: float = 1.0) -> bool:
         """Whether an indicator lit within the last ``hold`` seconds."""
@@ -419,7 +417,7 @@ class SessionState:
         self.level_db = level_db
         if heard(level_db):
             self.heard_at = now
-        self.sent_log.append((self.cursor, now))
+        self.sent_log.append(self.cursor, now)
         self.metrics.on_audio(size, self.cursor, now)
         if first or cursor - self._progress_at >= 1.0:
             self.audio_progress(now)
@@ -553,8 +551,16 @@ class SessionState:
             self._opened_at = None
         if self.ended_at is None:  # an outage, until the next connection (or the end of the stream)
             self.outages.append([self._closed_at, None])
+        self._forget_before(self._closed_at - DAY)
         self.note(f"closed: {explanation}", "info" if code == CloseCode.NORMAL else "warning")
         self._emit(Closed(self.name, code, reason, explanation, self.clean))
+
+    def _forget_before(self, when: float) -> None:
+        """Let go of the outages and reconnects older than the health figures' longest window (a day)."""
+        while self.outages and (back := self.outages[0][1]) is not None and back < when:
+            self.outages.popleft()
+        while self.reconnected_at and self.reconnected_at[0] < when:
+            self.reconnected_at.popleft()
 
     def _emit(self, event: Event) -> None:
         for listener in self.listeners:

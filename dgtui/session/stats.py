@@ -1,7 +1,9 @@
 """Running statistics in bounded memory: min / mean / percentiles / max over a whole run, and a recent window.
 
-A monitor runs for hours, so a run's distribution is kept as a histogram at 1 ms resolution (memory grows with
-the number of distinct milliseconds seen, never with the number of values); min, max and mean stay exact.
+A monitor runs for weeks, so a run's distribution is kept as a histogram of three significant digits, as HDR
+histograms do: 1 ms buckets below a second, 10 ms to 10 s, 100 ms to 100 s. Its memory is bounded by about 900
+buckets a decade, never grows with the number of values, and reaches its size early in a run; min, max and mean
+stay exact.
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ def summarize(values: Iterable[float]) -> Summary:
 
 
 class Series:
-    """A run's values as a 1 ms histogram (exact min, max, mean) plus the most recent values exactly."""
+    """A run's values as a histogram of three significant digits (exact min, max, mean) plus the most recent values
+    exactly."""
 
-    RESOLUTION = 0.001
+    RESOLUTION = 0.001  # a bucket's key counts milliseconds
 
     def __init__(self, window: int = 100) -> None:
         self.buckets: Counter[int] = Counter()
@@ -62,7 +65,7 @@ class Series:
     def add(self, value: float) -> None:
         if not math.isfinite(value) or abs(value) > self.LIMIT:
             return
-        self.buckets[round(value / self.RESOLUTION)] += 1
+        self.buckets[bucket_of(value)] += 1
         self.count += 1
         self.total += value
         self.min = min(self.min, value)
@@ -84,7 +87,8 @@ class Series:
         return self.count
 
     def summary(self) -> Summary:
-        """Percentiles to the nearest millisecond (nearest rank); cached until the next value."""
+        """Percentiles to three significant digits, and the nearest millisecond below a second (nearest rank);
+        cached until the next value."""
         if self._summary is None:
             self._summary = self._compute()
         return self._summary
@@ -104,6 +108,14 @@ class Series:
 
     def recent_summary(self) -> Summary:
         return summarize(self.recent)
+
+
+def bucket_of(value: float) -> int:
+    """The histogram bucket of ``value`` seconds, in milliseconds: 1 ms wide below 1 s, then three significant
+    digits (10 ms wide to 10 s, 100 ms to 100 s, ...)."""
+    millis = value / Series.RESOLUTION
+    width = 10 ** max(0, math.floor(math.log10(abs(millis))) - 2) if abs(millis) >= 1000 else 1
+    return round(millis / width) * width
 
 
 def format_ms(seconds: float | None) -> str:

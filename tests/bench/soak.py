@@ -10,7 +10,8 @@ decoding of 384 stream-hours would take a day of CPU here) behind a proxy that r
 random 2-8 minutes of audio.
 
 It reports the monitor's RSS after each simulated hour, segments written, bytes before and after compression,
-what retention deleted, reconnects (and that every one is in the recording), and audio lost (target 0).
+what retention deleted, reconnects (and that every one is in the recording), audio lost (target 0), and the
+runner's passes giving the allocator's free pages back (:mod:`dgtui.session.memory`) with the slowest one.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from dgtui.audio.sources import FileSource
 from dgtui.data import clips
 from dgtui.session.backend import Backend
 from dgtui.session.events import Reconnected
-from dgtui.session.recording import RecordingPolicy, read_recording
+from dgtui.session.recording import RecordingPolicy, RecordingTotals, read_recording
 from dgtui.session.retention import Retention
 from dgtui.session.runner import StreamRunner
 from dgtui.session.storage import parse_name, session_files
@@ -102,8 +103,10 @@ def reconnects_recorded(path: Path | None) -> tuple[int, set[int]]:
 async def soak(args: argparse.Namespace, folder: Path) -> dict[str, object]:
     server, url = backend(args.engine, (args.drop_min, args.drop_max))
     retention = Retention(max_bytes=int(args.max_mb * 1e6)) if args.max_mb else Retention()
-    policy = RecordingPolicy(segment_seconds=args.segment_minutes * 60, retention=retention)
-    runner = StreamRunner(Backend("url", url), OPTIONS, duration=args.hours * 3600, record_dir=folder,
+    policy = RecordingPolicy(segment_seconds=args.segment_minutes * 60, retention=retention,
+                             compress=not args.no_compress)  # fmt: skip
+    runner = StreamRunner(Backend("url", url), OPTIONS, duration=args.hours * 3600,
+                          record_dir=None if args.no_record else folder,
                           record_policy=policy)  # fmt: skip
     bundled = clips()
     pcm = {clip.name: await decoded(clip.path, args.chunk_ms) for clip in bundled}
@@ -111,10 +114,10 @@ async def soak(args: argparse.Namespace, folder: Path) -> dict[str, object]:
     for i in range(args.streams):
         clip = bundled[i % len(bundled)]
         session = runner.add(LoopedPcm(f"{clip.name}-{i}", pcm[clip.name], realtime=not args.fast))
-        recorder, found = runner.recorders[session.name], reconnects_in.setdefault(session.name, [])
+        recorder, found = runner.recorders.get(session.name), reconnects_in.setdefault(session.name, [])
 
         def seen(event, recorder=recorder, found=found) -> None:  # type: ignore[no-untyped-def]
-            if isinstance(event, Reconnected):  # the recorder, subscribed first, has just written it
+            if isinstance(event, Reconnected) and recorder is not None:  # the recorder, subscribed first, wrote it
                 name = parse_name(recorder.current.name) if recorder.current else None
                 found.append(name.number if name else 0)
 
@@ -153,10 +156,10 @@ async def soak(args: argparse.Namespace, folder: Path) -> dict[str, object]:
     gc.collect()
     rows = []
     for session, ok in zip(runner.sessions, results, strict=True):
-        recorder = runner.recorders[session.name]
-        in_file, kept = reconnects_recorded(recorder.path)
+        recorder = runner.recorders.get(session.name)
+        in_file, kept = reconnects_recorded(recorder.path if recorder else None)
         expected = sum(1 for number in reconnects_in[session.name] if number in kept)  # retention took the rest
-        t = recorder.totals
+        t = recorder.totals if recorder else RecordingTotals()
         state = session.state
         rows.append({"name": session.name, "ok": ok, "error": state.error, "audio_h": round(state.cursor / 3600, 2),
                      "reconnects": state.reconnects, "reconnects_in_recording": in_file,
@@ -171,7 +174,8 @@ async def soak(args: argparse.Namespace, folder: Path) -> dict[str, object]:
     return {"hours": args.hours, "streams": args.streams, "fast": args.fast, "engine": args.engine,
             "chunk_ms": args.chunk_ms, "wall_s": round(wall, 1), "samples": samples, "rows": rows,
             "rss_first_hour_mb": first, "rss_end_mb": last, "rss_growth": round(last / first - 1, 4),
-            "on_disk_bytes": on_disk, "max_mb": args.max_mb,
+            "on_disk_bytes": on_disk, "max_mb": args.max_mb, "trim_passes": runner.trimmer.passes,
+            "trim_slowest_ms": round(runner.trimmer.slowest * 1000, 2),
             "drops": int(drops[-1]) if drops and drops[-1].isdigit() else None}  # fmt: skip
 
 
@@ -187,6 +191,8 @@ def main() -> None:
     parser.add_argument("--segment-minutes", type=float, default=60.0)
     parser.add_argument("--max-mb", type=float, default=500.0, help="retention's max size (0: none)")
     parser.add_argument("--sample-hours", type=float, default=1.0, help="RSS taken every this many audio hours")
+    parser.add_argument("--no-compress", action="store_true", help="keep closed segments plain")
+    parser.add_argument("--no-record", action="store_true", help="no recordings (to tell their cost apart)")
     parser.add_argument("--dir", type=Path, help="record here (default: a temporary folder, removed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dgtui-soak-") as tmp:
@@ -208,13 +214,14 @@ def main() -> None:
     after = sum(r["compressed_after"] for r in rows)  # type: ignore[union-attr]
     print_table("totals",
                 ["wall s", "RSS 1st h MB", "RSS end MB", "growth", "reconnects", "all recorded", "audio lost s",
-                 "segments", "GB written", "gz ratio", "deleted files", "on disk MB"],
+                 "segments", "GB written", "gz ratio", "deleted files", "on disk MB", "trims", "slowest trim ms"],
                 [[figures["wall_s"], figures["rss_first_hour_mb"], figures["rss_end_mb"],
                   f"{figures['rss_growth']:+.1%}", sum(r["reconnects"] for r in rows),
                   all(r["reconnects_in_recording"] == r["reconnects_expected_in_recording"] for r in rows),
                   sum(r["audio_lost_s"] for r in rows), sum(r["segments"] for r in rows),
                   round(sum(r["bytes_written"] for r in rows) / 1e9, 2), round(before / after, 1) if after else "-",
-                  sum(r["deleted_files"] for r in rows), round(figures["on_disk_bytes"] / 1e6, 1)]])  # type: ignore[union-attr]  # fmt: skip
+                  sum(r["deleted_files"] for r in rows), round(figures["on_disk_bytes"] / 1e6, 1),
+                  figures["trim_passes"], figures["trim_slowest_ms"]]])  # type: ignore[union-attr]  # fmt: skip
     for r in rows:  # type: ignore[union-attr]
         if r["error"]:
             print(f"{r['name']}: {r['error']}")

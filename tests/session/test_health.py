@@ -71,6 +71,17 @@ def test_outages_and_reconnects_count_in_the_last_hour_and_day():
     assert downtime(state, clock.now, HOUR) == pytest.approx(40.0)
 
 
+def test_a_week_of_drops_keeps_only_the_last_day_of_outages_for_the_figures():
+    state, clock = streaming()
+    for _ in range(7 * 24):  # a drop an hour for a week, each 10 s without a connection
+        clock.now += HOUR
+        state.closed(None, "", "the connection was lost")
+        clock.now += 10
+        state.connected("ws://127.0.0.1:9/v1/listen", "r", TIMINGS)
+    assert 24 <= len(state.outages) <= 25 and 24 <= len(state.reconnected_at) <= 25
+    assert downtime(state, clock.now, DAY) == pytest.approx(240.0) and reconnects_within(state, clock.now, DAY) == 24
+
+
 def test_the_app_takes_the_silence_time_from_the_flag_or_the_config_file(tmp_path, monkeypatch, clip_file):
     from dgtui.commands.cli import build_tui_parser, make_app
 

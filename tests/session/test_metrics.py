@@ -64,7 +64,7 @@ def test_utterance_end_closes_a_turn_without_speech_final():
     assert m.messages["UtteranceEnd"] == 2
 
 
-def test_series_percentiles_match_exact_ones_to_the_millisecond_in_bounded_memory():
+def test_series_percentiles_match_exact_ones_to_three_digits_in_bounded_memory():
     import random
 
     rng = random.Random(7)
@@ -74,10 +74,10 @@ def test_series_percentiles_match_exact_ones_to_the_millisecond_in_bounded_memor
         series.add(v)
     exact, approx = summarize(values), series.summary()
     for key in ("p50", "p95", "p99"):
-        assert abs(getattr(exact, key) - getattr(approx, key)) <= 0.0005, key
+        assert abs(getattr(exact, key) - getattr(approx, key)) <= max(0.0005, getattr(exact, key) * 0.005), key
     assert (approx.count, approx.min, approx.max) == (exact.count, exact.min, exact.max)
     assert approx.mean == pytest.approx(exact.mean)
-    assert len(series.buckets) <= 2001  # one per millisecond seen, not one per value
+    assert len(series.buckets) <= 1101  # one per millisecond below a second, one per 10 ms above
     pooled = Series()
     pooled.merge(series)
     pooled.merge(series)
@@ -89,3 +89,14 @@ def test_milliseconds_show_without_a_negative_zero():
 
     shown = [format_ms(v) for v in (-0.0004, 0.0, 0.1504, -0.002, None, float("nan"))]
     assert shown == ["0", "0", "150", "-2", "-", "-"]
+
+
+def test_a_series_buckets_three_significant_digits_so_weeks_of_odd_values_stay_small():
+    from dgtui.session.stats import bucket_of
+
+    assert [bucket_of(v) for v in (0.0004, 0.2374, 0.9996, 1.2345, 12.345, -3.21)] == [0, 237, 1000, 1230, 12300, -3210]
+    series = Series()
+    for step in range(200_000):  # every millisecond from 0 to 200 s
+        series.add(step / 1000)
+    assert len(series.buckets) < 3000
+    assert series.summary().p50 == pytest.approx(100.0, abs=0.5)

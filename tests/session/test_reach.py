@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dgtui.session.compare import lane_row
-from dgtui.session.reach import ReachLog
+from dgtui.session.reach import ReachLog, RisingLog
 from dgtui.session.state import SessionState
 
 
@@ -20,6 +20,16 @@ def test_the_log_keeps_only_forward_steps_and_answers_by_halves() -> None:
     log.add(4.0, 13.0)  # full: the oldest goes, and what it answered is no longer known
     assert log.dropped and log.first_reaching(0.2) is None
     assert log.first_reaching(2.5) == 12.0
+
+
+def test_the_ring_keeps_the_newest_pairs_in_order_after_going_round_many_times() -> None:
+    log = RisingLog(4)
+    went = [log.append(float(key), key * 10.0) for key in range(11)]
+    assert went == [False] * 4 + [True] * 7
+    assert list(log) == [(7.0, 70.0), (8.0, 80.0), (9.0, 90.0), (10.0, 100.0)]
+    assert (log.key(0), log.key(-1), len(log)) == (7.0, 10.0, 4)
+    assert [log.first_at_or_past(key) for key in (0.0, 7.5, 9.0, 10.0, 10.5)] == [70.0, 80.0, 90.0, 100.0, None]
+    assert RisingLog(3).first_at_or_past(1.0) is None
 
 
 def test_a_flux_lane_has_its_eager_and_final_ends_of_turn_apart() -> None:

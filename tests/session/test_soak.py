@@ -11,7 +11,7 @@ import sys
 def test_a_short_soak_loses_no_audio_records_every_reconnect_and_rotates():
     command = [sys.executable, "-m", "tests.bench.soak", "--hours", "0.1", "--streams", "2", "--fast",
                "--sample-hours", "0.05", "--drop-min", "0.5", "--drop-max", "1", "--segment-minutes", "1",
-               "--max-mb", "0.5"]  # fmt: skip
+               "--max-mb", "0.05"]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-2000:]
     figures = json.loads(result.stdout.splitlines()[-1])
