@@ -106,7 +106,7 @@ def _finite(value: float) -> float | None:
 
 
 def window(before: Counter[int], after: Counter[int]) -> Summary:
-    """The latency summary of what a histogram gained between two looks (1 ms buckets)."""
+    """The latency summary of what a histogram gained between two looks (in its buckets' resolution)."""
     gained = after - before
     if not gained:
         return EMPTY

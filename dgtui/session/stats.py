@@ -114,7 +114,7 @@ def bucket_of(value: float) -> int:
     """The histogram bucket of ``value`` seconds, in milliseconds: 1 ms wide below 1 s, then three significant
     digits (10 ms wide to 10 s, 100 ms to 100 s, ...)."""
     millis = value / Series.RESOLUTION
-    width = 10 ** max(0, math.floor(math.log10(abs(millis))) - 2) if abs(millis) >= 1000 else 1
+    width = 10 ** (math.floor(math.log10(abs(millis))) - 2) if abs(millis) >= 1000 else 1
     return round(millis / width) * width
 
 
