@@ -24,6 +24,7 @@ from dgtui.server import auth
 from dgtui.server.engine.pool import EnginePool
 from dgtui.server.errors import error_response
 from dgtui.server.stream import StreamContext, StreamSession, StreamStats
+from dgtui.session.memory import Trimmer
 
 LISTEN_PATH = "/v1/listen"
 FLUX_LISTEN_PATH = "/v2/listen"
@@ -80,6 +81,7 @@ class ListenServer:
         self.finished: deque[StreamStats] = deque(maxlen=1000)
         self.on_finished: Callable[[StreamStats], None] | None = None
         self._server: Server | None = None
+        self.trimmer = Trimmer()  # a server left up for days keeps its heap from creeping (dgtui.session.memory)
 
     @property
     def port(self) -> int:
@@ -104,6 +106,7 @@ class ListenServer:
             max_size=self.config.max_frame_bytes,
             compression=None,
         )
+        self.trimmer.acquire()
 
     async def close(self) -> None:
         if self._server is not None:
@@ -111,6 +114,7 @@ class ListenServer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 5)
         await self.pool.close()
+        self.trimmer.release()
 
     async def __aenter__(self) -> ListenServer:
         await self.start()

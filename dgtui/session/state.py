@@ -69,7 +69,7 @@ from dgtui.session.events import (
 )
 from dgtui.session.health import DAY, heard
 from dgtui.session.metrics import SessionMetrics
-from dgtui.session.reach import ReachLog, RisingLog, SpeechEnd
+from dgtui.session.reach import ReachLog, RisingLog, SpeechEnds
 from dgtui.session.transcript import Transcript
 from dgtui.session.turns import Turns
 from dgtui.session.usage import DEFAULT_PRICES, Prices
@@ -163,7 +163,7 @@ class SessionState:
         self.transcript = transcript or Transcript()
         self.metrics = SessionMetrics()
         self.sent_log = RisingLog(6000)  # (audio cursor, clock time sent)
-        self.speech_ends: deque[SpeechEnd] = deque(maxlen=2000)  # the end-of-speech signals, in arrival order
+        self.speech_ends = SpeechEnds(2000)  # the end-of-speech signals, in arrival order
         self.text_seen = ReachLog()  # how far the words shown reached, and when (interim or final)
         self.final_seen = ReachLog()  # the same for final words (Nova's finals, Flux's EndOfTurn)
         self.audio_digest = hashlib.sha256()  # of the audio sent, each byte once (the manifest's audio_sha256)
@@ -317,9 +317,9 @@ class SessionState:
                 if message.is_final:
                     self.final_seen.add(reach, received_at)
             if message.speech_final:
-                self.speech_ends.append(SpeechEnd(message.end, received_at, "speech_final"))
+                self.speech_ends.append(message.end, received_at, "speech_final")
         elif isinstance(message, UtteranceEnd):
-            self.speech_ends.append(SpeechEnd(message.last_word_end, received_at, "UtteranceEnd"))
+            self.speech_ends.append(message.last_word_end, received_at, "UtteranceEnd")
             self._light("UtteranceEnd", received_at)
         elif isinstance(message, SpeechStarted):
             self._light("SpeechStarted", received_at)
@@ -356,7 +356,7 @@ class SessionState:
                 if message.event == END_OF_TURN:
                     self.final_seen.add(reach, received_at)
             if message.event in (EAGER_END_OF_TURN, END_OF_TURN):
-                self.speech_ends.append(SpeechEnd(message.audio_window_end, received_at, message.event))
+                self.speech_ends.append(message.audio_window_end, received_at, message.event)
             if message.event in TURN_EVENTS:
                 self._light(message.event, received_at)
         elif isinstance(message, FluxWarning):

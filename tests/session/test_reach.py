@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dgtui.session.compare import lane_row
-from dgtui.session.reach import ReachLog, RisingLog
+from dgtui.session.reach import ReachLog, RisingLog, SpeechEnd, SpeechEnds
 from dgtui.session.state import SessionState
 
 
@@ -30,6 +30,17 @@ def test_the_ring_keeps_the_newest_pairs_in_order_after_going_round_many_times()
     assert (log.key(0), log.key(-1), len(log)) == (7.0, 10.0, 4)
     assert [log.first_at_or_past(key) for key in (0.0, 7.5, 9.0, 10.0, 10.5)] == [70.0, 80.0, 90.0, 100.0, None]
     assert RisingLog(3).first_at_or_past(1.0) is None
+
+
+def test_the_speech_ends_keep_the_newest_signals_with_their_names() -> None:
+    ends = SpeechEnds(3)
+    signals = ["speech_final", "UtteranceEnd", "EagerEndOfTurn", "EndOfTurn", "speech_final"]
+    for n, signal in enumerate(signals):
+        ends.append(n + 0.5, n + 10.0, signal)
+    assert len(ends) == 3
+    assert list(ends) == [SpeechEnd(2.5, 12.0, "EagerEndOfTurn"), SpeechEnd(3.5, 13.0, "EndOfTurn"),
+                          SpeechEnd(4.5, 14.0, "speech_final")]  # fmt: skip
+    assert list(SpeechEnds(2)) == []
 
 
 def test_a_flux_lane_has_its_eager_and_final_ends_of_turn_apart() -> None:
