@@ -25,93 +25,109 @@ TURN_END_SIGNALS = ("speech_final", "UtteranceEnd", "EndOfTurn")  # what says a 
 SIGNALS = ("speech_final", "UtteranceEnd", "EagerEndOfTurn", "EndOfTurn")  # a signal's code is its place here
 
 
-class SpeechEnds:
-    """The newest ``capacity`` end-of-speech signals, in arrival order: a ring of two float arrays and a byte
-    array taken whole at the start (17 bytes a signal, where a deque of tuples takes about 120), for the same
-    reason as :class:`RisingLog`. Read as :class:`SpeechEnd` tuples, made when read."""
+class RingSlots:
+    """Where the newest ``capacity`` entries of a ring of parallel arrays sit: its bookkeeping, none of its storage.
 
-    __slots__ = ("_arrivals", "_ends", "_signals", "_size", "_start", "capacity")
-
-    def __init__(self, capacity: int = 2000) -> None:
-        self.capacity = capacity
-        self._ends = array("d", bytes(8 * capacity))
-        self._arrivals = array("d", bytes(8 * capacity))
-        self._signals = array("b", bytes(capacity))
-        self._start = 0
-        self._size = 0
-
-    def append(self, audio_end: float, arrival: float, signal: str) -> None:
-        at = (self._start + self._size) % self.capacity
-        self._ends[at], self._arrivals[at], self._signals[at] = audio_end, arrival, SIGNALS.index(signal)
-        if self._size == self.capacity:
-            self._start = (self._start + 1) % self.capacity
-        else:
-            self._size += 1
-
-    def __iter__(self) -> Iterator[SpeechEnd]:
-        for index in range(self._size):
-            slot = (self._start + index) % self.capacity
-            yield SpeechEnd(self._ends[slot], self._arrivals[slot], SIGNALS[self._signals[slot]])
-
-    def __len__(self) -> int:
-        return self._size
-
-
-class RisingLog:
-    """Pairs of numbers whose first never falls, the newest ``capacity`` of them, searched by halves.
-
-    Held in a ring of two float arrays taken whole at the start (16 bytes a pair) rather than a deque of tuples
-    (about 110): a log that takes days to fill on a monitor that runs for weeks does not grow the process as it
-    fills, and leaves no scattered small objects behind for the allocator to keep.
+    The logs below keep their numbers in arrays taken whole at the start (8 bytes a number) rather than a deque
+    of tuples (about 110 bytes an entry): a log that takes days to fill on a monitor that runs for weeks does not
+    grow the process as it fills, and leaves no scattered small objects behind for the allocator to keep.
     """
 
-    __slots__ = ("_keys", "_size", "_start", "_values", "capacity")
+    __slots__ = ("capacity", "size", "start")
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
+        self.start = 0  # where the oldest entry is
+        self.size = 0
+
+    def claim(self) -> tuple[int, bool]:
+        """The slot for a new entry, and whether the oldest entry went to make room."""
+        full = self.size == self.capacity
+        at = (self.start + self.size) % self.capacity
+        if full:
+            self.start = (self.start + 1) % self.capacity
+        else:
+            self.size += 1
+        return at, full
+
+    def slot(self, index: int) -> int:
+        """The slot of the ``index``-th oldest entry (negative counts from the newest)."""
+        if not -self.size <= index < self.size:
+            raise IndexError(index)
+        return (self.start + index % self.size) % self.capacity
+
+    def __iter__(self) -> Iterator[int]:
+        """The slots, oldest first."""
+        for index in range(self.size):
+            yield (self.start + index) % self.capacity
+
+    def __len__(self) -> int:
+        return self.size
+
+
+class SpeechEnds:
+    """The newest ``capacity`` end-of-speech signals, in arrival order, in a ring (17 bytes a signal, where a deque
+    of tuples takes about 120). Read as :class:`SpeechEnd` tuples, made when read."""
+
+    __slots__ = ("_arrivals", "_ends", "_ring", "_signals")
+
+    def __init__(self, capacity: int) -> None:
+        self._ring = RingSlots(capacity)
+        self._ends = array("d", bytes(8 * capacity))
+        self._arrivals = array("d", bytes(8 * capacity))
+        self._signals = array("b", bytes(capacity))
+
+    def append(self, audio_end: float, arrival: float, signal: str) -> None:
+        at, _ = self._ring.claim()
+        self._ends[at], self._arrivals[at], self._signals[at] = audio_end, arrival, SIGNALS.index(signal)
+
+    def __iter__(self) -> Iterator[SpeechEnd]:
+        for slot in self._ring:
+            yield SpeechEnd(self._ends[slot], self._arrivals[slot], SIGNALS[self._signals[slot]])
+
+    def __len__(self) -> int:
+        return len(self._ring)
+
+
+class RisingLog:
+    """Pairs of numbers whose first never falls, the newest ``capacity`` of them in a ring (16 bytes a pair),
+    searched by halves."""
+
+    __slots__ = ("_keys", "_ring", "_values")
+
+    def __init__(self, capacity: int) -> None:
+        self._ring = RingSlots(capacity)
         self._keys = array("d", bytes(8 * capacity))
         self._values = array("d", bytes(8 * capacity))
-        self._start = 0  # where the oldest pair is
-        self._size = 0
 
     def append(self, key: float, value: float) -> bool:
         """Add a pair (``key`` at or past the last one); True when the oldest pair went to make room."""
-        full = self._size == self.capacity
-        at = (self._start + self._size) % self.capacity
+        at, full = self._ring.claim()
         self._keys[at], self._values[at] = key, value
-        if full:
-            self._start = (self._start + 1) % self.capacity
-        else:
-            self._size += 1
         return full
 
     def key(self, index: int) -> float:
         """The ``index``-th oldest pair's key (negative counts from the newest)."""
-        return self._keys[self._slot(index)]
+        return self._keys[self._ring.slot(index)]
 
     def first_at_or_past(self, key: float) -> float | None:
         """The value of the oldest pair whose key is at or past ``key`` (None when none is)."""
-        low, high = 0, self._size
+        ring = self._ring
+        low, high = 0, len(ring)
         while low < high:
             middle = (low + high) // 2
-            if self._keys[(self._start + middle) % self.capacity] < key:
+            if self._keys[ring.slot(middle)] < key:
                 low = middle + 1
             else:
                 high = middle
-        return self._values[(self._start + low) % self.capacity] if low < self._size else None
-
-    def _slot(self, index: int) -> int:
-        if not -self._size <= index < self._size:
-            raise IndexError(index)
-        return (self._start + index % self._size) % self.capacity
+        return self._values[ring.slot(low)] if low < len(ring) else None
 
     def __iter__(self) -> Iterator[tuple[float, float]]:
-        for index in range(self._size):
-            slot = (self._start + index) % self.capacity
+        for slot in self._ring:
             yield self._keys[slot], self._values[slot]
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._ring)
 
 
 class ReachLog:
