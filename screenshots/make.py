@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dgtui.session.player import PlayerRunner  # noqa: E402
+from dgtui.recordings.player import PlayerRunner  # noqa: E402
 from dgtui.tui.app import DgtuiApp  # noqa: E402
 from tests.support.scenes import flux_scene, lane_scene, scene  # noqa: E402
 

@@ -22,13 +22,14 @@ from typing import Any
 import pytest
 
 from dgtui.audio.base import SourceSettings
+from dgtui.audio.local import FileSource, StdinSource
+from dgtui.audio.open import open_or_broken
 from dgtui.audio.remote import HttpSource
-from dgtui.audio.sources import FileSource, StdinSource, open_or_broken
+from dgtui.live.backend import Backend
+from dgtui.live.runner import StreamRunner
 from dgtui.protocol.errors import DATA0000_REASON, NET0000_REASON
-from dgtui.session.backend import Backend
-from dgtui.session.events import State
-from dgtui.session.recording import read_recording
-from dgtui.session.runner import StreamRunner
+from dgtui.recordings.reader import read_recording
+from dgtui.state.events import State
 from tests.support.audio import clip_pcm, damaged, encode
 from tests.support.fake import METADATA, scripted_server, until_close_stream
 from tests.support.http import http_server

@@ -29,7 +29,7 @@ from urllib.parse import urljoin, urlsplit
 from dgtui.audio.base import DEFAULT_CHUNK_MS, SourceError, SourceHooks, SourceKind
 from dgtui.audio.chunks import AudioChunk, AudioFormat
 from dgtui.audio.icy import IcyReader
-from dgtui.audio.sources import DecodedStream, decode_packets, passes, pcm_format
+from dgtui.audio.readers import DecodedStream, decode_packets, passes, pcm_format
 
 if TYPE_CHECKING:
     import httpx

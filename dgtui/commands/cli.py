@@ -1,4 +1,5 @@
-"""Command line: ``dgtui [SOURCE ...]`` and its subcommands. Wires the layers together, holds no logic."""
+"""Command line: ``dgtui [SOURCE ...]`` and its subcommands, parsed and dispatched. The planning of a run (what
+the flags ask for, checked, as streams) is :mod:`dgtui.commands.plan`."""
 
 from __future__ import annotations
 
@@ -6,10 +7,8 @@ import argparse
 import asyncio
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dgtui import __version__
 from dgtui.commands.files import (
@@ -20,13 +19,17 @@ from dgtui.commands.files import (
     replay_command,
     sessions_command,
 )
-from dgtui.commands.options import (
+from dgtui.config.flags import (
     add_gate_arguments,
     add_recording_arguments,
     add_stream_arguments,
     source_settings,
 )
 from dgtui.server.engine_info import ENGINES
+
+if TYPE_CHECKING:
+    from dgtui.live.session import LiveSession
+    from dgtui.tui.app import DgtuiApp
 
 
 def _positive_float(text: str) -> float:
@@ -145,172 +148,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@dataclass
-class Prepared:
-    """What the flags, the environment and the config file ask for, checked."""
-
-    streams: list[tuple[Any, dict[str, Any], Any, Any]]  # (source, options, backend, conditions) per stream
-    settings: Any  # dgtui.config.settings.Settings
-    config: Any  # dgtui.config.file.Config: streams added while running resolve against it too
-    groups: list[Any] = field(default_factory=list)  # dgtui.commands.lanes.LaneGroup: lanes to compare
-    judged: dict[int, Any] = field(default_factory=dict)  # a stream's index -> its reference (text, path, truth)
-
-
-def _prepare(args: argparse.Namespace, copies: int = 1) -> Prepared | None:
-    """Sources, backends and options; a clear message (and None: exit status 2) when they cannot work."""
-    from dgtui.audio.base import SourceError
-    from dgtui.audio.sources import open_sources
-    from dgtui.commands.backend import BackendError
-    from dgtui.commands.options import FlagError, conditions_from_args
-    from dgtui.config.file import ConfigError, load_config
-    from dgtui.config.settings import PresetError, backend_named, resolve, stream_options
-    from dgtui.protocol.flux import is_flux_model
-
-    try:
-        config = load_config()
-        settings = resolve(args, config)
-        audio = source_settings(args, flux=is_flux_model(settings.options.get("model")))
-        streams: list[Any] = []
-        groups: list[Any] = []
-        judged: dict[int, Any] = {}
-        wanted = []
-        if getattr(args, "lane", None):
-            streams, groups = _lane_streams(args, settings, config, audio, copies, args.sources, args.lane)
-        else:
-            wanted = [(spec, settings.options, settings.backend) for spec in args.sources for _ in range(copies)]
-        conditions = conditions_from_args(args)
-        for preset in settings.presets:
-            backend = backend_named(preset.backend, config, settings.backend)
-            if preset.lanes:  # a preset of lanes: its source fanned out to them
-                more, more_groups = _lane_streams(args, settings, config, audio, copies, [preset.source],
-                                                  preset.lanes, preset, backend)  # fmt: skip
-                streams, groups = streams + more, groups + more_groups
-                continue
-            options = stream_options(args, config, preset, url=backend.url)
-            wanted += [(preset.source, options, backend) for _ in range(copies)]
-        sources = open_sources([spec for spec, _, _ in wanted], audio)  # a bad one fails in its own stream
-        references = _references(args, [spec for spec, _, _ in wanted])
-        for source, (_, options, backend), reference in zip(sources, wanted, references, strict=True):
-            if reference is not None:
-                judged[len(streams)] = reference
-            streams.append((source, options, backend, conditions))
-        return Prepared(streams, settings, config, groups, judged)
-    except (SourceError, BackendError, ConfigError, PresetError, FlagError) as exc:
-        for line in str(exc).splitlines():  # several sources can fail at once
-            print(f"dgtui: {line}", file=sys.stderr)
-        return None
-
-
-def _references(args: argparse.Namespace, specs: list[str]) -> list[Any]:
-    """Each stream's reference, to judge it alone: ``--reference`` (one source only), or the files beside a file
-    source. None for a looping source (the demo): a reference covers one pass."""
-    from dgtui.commands.lanes import find_reference
-    from dgtui.commands.options import FlagError
-
-    given = getattr(args, "reference", None)
-    if given and len(set(specs)) > 1:
-        raise FlagError("--reference with several sources: give one source, or put a reference beside each "
-                        "(NAME.txt, .srt, .vtt or .json)")  # fmt: skip
-    if getattr(args, "loop", False):
-        return [None] * len(specs)
-    read = {spec: find_reference(spec, given) for spec in dict.fromkeys(specs)}  # copies read it once
-    return [None if read[spec][0] is None else read[spec] for spec in specs]
-
-
-def _lane_streams(
-    args: argparse.Namespace,
-    settings: Any,
-    config: Any,
-    audio: Any,
-    copies: int,
-    sources: list[str],
-    lane_texts: list[str],
-    preset: Any = None,
-    backend: Any = None,
-) -> tuple[list[Any], list[Any]]:
-    """Each source read once and fanned out to every lane (``--lane``, or a preset's ``lanes``): a stream per
-    source and lane, and a group per source to compare."""
-    from dgtui.audio.fanout import FanOut
-    from dgtui.audio.sources import open_sources
-    from dgtui.commands.lanes import find_reference, lane_args, lane_backend_choice, parse_lanes
-    from dgtui.commands.options import conditions_from_args
-    from dgtui.config.settings import backend_named, stream_options
-    from dgtui.session.compare import LaneGroup
-
-    lanes = parse_lanes(lane_texts)
-    plans = []
-    for lane in lanes:
-        name, url = lane_backend_choice(lane)
-        merged = lane_args(args, lane)
-        lane_backend = backend_named(name, config, backend or settings.backend, url=url, token=merged.token,
-                                     allow_insecure_key=merged.allow_insecure_key)  # fmt: skip
-        options = stream_options(merged, config, preset, url=lane_backend.url)
-        plans.append((lane, options, lane_backend, conditions_from_args(merged)))
-    streams, groups = [], []
-    specs = [spec for spec in sources for _ in range(copies)]
-    copy_of: Counter[str] = Counter()
-    references: dict[str, Any] = {}
-    for spec, source in zip(specs, open_sources(specs, audio), strict=True):
-        fanout = FanOut(source, [lane.name for lane in lanes])
-        names = []
-        copy_of[source.name] += 1  # copies (dgtui bench --streams N) named apart now: their groups name them
-        prefix = source.name if copy_of[source.name] == 1 else f"{source.name}#{copy_of[source.name]}"
-        for (lane, options, backend, conditions), lane_source in zip(plans, fanout.lanes, strict=True):
-            lane_source.name = f"{prefix}/{lane.name}"
-            names.append(lane_source.name)
-            streams.append((lane_source, options, backend, conditions))
-        if spec not in references:  # copies (dgtui bench --streams N) read it once
-            references[spec] = find_reference(spec, getattr(args, "reference", None))
-        groups.append(LaneGroup(source.name, tuple(names), *references[spec]))
-    return streams, groups
-
-
-def _runner(prepared: Prepared, duration: float | None, record: bool = True):  # type: ignore[no-untyped-def]
-    from dgtui.commands.backend import LocalEndpoints
-    from dgtui.session.compare import LaneGroup
-    from dgtui.session.runner import StreamRunner
-
-    settings = prepared.settings
-    record_dir = settings.record_dir if record else None
-    runner = StreamRunner(settings.backend, settings.options, duration=duration, record_dir=record_dir,
-                          reconnect=settings.reconnect, endpoints=LocalEndpoints(),
-                          prices=prepared.config.prices, record_policy=prepared.config.recording)  # fmt: skip
-    group_of = {name: group for group in prepared.groups for name in group.streams}
-    for index, (source, options, backend, conditions) in enumerate(prepared.streams):
-        group = group_of.get(source.name)
-        if index in prepared.judged:  # a stream judged alone: a group of one, under the name it will have
-            group = LaneGroup(source.name, (runner.unique_name(source.name),), *prepared.judged[index])
-            prepared.groups.append(group)
-        runner.add(source, options, backend, group=group, conditions=conditions)
-    return runner
-
-
-def _gates(args: argparse.Namespace) -> list[Any] | None:
-    """The assertions, read before anything streams (None: they cannot be read, and were said)."""
-    from dgtui.session.gates import GateError, parse_gates
-
-    try:
-        return parse_gates(args.gates)
-    except GateError as exc:
-        for line in str(exc).splitlines():
-            print(f"dgtui: {line}", file=sys.stderr)
-        return None
-
-
 def _stream(args: argparse.Namespace) -> int:
-    from dgtui.commands.headless import Gates, run_sessions
+    from dgtui.commands.plan import gates_of, prepare, runner_for
+    from dgtui.headless.run import Gates, run_sessions
 
-    gates = _gates(args)
-    prepared = _prepare(args) if gates is not None else None
-    if prepared is None:
+    gates = gates_of(args)
+    plan = prepare(args) if gates is not None else None
+    if plan is None:
         return 2
-    if not prepared.streams:
+    if not plan.streams:
         print("dgtui stream: give a SOURCE (or --preset NAME)", file=sys.stderr)
         return 2
-    runner = _runner(prepared, args.duration)
+    runner = runner_for(plan, args.duration)
     try:
         return asyncio.run(
-            run_sessions(runner, json_mode=args.json, show_interim=args.interim, groups=prepared.groups,
+            run_sessions(runner, json_mode=args.json, show_interim=args.interim, groups=plan.groups,
                          report=args.report, gates=Gates(gates, args.junit))
         )  # fmt: skip
     except KeyboardInterrupt:
@@ -318,8 +170,9 @@ def _stream(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from dgtui.commands.bench import run_bench
-    from dgtui.commands.headless import Gates
+    from dgtui.commands.plan import gates_of, prepare, runner_for
+    from dgtui.headless.bench import run_bench
+    from dgtui.headless.run import Gates
 
     if args.ramp:
         return _ramp(args)
@@ -327,13 +180,13 @@ def _bench(args: argparse.Namespace) -> int:
     if args.streams < 1:
         print("dgtui: --streams must be at least 1", file=sys.stderr)
         return 2
-    gates = _gates(args)
-    prepared = _prepare(args, copies=args.streams) if gates is not None else None
-    if prepared is None:
+    gates = gates_of(args)
+    plan = prepare(args, copies=args.streams) if gates is not None else None
+    if plan is None:
         return 2
-    runner = _runner(prepared, args.duration, record=False)  # a measurement, not a session to keep
+    runner = runner_for(plan, args.duration, record=False)  # a measurement, not a session to keep
     try:
-        return asyncio.run(run_bench(runner, json_mode=args.json, groups=prepared.groups, report=args.report,
+        return asyncio.run(run_bench(runner, json_mode=args.json, groups=plan.groups, report=args.report,
                                      gates=Gates(gates, args.junit)))  # fmt: skip
     except KeyboardInterrupt:
         return 130
@@ -341,10 +194,11 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _ramp(args: argparse.Namespace) -> int:
     """``dgtui bench SOURCE --ramp``: the concurrency ceiling of a backend (the source loops, in real time)."""
-    from dgtui.audio.sources import open_source
-    from dgtui.commands.bench import run_ramp_command
+    from dgtui.audio.open import open_source
+    from dgtui.commands.plan import Plan, prepare, runner_for
+    from dgtui.headless.bench import run_ramp_command
+    from dgtui.live.capacity import RampPlan
     from dgtui.protocol.flux import is_flux_model
-    from dgtui.session.capacity import RampPlan
 
     problems = [flag for flag, given in (("--lane", args.lane), ("--streams", args.streams), ("--fast", args.fast),
                                          ("--assert", args.gates), ("--report", args.report)) if given]  # fmt: skip
@@ -356,19 +210,19 @@ def _ramp(args: argparse.Namespace) -> int:
         print("dgtui bench --ramp: --ramp-start is above --ramp-max", file=sys.stderr)
         return 2
     args.loop = True  # streams last as long as the ramp needs them
-    prepared = _prepare(args)
-    if prepared is None:
+    plan = prepare(args)
+    if plan is None:
         return 2
-    source, options, backend, conditions = prepared.streams[0]
+    source, options, backend, conditions = plan.streams[0]
     if source.error:
         print(f"dgtui: {source.error}", file=sys.stderr)
         return 2
     audio = source_settings(args, flux=is_flux_model(options.get("model")))
-    plan = RampPlan(args.ramp_start, args.ramp_step or 0, args.ramp_max, args.max_p95, args.step_seconds)
-    runner = _runner(Prepared([], prepared.settings, prepared.config), args.duration, record=False)
+    ramp = RampPlan(args.ramp_start, args.ramp_step or 0, args.ramp_max, args.max_p95, args.step_seconds)
+    runner = runner_for(Plan([], plan.settings, plan.config), args.duration, record=False)
     try:
         return asyncio.run(run_ramp_command(runner, lambda: open_source(args.sources[0], audio), options, backend,
-                                            conditions, plan, json_mode=args.json))  # fmt: skip
+                                            conditions, ramp, json_mode=args.json))  # fmt: skip
     except KeyboardInterrupt:
         return 130
 
@@ -454,8 +308,8 @@ FILE_COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from dgtui.commands.lanes import join_lane_values
-    from dgtui.commands.options import FlagError
+    from dgtui.config.flags import FlagError
+    from dgtui.config.lanes import join_lane_values
 
     try:
         argv = join_lane_values(sys.argv[1:] if argv is None else argv)
@@ -488,30 +342,30 @@ DEMO_NOTICE = (  # one line: the most important words first, the rest cut on a n
 )
 
 
-def make_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def make_app(args: argparse.Namespace) -> DgtuiApp | None:
     """The app for ``dgtui [SOURCE ...] [flags]``, or None (after a message) when the flags cannot work.
 
     With no source (and no preset) it is the demo: every bundled clip as a looping stream.
     """
+    from dgtui.commands.plan import open_stream_request, prepare, runner_for
     from dgtui.data import clips
 
     demo = not args.sources and not args.preset
     if demo:
         args.sources = [str(clip.path) for clip in clips()]
         args.loop = True
-    prepared = _prepare(args)
-    if prepared is None:
+    plan = prepare(args)
+    if plan is None:
         return None
-    settings = prepared.settings
-    runner = _runner(prepared, args.duration)
+    settings = plan.settings
+    runner = runner_for(plan, args.duration)
 
-    from dgtui.commands.options import open_stream_request
     from dgtui.tui.app import DgtuiApp
     from dgtui.tui.screens.new_stream import StreamRequest
 
-    def opener(request: StreamRequest):  # type: ignore[no-untyped-def]
-        source, options, backend, conditions = open_stream_request(request, settings, prepared.config)
-        return runner.add(source, options, backend, conditions=conditions)
+    def opener(request: StreamRequest) -> LiveSession:
+        stream = open_stream_request(request, plan)
+        return runner.add(stream.source, stream.options, stream.backend, conditions=stream.conditions)
 
     notice = DEMO_NOTICE if demo and settings.backend.kind == "local" else None
     return DgtuiApp(
@@ -520,9 +374,9 @@ def make_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         notice=notice,
         opener=opener,
         record_dir=settings.record_dir,
-        key_name=prepared.config.key_env,
-        groups=prepared.groups,
-        silence_after=prepared.config.silence_after if args.silence_after is None else max(0.0, args.silence_after),
+        key_name=plan.config.key_env,
+        groups=plan.groups,
+        silence_after=plan.config.silence_after if args.silence_after is None else max(0.0, args.silence_after),
     )
 
 

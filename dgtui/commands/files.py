@@ -64,8 +64,9 @@ def _fail(message: str) -> int:
 
 
 def diff_command(args: argparse.Namespace) -> int:
-    from dgtui.commands.headless import print_rows
-    from dgtui.session.rundiff import RunError, pairs, read_run, table, word_diff_text
+    from dgtui.headless.tables import print_rows
+    from dgtui.judge.rundiff import RunError, pairs, table, word_diff_text
+    from dgtui.recordings.runs import read_run
 
     try:
         before, after = read_run(args.before), read_run(args.after)
@@ -99,8 +100,8 @@ def diff_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from dgtui.session.export import TimeRange, export_recording, parse_offset, write_atomic
-    from dgtui.session.recording import RecordingError
+    from dgtui.recordings.export import TimeRange, export_recording, parse_offset, write_atomic
+    from dgtui.recordings.format import RecordingError
 
     try:
         start = parse_offset(args.start) if args.start else 0.0
@@ -142,8 +143,8 @@ def recordings_dir(args: argparse.Namespace) -> Path:
 
 def sessions_command(args: argparse.Namespace) -> int:
     from dgtui.config.file import ConfigError
-    from dgtui.session.catalog import Filters, catalog
-    from dgtui.session.recording import RecordingInfo
+    from dgtui.recordings.catalog import Filters, catalog
+    from dgtui.recordings.listing import RecordingInfo
 
     try:
         folder = recordings_dir(args)
@@ -170,10 +171,10 @@ def sessions_command(args: argparse.Namespace) -> int:
 
 
 def replay_command(args: argparse.Namespace) -> int:
-    from dgtui.session.compare import LaneGroup
-    from dgtui.session.player import PlayerRunner
-    from dgtui.session.recording import RecordingError
-    from dgtui.session.replay import ReplaySession
+    from dgtui.judge.compare import LaneGroup
+    from dgtui.recordings.format import RecordingError
+    from dgtui.recordings.player import PlayerRunner
+    from dgtui.recordings.replay import ReplaySession
     from dgtui.tui.app import DgtuiApp
 
     if not 0.1 <= args.speed <= 64:
@@ -216,8 +217,8 @@ def config_command(args: argparse.Namespace) -> int:
         state = "is valid" if config.exists else "does not exist: dgtui uses its defaults ('dgtui config init')"
         print(f"dgtui: {path} {state}")
         return 0
-    from dgtui.commands.backend import BackendError
-    from dgtui.commands.options import add_recording_arguments, add_stream_arguments
+    from dgtui.config.backend import BackendError
+    from dgtui.config.flags import add_recording_arguments, add_stream_arguments
     from dgtui.config.settings import resolve
 
     parser = argparse.ArgumentParser(add_help=False)

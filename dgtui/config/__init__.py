@@ -1,2 +1,2 @@
-"""The config file (``file``) and the effective settings of a run (``settings``: command line > environment >
-file > defaults). Read by the commands; nothing below them reads it."""
+"""Configuration: the config file (``file``), the command-line flags (``flags``, ``lanes``), the backend choice
+(``backend``) and the effective settings of a run (``settings``: command line > environment > file > defaults)."""

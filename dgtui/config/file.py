@@ -22,12 +22,12 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
+from dgtui.process.secrets import MASK, register_secret
 from dgtui.protocol.options import OptionError, encode_query, parse_query
-from dgtui.protocol.secrets import MASK, register_secret
-from dgtui.session.health import DEFAULT_SILENCE_AFTER
-from dgtui.session.recording import DEFAULT_POLICY, RecordingPolicy
-from dgtui.session.retention import Retention
-from dgtui.session.usage import (
+from dgtui.recordings.retention import Retention
+from dgtui.recordings.writer import DEFAULT_POLICY, RecordingPolicy
+from dgtui.state.health import DEFAULT_SILENCE_AFTER
+from dgtui.state.usage import (
     DEFAULT_ADDON_PRICES,
     DEFAULT_AS_OF,
     DEFAULT_MODEL_PRICES,

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dgtui.commands.backend import BackendError, choose_backend
-from dgtui.commands.options import DEFAULTS, options_from_args, reconnect_from_args
+from dgtui.config.backend import BackendError, choose_backend
 from dgtui.config.file import Config, Preset
-from dgtui.session.backend import Backend, BackendKind
-from dgtui.session.recording import DEFAULT_POLICY, data_dir, sessions_dir
-from dgtui.session.session import SessionConfig
+from dgtui.config.flags import DEFAULTS, options_from_args, reconnect_from_args
+from dgtui.live.backend import Backend, BackendKind
+from dgtui.live.session import SessionConfig
+from dgtui.recordings.paths import data_dir, sessions_dir
+from dgtui.recordings.writer import DEFAULT_POLICY
 
 
 def recording_dir(

@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from dgtui.process.memory import Trimmer
 from dgtui.protocol.flux import is_flux_model, parse_flux_query
 from dgtui.protocol.options import OptionError, parse_query
 from dgtui.server import auth
 from dgtui.server.engine.pool import EnginePool
 from dgtui.server.errors import error_response
 from dgtui.server.stream import StreamContext, StreamSession, StreamStats
-from dgtui.session.memory import Trimmer
 
 LISTEN_PATH = "/v1/listen"
 FLUX_LISTEN_PATH = "/v2/listen"
@@ -81,7 +81,7 @@ class ListenServer:
         self.finished: deque[StreamStats] = deque(maxlen=1000)
         self.on_finished: Callable[[StreamStats], None] | None = None
         self._server: Server | None = None
-        self.trimmer = Trimmer()  # a server left up for days keeps its heap from creeping (dgtui.session.memory)
+        self.trimmer = Trimmer()  # a server left up for days keeps its heap from creeping (dgtui.process.memory)
 
     @property
     def port(self) -> int:

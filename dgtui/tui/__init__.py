@@ -1,1 +1,1 @@
-"""The Textual app: renders session state on a timer; holds no protocol logic."""
+"""The Textual app: renders stream state on a timer; holds no protocol logic and runs no socket loop."""

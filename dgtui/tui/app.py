@@ -20,14 +20,14 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from dgtui.judge.compare import LaneGroup
 from dgtui.protocol.flux import DEFAULT_EOT_TIMEOUT_MS
-from dgtui.session.compare import LaneGroup
-from dgtui.session.events import State
-from dgtui.session.export import export_recording, render, utterances_of, write_atomic
-from dgtui.session.health import DEFAULT_SILENCE_AFTER
-from dgtui.session.recording import RecordingError
-from dgtui.session.replay import ReplaySession
-from dgtui.session.stream import Replayable, Stream, StreamControls
+from dgtui.recordings.export import export_recording, render, utterances_of, write_atomic
+from dgtui.recordings.format import RecordingError
+from dgtui.recordings.replay import ReplaySession
+from dgtui.state.controls import Replayable, Stream, StreamControls
+from dgtui.state.events import State
+from dgtui.state.health import DEFAULT_SILENCE_AFTER
 from dgtui.tui import keys
 from dgtui.tui.format import STATE_STYLES
 from dgtui.tui.heap import QuietCollector

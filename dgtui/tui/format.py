@@ -6,8 +6,8 @@ import math
 
 from rich.text import Text
 
-from dgtui.session.events import State
-from dgtui.session.stats import format_ms
+from dgtui.state.events import State
+from dgtui.state.stats import format_ms
 
 STATE_STYLES = {
     State.CONNECTING: ("◌", "yellow"),

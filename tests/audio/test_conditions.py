@@ -12,7 +12,7 @@ import pytest
 from dgtui.audio.base import SourceSettings
 from dgtui.audio.conditions import ConditionError, parse_conditions, time_scale_of
 from dgtui.audio.impair import ConditionedSource, active_frames, condition, level_db
-from dgtui.audio.sources import open_source
+from dgtui.audio.open import open_source
 from dgtui.data import clip
 
 

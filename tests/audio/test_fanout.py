@@ -8,8 +8,8 @@ import hashlib
 
 from dgtui.audio.base import SourceHooks, SourceKind
 from dgtui.audio.fanout import FanOut
-from dgtui.audio.sources import FileSource
-from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.audio.local import FileSource
+from dgtui.live.session import LiveSession, SessionConfig
 
 
 async def drain(lane, limit: float | None = None) -> bytes:
@@ -69,7 +69,7 @@ async def test_lanes_on_the_real_server_send_the_same_audio_sample_for_sample(se
 async def test_a_live_source_fans_out_as_it_arrives(clip_file):
     import io
 
-    from dgtui.audio.sources import StdinSource
+    from dgtui.audio.local import StdinSource
 
     live = StdinSource(stream=io.BytesIO(clip_file("weather", seconds=2.0).read_bytes()))  # a pipe: live
     fanout = FanOut(live, ["a", "b"])

@@ -10,8 +10,8 @@ import pytest
 
 from dgtui.audio.base import SourceError, SourceHooks
 from dgtui.audio.remote import HttpSource
-from dgtui.session.events import SessionError
-from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.live.session import LiveSession, SessionConfig
+from dgtui.state.events import SessionError
 from tests.support.audio import clip_pcm, encode
 from tests.support.http import http_server
 from tests.support.icecast import Feeder, Icecast

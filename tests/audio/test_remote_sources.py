@@ -13,10 +13,11 @@ import time
 import pytest
 
 from dgtui.audio.base import SourceError, SourceHooks, SourceKind, SourceSettings
+from dgtui.audio.local import FileSource
+from dgtui.audio.readers import decode_packets
 from dgtui.audio.remote import HttpSource, _audio_target, _is_playlist, _playlist_entries
-from dgtui.audio.sources import FileSource, decode_packets
-from dgtui.session.events import Reconnected, SourceOpened, SourceReopening
-from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.live.session import LiveSession, SessionConfig
+from dgtui.state.events import Reconnected, SourceOpened, SourceReopening
 from tests.support.audio import clip_pcm, encode, write_hls
 from tests.support.http import http_server
 from tests.support.icecast import Feeder, Icecast
@@ -361,7 +362,7 @@ async def test_a_web_page_is_still_refused(tmp_path):
 
 
 def test_open_source_passes_fast_and_loop_to_urls():
-    from dgtui.audio.sources import open_source
+    from dgtui.audio.open import open_source
 
     source = open_source("http://127.0.0.1:1/talk.mp3", SourceSettings(fast=True, loop=True))
     assert isinstance(source, HttpSource) and source.realtime_files is False and source.loop is True

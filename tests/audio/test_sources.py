@@ -8,10 +8,11 @@ import random
 
 import pytest
 
-from dgtui.audio import sources
+from dgtui.audio import readers
 from dgtui.audio.base import SourceError, SourceHooks, SourceSettings
 from dgtui.audio.icy import IcyReader
-from dgtui.audio.sources import FileSource, StdinSource, open_source
+from dgtui.audio.local import FileSource, StdinSource
+from dgtui.audio.open import open_source
 from tests.support.audio import clip_pcm, damaged, encode, interleave
 
 SECONDS = 4.0
@@ -132,7 +133,7 @@ async def test_damaged_packets_are_skipped_and_reported_until_too_many_come_in_a
     chunks = await collect(FileSource(path, realtime=False, hooks=SourceHooks(warning=warnings.append)))
     assert chunks[-1].end > 3.0 and len(warnings) == 1  # skipped, said once, and the rest of the file was sent
     assert warnings[0].startswith(f"{path}: skipped 1 damaged packet at 1.")
-    monkeypatch.setattr(sources, "DAMAGED_PACKETS_LIMIT", 1)  # the bound that ends a file of garbage
+    monkeypatch.setattr(readers, "DAMAGED_PACKETS_LIMIT", 1)  # the bound that ends a file of garbage
     with pytest.raises(SourceError, match=r"1 damaged packets in a row after 1\.\d+ s .* The audio before it was sent"):
         await collect(FileSource(path, realtime=False))
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 from dgtui.audio.base import SourceHooks
 from dgtui.audio.chunks import LINEAR16, AudioChunk, AudioFormat
+from dgtui.live.session import LiveSession, SessionConfig
 from dgtui.protocol.messages import decode_message
 from dgtui.server.app import ServerConfig
-from dgtui.session.metrics import SessionMetrics
-from dgtui.session.session import LiveSession, SessionConfig
-from dgtui.session.transcript import Transcript
+from dgtui.state.metrics import SessionMetrics
+from dgtui.state.transcript import Transcript
 from tests.bench.report import emit_json, percentile, print_table
 from tests.support.audio import clip_pcm
 from tests.support.client import stream
@@ -96,7 +96,7 @@ def pacing_jitter_ms(server: ServerThread) -> list[float]:
 
     async def run() -> LiveSession:
         session = LiveSession(SessionConfig("pacing", server.url), _PacedSource())
-        import dgtui.session.session as module
+        import dgtui.live.session as module
 
         original = module.open_connection
 

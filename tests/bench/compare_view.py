@@ -13,8 +13,8 @@ import argparse
 import asyncio
 import time
 
-from dgtui.session.compare import LaneGroup
-from dgtui.session.player import PlayedSession, PlayerRunner
+from dgtui.judge.compare import LaneGroup
+from dgtui.recordings.player import PlayedSession, PlayerRunner
 from dgtui.tui.app import DgtuiApp
 from tests.bench.report import emit_json, percentile, print_table
 from tests.bench.tui import SENTENCES, Feed, measure_lag

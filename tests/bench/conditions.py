@@ -14,11 +14,11 @@ import os
 
 from dgtui.audio.conditions import parse_conditions
 from dgtui.audio.impair import condition
-from dgtui.audio.sources import FileSource
+from dgtui.audio.local import FileSource
 from dgtui.data import clips
+from dgtui.judge.accuracy import word_errors
+from dgtui.live.session import LiveSession, SessionConfig
 from dgtui.server.app import ServerConfig
-from dgtui.session.accuracy import word_errors
-from dgtui.session.session import LiveSession, SessionConfig
 from tests.bench.report import emit_json, print_table
 from tests.support.server import ServerThread
 

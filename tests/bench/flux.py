@@ -25,12 +25,12 @@ import math
 from array import array
 from typing import Any
 
-from dgtui.audio.sources import FileSource
+from dgtui.audio.local import FileSource
 from dgtui.data import clips
+from dgtui.live.session import LiveSession, SessionConfig
 from dgtui.protocol.flux import END_OF_TURN, TurnInfo
 from dgtui.server.app import ServerConfig
-from dgtui.session.events import Event, MessageReceived
-from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.state.events import Event, MessageReceived
 from tests.bench.report import emit_json, percentile, print_table
 from tests.support.audio import clip_pcm
 from tests.support.server import ServerThread

@@ -13,10 +13,10 @@ import os
 
 from dgtui.audio.conditions import parse_conditions
 from dgtui.audio.impair import condition
-from dgtui.audio.sources import FileSource
+from dgtui.audio.local import FileSource
 from dgtui.data import clips
+from dgtui.judge.accuracy import word_errors
 from dgtui.server.app import ServerConfig
-from dgtui.session.accuracy import word_errors
 from tests.bench.report import emit_json, print_table
 from tests.support.audio import clip_pcm
 from tests.support.client import stream

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from dgtui.audio.fanout import FanOut
-from dgtui.audio.sources import FileSource
+from dgtui.audio.local import FileSource
 from dgtui.data import clips
 from tests.bench.report import emit_json, print_table
 from tests.support.audio import clip_pcm, encode

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from dgtui.session.catalog import INDEX, Filters, catalog
-from dgtui.session.recording import list_recordings
+from dgtui.recordings.catalog import INDEX, Filters, catalog
+from dgtui.recordings.listing import list_recordings
 from tests.bench.report import emit_json, print_table
 from tests.session.test_catalog import recording
 

@@ -11,7 +11,7 @@ random 2-8 minutes of audio.
 
 It reports the monitor's RSS after each simulated hour, segments written, bytes before and after compression,
 what retention deleted, reconnects (and that every one is in the recording), audio lost (target 0), and the
-runner's passes giving the allocator's free pages back (:mod:`dgtui.session.memory`) with the slowest one.
+runner's passes giving the allocator's free pages back (:mod:`dgtui.process.memory`) with the slowest one.
 """
 
 from __future__ import annotations
@@ -30,14 +30,15 @@ from pathlib import Path
 
 from dgtui.audio.base import SourceHooks, SourceKind
 from dgtui.audio.chunks import LINEAR16, AudioChunk, AudioFormat
-from dgtui.audio.sources import FileSource
+from dgtui.audio.local import FileSource
 from dgtui.data import clips
-from dgtui.session.backend import Backend
-from dgtui.session.events import Reconnected
-from dgtui.session.recording import RecordingPolicy, RecordingTotals, read_recording
-from dgtui.session.retention import Retention
-from dgtui.session.runner import StreamRunner
-from dgtui.session.storage import parse_name, session_files
+from dgtui.live.backend import Backend
+from dgtui.live.runner import StreamRunner
+from dgtui.recordings.reader import read_recording
+from dgtui.recordings.retention import Retention
+from dgtui.recordings.segments import parse_name, session_files
+from dgtui.recordings.writer import RecordingPolicy, RecordingTotals
+from dgtui.state.events import Reconnected
 from tests.bench.report import emit_json, print_table
 
 OPTIONS = {"interim_results": True, "punctuate": True, "vad_events": True, "utterance_end_ms": 1000}

@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Iterator
 
-from dgtui.session.player import PlayedSession, PlayerRunner, Step
+from dgtui.recordings.player import PlayedSession, PlayerRunner, Step
 from dgtui.tui.app import DgtuiApp
 from tests.bench.report import emit_json, percentile, print_table
 from tests.support.scenes import COUNCIL, LOCAL_URL, OPTIONS, WEATHER

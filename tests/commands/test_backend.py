@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dgtui.commands.backend import DEEPGRAM_URL, BackendError, choose_backend
-from dgtui.protocol.secrets import redact, redact_url, register_secret
+from dgtui.config.backend import DEEPGRAM_URL, BackendError, choose_backend
+from dgtui.process.secrets import redact, redact_url, register_secret
 
 
 def test_key_means_deepgram_and_no_key_means_local():

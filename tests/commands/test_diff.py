@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dgtui.data import clip
-from dgtui.session.rundiff import Run, Subject, not_comparable, pairs, table, word_diff_text
+from dgtui.judge.rundiff import Run, Subject, not_comparable, pairs, table, word_diff_text
 from tests.commands.test_cli_stream import dgtui
 from tests.support.audio import clip_pcm, encode
 
@@ -95,7 +95,7 @@ def test_a_reader_that_goes_away_stops_it_quietly(tmp_path):
     import subprocess
     import sys
 
-    from dgtui.session.rundiff import run_block
+    from dgtui.judge.rundiff import run_block
 
     subjects = [Subject(f"lane{i}", {"latency.p50": 0.1 * i, "wer": 0.01 * i}, "the cat sat", {}) for i in range(400)]
     for name in ("a.md", "b.md"):

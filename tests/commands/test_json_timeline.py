@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 
 from dgtui.audio.base import SourceHooks
-from dgtui.audio.sources import FileSource
-from dgtui.commands.headless import Printer
+from dgtui.audio.local import FileSource
+from dgtui.headless.printer import Printer
+from dgtui.live.session import LiveSession, SessionConfig
+from dgtui.recordings.reader import read_recording
+from dgtui.recordings.replay import load
+from dgtui.recordings.writer import record
 from dgtui.server.app import ServerConfig
-from dgtui.session.recording import read_recording, record
-from dgtui.session.replay import load
-from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.server import ServerThread
 
 OPTIONS = {"interim_results": True, "punctuate": True}

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from dgtui.commands.lanes import join_lane_values, parse_lanes
-from dgtui.commands.options import FlagError
+from dgtui.config.flags import FlagError
+from dgtui.config.lanes import join_lane_values, parse_lanes
 from dgtui.data import clip
 from tests.commands.test_cli_stream import dgtui
 from tests.support.audio import clip_pcm, encode
@@ -116,9 +116,9 @@ def test_lanes_from_a_config_preset(server, talk, tmp_path):
 
 
 async def test_a_recorded_lane_group_replays_as_a_comparison(server, talk, tmp_path):
-    from dgtui.session.compare import LaneGroup
-    from dgtui.session.player import PlayerRunner
-    from dgtui.session.replay import ReplaySession
+    from dgtui.judge.compare import LaneGroup
+    from dgtui.recordings.player import PlayerRunner
+    from dgtui.recordings.replay import ReplaySession
     from dgtui.tui.app import DgtuiApp
     from dgtui.tui.widgets.compare_view import comparison_of
 
@@ -161,9 +161,9 @@ def test_bench_with_lanes_pools_each_lane_over_its_copies(server, talk, tmp_path
 async def test_a_stream_alone_is_judged_on_the_reference_beside_it_live_and_in_replay(server, talk, tmp_path):
     from rich.console import Console
 
-    from dgtui.session.compare import LaneGroup
-    from dgtui.session.player import PlayerRunner
-    from dgtui.session.replay import ReplaySession
+    from dgtui.judge.compare import LaneGroup
+    from dgtui.recordings.player import PlayerRunner
+    from dgtui.recordings.replay import ReplaySession
     from dgtui.tui.app import DgtuiApp
     from dgtui.tui.widgets.panels import AccuracyPanel
     from dgtui.tui.widgets.stream_view import StreamView

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from dgtui.audio.sources import FileSource
-from dgtui.commands.options import add_recording_arguments, add_stream_arguments
+from dgtui.audio.local import FileSource
 from dgtui.config.file import EXAMPLE, ConfigError, load_config
+from dgtui.config.flags import add_recording_arguments, add_stream_arguments
 from dgtui.config.settings import resolve
-from dgtui.protocol.secrets import redact
-from dgtui.session.runner import StreamRunner
+from dgtui.live.runner import StreamRunner
+from dgtui.process.secrets import redact
 
 KEY = "cfg-file-key-5f3a9b2c7d1e"
 
@@ -199,7 +199,7 @@ def test_a_preset_streams_with_its_own_options(tmp_path, server, clip_file):
 
 
 def dialog(tmp_path, config_text: str, flags_text: str, backend: str, monkeypatch, environ: dict[str, str]):
-    from dgtui.commands.options import open_stream_request
+    from dgtui.commands.plan import Plan, open_stream_request
     from dgtui.tui.screens.new_stream import StreamRequest
 
     for name in ("DEEPGRAM_API_KEY", "MY_DG_KEY"):
@@ -210,7 +210,7 @@ def dialog(tmp_path, config_text: str, flags_text: str, backend: str, monkeypatc
     settings = resolve(flags(), config)
     request = StreamRequest(str(tmp_path / "missing.wav"), flags_text, backend)
     try:
-        return open_stream_request(request, settings, config)
+        return open_stream_request(request, Plan([], settings, config))
     except Exception as exc:  # the source is missing on purpose: the error says where resolution got to
         return exc
 
@@ -242,23 +242,24 @@ def test_the_dialog_uses_a_custom_key_env_and_names_it(tmp_path, monkeypatch):
 
 
 def test_the_dialog_options_start_from_the_config_defaults(tmp_path, monkeypatch, clip_file):
-    from dgtui.commands.options import open_stream_request
+    from dgtui.commands.plan import Plan, open_stream_request
     from dgtui.tui.screens.new_stream import StreamRequest
 
     monkeypatch.delenv("DEEPGRAM_API_KEY", raising=False)
     config = load_config(write(tmp_path, '[defaults]\nmodel = "nova-2"\nendpointing = 25\n'))
     settings = resolve(flags(), config)
     wav = str(clip_file(seconds=1.0))
-    _, options, backend, _ = open_stream_request(StreamRequest(wav, "--diarize", "default"), settings, config)
+    _, options, backend, _ = open_stream_request(StreamRequest(wav, "--diarize", "default"), Plan([], settings, config))
     assert options["model"] == "nova-2" and options["endpointing"] == 25 and options["diarize"] is True
     assert backend == settings.backend
-    _, options, backend, conditions = open_stream_request(StreamRequest(wav, "", "local"), settings, config)
+    _, options, backend, conditions = open_stream_request(StreamRequest(wav, "", "local"), Plan([], settings, config))
     assert options == settings.options and backend.kind == "local"  # no flags: the run's options
     assert conditions.specs == ()
     _, _, backend, _ = open_stream_request(StreamRequest(wav, "--url ws://127.0.0.1:9/v1/listen", "default"),
-                                           settings, config)  # fmt: skip
+                                           Plan([], settings, config))  # fmt: skip
     assert backend.kind == "url" and backend.url == "ws://127.0.0.1:9/v1/listen"  # the flags choose
-    *_, conditions = open_stream_request(StreamRequest(wav, "--condition telephony", "local"), settings, config)
+    plan = Plan([], settings, config)
+    *_, conditions = open_stream_request(StreamRequest(wav, "--condition telephony", "local"), plan)
     assert conditions.specs == ("telephony",)  # the dialog's flags take conditions too
 
 

@@ -10,11 +10,11 @@ import json
 import pytest
 
 from dgtui.audio.base import SourceHooks
-from dgtui.audio.sources import FileSource
+from dgtui.audio.local import FileSource
+from dgtui.live import session as session_module
+from dgtui.live.session import LiveSession, SessionConfig
 from dgtui.server.app import ServerConfig
 from dgtui.server.engine.synthetic import VOCABULARY, WORD_FRAMES, PlaceholderDecoder
-from dgtui.session import session as session_module
-from dgtui.session.session import LiveSession, SessionConfig
 from tests.support.proxy import FaultProxy
 from tests.support.server import ServerThread
 

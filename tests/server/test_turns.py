@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dgtui.server.engine.turns import FluxTurns, TurnSettings, confidence
+from dgtui.server.engine.turn_taking import FluxTurns, TurnSettings, confidence
 
 
 def results(words: list[tuple[str, float, float]], *, final: bool, end: float) -> dict:

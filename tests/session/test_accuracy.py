@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dgtui.session.accuracy import NORMALISER_VERSION, normalise, read_reference, word_errors
+from dgtui.judge.accuracy import NORMALISER_VERSION, normalise, read_reference, word_errors
 
 
 def test_the_normaliser_leaves_formatting_out_of_the_count():
@@ -46,7 +46,7 @@ def test_references_are_read_from_text_subtitles_and_json():
 
 
 def test_keyterms_hand_computed():
-    from dgtui.session.accuracy import keyterm_score
+    from dgtui.judge.accuracy import keyterm_score
 
     reference = "Deepgram streams to the train line; the train line is new. Ask Deepgram."
     hypothesis = "deep gram streams to the train line the rain line is new ask Deepgram Deepgram"
@@ -59,8 +59,8 @@ def test_keyterms_hand_computed():
 
 
 def test_the_report_marks_the_best_and_diffs_each_lane():
-    from dgtui.session.compare import LaneRow, compare
-    from dgtui.session.report import diff_markdown, markdown
+    from dgtui.judge.compare import LaneRow, compare
+    from dgtui.judge.report import diff_markdown, markdown
 
     assert diff_markdown("the cat sat on the mat", "the big cat sit on mat") == (
         "the **big** cat ~~sat~~ **sit** on ~~the~~ mat"
@@ -85,9 +85,9 @@ def test_latency_anchored_on_true_word_times_with_known_timings():
     the hand-computed differences, measured from the truth, not from the model's own timestamps."""
     import json as json_module
 
-    from dgtui.session.accuracy import anchored, emission, read_word_times, speech_bounds
-    from dgtui.session.compare import lane_row
-    from dgtui.session.state import SessionState
+    from dgtui.judge.accuracy import anchored, emission, read_word_times, speech_bounds
+    from dgtui.judge.compare import lane_row
+    from dgtui.state.stream import SessionState
 
     truth = read_word_times(json_module.dumps({"words": [
         {"word": "hello", "start": 0.5, "end": 0.9}, {"word": "there", "start": 0.95, "end": 1.4},  # one stretch

@@ -11,10 +11,10 @@ from websockets.asyncio.server import serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from dgtui.audio.sources import FileSource
-from dgtui.session.backend import Backend, BackendKind
-from dgtui.session.capacity import Ramp, RampPlan, run_ramp, window
-from dgtui.session.runner import StreamRunner
+from dgtui.audio.local import FileSource
+from dgtui.live.backend import Backend, BackendKind
+from dgtui.live.capacity import Ramp, RampPlan, run_ramp, window
+from dgtui.live.runner import StreamRunner
 from tests.commands.test_cli_stream import dgtui
 from tests.support.fake import METADATA, until_close_stream
 

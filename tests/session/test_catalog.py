@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from dgtui.session import catalog as catalog_module
-from dgtui.session.catalog import INDEX, VERSION, Filters, catalog
-from dgtui.session.events import HandshakeTimings
-from dgtui.session.recording import record
-from dgtui.session.state import SessionState
+from dgtui.recordings import catalog as catalog_module
+from dgtui.recordings.catalog import INDEX, VERSION, Filters, catalog
+from dgtui.recordings.writer import record
+from dgtui.state.events import HandshakeTimings
+from dgtui.state.stream import SessionState
 from tests.commands.test_cli_stream import dgtui
 
 TIMINGS = HandshakeTimings(0.001, 0.001, 0.0, 0.001)

@@ -13,10 +13,10 @@ import av
 import pytest
 
 from dgtui.protocol.messages import Word
-from dgtui.session.export import cues_of, export_recording, wrap
-from dgtui.session.player import PlayedSession
-from dgtui.session.recording import record
-from dgtui.session.transcript import Utterance
+from dgtui.recordings.export import cues_of, export_recording, wrap
+from dgtui.recordings.player import PlayedSession
+from dgtui.recordings.writer import record
+from dgtui.state.transcript import Utterance
 from tests.support.script import connect, conversation
 
 EXPECTED = Path(__file__).parent / "expected"

@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from dgtui.audio.sources import FileSource
+from dgtui.audio.local import FileSource
 from dgtui.data import clip
+from dgtui.live.session import LiveSession, SessionConfig
 from dgtui.protocol.flux import FORCE_END_TURN
-from dgtui.session.events import Control, MessageReceived
-from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.state.events import Control, MessageReceived
 from tests.support.fake import scripted_server
 from tests.support.wer import word_error_rate
 
@@ -147,9 +147,9 @@ async def test_configure_mid_stream_is_answered_and_the_thresholds_shown(server,
 
 
 async def test_a_flux_recording_replays_and_exports_one_cue_per_turn(server, clip_file, tmp_path):
-    from dgtui.session.export import export_recording
-    from dgtui.session.recording import record
-    from dgtui.session.replay import load
+    from dgtui.recordings.export import export_recording
+    from dgtui.recordings.replay import load
+    from dgtui.recordings.writer import record
 
     session = LiveSession(SessionConfig("f", server.url, FLUX), FileSource(clip_file("weather", 15.0), realtime=False))
     recorder = record(session.state, tmp_path)

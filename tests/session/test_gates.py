@@ -7,10 +7,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from dgtui.session.accuracy import KeytermScore, WordErrors
-from dgtui.session.compare import LaneRow
-from dgtui.session.gates import METRICS, GateError, figures, judge, junit_xml, parse_gate, parse_gates
-from dgtui.session.stats import Summary
+from dgtui.judge.accuracy import KeytermScore, WordErrors
+from dgtui.judge.compare import LaneRow
+from dgtui.judge.gates import METRICS, GateError, figures, judge, junit_xml, parse_gate, parse_gates
+from dgtui.state.stats import Summary
 
 
 def row(name: str, p95: float, wer_errors: int, reconnects: int) -> LaneRow:

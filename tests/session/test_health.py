@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from dgtui.session.events import HandshakeTimings, State
-from dgtui.session.health import DAY, HOUR, downtime, reconnects_within, silence
-from dgtui.session.state import SessionState
+from dgtui.state.events import HandshakeTimings, State
+from dgtui.state.health import DAY, HOUR, downtime, reconnects_within, silence
+from dgtui.state.stream import SessionState
 
 TIMINGS = HandshakeTimings(0.001, 0.001, 0.0, 0.001)
 RESULT = ('{"type":"Results","channel_index":[0,1],"duration":1.0,"start":%s,"is_final":true,"speech_final":true,'

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dgtui.audio.chunks import LINEAR16, AudioChunk, AudioFormat
-from dgtui.session.ledger import AudioLedger
+from dgtui.live.ledger import AudioLedger
 
 RATE = 16000
 

@@ -15,15 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from dgtui.session.catalog import catalog
-from dgtui.session.export import TimeRange, export_recording, parse_offset
-from dgtui.session.player import PlayedSession
-from dgtui.session.recording import NOTE, RecordingPolicy, read_recording, read_session
-from dgtui.session.recording import record as subscribe_recorder
-from dgtui.session.replay import ReplaySession, load
-from dgtui.session.retention import ACTIVE_S, Retention, sweep
-from dgtui.session.rundiff import read_run
-from dgtui.session.storage import SegmentName, parse_name, session_files
+from dgtui.recordings.catalog import catalog
+from dgtui.recordings.export import TimeRange, export_recording, parse_offset
+from dgtui.recordings.format import NOTE
+from dgtui.recordings.player import PlayedSession
+from dgtui.recordings.reader import read_recording, read_session
+from dgtui.recordings.replay import ReplaySession, load
+from dgtui.recordings.retention import ACTIVE_S, Retention, sweep
+from dgtui.recordings.runs import read_run
+from dgtui.recordings.segments import SegmentName, parse_name, session_files
+from dgtui.recordings.writer import RecordingPolicy
+from dgtui.recordings.writer import record as subscribe_recorder
 from tests.support.script import audio_steps, connect, conversation, word_times
 
 NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight")

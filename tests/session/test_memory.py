@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from dgtui.session.memory import Trimmer
+from dgtui.process.memory import Trimmer
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="malloc_trim is glibc's, on Linux")
@@ -38,7 +38,7 @@ def test_passes_run_while_anything_runs_and_stop_with_the_last():
 
 PROBE = """
 import ctypes, sys
-from dgtui.session.memory import pin_mmap_threshold
+from dgtui.process.memory import pin_mmap_threshold
 
 class MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in

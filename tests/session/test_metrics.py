@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from dgtui.session.metrics import SessionMetrics, words_changed
-from dgtui.session.stats import Series, summarize
+from dgtui.state.metrics import SessionMetrics, words_changed
+from dgtui.state.stats import Series, summarize
 from tests.session.test_transcript import results, utterance_end
 
 
@@ -85,14 +85,14 @@ def test_series_percentiles_match_exact_ones_to_three_digits_in_bounded_memory()
 
 
 def test_milliseconds_show_without_a_negative_zero():
-    from dgtui.session.stats import format_ms
+    from dgtui.state.stats import format_ms
 
     shown = [format_ms(v) for v in (-0.0004, 0.0, 0.1504, -0.002, None, float("nan"))]
     assert shown == ["0", "0", "150", "-2", "-", "-"]
 
 
 def test_a_series_buckets_three_significant_digits_so_weeks_of_odd_values_stay_small():
-    from dgtui.session.stats import bucket_of
+    from dgtui.state.stats import bucket_of
 
     assert [bucket_of(v) for v in (0.0004, 0.2374, 0.9996, 1.2345, 12.345, -3.21)] == [0, 237, 1000, 1230, 12300, -3210]
     series = Series()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dgtui.session.export import export_recording
-from dgtui.session.recording import describe_recording, read_recording
-from dgtui.session.replay import load
+from dgtui.recordings.export import export_recording
+from dgtui.recordings.listing import describe_recording
+from dgtui.recordings.reader import read_recording
+from dgtui.recordings.replay import load
 
 FORMAT1 = Path(__file__).parent / "recordings" / "format1-weather.jsonl"
 

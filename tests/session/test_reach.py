@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from dgtui.session.compare import lane_row
-from dgtui.session.reach import ReachLog, RisingLog, SpeechEnd, SpeechEnds
-from dgtui.session.state import SessionState
+from dgtui.judge.compare import lane_row
+from dgtui.state.reach import ReachLog, RisingLog, SpeechEnd, SpeechEnds
+from dgtui.state.stream import SessionState
 
 
 def test_the_log_keeps_only_forward_steps_and_answers_by_halves() -> None:

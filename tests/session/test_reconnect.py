@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
+from dgtui.audio.local import FileSource
 from dgtui.audio.remote import HttpSource
-from dgtui.audio.sources import FileSource
-from dgtui.session.events import State
-from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.live.session import LiveSession, SessionConfig
+from dgtui.state.events import State
 from tests.support.audio import clip_pcm, encode
 from tests.support.http import http_server
 from tests.support.proxy import FaultProxy

@@ -14,14 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from dgtui.audio.sources import FileSource
-from dgtui.session.backend import Backend
-from dgtui.session.events import State
-from dgtui.session.player import PlayedSession
-from dgtui.session.recording import RecordingError, describe_recording, list_recordings, read_recording
-from dgtui.session.recording import record as subscribe_recorder
-from dgtui.session.replay import load
-from dgtui.session.runner import StreamRunner
+from dgtui.audio.local import FileSource
+from dgtui.live.backend import Backend
+from dgtui.live.runner import StreamRunner
+from dgtui.recordings.format import RecordingError
+from dgtui.recordings.listing import describe_recording, list_recordings
+from dgtui.recordings.player import PlayedSession
+from dgtui.recordings.reader import read_recording
+from dgtui.recordings.replay import load
+from dgtui.recordings.writer import record as subscribe_recorder
+from dgtui.state.events import State
 from tests.support.script import connect, conversation
 
 OPTIONS = {"interim_results": True, "vad_events": True, "utterance_end_ms": 1000, "punctuate": True}
@@ -162,7 +164,7 @@ def test_listing_recordings(server, tmp_path, clip_file):
 def test_a_recorder_needs_nothing_but_the_events(tmp_path):
     """Data flows one way: a recorder fed a stream's events from a list, with no session behind it, writes the
     same recording (URL and request id from Connected, the cursor from the audio events)."""
-    from dgtui.session.recording import Recorder, RecordingHeader
+    from dgtui.recordings.writer import Recorder, RecordingHeader
 
     events = []
     session = scripted()

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dgtui.session.segments import MarkedWord, align, mark_words
-from dgtui.session.state import SessionState
+from dgtui.judge.alignment import MarkedWord, align, mark_words
+from dgtui.state.stream import SessionState
 
 
 def test_words_as_shown_are_marked_against_the_base() -> None:

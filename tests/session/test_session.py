@@ -8,12 +8,13 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from dgtui.audio.base import SourceSettings
-from dgtui.audio.sources import FileSource, open_source
+from dgtui.audio.local import FileSource
+from dgtui.audio.open import open_source
 from dgtui.commands.cli import build_parser
-from dgtui.commands.options import options_from_args
+from dgtui.config.flags import options_from_args
+from dgtui.live.session import LiveSession, SessionConfig
 from dgtui.protocol.messages import Results
-from dgtui.session.events import Closed, Connected, Manifest, MessageReceived, SessionError, State, StateChanged
-from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.state.events import Closed, Connected, Manifest, MessageReceived, SessionError, State, StateChanged
 from tests.conftest import TEST_KEY
 from tests.support.audio import clip_pcm, encode
 from tests.support.fake import METADATA, scripted_server, until_close_stream
@@ -320,7 +321,7 @@ async def test_passthrough_sends_the_container_and_is_transcribed(server, tmp_pa
 async def test_keepalive_holds_the_connection_while_a_live_source_stalls(make_server):
     import os
 
-    from dgtui.audio.sources import StdinSource
+    from dgtui.audio.local import StdinSource
 
     short = make_server(idle_timeout=1.0)
     read_end, write_end = os.pipe()

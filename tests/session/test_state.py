@@ -8,9 +8,9 @@ import json
 import pytest
 
 from dgtui.protocol.messages import Results, SpeechStarted, UtteranceEnd, decode_message, shifted
-from dgtui.session.events import HandshakeTimings, MessageReceived, State
-from dgtui.session.player import PlayedSession
-from dgtui.session.state import SessionState
+from dgtui.recordings.player import PlayedSession
+from dgtui.state.events import HandshakeTimings, MessageReceived, State
+from dgtui.state.stream import SessionState
 from tests.support.script import conversation, fail, message, results
 
 

@@ -8,9 +8,9 @@ import ssl
 import pytest
 import trustme
 
-from dgtui.audio.sources import FileSource
-from dgtui.session.events import State
-from dgtui.session.session import LiveSession, SessionConfig
+from dgtui.audio.local import FileSource
+from dgtui.live.session import LiveSession, SessionConfig
+from dgtui.state.events import State
 from tests.conftest import TEST_KEY
 from tests.support.proxy import FaultProxy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dgtui.protocol.messages import decode_message
-from dgtui.session.transcript import Transcript
+from dgtui.state.transcript import Transcript
 
 
 def results(text, *, start=0.0, duration=1.0, is_final=False, speech_final=False, channel=(0, 1), speaker=None):

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from dgtui.session.recording import record
-from dgtui.session.replay import load
-from dgtui.session.state import SessionState
-from dgtui.session.usage import DEFAULT_PRICES, Cost, NoPrice, Prices, cost_of, format_usd, usage_of
+from dgtui.recordings.replay import load
+from dgtui.recordings.writer import record
+from dgtui.state.stream import SessionState
+from dgtui.state.usage import DEFAULT_PRICES, Cost, NoPrice, Prices, cost_of, format_usd, usage_of
 from tests.session.test_reconnect import drop_once
 
 PRICED = Prices(models={"nova-3": 0.0048, "nova-2": 0.0058}, addons={"diarize": 0.002}, origin="test",

@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -51,28 +52,41 @@ class Icecast:
         binary = shutil.which("icecast2")
         if binary is None:
             raise RuntimeError("icecast2 is not installed: the test command (.ci/run) installs it with apt-get")
-        self.port = free_port()
         self.tmp = Path(tempfile.mkdtemp(prefix="dgtui-icecast-"))
         os.chmod(self.tmp, 0o777)  # icecast drops to nobody when started as root
         root = os.geteuid() == 0
         changeowner = "<changeowner><user>nobody</user><group>nogroup</group></changeowner>" if root else ""
-        config = self.tmp / "icecast.xml"
-        config.write_text(CONFIG.format(password=PASSWORD, port=self.port, tmp=self.tmp, changeowner=changeowner))
-        self.process = subprocess.Popen(
-            [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        log = ""
+        for _ in range(5):  # a free port can be taken by a test running beside this one before icecast binds it
+            self.port = free_port()
+            config = self.tmp / "icecast.xml"
+            config.write_text(CONFIG.format(password=PASSWORD, port=self.port, tmp=self.tmp, changeowner=changeowner))
+            self.process = subprocess.Popen(
+                [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            if self._answers():
+                return
+            log = (self.tmp / "error.log").read_text() if (self.tmp / "error.log").exists() else ""
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait(5)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        raise RuntimeError(f"icecast2 did not start: {log[-2000:]}")
+
+    def _answers(self) -> bool:
+        """Whether this icecast (not another server on the port) answers, within 15 s."""
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=0.5) as response:
+                    server = response.headers.get("Server", "")
+            except urllib.error.HTTPError as exc:  # an answer all the same: whose is in its headers
+                server = exc.headers.get("Server", "")
             except OSError:
-                if self.process.poll() is not None:
-                    break
                 time.sleep(0.05)
-        log = (self.tmp / "error.log").read_text() if (self.tmp / "error.log").exists() else ""
-        self.stop()
-        raise RuntimeError(f"icecast2 did not start on port {self.port}: {log[-2000:]}")
+                continue
+            return "icecast" in server.lower() and self.process.poll() is None
+        return False
 
     def url(self, mount: str) -> str:
         return f"http://127.0.0.1:{self.port}/{mount.lstrip('/')}"

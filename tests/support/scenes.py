@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dgtui.judge.compare import LaneGroup
 from dgtui.protocol.errors import CloseCode
-from dgtui.session.compare import LaneGroup
-from dgtui.session.events import State
-from dgtui.session.player import PlayedSession
-from dgtui.session.state import SessionState
+from dgtui.recordings.player import PlayedSession
+from dgtui.state.events import State
+from dgtui.state.stream import SessionState
 from tests.support.script import (
     Step,
     audio_steps,

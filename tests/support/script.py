@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from dgtui.protocol.errors import CloseCode, explain_close
-from dgtui.session.events import HandshakeTimings, State
-from dgtui.session.player import Step
-from dgtui.session.state import SessionState
+from dgtui.recordings.player import Step
+from dgtui.state.events import HandshakeTimings, State
+from dgtui.state.stream import SessionState
 
 MODEL_INFO = {"name": "2-general-nova", "version": "2024-01-18.26916", "arch": "nova-3"}
 MODEL_UUID = "40bd3654-e622-47c4-a111-63a61b23bfe2"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Label
 
-from dgtui.session.player import PlayerRunner
+from dgtui.recordings.player import PlayerRunner
 from dgtui.tui.app import DgtuiApp
 from dgtui.tui.screens.configure import ConfigureScreen, parse_configure
 from tests.support.scenes import flux_scene

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from dgtui.session.player import PlayerRunner
+from dgtui.recordings.player import PlayerRunner
 from dgtui.tui.app import DgtuiApp
 from dgtui.tui.heap import FULL_PASS_EVERY
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from textual.widgets import Input
 
-from dgtui.session.events import State
-from dgtui.session.player import PlayerRunner
+from dgtui.recordings.player import PlayerRunner
+from dgtui.state.events import State
 from dgtui.tui.app import DgtuiApp
 from dgtui.tui.keys import KEYS
 from dgtui.tui.screens.export import ExportScreen

@@ -12,7 +12,7 @@ from textual.widgets import Input
 
 from dgtui.commands.cli import build_tui_parser, make_app
 from dgtui.data import clip
-from dgtui.session.events import State
+from dgtui.state.events import State
 from dgtui.tui.app import DgtuiApp
 from dgtui.tui.screens.new_stream import NewStreamScreen
 from tests.conftest import TEST_KEY

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
-from dgtui.session.events import State
-from dgtui.session.player import PlayedSession, PlayerRunner
-from dgtui.session.recording import record
-from dgtui.session.replay import ReplaySession, load
-from dgtui.session.stream import Replayable
+from dgtui.recordings.player import PlayedSession, PlayerRunner
+from dgtui.recordings.replay import ReplaySession, load
+from dgtui.recordings.writer import record
+from dgtui.state.controls import Replayable
+from dgtui.state.events import State
 from dgtui.tui.app import DgtuiApp
 from dgtui.tui.screens.export import ExportScreen
 from dgtui.tui.screens.sessions import SessionsScreen

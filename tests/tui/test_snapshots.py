@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dgtui.session.compare import LaneGroup
-from dgtui.session.player import PlayedSession, PlayerRunner
+from dgtui.judge.compare import LaneGroup
+from dgtui.recordings.player import PlayedSession, PlayerRunner
 from dgtui.tui.app import DgtuiApp
 from tests.support.scenes import (
     deepgram_scene,
@@ -86,8 +86,8 @@ def test_sessions_screen_with_no_recordings(snap_compare):
 def _recordings(folder: Path) -> None:
     """Three sessions on a fixed clock: one short, one a day long in segments, one whose first segments
     retention deleted."""
-    from dgtui.session.recording import RecordingPolicy, record
-    from dgtui.session.storage import session_files
+    from dgtui.recordings.segments import session_files
+    from dgtui.recordings.writer import RecordingPolicy, record
     from tests.support.script import audio_steps, connect, conversation, word_times
 
     for n, (name, sentences, delete) in enumerate([("call-7", 3, 0), ("radio-one", 40, 0), ("radio-two", 40, 2)]):

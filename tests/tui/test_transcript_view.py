@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from dgtui.session.transcript import Transcript
+from dgtui.state.transcript import Transcript
 from dgtui.tui.widgets.transcript_view import TranscriptView
 
 
@@ -68,8 +68,8 @@ async def test_rows_drawn_after_old_lines_are_dropped_are_the_newest() -> None:
 async def test_marks_against_a_reference_rewrap_only_their_lines() -> None:
     import json
 
+    from dgtui.judge.alignment import MarkedWord
     from dgtui.protocol.messages import decode_message
-    from dgtui.session.segments import MarkedWord
 
     transcript = Transcript()
     for start, text in ((0.0, "the cat sit"), (2.0, "on mat")):

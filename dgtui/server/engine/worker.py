@@ -21,7 +21,7 @@ from dgtui.server.engine import ipc
 from dgtui.server.engine.recognizer import ChannelRecognizer, RecognizerSettings, new_decoder
 from dgtui.server.engine.slots import CpuSlots, NoSlots
 from dgtui.server.engine.synthetic import PlaceholderDecoder
-from dgtui.server.engine.turns import STEP_S, FluxTurns, TurnSettings
+from dgtui.server.engine.turn_taking import STEP_S, FluxTurns, TurnSettings
 
 TURN_STEP_BYTES = int(STEP_S * 16000) * 2  # 50 ms of 16 kHz s16 mono: Flux looks at a turn this often
 SNIFF_LIMIT = 64 * 1024  # bytes to wait for a complete WAV header before handing the stream to FFmpeg

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from dgtui.session.export import FORMATS
+from dgtui.recordings.export import FORMATS
 
 FORMAT_LABELS = {"txt": "text (one utterance a line)", "srt": "SubRip subtitles (.srt)",
                  "vtt": "WebVTT subtitles (.vtt)", "json": "JSON with words"}  # fmt: skip

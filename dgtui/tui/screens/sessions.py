@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
-from dgtui.session.catalog import catalog
-from dgtui.session.recording import RecordingInfo
+from dgtui.recordings.catalog import catalog
+from dgtui.recordings.listing import RecordingInfo
 
 
 class SessionsScreen(ModalScreen[Path | None]):

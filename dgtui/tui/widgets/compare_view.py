@@ -11,9 +11,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from dgtui.session.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow, compare_lanes, shown_columns
-from dgtui.session.segments import Segment, align
-from dgtui.session.state import SessionState
+from dgtui.judge.alignment import Segment, align
+from dgtui.judge.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow, compare_lanes, shown_columns
+from dgtui.state.stream import SessionState
 from dgtui.tui.format import audio_time
 from dgtui.tui.widgets.marks import ReferenceMarks, finals_moved, finished
 from dgtui.tui.widgets.transcript_view import MARK_STYLES, MISSING_STYLE, TranscriptView, marked_body

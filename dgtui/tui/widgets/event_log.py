@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
-from dgtui.session.state import RawMessage, SessionState
+from dgtui.state.stream import RawMessage, SessionState
 from dgtui.tui.format import audio_time, duration
 
 LEVEL_MARKS = {"info": "·", "warning": "!", "error": "✖"}

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dgtui.session.events import State
-from dgtui.session.segments import lane_marks
-from dgtui.session.state import SessionState
+from dgtui.judge.alignment import lane_marks
+from dgtui.state.events import State
+from dgtui.state.stream import SessionState
 from dgtui.tui.widgets.transcript_view import TranscriptView
 
 

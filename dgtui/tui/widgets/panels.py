@@ -9,11 +9,11 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Sparkline
 
-from dgtui.session.compare import LaneGroup, lane_row
-from dgtui.session.health import DAY, HOUR, downtime, reconnects_within
-from dgtui.session.state import SessionState
-from dgtui.session.stats import format_ms
-from dgtui.session.usage import NoPrice, bills, cost_of, format_usd, run_cost, usage_of
+from dgtui.judge.compare import LaneGroup, lane_row
+from dgtui.state.health import DAY, HOUR, downtime, reconnects_within
+from dgtui.state.stats import format_ms
+from dgtui.state.stream import SessionState
+from dgtui.state.usage import NoPrice, bills, cost_of, format_usd, run_cost, usage_of
 from dgtui.tui.format import audio_time, duration, level_meter, ms_unit, options_text, seconds_unit, state_label
 from dgtui.tui.widgets.marks import finished
 

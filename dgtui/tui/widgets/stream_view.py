@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, Input, Label
 
-from dgtui.session.compare import LaneGroup
-from dgtui.session.state import SessionState
+from dgtui.judge.compare import LaneGroup
+from dgtui.state.stream import SessionState
 from dgtui.tui.widgets.event_log import EventLog, RawInspector
 from dgtui.tui.widgets.marks import ReferenceMarks
 from dgtui.tui.widgets.panels import (

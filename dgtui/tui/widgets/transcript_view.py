@@ -18,9 +18,9 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from dgtui.judge.alignment import LineMarks, MarkedWord
 from dgtui.protocol.messages import Word
-from dgtui.session.segments import LineMarks, MarkedWord
-from dgtui.session.transcript import Transcript, TranscriptLine
+from dgtui.state.transcript import Transcript, TranscriptLine
 from dgtui.tui.format import audio_time
 
 SPEAKER_STYLES = ["bold cyan", "bold magenta", "bold green", "bold yellow", "bold blue", "bold red"]

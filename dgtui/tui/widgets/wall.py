@@ -22,9 +22,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from dgtui.session.events import State
-from dgtui.session.health import DEFAULT_SILENCE_AFTER, Silence, silence
-from dgtui.session.state import SessionState
+from dgtui.state.events import State
+from dgtui.state.health import DEFAULT_SILENCE_AFTER, Silence, silence
+from dgtui.state.stream import SessionState
 from dgtui.tui.format import duration, ms_unit, seconds_unit, state_label
 
 CARD_MIN_WIDTH = 58  # below two of these side by side, one column

@@ -1,1 +1,0 @@
-"""Live sessions: one connection per stream, transcript assembly, metrics, typed events. No UI here."""

@@ -1,0 +1,120 @@
+"""Per-session metrics, with Deepgram's definition of latency.
+
+* latency: audio cursor (seconds of audio sent) minus ``start + duration`` of each interim, when it arrives;
+  the same for finals is kept separately (finals may end early, which would inflate the figure);
+* time to first transcript: wall time from the first audio sent to the first non-empty result;
+* end-of-turn latency: wall time from the last interim with words to the ``speech_final`` (or the
+  ``UtteranceEnd`` that no speech_final preceded) that closed the turn;
+* interim updates per second of audio, and interim corrections (words changed between consecutive interims
+  of the same window);
+* messages by type, bytes and seconds of audio sent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from dgtui.protocol.flux import UPDATE, FluxMessage, TurnInfo
+from dgtui.protocol.messages import Results, ServerMessage, UnknownMessage, UtteranceEnd
+from dgtui.state.stats import Series
+
+
+def words_changed(previous: list[str], current: list[str]) -> int:
+    """Positions whose word differs between two interims, plus words that disappeared."""
+    common = min(len(previous), len(current))
+    changed = sum(1 for i in range(common) if previous[i] != current[i])
+    return changed + max(0, len(previous) - len(current))
+
+
+class SessionMetrics:
+    def __init__(self, window: int = 100) -> None:
+        self.latency = Series(window)
+        self.final_latency = Series(window)
+        self.end_of_turn = Series(window)
+        self.messages: Counter[str] = Counter()
+        self.bytes_sent = 0
+        self.audio_seconds = 0.0
+        self.first_audio_at: float | None = None
+        self.ttft: float | None = None
+        self.interims = 0
+        self.corrections = 0
+        self._last_interim_at: float | None = None  # arrival of the latest interim with words, this turn
+        self._previous_words: dict[int, tuple[float, list[str]]] = {}  # channel -> (window start, words)
+        self._turn_closed = True
+
+    def on_audio(self, size: int, cursor: float, now: float) -> None:
+        if self.first_audio_at is None:
+            self.first_audio_at = now
+        self.bytes_sent += size
+        self.audio_seconds = cursor
+
+    def on_message(self, message: ServerMessage | FluxMessage, received_at: float, cursor: float) -> None:
+        kind = message.type if isinstance(message, UnknownMessage) else type(message).__name__
+        self.messages[kind or "?"] += 1
+        if isinstance(message, Results):
+            self._on_results(message, received_at, cursor)
+        elif isinstance(message, TurnInfo):  # Flux: the same latency, on the turn's audio window
+            if self.ttft is None and message.transcript and self.first_audio_at is not None:
+                self.ttft = received_at - self.first_audio_at
+            if message.event == UPDATE:
+                self.latency.add(cursor - message.audio_window_end)
+                self.interims += 1
+        elif isinstance(message, UtteranceEnd) and not self._turn_closed:
+            self._close_turn(received_at)
+
+    def _on_results(self, result: Results, received_at: float, cursor: float) -> None:
+        lag = cursor - result.end
+        words = [w.word for w in result.alternative.words]
+        if self.ttft is None and result.transcript and self.first_audio_at is not None:
+            self.ttft = received_at - self.first_audio_at
+        if words:
+            self._turn_closed = False
+        if not result.is_final:
+            self.latency.add(lag)
+            self.interims += 1
+            channel = result.channel_index[0] if result.channel_index else 0
+            previous = self._previous_words.get(channel)
+            if previous is not None and previous[0] == result.start:
+                self.corrections += words_changed(previous[1], words)
+            self._previous_words[channel] = (result.start, words)
+            if words:
+                self._last_interim_at = received_at
+            return
+        self.final_latency.add(lag)
+        self._previous_words.pop(result.channel_index[0] if result.channel_index else 0, None)
+        if result.speech_final and not self._turn_closed:
+            self._close_turn(received_at)
+
+    def _close_turn(self, received_at: float) -> None:
+        if self._last_interim_at is not None:
+            self.end_of_turn.add(received_at - self._last_interim_at)
+        self._last_interim_at = None
+        self._turn_closed = True
+
+    @property
+    def interims_per_audio_second(self) -> float:
+        return self.interims / self.audio_seconds if self.audio_seconds else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """Figures for reports; seconds throughout."""
+        latency = self.latency.summary()
+        return {
+            "audio_seconds": round(self.audio_seconds, 3),
+            "bytes_sent": self.bytes_sent,
+            "ttft_s": None if self.ttft is None else round(self.ttft, 4),
+            "latency": _rounded(latency.as_dict()),
+            "final_latency": _rounded(self.final_latency.summary().as_dict()),
+            "end_of_turn": _rounded(self.end_of_turn.summary().as_dict()),
+            "interims_per_audio_second": round(self.interims_per_audio_second, 3),
+            "interim_corrections": self.corrections,
+            "messages": dict(self.messages),
+        }
+
+
+def _rounded(values: dict[str, float | int]) -> dict[str, float | int | None]:
+    return {
+        k: (None if isinstance(v, float) and math.isnan(v) else round(v, 4) if isinstance(v, float) else v)
+        for k, v in values.items()
+    }
