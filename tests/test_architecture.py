@@ -45,17 +45,17 @@ def test_streams_declare_their_controls_and_replays_their_playback(tmp_path):
 
 
 def test_a_session_has_a_state_and_an_audio_ledger_rather_than_being_one():
-    """Composition: views read a SessionState; the connection loop drives it and asks a sans-I/O ledger about
-    audio. Neither session kind is a SessionState, so a Flux state or a lane can be put beside them."""
+    """Composition: views read a StreamState; the connection loop drives it and asks a sans-I/O ledger about
+    audio. Neither session kind is a StreamState, so a Flux state or a lane can be put beside them."""
     from dgtui.audio.base import BrokenSource
     from dgtui.live.ledger import AudioLedger
     from dgtui.live.session import LiveSession, SessionConfig
     from dgtui.recordings.player import PlayedSession
-    from dgtui.state.stream import SessionState
+    from dgtui.state.stream import StreamState
 
     live = LiveSession(SessionConfig("live", "ws://127.0.0.1:1/v1/listen"), BrokenSource("x.wav", "gone"))
     played = PlayedSession("played")
-    assert isinstance(live.state, SessionState) and isinstance(live.audio, AudioLedger)
-    assert isinstance(played.state, SessionState)
-    assert not isinstance(live, SessionState) and not isinstance(played, SessionState)
+    assert isinstance(live.state, StreamState) and isinstance(live.audio, AudioLedger)
+    assert isinstance(played.state, StreamState)
+    assert not isinstance(live, StreamState) and not isinstance(played, StreamState)
     assert (live.name, played.name) == ("live", "played")

@@ -227,22 +227,29 @@ async def test_a_fault_is_explained_and_the_other_stream_goes_on(case, words, se
             setattr(bad.config, key, value)
         async with asyncio.timeout(60):
             await asyncio.gather(runner.run(good), runner.run(bad))
-    assert good.state.clean and good.state.transcript.finals, (case, good.state.error)
+    assert good.state.clean and good.state.transcript.finals, (case, good.state.connection.error)
     if words is None:
-        assert bad.state.clean, (case, bad.state.error)
+        assert bad.state.clean, (case, bad.state.connection.error)
     elif case in WARNINGS:
-        assert bad.state.clean and bad.state.errors == 1 and bad.state.transcript.finals, (case, bad.state.error)
-        assert any(words in e.text for e in bad.state.log if e.level == "error"), case
+        assert bad.state.clean and bad.state.connection.errors == 1 and bad.state.transcript.finals, (
+            case,
+            bad.state.connection.error,
+        )
+        assert any(words in e.text for e in bad.state.log.entries if e.level == "error"), case
     else:
-        assert bad.state.phase is State.ERROR and bad.state.error and words in bad.state.error, (case, bad.state.error)
-    header, lines = read_recording(bad.state.recording_path)  # the failure is on disk, with all that came before
+        assert (
+            bad.state.connection.phase is State.ERROR
+            and bad.state.connection.error
+            and words in bad.state.connection.error
+        ), (case, bad.state.connection.error)
+    header, lines = read_recording(bad.recording_path)  # the failure is on disk, with all that came before
     assert header["name"] == bad.name
     if words is not None:
         assert any(line["type"] == "dgtui.Error" and words in line["message"] for line in lines), case
     if case in ("malformed", "unknown"):  # reported (malformed) or ignored (unknown), and in the inspector
-        assert bad.state.errors == (1 if case == "malformed" else 0) and bad.state.raw[0].raw.startswith(
+        assert bad.state.connection.errors == (1 if case == "malformed" else 0) and bad.state.log.raw[0].raw.startswith(
             ("this", '{"type":"From')
         )
-        assert bad.state.raw[0].kind == ("(not JSON)" if case == "malformed" else "FromTheFuture")
+        assert bad.state.log.raw[0].kind == ("(not JSON)" if case == "malformed" else "FromTheFuture")
     if case == "slow":
         assert bad.state.metrics.latency.summary().p50 >= 0.25  # the delay shows in the figures

@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from dgtui.state.stream import SessionState
+from dgtui.protocol.messages import decode_message
+from dgtui.state.events import InvalidFrame, MessageReceived
+from dgtui.state.setup import Setup
+from dgtui.state.stream import StreamState
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -43,16 +46,18 @@ def server_messages(draw: st.DrawFn) -> str:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(server_messages(), min_size=1, max_size=12))
 def test_no_sequence_of_server_messages_breaks_a_session(messages):
-    state = SessionState("fuzz", clock=lambda: 0.0)
-    for i, raw in enumerate(messages):
+    state = StreamState(Setup("fuzz"), clock=lambda: 0.0)
+    for i, raw in enumerate(messages):  # what a live session does with each frame
         try:
-            state.receive(raw, received_at=float(i), cursor=float(i))
-        except msgspec.DecodeError:  # not JSON at all: what a live session does with it
-            state.receive_invalid(raw, float(i))
+            message = decode_message(raw)
+        except msgspec.DecodeError:  # not JSON at all
+            state.apply(InvalidFrame("fuzz", raw), float(i))
+            continue
+        state.apply(MessageReceived("fuzz", raw, message, float(i), float(i)), float(i))
     state.transcript.finish()
     state.metrics.summary()
     state.transcript.text()
-    assert state.raw_seq == len(messages)
+    assert state.log.raw_seq == len(messages)
 
 
 CONTROL_FRAMES = [

@@ -25,7 +25,7 @@ from dgtui.live.capacity import Ramp, RampPlan, RampResult, run_ramp
 from dgtui.live.runner import StreamRunner
 from dgtui.state.stats import Series, format_ms, summarize
 from dgtui.state.turns import TurnMetrics
-from dgtui.state.usage import format_usd, run_cost, usage_of
+from dgtui.state.usage import format_usd, run_cost
 
 
 async def run_bench(
@@ -62,7 +62,7 @@ async def run_bench(
                 format_ms(eot.p50),
                 f"{m.interims_per_audio_second:.1f}",
                 str(m.corrections),
-                "ok" if session.state.clean else (session.state.error or "failed")[:40],
+                "ok" if session.state.clean else (session.state.connection.error or "failed")[:40],
             ]
         )
         for key in pooled:
@@ -113,7 +113,7 @@ async def run_bench(
     if flux:
         print_turn_table(flux, out)
     print_usage_table(sessions, out)
-    total = run_cost([session.state for session in sessions])
+    total = run_cost((session.state.usage(), session.state.setup.prices) for session in sessions)
     pooled_groups = copies_of(groups)
     comparisons = [comparison_of(copies, sessions, runner.duration) for copies in pooled_groups]
     for comparison in comparisons:
@@ -171,11 +171,11 @@ async def run_ramp_command(
     for line in ramp_lines(result, plan):
         say(line)
     states = [session.state for session in runner.sessions]
-    audio = sum(usage_of(state).billed_s for state in states)
-    total = run_cost(states)
+    audio = sum(state.usage().billed_s for state in states)
+    total = run_cost((state.usage(), state.setup.prices) for state in states)
     line = f"the ramp streamed {audio:.0f} s of audio"
     if total.priced:
-        prices = states[0].prices
+        prices = states[0].setup.prices
         line += f": {format_usd(total.so_far)} (prices: {prices.origin}, as of {prices.as_of})"
         if total.unpriced:
             line += f" ({total.unpriced} stream{'s' if total.unpriced != 1 else ''} without a price left out)"

@@ -24,10 +24,10 @@ from dgtui.judge.rundiff import Subject, manifest_of, run_block
 from dgtui.live.runner import StreamRunner
 from dgtui.live.session import LiveSession
 from dgtui.recordings.export import write_atomic
-from dgtui.state.stream import SessionState
+from dgtui.state.stream import StreamState
 
 
-def heard_whole(duration: float | None) -> Callable[[SessionState], bool]:
+def heard_whole(duration: float | None) -> Callable[[StreamState], bool]:
     """Whether a stream heard its whole source (then the whole reference counts): it ended cleanly, and no
     --duration cut it short."""
     return lambda state: state.clean and duration is None
@@ -145,7 +145,7 @@ async def run_sessions(
     sessions = list(runner.sessions)
     printer = Printer(out, json_mode, show_interim, prefix=len(sessions) > 1)
     for session in sessions:
-        session.state.listeners.append(printer)
+        session.state.subscribe(printer)
     print(f"dgtui: backend: {runner.backend.describe()}", file=sys.stderr, flush=True)
     if runner.record_dir is not None:
         print(f"dgtui: recording to {runner.record_dir}", file=sys.stderr, flush=True)

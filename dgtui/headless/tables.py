@@ -9,17 +9,17 @@ from typing import Any, TextIO
 from dgtui.judge.compare import Comparison, shown_columns
 from dgtui.live.session import LiveSession
 from dgtui.state.stats import format_ms
-from dgtui.state.usage import DEFAULT_PRICES, NoPrice, cost_of, format_usd, usage_of
+from dgtui.state.usage import DEFAULT_PRICES, NoPrice, cost_of, format_usd
 
 
 def summary(session: LiveSession, month_streams: int = 1) -> dict[str, Any]:
     state = session.state
-    usage = usage_of(state)
+    usage = state.usage()
     metrics = state.metrics.summary()
     latency = metrics["latency"]
     return {
         "name": session.name,
-        "request_id": state.request_id,
+        "request_id": state.connection.request_id,
         "audio_seconds": metrics["audio_seconds"],
         "ttft_s": metrics["ttft_s"],
         "latency": {"p50": latency["p50"], "p95": latency["p95"], "max": latency["max"]},
@@ -28,18 +28,18 @@ def summary(session: LiveSession, month_streams: int = 1) -> dict[str, Any]:
         "interims_per_audio_second": metrics["interims_per_audio_second"],
         "interim_corrections": metrics["interim_corrections"],
         "messages": metrics["messages"],
-        "reconnects": state.reconnects,
-        "request_ids": list(state.request_ids),
-        "gaps_s": [round(gap, 3) for gap in state.gaps],
-        "audio_resent_s": round(state.audio_resent, 3),
-        "audio_lost_s": round(state.audio_lost, 3),
+        "reconnects": state.connection.reconnects,
+        "request_ids": list(state.connection.request_ids),
+        "gaps_s": [round(gap, 3) for gap in state.connection.gaps],
+        "audio_resent_s": round(state.audio.resent, 3),
+        "audio_lost_s": round(state.audio.lost, 3),
         "usage": usage.as_dict(),
-        "cost": cost_of(usage, state.prices).as_dict(month_streams),
-        "source_kind": state.source_kind,
-        "source_reason": state.source_reason,
-        "close_code": state.close_code,
+        "cost": cost_of(usage, state.setup.prices).as_dict(month_streams),
+        "source_kind": state.audio.source_kind,
+        "source_reason": state.audio.source_reason,
+        "close_code": state.connection.close_code,
         "clean": state.clean,
-        "error": state.error,
+        "error": state.connection.error,
         **({"api": "v2", "turns": state.turns.metrics.summary(state.metrics.audio_seconds)} if state.flux else {}),
     }
 
@@ -50,11 +50,10 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
         d = summary(s)
         lat = d["latency"]
         state = s.state
-        status = "ok" if state.clean else (state.error or f"closed {state.close_code}")
-        if state.reconnects:
-            status += (
-                f" ({state.reconnects} reconnect{'s' if state.reconnects != 1 else ''}, {state.audio_lost:.1f} s lost)"
-            )
+        status = "ok" if state.clean else (state.connection.error or f"closed {state.connection.close_code}")
+        reconnects = state.connection.reconnects
+        if reconnects:
+            status += f" ({reconnects} reconnect{'s' if reconnects != 1 else ''}, {state.audio.lost:.1f} s lost)"
         rows.append(
             (
                 d["name"],
@@ -75,7 +74,7 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
 
 def month_streams(sessions: Sequence[LiveSession]) -> int:
     """How many concurrent streams the monthly projection is for: [prices] streams, else the run's."""
-    return (sessions[0].state.prices if sessions else DEFAULT_PRICES).month_streams(len(sessions))
+    return (sessions[0].state.setup.prices if sessions else DEFAULT_PRICES).month_streams(len(sessions))
 
 
 def print_usage_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
@@ -84,12 +83,12 @@ def print_usage_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
     if not sessions:
         return
     streams = month_streams(sessions)
-    usages = [(s, usage_of(s.state)) for s in sessions]
-    priced = [(s, usage, cost_of(usage, s.state.prices)) for s, usage in usages]
+    usages = [(s, s.state.usage()) for s in sessions]
+    priced = [(s, usage, cost_of(usage, s.state.setup.prices)) for s, usage in usages]
     if all(usage.billed_by == "local" for _, usage, _ in priced):
         print("\ncost: none (the local engine is not billed)", file=out)
         return
-    print(f"\nusage and cost · {sessions[0].state.prices.describe()}", file=out)
+    print(f"\nusage and cost · {sessions[0].state.setup.prices.describe()}", file=out)
     rows = [("stream", "billed s", "sent again s", "connected s", "add-ons", "cost", "per hour",
              f"per month ×{streams}")]  # fmt: skip
     for session, usage, cost in priced:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import jiwer
 
 from dgtui.judge.accuracy import PAUSE_S, TimedWord, normalise, speech_bounds
-from dgtui.state.stream import SessionState
+from dgtui.state.stream import StreamState
 from dgtui.state.transcript import TranscriptLine
 
 
@@ -89,7 +89,7 @@ def shown_words(line: TranscriptLine) -> list[str]:
     return [w.punctuated_word or w.word for w in line.words] if line.words else line.text.split()
 
 
-def finals(state: SessionState) -> list[TranscriptLine]:
+def finals(state: StreamState) -> list[TranscriptLine]:
     return [line for line in state.transcript.lines if line.kind == "final" and (line.words or line.text)]
 
 
@@ -108,9 +108,9 @@ LineMarks = dict[int, tuple[MarkedWord, ...]]  # a final line's seq -> its words
 
 
 def lane_marks(
-    states: Sequence[SessionState],
+    states: Sequence[StreamState],
     reference: str | None,
-    complete: Callable[[SessionState], bool],
+    complete: Callable[[StreamState], bool],
     lane_lines: Sequence[list[TranscriptLine]] | None = None,
 ) -> list[tuple[LineMarks, str]]:
     """Each lane's final lines (states in lane order; ``lane_lines``: their finals, when already found) with
@@ -133,10 +133,10 @@ def lane_marks(
 
 
 def align(
-    states: Sequence[SessionState],
+    states: Sequence[StreamState],
     reference: str | None,
     truth: tuple[TimedWord, ...] | None,
-    complete: Callable[[SessionState], bool],
+    complete: Callable[[StreamState], bool],
 ) -> list[Segment]:
     """The lanes' finals (states in lane order) cut into segments on one audio timeline."""
     lane_lines = [finals(state) for state in states]

@@ -26,8 +26,8 @@ from dgtui.judge.accuracy import (
 )
 from dgtui.state.reach import TURN_END_SIGNALS
 from dgtui.state.stats import Series, Summary, format_ms, summarize
-from dgtui.state.stream import SessionState
-from dgtui.state.usage import Cost, NoPrice, cost_of, format_usd, usage_of
+from dgtui.state.stream import StreamState
+from dgtui.state.usage import Cost, NoPrice, cost_of, format_usd
 
 # Columns where less is better, and how a row's value is read.
 LOWER_IS_BETTER = ("wer", "latency_p50", "latency_p95", "final_p50", "ttft", "end_of_turn_p50", "speech_end_p50",
@@ -156,9 +156,9 @@ def _percentiles(values: list[float]) -> Percentiles | None:
 
 def lane_row(
     name: str,
-    states: Sequence[SessionState],
+    states: Sequence[StreamState],
     reference: str | None,
-    complete: Callable[[SessionState], bool],
+    complete: Callable[[StreamState], bool],
     truth: tuple[TimedWord, ...] | None = None,
 ) -> LaneRow:
     """A lane's figures, from one stream or pooled over several copies of it (``dgtui bench --streams N``: word
@@ -176,7 +176,7 @@ def lane_row(
         if reference is not None:
             more = word_errors(reference, text, complete=complete(state))
             errors = more if errors is None else errors + more
-            terms = state.options.get("keyterm") or []
+            terms = state.setup.options.get("keyterm") or []
             terms = [terms] if isinstance(terms, str) else list(terms)
             if terms:
                 score = keyterm_score(terms, reference, text)
@@ -186,19 +186,20 @@ def lane_row(
                   round(summarize(ttfts).p50, 4) if ttfts else None, _value(end_of_turn.summary().p50),
                   sum(s.metrics.corrections for s in states),
                   sum(s.turns.ended if s.flux else s.transcript.finals for s in states),
-                  sum(s.reconnects for s in states), next((s.error for s in states if s.error), None), keyterms,
+                  sum(s.connection.reconnects for s in states),
+                  next((s.connection.error for s in states if s.connection.error), None), keyterms,
                   texts[0], _value(final.summary().p50))  # fmt: skip
     row.latency, row.final, row.end_of_turn = latency.summary(), final.summary(), end_of_turn.summary()
     _price(row, states)
     if truth:
-        scale = states[0].time_scale if states else 1.0  # speed:1.1 sent the words 1/1.1 as far apart
+        scale = states[0].audio.time_scale if states else 1.0  # speed:1.1 sent the words 1/1.1 as far apart
         _anchor(row, states, truth if scale == 1.0 else tuple((w, s * scale, e * scale) for w, s, e in truth))
     return row
 
 
-def _price(row: LaneRow, states: Sequence[SessionState]) -> None:
+def _price(row: LaneRow, states: Sequence[StreamState]) -> None:
     """What the lane costs at its streams' prices: so far (over the copies) and per hour of one stream."""
-    costs = [cost_of(usage_of(state), state.prices) for state in states]
+    costs = [cost_of(state.usage(), state.setup.prices) for state in states]
     priced = [cost for cost in costs if isinstance(cost, Cost)]
     if priced and len(priced) == len(costs):
         row.cost, row.cost_per_hour = sum(cost.so_far for cost in priced), priced[0].per_hour
@@ -206,7 +207,7 @@ def _price(row: LaneRow, states: Sequence[SessionState]) -> None:
         row.cost_note = next(cost.reason for cost in costs if isinstance(cost, NoPrice))
 
 
-def _anchor(row: LaneRow, states: Sequence[SessionState], truth: tuple[TimedWord, ...]) -> None:
+def _anchor(row: LaneRow, states: Sequence[StreamState], truth: tuple[TimedWord, ...]) -> None:
     """The figures anchored on true word times: ends and onsets of speech, and every word."""
     onsets, ends = speech_bounds(truth)
     speech_end: list[float] = []
@@ -215,14 +216,14 @@ def _anchor(row: LaneRow, states: Sequence[SessionState], truth: tuple[TimedWord
     shown: list[float] = []
     final: list[float] = []
     for state in states:
-        signals = list(state.speech_ends)
-        speech_end += anchored(ends, [s for s in signals if s.signal in TURN_END_SIGNALS], state.sent_at)
+        signals = list(state.reach.speech_ends)
+        speech_end += anchored(ends, [s for s in signals if s.signal in TURN_END_SIGNALS], state.audio.sent_at)
         for signal in {s.signal for s in signals}:
-            latencies = anchored(ends, [s for s in signals if s.signal == signal], state.sent_at)
+            latencies = anchored(ends, [s for s in signals if s.signal == signal], state.audio.sent_at)
             by_signal.setdefault(signal, []).extend(latencies)
-        first_word += anchored(onsets, list(state.text_seen), state.sent_at, slack=-0.05)
-        shown += emission(truth, state.text_seen.first_reaching, state.sent_at)
-        final += emission(truth, state.final_seen.first_reaching, state.sent_at)
+        first_word += anchored(onsets, list(state.reach.text_seen), state.audio.sent_at, slack=-0.05)
+        shown += emission(truth, state.reach.text_seen.first_reaching, state.audio.sent_at)
+        final += emission(truth, state.reach.final_seen.first_reaching, state.audio.sent_at)
     row.speech_end, row.first_word = _percentiles(speech_end), _percentiles(first_word)
     row.speech_end_by = {signal: figures for signal in sorted(by_signal)
                          if (figures := _percentiles(by_signal[signal])) is not None}  # fmt: skip
@@ -286,7 +287,7 @@ def shown_columns(rows: Sequence[LaneRow], columns: Sequence[Column] = COLUMNS) 
 
 
 def compare_lanes(
-    group: LaneGroup | Sequence[LaneGroup], states: Iterable[SessionState], complete: Callable[[SessionState], bool]
+    group: LaneGroup | Sequence[LaneGroup], states: Iterable[StreamState], complete: Callable[[StreamState], bool]
 ) -> Comparison:
     """A lane group's figures from its streams' states (in lane order); ``complete`` says whether a lane heard
     its whole source (then the whole reference counts; while running, only what it has reached). Several

@@ -18,7 +18,7 @@ import msgspec
 
 from dgtui.judge.accuracy import diff_words
 from dgtui.judge.gates import METRICS, RATIO, TIME
-from dgtui.state.stream import SessionState
+from dgtui.state.stream import StreamState
 
 # What must be equal for figures to compare, and what to say when it is not.
 COMPARABLE = (
@@ -157,7 +157,7 @@ class RunError(ValueError):
     """A file that holds no run dgtui can read; the message says what it is and what would work."""
 
 
-def manifest_of(state: SessionState, reference: str | None) -> dict[str, Any]:
+def manifest_of(state: StreamState, reference: str | None) -> dict[str, Any]:
     """A stream's manifest as kept in reports and compared by dgtui diff (with the reference's digest)."""
     manifest = msgspec.to_builtins(state.manifest) if state.manifest is not None else {}
     manifest.pop("type", None)

@@ -25,9 +25,9 @@ from dgtui.audio.conditions import NO_CONDITIONS, Conditions
 from dgtui.live.backend import Backend
 from dgtui.live.runner import StreamRunner
 from dgtui.live.session import LiveSession
+from dgtui.state.connection import Refusal
 from dgtui.state.events import State
 from dgtui.state.stats import EMPTY, Series, Summary, summarize
-from dgtui.state.stream import Refusal
 
 POLL = 0.05  # seconds between looks at a stream that is connecting
 
@@ -126,7 +126,7 @@ class Ramp:
     tasks: dict[str, asyncio.Task[bool]] = field(default_factory=dict)
 
     def running(self) -> list[LiveSession]:
-        return [s for s in self.runner.sessions if s.state.phase in (State.STREAMING, State.PAUSED)]
+        return [s for s in self.runner.sessions if s.state.connection.phase in (State.STREAMING, State.PAUSED)]
 
     async def open(self) -> LiveSession:
         """A new stream, once it streams or has failed (bounded by its connect timeout)."""
@@ -134,7 +134,7 @@ class Ramp:
         self.tasks[session.name] = asyncio.create_task(self.runner.run(session), name=f"ramp:{session.name}")
         deadline = time.monotonic() + session.config.connect_timeout + 35  # the local engine may load a model
         while time.monotonic() < deadline:
-            if session.state.phase in (State.STREAMING, State.PAUSED, State.ERROR, State.CLOSED):
+            if session.state.connection.phase in (State.STREAMING, State.PAUSED, State.ERROR, State.CLOSED):
                 break
             await asyncio.sleep(POLL)
         return session
@@ -175,8 +175,11 @@ async def run_ramp(ramp: Ramp, plan: RampPlan) -> RampResult:
             else:
                 result.ceiling = step.running
             if step.verdict == "refused":
-                refused = next(s for s in reversed(ramp.runner.sessions) if s.state.refusal is not None)
-                result.refusal, result.refusal_text = refused.state.refusal, refused.state.error or ""
+                refused = next(s for s in reversed(ramp.runner.sessions) if s.state.connection.refusal is not None)
+                result.refusal, result.refusal_text = (
+                    refused.state.connection.refusal,
+                    refused.state.connection.error or "",
+                )
                 result.slots = await _slot_check(ramp, plan)
             break
     finally:
@@ -188,9 +191,9 @@ async def _step(ramp: Ramp, plan: RampPlan, level: int) -> Step:
     refused = failed = 0
     while len(ramp.running()) < level:
         session = await ramp.open()
-        if session.state.phase in (State.STREAMING, State.PAUSED):
+        if session.state.connection.phase in (State.STREAMING, State.PAUSED):
             continue
-        if session.state.refusal is not None:
+        if session.state.connection.refusal is not None:
             refused += 1
         else:
             failed += 1
@@ -223,9 +226,9 @@ async def _slot_check(ramp: Ramp, plan: RampPlan) -> SlotCheck | None:
     while True:
         attempts += 1
         session = await ramp.open()
-        if session.state.phase in (State.STREAMING, State.PAUSED):
+        if session.state.connection.phase in (State.STREAMING, State.PAUSED):
             return SlotCheck(True, time.monotonic() - closed_at, attempts)
-        last = session.state.refusal
+        last = session.state.connection.refusal
         if last is None or time.monotonic() - closed_at >= plan.slot_wait:
             return SlotCheck(False, time.monotonic() - closed_at, attempts, last)
         await asyncio.sleep(1.0)

@@ -14,14 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dgtui.audio.base import AudioSource, SourceHooks
+from dgtui.audio.base import AudioSource
 from dgtui.audio.conditions import NO_CONDITIONS, Conditions
 from dgtui.judge.compare import LaneGroup
 from dgtui.live.backend import Backend, BackendKind, Endpoints, RunningEndpoints
 from dgtui.live.session import LiveSession
 from dgtui.process.memory import Trimmer
 from dgtui.recordings.writer import DEFAULT_POLICY, Recorder, RecordingPolicy, record
-from dgtui.state.events import State
 from dgtui.state.stream import Clock
 from dgtui.state.usage import DEFAULT_PRICES, Prices
 
@@ -83,20 +82,16 @@ class StreamRunner:
             backend.session_config(name, backend.url or "", options or self.options, self.duration),
             **self.reconnect,
             conditions=conditions,
+            prices=self.prices,
+            local_engine=backend.kind is BackendKind.LOCAL,
         )
         session = LiveSession(config, source, clock=self.clock)
-        session.state.local_engine = backend.kind is BackendKind.LOCAL
-        session.state.prices = self.prices
-        source.hooks = SourceHooks(
-            title=session.state.title,
-            warning=lambda text: session.state.fail(text, fatal=False),  # a damaged file: the stream goes on
-            kind=session.state.source_opened,
-        )
+        source.hooks = session.source_hooks()  # a damaged file is a warning: the stream goes on
         self.sessions.append(session)
         self.backends[name] = backend
         if self.record_dir is not None:
             self.recorders[name] = record(
-                session.state, self.record_dir, backend=backend.kind, group=group, policy=self.record_policy
+                session, self.record_dir, backend=backend.kind, group=group, policy=self.record_policy
             )
         return session
 
@@ -116,15 +111,14 @@ class StreamRunner:
             if session.source.error:  # it could not be opened: no connection for it
                 return await session.run()
             if backend.kind is BackendKind.LOCAL and not self._local_started:
-                session.state.note("starting the local engine (loading the speech model)")
+                session.note("starting the local engine (loading the speech model)")
             session.set_endpoint(await self.endpoints.url_for(backend, self.local_streams))
             self._local_started = self._local_started or backend.kind is BackendKind.LOCAL
             return await session.run()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # one stream's failure must never stop the others
-            session.state.fail(f"internal error: {type(exc).__name__}: {exc}")
-            session.state.set_phase(State.ERROR)
+            session.fail(f"internal error: {type(exc).__name__}: {exc}")
             return False
         finally:
             self.trimmer.release()

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
@@ -27,26 +27,47 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from dgtui import __version__
-from dgtui.audio.base import AudioSource, SourceError, SourceKind
+from dgtui.audio.base import AudioSource, SourceError, SourceHooks, SourceKind
 from dgtui.audio.chunks import SAMPLE_WIDTHS, AudioChunk
 from dgtui.audio.conditions import NO_CONDITIONS, Conditions
 from dgtui.judge.accuracy import NORMALISER_VERSION
 from dgtui.live.handshake import HandshakeError, open_connection
 from dgtui.live.ledger import AudioLedger
+from dgtui.live.lifecycle import Ending, GiveUp, Lifecycle, Next
 from dgtui.process.secrets import redact_url
-from dgtui.protocol import CLOSE_STREAM, KEEP_ALIVE, configure, finalize
+from dgtui.protocol import CLOSE_STREAM, configure
 from dgtui.protocol.errors import CloseCode, explain_close
-from dgtui.protocol.flux import FORCE_END_TURN, TurnInfo, flux_configure, flux_url, is_flux_model, is_flux_url
-from dgtui.protocol.messages import Results
+from dgtui.protocol.flux import FORCE_END_TURN, decode_flux, flux_configure, flux_url, is_flux_model, is_flux_url
+from dgtui.protocol.messages import decode_message
 from dgtui.protocol.options import encode_query
-from dgtui.state.events import Manifest, State
-from dgtui.state.stream import Clock, Listener, Refusal, SessionState
-
-MAX_MESSAGE = 2**24  # the largest server message accepted (open_connection's max_size)
-
-# Closes after which the same stream may work again: network loss, server errors, restarts, overload.
-RETRIABLE_CLOSES = {None, CloseCode.GOING_AWAY, CloseCode.ABNORMAL, CloseCode.INTERNAL, 1012, 1013, 1014}
-
+from dgtui.state.connection import clean_close
+from dgtui.state.events import (
+    AudioAccounted,
+    AudioProgress,
+    AudioSent,
+    Closed,
+    Connected,
+    Control,
+    Endpoint,
+    Event,
+    HandshakeTimings,
+    InvalidFrame,
+    Manifest,
+    MessageReceived,
+    Note,
+    Reconnected,
+    Reconnecting,
+    Refused,
+    SessionError,
+    SourceOpened,
+    SourceReopening,
+    SourceTitle,
+    State,
+    StateChanged,
+)
+from dgtui.state.setup import Setup
+from dgtui.state.stream import Clock, Listener, StreamState
+from dgtui.state.usage import DEFAULT_PRICES, Prices
 
 FAST_AHEAD_S = 5.0  # a file sent fast stays this far ahead of the server's results (with interim results)
 FAST_STALL_S = 10.0  # ... unless the server reports nothing for this long
@@ -69,6 +90,8 @@ class SessionConfig:
     buffer_seconds: float = 30.0  # audio kept while disconnected; older audio is dropped (and counted)
     resend: bool = True  # after a drop, send the audio since the last final again (raw PCM only)
     conditions: Conditions = NO_CONDITIONS  # what --condition did to the audio (the source) and does to sending
+    prices: Prices = DEFAULT_PRICES  # what its usage costs
+    local_engine: bool = False  # the embedded engine serves it (not billed, not Deepgram's model)
 
     @property
     def flux(self) -> bool:
@@ -84,8 +107,9 @@ class SessionConfig:
 
 
 class LiveSession:
-    """One stream's connection loop. It *has* a state (what views, printers and recorders read), an audio ledger
-    (every question about audio) and a source; it only drives them."""
+    """One stream's connection loop. It *has* a state (what views, printers and recorders read, which it alone
+    changes, by applying events), an audio ledger (every question about audio), a lifecycle (every decision
+    about the connection) and a source; it does their I/O."""
 
     def __init__(
         self,
@@ -94,16 +118,13 @@ class LiveSession:
         listeners: list[Listener] | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
-        self.state = SessionState(
-            config.name,
-            source=redact_url(source.description),
-            options=config.options,
-            listeners=listeners,
-            clock=clock,
-            api="v2" if config.flux else "v1",
-        )
+        setup = Setup(config.name, "v2" if config.flux else "v1", redact_url(source.description), config.options,
+                      config.prices, config.local_engine)  # fmt: skip
+        self.state = StreamState(setup, conditions=list(config.conditions.specs), listeners=listeners, clock=clock)
         self.config = config
         self.source = source
+        self.recording_path: Path | None = None  # the session's recording, once the runner's recorder opens it
+        self.lifecycle = self._lifecycle()
         self.set_endpoint(config.url)
         self._resume = asyncio.Event()
         self._resume.set()
@@ -111,42 +132,69 @@ class LiveSession:
         self._reconnect = asyncio.Event()
         self._finalize_requests: asyncio.Queue[int | None] = asyncio.Queue()
         self._configures: asyncio.Queue[str] = asyncio.Queue()  # Configure messages to send
-        self._closestream_sent = False
         self._chunks: AsyncIterator[AudioChunk] | None = None
         self._pending: asyncio.Future[AudioChunk] | None = None
         conditions = config.conditions
         self.audio = AudioLedger(source.format, config.buffer_seconds, config.resend, jitter=conditions.jitter,
                                  burst=conditions.burst, jitter_seed=zlib.crc32(config.name.encode()))  # fmt: skip
-        self.state.conditions = list(conditions.specs)
         self._source_done = False
-        self._attempts = 0  # consecutive failed reconnect attempts
         self._chunk_ms: int | None = None  # the first chunk's length (the manifest says it)
-        self._drop_reason = ""
-        self._source_attempts = 0
-        self._source_worked = False
+        self._progress_at: float | None = None  # the audio cursor last told in an AudioProgress event
 
     @property
     def name(self) -> str:
         return self.state.name
 
+    def _lifecycle(self) -> Lifecycle:
+        config = self.config
+        return Lifecycle(flux=config.flux, attempts=config.reconnect_attempts, backoff=config.reconnect_backoff,
+                         backoff_max=config.reconnect_backoff_max)  # fmt: skip
+
+    def _apply(self, event: Event) -> None:
+        self.state.apply(event)
+
     def set_endpoint(self, url: str) -> None:
         """Where to connect (the local engine's URL is known only once it runs)."""
         self.config.url = url
-        self.state.url = redact_url(self.config.full_url(self.source.format.query())) if url else ""
+        self._apply(Endpoint(self.name, redact_url(self.config.full_url(self.source.format.query())) if url else ""))
+
+    def note(self, text: str, level: str = "info") -> None:
+        """A line in the stream's event log (its runner's: the local engine starting)."""
+        self._apply(Note(self.name, text, level))
+
+    def warn(self, text: str) -> None:
+        """A failure beside the stream that does not stop it (a damaged file, a recording that cannot go on)."""
+        self._apply(SessionError(self.name, text, fatal=False))
+
+    def fail(self, text: str) -> None:
+        """The stream fails with ``text``, what happened and what to do."""
+        self._apply(SessionError(self.name, text))
+        self._apply(StateChanged(self.name, State.ERROR))
+
+    def source_hooks(self) -> SourceHooks:
+        """What the source tells the stream: a title, a warning, what it was taken for."""
+        return SourceHooks(
+            title=lambda title: self._apply(SourceTitle(self.name, title)),
+            warning=self.warn,
+            kind=lambda kind, reason: self._apply(SourceOpened(self.name, str(kind), reason)),
+        )
+
+    def _control(self, action: str, offset: float | None = None) -> None:
+        self._apply(Control(self.name, action, self.state.audio.cursor if offset is None else offset))
 
     # -- control -----------------------------------------------------------------------------------------
 
     def pause(self) -> None:
-        if self.state.phase is State.STREAMING:
+        if self.state.connection.phase is State.STREAMING:
             self._resume.clear()
-            self.state.control("pause", self.state.cursor)
-            self.state.set_phase(State.PAUSED)
+            self._control("pause")
+            self._apply(StateChanged(self.name, State.PAUSED))
 
     def resume(self) -> None:
-        if self.state.phase is State.PAUSED:
+        if self.state.connection.phase is State.PAUSED:
             self._resume.set()
-            self.state.control("resume", self.state.cursor)
-            self.state.set_phase(State.STREAMING)
+            self._control("resume")
+            self._apply(StateChanged(self.name, State.STREAMING))
 
     def request_finalize(self, channel: int | None = None) -> None:
         """Finalize on Nova; ForceEndTurn on Flux (its Finalize)."""
@@ -163,7 +211,7 @@ class LiveSession:
 
     def reconnect(self) -> None:
         """Close this connection (flushing its results) and go on from the same audio on a new one."""
-        if self.state.phase in (State.STREAMING, State.PAUSED):
+        if self.state.connection.phase in (State.STREAMING, State.PAUSED):
             self._reconnect.set()
             self._resume.set()
 
@@ -177,29 +225,29 @@ class LiveSession:
     async def run(self) -> bool:
         """Stream until the source ends (or ``stop``); True when the stream ended cleanly."""
         if error := self.source.error:  # a source that could not be opened
-            self.state.fail(error)
-            self.state.set_phase(State.ERROR)
+            self.fail(error)
             return False
         self._chunks = aiter(self.source.chunks())
+        self.lifecycle = self._lifecycle()  # the config as it is when the stream starts
         try:
             while True:
                 outcome = await self._connection()
-                if outcome == "manual":  # CloseStream flushed every result: go on from where the audio is
+                if outcome is Next.AGAIN:  # CloseStream flushed every result: go on from where the audio is
                     self.audio.flushed()
-                    self.state.control("reconnect", self.audio.position)
+                    self._control("reconnect", self.audio.position)
                     continue
-                if outcome != "dropped":
+                if outcome is not Next.DROPPED:
                     break
                 self._rewind()
                 if not await self._wait_to_reconnect():
                     break
-                self.state.control("reconnect", self.audio.position)
+                self._control("reconnect", self.audio.position)
         finally:
             if self._pending is not None:
                 self._pending.cancel()
             with contextlib.suppress(Exception):
                 await self._chunks.aclose()  # type: ignore[attr-defined]
-            self.state.finish(self._manifest())
+            self._apply(self._manifest())
         return self.state.clean
 
     async def _hold(self, ws: ClientConnection, chunk: AudioChunk) -> None:
@@ -211,16 +259,28 @@ class LiveSession:
             raise
 
     def _sent(self, chunk: AudioChunk) -> None:
-        """A chunk went out: the ledger, the state (and its digest) and the chunk size learn it."""
+        """A chunk went out: the ledger, the state (and its digest) and the chunk size learn it; about once a
+        second of audio (and at the first chunk) an AudioProgress tells the listeners."""
         self.audio.on_sent(chunk, self.state.committed_until())
-        if self._chunk_ms is None and chunk.end > self.state.cursor:  # the first chunk: from the start
-            self._chunk_ms = round((chunk.end - self.state.cursor) * 1000)
-        self.state.on_audio(len(chunk.data), chunk.end, chunk.level_db, time.monotonic(), self._fresh(chunk))
+        if self._chunk_ms is None and chunk.end > self.state.audio.cursor:  # the first chunk: from the start
+            self._chunk_ms = round((chunk.end - self.state.audio.cursor) * 1000)
+        now = time.monotonic()
+        self.state.apply(AudioSent(self.name, len(chunk.data), chunk.end, chunk.level_db, self._fresh(chunk)), now)
+        if self._progress_at is None or self.state.audio.cursor - self._progress_at >= 1.0:
+            self._progress(now)
+
+    def _progress(self, now: float | None = None) -> None:
+        """Tell listeners how much audio is sent (the recorder keeps it: replays compute metrics from it)."""
+        audio = self.state.audio
+        now = time.monotonic() if now is None else now
+        self._progress_at = audio.cursor
+        sent = self.state.metrics.bytes_sent
+        self.state.apply(AudioProgress(self.name, audio.cursor, audio.level_db, now, sent), now)
 
     def _fresh(self, chunk: AudioChunk) -> bytes:
         """The part of a chunk never sent before (audio sent again after a drop, to the sample, is not): what
         the manifest's digest takes. A container's bytes cannot be cut: its chunk counts whole or not at all."""
-        new = chunk.end - self.state.cursor
+        new = chunk.end - self.state.audio.cursor
         if new <= 0:
             return b""
         audio = self.source.format
@@ -231,37 +291,27 @@ class LiveSession:
         return chunk.data[len(chunk.data) - size :]
 
     def _manifest(self) -> Manifest:
-        state, audio = self.state, self.source.format
-        model = dict(state.model_info or {})
-        if state.metadata is not None and state.metadata.model_info:
-            model["models"] = {key: msgspec.structs.asdict(info) for key, info in state.metadata.model_info.items()}
+        state, audio, connection = self.state, self.source.format, self.state.connection
+        sent = state.audio
         return Manifest(
-            state.name, __version__, state.audio_digest.hexdigest() if state.cursor else None, round(state.cursor, 3),
+            state.name, __version__, sent.digest.hexdigest() if sent.cursor else None, round(sent.cursor, 3),
             audio.encoding, audio.sample_rate, audio.channels, self._chunk_ms,
-            "real time" if self.source.realtime else "unpaced", state.url, dict(self.config.options), model,
-            list(state.request_ids), NORMALISER_VERSION, list(self.config.conditions.specs),
+            "real time" if self.source.realtime else "unpaced", connection.url, dict(self.config.options),
+            connection.model(), list(connection.request_ids), NORMALISER_VERSION, list(self.config.conditions.specs),
         )  # fmt: skip
 
     async def _wait_to_reconnect(self) -> bool:
         """Back off (reading the source meanwhile) before the next attempt; False when giving up."""
-        self._attempts += 1
-        limit = self.config.reconnect_attempts
-        if self._attempts > limit:
-            self.state.fail(
-                f"gave up after {limit} reconnect attempt{'s' if limit != 1 else ''}: {self._drop_reason}. "
-                "Check the network and the server, then start the stream again."
-            )
-            self.state.set_phase(State.ERROR)
+        retry = self.lifecycle.reconnect(stopping=self._stop.is_set(),
+                                         nothing_to_send=self._source_done and not self.audio.backlog)  # fmt: skip
+        if isinstance(retry, GiveUp):
+            self.fail(retry.error)
             return False
-        if self._stop.is_set() or (self._source_done and not self.audio.backlog):
-            self.state.fail(f"the connection was lost ({self._drop_reason}) before the last results came")
-            self.state.set_phase(State.ERROR)
-            return False
-        wait = self._backoff(self._attempts)
-        self.state.set_phase(State.CONNECTING)
-        self.state.will_reconnect(self._attempts, limit, wait, self._drop_reason)
+        wait = retry.after
+        self._apply(StateChanged(self.name, State.CONNECTING))
+        self._apply(Reconnecting(self.name, retry.attempt, retry.of, wait, retry.reason))
         # A live source goes on while disconnected, so it is read (and buffered); a file sent fast just waits.
-        waits = self.state.source_kind == SourceKind.FILE and not self.source.realtime
+        waits = self.state.audio.source_kind == SourceKind.FILE and not self.source.realtime
         buffering = asyncio.create_task(asyncio.sleep(0) if waits else self._buffer_source())
         try:
             with contextlib.suppress(TimeoutError):
@@ -272,12 +322,6 @@ class LiveSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await buffering
         return True
-
-    def _backoff(self, attempt: int) -> float:
-        """The wait before ``attempt`` (1, 2, ...): doubling up to the maximum, with jitter so that many streams
-        do not come back in step."""
-        base = min(self.config.reconnect_backoff_max, self.config.reconnect_backoff * 2 ** (attempt - 1))
-        return base * random.uniform(0.5, 1.0)
 
     async def _buffer_source(self) -> None:
         """Keep reading the source while disconnected, so no audio is lost (up to ``buffer_seconds``)."""
@@ -293,24 +337,23 @@ class LiveSession:
                 return
             lost = self.audio.buffer(chunk)
             if lost:
-                if not self.state.audio_lost:
-                    self.state.note(
+                if not self.state.audio.lost:
+                    self.note(
                         f"the {self.config.buffer_seconds:g} s audio buffer is full: the oldest audio is dropped "
                         "until the connection is back (counted as audio lost)",
                         "warning",
                     )
-                self.state.audio_lost += lost
+                self._apply(AudioAccounted(self.name, lost=lost))
             if self.source.realtime and (delay := self.audio.due_in(chunk.end, time.monotonic())):
                 await asyncio.sleep(delay)
 
     def _rewind(self) -> None:
         """After a drop: the audio sent since the last final goes back in front of the backlog, to send again."""
-        rewind = self.audio.rewind(max(self.state.committed_until(), self.state.offset))
+        rewind = self.audio.rewind(max(self.state.committed_until(), self.state.connection.offset))
         if rewind is None:
             return
-        self.state.audio_lost += rewind.lost
-        self.state.audio_resent += rewind.resent
-        self.state.note(
+        self._apply(AudioAccounted(self.name, rewind.resent, rewind.lost))
+        self.note(
             f"the results of {rewind.uncommitted:.2f} s of audio since the last final were lost with the "
             f"connection; sending it again from {rewind.start:.2f} s"
             + (f" ({rewind.lost:.2f} s older than the {self.config.buffer_seconds:g} s buffer is lost)"
@@ -325,32 +368,30 @@ class LiveSession:
             chunk = self._pending.result()
         finally:
             self._pending = None
-        self._source_worked, self._source_attempts = True, 0
+        self.lifecycle.source_read()
         return self.audio.from_source(chunk)
 
     def _reopenable(self) -> bool:
-        return self.source.reopenable and self._source_worked and not self._stop.is_set()
+        return self.source.reopenable and self.lifecycle.source_worked and not self._stop.is_set()
 
     async def _reopen_source(self, ws: ClientConnection, reason: str) -> None:
         """Open a live source again after it ended or failed, KeepAlive holding the connection meanwhile."""
-        self._source_attempts += 1
-        limit = self.config.reconnect_attempts
-        if self._source_attempts > limit:
-            raise SourceError(f"{reason}; gave up after {limit} attempts to open it again")
-        wait = self._backoff(self._source_attempts)
-        self.state.source_reopening(self._source_attempts, limit, wait, reason)
+        retry = self.lifecycle.reopen_source(reason)
+        if isinstance(retry, GiveUp):
+            raise SourceError(retry.error)
+        self._apply(SourceReopening(self.name, retry.attempt, retry.of, retry.after, reason))
         await self._keep_alive(ws)
         timer = asyncio.Event()
-        asyncio.get_running_loop().call_later(wait, timer.set)
+        asyncio.get_running_loop().call_later(retry.after, timer.set)
         await self._keepalive_until(ws, timer)
         self._chunks = aiter(self.source.chunks())
-        self.audio.reopened(self.state.cursor, time.monotonic())
+        self.audio.reopened(self.state.audio.cursor, time.monotonic())
 
-    async def _connection(self) -> str:
-        """One connection, start to close: "done", "manual" (a reconnect was asked for) or "dropped"."""
-        self.state.set_phase(State.CONNECTING)
+    async def _connection(self) -> Next:
+        """One connection, start to close, and what comes after it."""
+        self._apply(StateChanged(self.name, State.CONNECTING))
         self._reconnect.clear()
-        self._closestream_sent = False
+        self.lifecycle.opening()
         headers = {}
         if self.config.api_key:
             headers["Authorization"] = f"{self.config.auth_scheme} {self.config.api_key}"
@@ -359,18 +400,12 @@ class LiveSession:
                 self.config.full_url(self.source.format.query()), headers, timeout=self.config.connect_timeout
             )
         except HandshakeError as exc:
-            self.state.request_id = exc.request_id
-            self.state.refusal = Refusal(exc.status, exc.dg_error, exc.request_id)
-            retriable = exc.status is None or exc.status == 429 or exc.status >= 500
-            if self.state.reconnects and retriable:  # the server was fine before: keep trying for a while
-                self._drop_reason = str(exc)
-                return "dropped"
-            self.state.fail(str(exc))
-            self.state.set_phase(State.ERROR)
-            self.state.closed(None, "", str(exc))
-            return "done"
-        self.state.connected(self.state.url, ws.response.headers.get("dg-request-id") if ws.response else None, timings)
-        self.state.set_phase(State.STREAMING)
+            self._apply(Refused(self.name, exc.status, exc.dg_error, exc.request_id))
+            ending = self.lifecycle.refused(exc.status, str(exc), reconnected=bool(self.state.connection.reconnects))
+            if ending.next is Next.DROPPED:  # still the outage that began with the last close
+                return ending.next
+            return self._ended(ending, None, "", str(exc))
+        self._opened(ws.response.headers.get("dg-request-id") if ws.response else None, timings)
         sender = asyncio.create_task(self._send(ws), name=f"send:{self.name}")
         try:
             await self._receive(ws)
@@ -379,43 +414,51 @@ class LiveSession:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
             await ws.close()
-        self.state.transcript.finish()  # what is still open at the end becomes an utterance
         code, reason = ws.close_code, ws.close_reason or ""
-        explanation = explain_close(code, reason)
         sent = ws.protocol.close_sent
-        if sent is not None and sent.code == CloseCode.TOO_BIG and self.state.error is None:  # we refused a frame
-            self.state.fail(
-                f"the server sent a message larger than dgtui accepts ({MAX_MESSAGE // 2**20} MiB); "
-                "this is not a Deepgram reply. Check the server URL."
-            )
-        normal = code == CloseCode.NORMAL or (self.state.flux and code == CloseCode.NO_STATUS)  # Flux: 1005
-        if self._reconnect.is_set() and normal and self.state.error is None:
-            self.state.closed(code, reason, explanation)
-            return "manual"
-        dropped = code in RETRIABLE_CLOSES or (normal and not self._closestream_sent)
-        if dropped and self.state.error is None and not self._stop.is_set() and self.config.reconnect_attempts > 0:
-            self._drop_reason = explanation if not normal else "the server closed the stream early"
-            self.state.closed(code, reason, explanation)
-            return "dropped"
-        if not normal and self.state.error is None:
-            self.state.fail(explanation, reason)
-        elif normal and not self._closestream_sent and self.state.error is None:
-            self.state.fail("the server closed the stream before dgtui finished sending", explanation)
-        self.state.set_phase(State.ERROR if self.state.error else State.CLOSED)
-        self.state.closed(code, reason, explanation)
-        return "done"
+        ending = self.lifecycle.closed(
+            code, reason, failed=self.state.connection.error is not None,
+            refused_too_big=sent is not None and sent.code == CloseCode.TOO_BIG,
+            again=self._reconnect.is_set(), stopping=self._stop.is_set(),
+        )  # fmt: skip
+        return self._ended(ending, code, reason, explain_close(code, reason))
+
+    def _opened(self, request_id: str | None, timings: HandshakeTimings) -> None:
+        """A connection is open: said, and after a reconnect, the gap and the audio it cost."""
+        now = time.monotonic()
+        connection = self.state.connection
+        closed_at = connection.closed_at
+        self.state.apply(Connected(self.name, connection.url, request_id, timings), now)
+        if connection.reconnects and closed_at is not None:
+            resent, lost = self.state.audio.untold()
+            self.state.apply(Reconnected(self.name, request_id, connection.offset, max(0.0, now - closed_at), resent,
+                                         lost), now)  # fmt: skip
+        self._apply(StateChanged(self.name, State.STREAMING))
+
+    def _ended(self, ending: Ending, code: int | None, reason: str, explanation: str) -> Next:
+        """A connection's end, as decided: its error, the stream's phase, and the close, told in that order."""
+        if ending.error is not None:
+            self._apply(SessionError(self.name, ending.error, ending.detail))
+        if ending.phase is not None:
+            self._apply(StateChanged(self.name, ending.phase))
+        clean = clean_close(self.state.connection.error, code, self.state.flux)
+        self._apply(Closed(self.name, code, reason, explanation, clean))
+        return ending.next
 
     async def _receive(self, ws: ClientConnection) -> None:
+        decode = decode_flux if self.state.flux else decode_message
         try:
             async for raw in ws:
                 if isinstance(raw, bytes):
                     continue  # the live API never sends binary frames
+                now = time.monotonic()
                 try:
-                    message = self.state.receive(raw, time.monotonic(), self.audio.position)
-                    if self._attempts and isinstance(message, Results | TurnInfo):
-                        self._attempts = 0  # results again: the server works, a later drop starts a new count
+                    message = decode(raw)
                 except msgspec.DecodeError:
-                    self.state.receive_invalid(raw, time.monotonic())
+                    self.state.apply(InvalidFrame(self.name, raw), now)
+                    continue
+                self.lifecycle.received(message)
+                self.state.apply(MessageReceived(self.name, raw, message, now, self.audio.position), now)
         except ConnectionClosed:
             pass
 
@@ -425,7 +468,7 @@ class LiveSession:
         stopped = asyncio.ensure_future(self._stop.wait())
         reconnect = asyncio.ensure_future(self._reconnect.wait())
         paced_by_server = True  # until the server fails to report progress
-        sent_until = self.state.offset  # the end of the audio this connection has sent (resent audio included)
+        sent_until = self.state.connection.offset  # the end of the audio this connection sent (resent included)
         try:
             while not self._stop.is_set() and not self._reconnect.is_set():
                 await self._send_controls(ws)
@@ -450,28 +493,28 @@ class LiveSession:
                         raise
                 self._sent(chunk)
                 sent_until = chunk.end
-                if self.config.duration is not None and self.state.cursor >= self.config.duration:
+                if self.config.duration is not None and self.state.audio.cursor >= self.config.duration:
                     break
             await self._send_controls(ws)
-            self.state.audio_progress()
-            if self.state.flux:  # CloseStream alone would leave the last turn without EndOfTurn. Sent even when
-                # no turn is known to be open: sent fast, the audio may hold one the server has not reported yet
-                await ws.send(FORCE_END_TURN)
-                self.state.turns.end_forced = True
-                self.state.control("force_end_turn", self.state.cursor)
-            await ws.send(CLOSE_STREAM)
-            self._closestream_sent = True
+            self._progress()
+            for message in self.lifecycle.closing():
+                await self._send_message(ws, message)
             if not self._reconnect.is_set():
-                self.state.set_phase(State.CLOSING)
+                self._apply(StateChanged(self.name, State.CLOSING))
         except ConnectionClosed:
             return
         except Exception as exc:  # the source failed; or a bug, said as one (not left to the server's idle timeout)
-            self.state.fail(str(exc) if isinstance(exc, SourceError) else
-                            f"internal error while sending audio: {type(exc).__name__}: {exc}. This is a dgtui "
-                            "bug: please report it, with the session's recording if there is one")  # fmt: skip
+            said = (
+                str(exc)
+                if isinstance(exc, SourceError)
+                else (
+                    f"internal error while sending audio: {type(exc).__name__}: {exc}. This is a dgtui bug: please "
+                    "report it, with the session's recording if there is one"
+                )
+            )
+            self._apply(SessionError(self.name, said))
             with contextlib.suppress(ConnectionClosed):
-                await ws.send(CLOSE_STREAM)
-                self._closestream_sent = True
+                await self._send_message(ws, CLOSE_STREAM)
         finally:
             stopped.cancel()
             reconnect.cancel()
@@ -480,7 +523,8 @@ class LiveSession:
             async with asyncio.timeout(self.config.close_timeout):
                 await ws.wait_closed()
                 return
-        self.state.fail(f"the server did not close the stream within {self.config.close_timeout:g} s of CloseStream")
+        self._apply(SessionError(self.name, f"the server did not close the stream within {self.config.close_timeout:g} "
+                                            "s of CloseStream"))  # fmt: skip
         await ws.close()
 
     async def _next_chunk(
@@ -498,7 +542,7 @@ class LiveSession:
         """How far ahead of the server's results a file sent fast may go (0: no limit). Within it, a drop loses
         nothing: everything not yet final fits the resend buffer. With interim results (and on Flux) the server
         reports often, so 5 s; with finals only, room for a whole result window (20 s) under the buffer."""
-        if self.source.realtime or self.state.source_kind != SourceKind.FILE or not self.config.resend:
+        if self.source.realtime or self.state.audio.source_kind != SourceKind.FILE or not self.config.resend:
             return 0.0
         if self.config.flux or self.config.options.get("interim_results"):
             return FAST_AHEAD_S
@@ -509,11 +553,11 @@ class LiveSession:
         connection has sent). A server that reports nothing for :data:`FAST_STALL_S` gets the rest unpaced (False
         returned: no more waiting)."""
         state, started = self.state, time.monotonic()
-        while sent_until - max(state.server_reach, state.offset) > ahead:
+        while sent_until - max(state.audio.server_reach, state.connection.offset) > ahead:
             if self._stop.is_set() or self._reconnect.is_set():
                 break
             if time.monotonic() - started > FAST_STALL_S:
-                state.note(f"the server reported no progress for {FAST_STALL_S:g} s: the rest goes unpaced", "warning")
+                self.note(f"the server reported no progress for {FAST_STALL_S:g} s: the rest goes unpaced", "warning")
                 return False
             await asyncio.sleep(0.005)
         return True
@@ -546,7 +590,7 @@ class LiveSession:
                 raise
             await self._reopen_source(ws, str(exc).rstrip("."))
             return "again"
-        if delay := self.audio.send_delay(self.state.cursor, chunk.end, time.monotonic(), self.source.realtime):
+        if delay := self.audio.send_delay(self.state.audio.cursor, chunk.end, time.monotonic(), self.source.realtime):
             try:
                 await asyncio.sleep(delay)
             except asyncio.CancelledError:  # the connection died while the chunk waited for its time
@@ -573,18 +617,21 @@ class LiveSession:
         """The control messages asked for since the last chunk: Configure, then Finalize or ForceEndTurn."""
         while not self._configures.empty():
             await ws.send(self._configures.get_nowait())
-            self.state.control("configure", self.state.cursor)
+            self._control("configure")
         while not self._finalize_requests.empty():
-            channel = self._finalize_requests.get_nowait()
-            if self.state.flux:
-                await ws.send(FORCE_END_TURN)
-                self.state.control("force_end_turn", self.state.cursor)
-                continue
-            await ws.send(finalize(channel))
-            self.state.control("finalize", self.state.cursor)
+            message, action = self.lifecycle.finalize(self._finalize_requests.get_nowait())
+            await ws.send(message)
+            self._control(action)
+
+    async def _send_message(self, ws: ClientConnection, message: str) -> None:
+        """A control message that ends audio (ForceEndTurn, CloseStream), told to the lifecycle and the state."""
+        await ws.send(message)
+        self.lifecycle.sent(message)
+        if message == FORCE_END_TURN:
+            self._control("force_end_turn")
 
     async def _keep_alive(self, ws: ClientConnection) -> None:
-        """Hold an idle connection: KeepAlive on Nova; on Flux, WebSocket pings do it (a KeepAlive ends a v2
-        stream), so nothing is sent."""
-        if not self.state.flux:
-            await ws.send(KEEP_ALIVE)
+        """Hold an idle connection (what holds it is the lifecycle's to say: on Flux, nothing)."""
+        message = self.lifecycle.keep_alive()
+        if message is not None:
+            await ws.send(message)

@@ -272,13 +272,13 @@ def export_recording(path: Path, fmt: str, span: TimeRange = WHOLE) -> str:
     state = session.state
     about = {
         "name": state.name,
-        "source": state.source_label,
-        "request_ids": state.request_ids,
-        "options": state.options,
+        "source": state.setup.source,
+        "request_ids": state.connection.request_ids,
+        "options": state.setup.options,
         "started": session.header.get("started"),
         "dgtui": session.header.get("dgtui"),
     }
     if span != WHOLE:
         about["range_s"] = [span.start, span.end]
     utterances = [u for u in utterances_of(state.transcript) if span.holds(u)]
-    return render(fmt, utterances, state.channels, about)
+    return render(fmt, utterances, state.connection.channels, about)

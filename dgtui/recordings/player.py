@@ -1,9 +1,10 @@
 """Playing a stream from a list of timed steps: the player behind replays, and behind scripted tests.
 
-A :class:`Step` is something that happens to a stream's state at a time (seconds from the start): a server
-message arrives (as raw JSON, decoded by the real decoder), audio is sent, the state changes, an error.
-:class:`PlayedSession` applies them at once (``advance``) or plays them in real time scaled by a speed, with
-pause and a jump to the end; a replay (:mod:`dgtui.recordings.replay`) is one, fed from a recording.
+A :class:`Step` is what happens to a stream at a time (seconds from the start): events, applied to its state as
+a live session applies them (a server message as raw JSON, decoded by the real decoder; audio sent; the state
+changing; an error). :class:`PlayedSession` applies them at once (``advance``) or plays them in real time scaled
+by a speed, with pause and a jump to the end; a replay (:mod:`dgtui.recordings.replay`) is one, fed from a
+recording.
 """
 
 from __future__ import annotations
@@ -12,17 +13,25 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from dgtui.state.events import State
-from dgtui.state.stream import Clock, SessionState
+from dgtui.state.events import Control, Event, Note, SessionError, Started, State, StateChanged
+from dgtui.state.setup import Setup
+from dgtui.state.stream import Clock, StreamState
 from dgtui.state.transcript import Transcript
+
+Made = Callable[[StreamState], Event]  # a scripted event that depends on where the stream is when it comes
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     at: float  # seconds from the start of the play
-    apply: Callable[[SessionState, float], None]  # (state, clock time when it happens)
+    events: tuple[Event | Made, ...]  # applied in order, at that time
+
+
+def step(at: float, *events: Event | Made) -> Step:
+    return Step(at, events)
 
 
 class PlayedSession:
@@ -45,10 +54,18 @@ class PlayedSession:
         speed: float = 1.0,
         transcript: Transcript | None = None,
         api: str = "v1",
+        local_engine: bool = False,
+        conditions: Iterable[str] = (),
+        recording_path: Path | None = None,
     ) -> None:
-        self.state = SessionState(
-            name, source=source, url=url, options=options, clock=self._now, transcript=transcript, api=api
+        self.state = StreamState(
+            Setup(name, api, source, dict(options or {}), local_engine=local_engine),
+            conditions=list(conditions),
+            url=url,
+            clock=self._now,
+            transcript=transcript,
         )  # what views read; its clock is the player's (script time while playing)
+        self.recording_path = recording_path  # a replay's own file
         self._base_clock = clock
         self._step_time: float | None = None  # while a step applies, the clock reads the step's time
         self.steps = sorted(steps, key=lambda step: step.at)
@@ -70,8 +87,9 @@ class PlayedSession:
     def _now(self) -> float:
         if self._step_time is not None:
             return self._step_time
-        if self._playing and self.state.started_at is not None:
-            return self.state.started_at + self.script_time()
+        started = self.state.connection.started_at
+        if self._playing and started is not None:
+            return started + self.script_time()
         return self._base_clock()
 
     def script_time(self) -> float:
@@ -85,15 +103,17 @@ class PlayedSession:
 
     def advance(self, until: float, origin: float | None = None) -> int:
         """Apply every step due by ``until`` seconds of script time; the script started at clock ``origin``."""
-        if self.state.started_at is None:
-            self.state.started_at = self._base_clock() - until if origin is None else origin
-        origin = self.state.started_at if origin is None else origin
+        if self.state.connection.started_at is None:
+            self.state.apply(Started(self.name), self._base_clock() - until if origin is None else origin)
+        start = self.state.connection.started_at
+        origin = start if origin is None else origin
         applied = 0
         while self.position < len(self.steps) and self.steps[self.position].at <= until:
             step = self.steps[self.position]
             self._step_time = origin + step.at
             try:
-                step.apply(self.state, self._step_time)
+                for event in step.events:
+                    self.state.apply(event if isinstance(event, Event) else event(self.state), self._step_time)
             finally:
                 self._step_time = None
             self.position += 1
@@ -110,8 +130,8 @@ class PlayedSession:
 
     async def run(self) -> bool:
         """Play the script in real time (scaled by ``speed``), holding while paused."""
-        if self.state.started_at is None:
-            self.state.started_at = self._base_clock()
+        if self.state.connection.started_at is None:
+            self.state.apply(Started(self.name), self._base_clock())
         self._play_real, self._playing = time.monotonic(), True
         try:
             while not self.done and not self.stopped:
@@ -120,13 +140,13 @@ class PlayedSession:
                 if wait > 0:
                     await asyncio.sleep(min(wait, 0.1))  # short naps: pause, speed and jumps act at once
                     continue
-                self.advance(self.script_time(), self.state.started_at)
+                self.advance(self.script_time(), self.state.connection.started_at)
         finally:
             self._rebase()
             self._playing = False
-        if self.state.phase not in (State.CLOSED, State.ERROR):
-            self.state.set_phase(State.CLOSED)
-        return self.state.error is None
+        if self.state.connection.phase not in (State.CLOSED, State.ERROR):
+            self.state.apply(StateChanged(self.name, State.CLOSED))
+        return self.state.connection.error is None
 
     def set_speed(self, speed: float) -> None:
         self._rebase()
@@ -134,37 +154,43 @@ class PlayedSession:
 
     def jump_to_end(self) -> None:
         """Apply the rest of the script now."""
-        self.advance(self.duration, self.state.started_at)
+        self.advance(self.duration, self.state.connection.started_at)
         self._play_pos, self._play_real = self.duration, time.monotonic()
 
     # -- the controls of a live session ------------------------------------------------------------------
 
     def pause(self) -> None:
-        if self.state.phase is State.STREAMING:
+        if self.state.connection.phase is State.STREAMING:
             self._rebase()
             self._resume.clear()
-            self.state.set_phase(State.PAUSED)
+            self.state.apply(StateChanged(self.name, State.PAUSED))
 
     def resume(self) -> None:
-        if self.state.phase is State.PAUSED:
+        if self.state.connection.phase is State.PAUSED:
             self._play_real = time.monotonic()
             self._resume.set()
-            self.state.set_phase(State.STREAMING)
+            self.state.apply(StateChanged(self.name, State.STREAMING))
 
     def request_finalize(self, channel: int | None = None) -> None:
         self.finalize_requests += 1
-        self.state.control("finalize")
+        self.state.apply(Control(self.name, "finalize"))
 
     def reconnect(self) -> None:
-        self.state.control("reconnect", self.state.cursor)
+        self.state.apply(Control(self.name, "reconnect", self.state.audio.cursor))
 
     def configure(self, settings: dict[str, Any]) -> None:
         self.configures.append(dict(settings))
-        self.state.control("configure", self.state.cursor)
+        self.state.apply(Control(self.name, "configure", self.state.audio.cursor))
 
     def stop(self) -> None:
         self.stopped = True
         self._resume.set()
+
+    def note(self, text: str, level: str = "info") -> None:
+        self.state.apply(Note(self.name, text, level))
+
+    def warn(self, text: str) -> None:
+        self.state.apply(SessionError(self.name, text, fatal=False))
 
 
 class PlayerRunner:

@@ -6,7 +6,6 @@ and a reconnect shifts the later timestamps exactly as it did then.
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -22,54 +21,15 @@ from dgtui.state.events import (
     Control,
     Event,
     HandshakeTimings,
-    Manifest,
     MessageReceived,
-    Reconnected,
-    Reconnecting,
     SessionError,
     SourceOpened,
-    SourceReopening,
     SourceTitle,
     State,
     StateChanged,
 )
-from dgtui.state.stream import Clock, SessionState
+from dgtui.state.stream import Clock
 from dgtui.state.transcript import Transcript
-
-
-def apply_event(state: SessionState, event: Event, now: float) -> None:
-    """A recorded event applied to a stream's state as it was live (the state emits it again to its listeners)."""
-    match event:
-        case MessageReceived():
-            try:
-                state.receive(event.raw, now, event.cursor)
-            except ValueError:
-                state.fail("the recorded server message is not JSON (ignored)", event.raw[:200], fatal=False)
-        case AudioProgress():
-            level = math.nan if event.level_db is None else event.level_db
-            state.on_audio(max(0, event.bytes_sent - state.metrics.bytes_sent), event.cursor, level, now)
-        case Connected():
-            state.connected(event.url, event.request_id, event.timings)
-        case StateChanged():
-            state.set_phase(event.state)
-        case SessionError():
-            state.fail(event.message, event.detail, event.fatal)
-        case Control():
-            state.control(event.action, event.offset)
-        case SourceTitle():
-            state.title(event.title)
-        case SourceOpened():
-            state.source_opened(event.kind, event.reason)
-        case Reconnecting():
-            state.will_reconnect(event.attempt, event.max_attempts, event.backoff, event.reason)
-        case SourceReopening():
-            state.source_reopening(event.attempt, event.max_attempts, event.backoff, event.reason)
-        case Closed():
-            state.closed(event.code, event.reason, event.explanation)
-        case Reconnected():  # the state tells it again (applying the connection); the audio it cost is the recording's
-            state.reconnected_audio(event.audio_resent, event.audio_lost)
-        case Manifest():
-            state.finish(event)
 
 
 def _step(line: dict[str, Any], at: float) -> Step | None:
@@ -77,49 +37,43 @@ def _step(line: dict[str, Any], at: float) -> Step | None:
     event = read_event(line)
     if event is None:
         return None  # a newer dgtui's line: skipped, the rest still replays
-    return Step(at, lambda s, now: apply_event(s, event, now))
+    return Step(at, (event,))
+
+
+def _format1_events(line: dict[str, Any]) -> tuple[Event, ...]:
+    """A line of format 1 (dgtui 0.1, before the events had one encoding) as the events it stands for: kept so
+    old recordings replay."""
+    kind, name = line.get("type"), str(line.get("name", ""))
+    if kind == "message" and isinstance(line.get("raw"), str):
+        return (MessageReceived(name, line["raw"], None, 0.0, line.get("cursor", 0.0)),)
+    if kind == "dgtui.audio":
+        return (AudioProgress(name, line.get("cursor", 0.0), line.get("level_db"), 0.0, line.get("bytes", 0)),)
+    if kind == "dgtui.connected":
+        timings = HandshakeTimings(**line.get("handshake", {}))
+        return (Connected(name, line.get("url", ""), line.get("request_id"), timings),)
+    if kind == "dgtui.state":
+        try:
+            return (StateChanged(name, State(line["state"])),)
+        except (KeyError, ValueError):
+            return ()
+    if kind == "dgtui.error":
+        return (SessionError(name, line.get("message", ""), line.get("detail", ""), line.get("fatal", True)),)
+    if kind == "dgtui.reconnect":
+        return (Control(name, "reconnect", line.get("offset", 0.0)),)
+    if kind in ("dgtui.finalize", "dgtui.pause", "dgtui.resume"):
+        return (Control(name, kind.removeprefix("dgtui."), line.get("offset", 0.0)),)
+    if kind == "dgtui.source":
+        return (SourceOpened(name, line.get("kind", ""), line.get("reason", "")),)
+    if kind == "dgtui.title":
+        return (SourceTitle(name, line.get("title", "")),)
+    if kind == "dgtui.closed":
+        return (Closed(name, line.get("code"), line.get("reason", ""), line.get("explanation", "")),)
+    return ()  # a newer dgtui's line: skipped, the rest still replays
 
 
 def _format1_step(line: dict[str, Any], at: float) -> Step | None:
-    """A line of format 1 (dgtui 0.1, before the events had one encoding): kept so old recordings replay."""
-    kind = line.get("type")
-    if kind == "message":
-        raw, cursor = line["raw"], line.get("cursor", 0.0)
-
-        def message(s: SessionState, now: float) -> None:
-            try:
-                s.receive(raw, now, cursor)
-            except ValueError:
-                s.fail("the recorded server message is not JSON (ignored)", raw[:200], fatal=False)
-
-        return Step(at, message)
-    if kind == "dgtui.audio":
-        cursor, level, sent = line.get("cursor", 0.0), line.get("level_db"), line.get("bytes", 0)
-        level = math.nan if level is None else level
-        return Step(at, lambda s, now: s.on_audio(max(0, sent - s.metrics.bytes_sent), cursor, level, now))
-    if kind == "dgtui.connected":
-        timings = HandshakeTimings(**line.get("handshake", {}))
-        return Step(at, lambda s, now: s.connected(line.get("url", ""), line.get("request_id"), timings))
-    if kind == "dgtui.state":
-        try:
-            state = State(line["state"])
-        except (KeyError, ValueError):
-            return None
-        return Step(at, lambda s, now: s.set_phase(state))
-    if kind == "dgtui.error":
-        return Step(at, lambda s, now: s.fail(line.get("message", ""), line.get("detail", ""), line.get("fatal", True)))
-    if kind == "dgtui.reconnect":
-        return Step(at, lambda s, now: s.control("reconnect", line.get("offset", 0.0)))
-    if kind in ("dgtui.finalize", "dgtui.pause", "dgtui.resume"):
-        action = kind.removeprefix("dgtui.")
-        return Step(at, lambda s, now: s.control(action, line.get("offset", 0.0)))
-    if kind == "dgtui.source":
-        return Step(at, lambda s, now: s.source_opened(line.get("kind", ""), line.get("reason", "")))
-    if kind == "dgtui.title":
-        return Step(at, lambda s, now: s.title(line.get("title", "")))
-    if kind == "dgtui.closed":
-        return Step(at, lambda s, now: s.closed(line.get("code"), line.get("reason", ""), line.get("explanation", "")))
-    return None  # a newer dgtui's line: skipped, the rest still replays
+    events = _format1_events(line)
+    return Step(at, events) if events else None
 
 
 def api_of(header: dict[str, Any]) -> str:
@@ -175,15 +129,15 @@ class ReplaySession(PlayedSession):
             clock=clock,
             speed=speed,
             transcript=transcript,
+            local_engine=header.get("backend") == "local",  # not billed, as it was live
+            recording_path=path,
         )
         self.path = path
         self.header = header
         self.recording = recording
-        self.state.recording_path = path
-        self.state.local_engine = header.get("backend") == "local"  # not billed, as it was live
         if recording.missing:
-            self.state.note(f"segments 1-{recording.missing} of this session were deleted (retention): it starts "
-                            f"at segment {recording.missing + 1}", "warning")  # fmt: skip
+            self.note(f"segments 1-{recording.missing} of this session were deleted (retention): it starts at "
+                      f"segment {recording.missing + 1}", "warning")  # fmt: skip
 
 
 def load(path: Path, transcript: Transcript | None = None) -> ReplaySession:
@@ -200,5 +154,4 @@ def load(path: Path, transcript: Transcript | None = None) -> ReplaySession:
         raise
     except OSError as exc:
         raise RecordingError(f"{path}: {exc.strerror or exc}") from None
-    session.state.transcript.finish()
-    return session
+    return session  # utterances still open (a recording cut short) count as they are

@@ -34,9 +34,9 @@ from dgtui.process.secrets import redact_url
 from dgtui.recordings.format import FORMAT, HEADER, NOTE
 from dgtui.recordings.retention import KEEP_ALL, Retention, summary, sweep
 from dgtui.recordings.segments import SegmentName, compress, session_files
+from dgtui.state.controls import Stream
 from dgtui.state.encoding import event_line
 from dgtui.state.events import AudioProgress, Closed, Connected, Event
-from dgtui.state.stream import SessionState
 
 MAX_PENDING = 1000  # lines held before the file can be named (before the handshake ends)
 
@@ -481,30 +481,31 @@ class Recorder:
 
 
 def record(
-    state: SessionState, directory: Path, *, backend: str = "", group: LaneGroup | None = None, **kwargs: Any
+    stream: Stream, directory: Path, *, backend: str = "", group: LaneGroup | None = None, **kwargs: Any
 ) -> Recorder:
-    """A recorder subscribed to ``state`` by its owner: the file's path goes on the stream's state (exports read
-    the whole session from it), and a write failure is shown on the stream as a warning, which goes on."""
+    """A recorder subscribed to ``stream``'s state by its owner: the file's path goes on the stream (exports read the
+    whole session from it), and what the recorder did or could not do is told on the stream, which goes on."""
+    state = stream.state
 
     def opened(path: Path) -> None:
-        state.recording_path = path
+        stream.recording_path = path
 
     recorder = Recorder(
         RecordingHeader(
             state.name,
-            state.source_label,
-            dict(state.options),
+            state.setup.source,
+            dict(state.setup.options),
             backend,
-            state.url,
-            state.api,
+            state.connection.url,
+            state.setup.api,
             group.as_header() if group is not None else None,
         ),
         directory,
         mono=kwargs.pop("mono", state.clock),
         on_open=opened,
-        on_failure=lambda message: state.fail(message, fatal=False),
-        on_notice=state.note,
+        on_failure=stream.warn,
+        on_notice=stream.note,
         **kwargs,
     )
-    state.listeners.append(recorder.on_event)
+    state.subscribe(recorder.on_event)
     return recorder

@@ -21,7 +21,7 @@ def event_line(event: Event) -> dict[str, Any]:
     """The line of one event, without secrets."""
     if isinstance(event, MessageReceived):
         return {"type": "message", "name": event.name, "raw": event.raw, "mono": round(event.received_at, 6),
-                "cursor": round(event.cursor, 6)}  # fmt: skip
+                "cursor": round(event.cursor or 0.0, 6)}  # fmt: skip
     line: dict[str, Any] = _rounded(msgspec.to_builtins(event))
     if isinstance(event, Connected):
         line["url"] = redact_url(event.url)

@@ -1,8 +1,15 @@
-"""Typed events a session emits, for any consumer (the TUI, the headless printer, a recorder).
+"""Typed events: what happens to a stream. A stream's state changes only by applying one
+(:meth:`dgtui.state.stream.StreamState.apply`), live, replayed or scripted alike, and hands each to its listeners
+(the app, the headless printer, a recorder).
 
 Events are tagged msgspec structs, as the protocol's messages are: one encoding, ``{"type": "dgtui.<Event>",
 ...}``, serves ``dgtui stream --json``, the recordings and their replay (:mod:`dgtui.state.encoding`). Times
 on the wire carry their unit (``offset_s``); in memory they are plain seconds.
+
+A few events are the live owner's alone (:data:`LocalEvent`): they change the state as they happen but no
+recording keeps them, because a recorded event tells what they add up to (``AudioSent`` chunk by chunk, told
+by ``AudioProgress`` once a second) or because they belong to this run only (a note in the event log, where
+the stream will connect). The state applies them and does not hand them on.
 """
 
 from __future__ import annotations
@@ -55,7 +62,7 @@ class MessageReceived(Event, frozen=True, tag="message"):
     raw: str  # exactly as received
     message: ServerMessage | None = None  # decoded; not on the wire (a replay decodes the raw text again)
     received_at: float = msgspec.field(default=0.0, name="mono")  # monotonic
-    cursor: float = 0.0  # seconds of audio sent when it arrived
+    cursor: float | None = 0.0  # seconds of audio sent when it arrived (None, in a script: whatever was sent)
 
 
 class StateChanged(Event, frozen=True, tag="dgtui.State"):
@@ -153,6 +160,61 @@ class Manifest(Event, frozen=True, tag="dgtui.Manifest"):
     request_ids: list[str] = msgspec.field(default_factory=list)
     normaliser: int = 0  # the version of the words' normaliser word error rates use
     conditions: list[str] = msgspec.field(default_factory=list)  # audio conditions applied before sending
+
+
+# -- the live owner's own events: applied, never handed on, never recorded ------------------------------------
+
+
+class AudioSent(Event, frozen=True, tag="dgtui.local.AudioSent"):
+    """A chunk went out: ``size`` bytes up to ``cursor`` seconds of audio, at ``level_db`` (NaN: not known);
+    ``fresh``: the bytes of it never sent before (audio sent again after a drop is not), for the digest."""
+
+    size: int
+    cursor: float
+    level_db: float
+    fresh: bytes = b""
+
+
+class AudioAccounted(Event, frozen=True, tag="dgtui.local.AudioAccounted"):
+    """Seconds of audio sent again after a drop, or lost to a full buffer, as they happen (the next
+    ``Reconnected`` tells the sum)."""
+
+    resent: float = 0.0
+    lost: float = 0.0
+
+
+class Note(Event, frozen=True, tag="dgtui.local.Note"):
+    """A line for the stream's event log that no other event says."""
+
+    text: str
+    level: str = "info"  # "info", "warning" or "error"
+
+
+class Endpoint(Event, frozen=True, tag="dgtui.local.Endpoint"):
+    """Where the stream will connect (the local engine's URL is known once it runs), without secrets."""
+
+    url: str
+
+
+class InvalidFrame(Event, frozen=True, tag="dgtui.local.InvalidFrame"):
+    """A server frame that is not JSON: kept for the inspector, and told as a warning (a ``SessionError``)."""
+
+    raw: str
+
+
+class Refused(Event, frozen=True, tag="dgtui.local.Refused"):
+    """The handshake was refused: its HTTP status (None: no HTTP answer), ``dg-error`` and request id."""
+
+    status: int | None
+    dg_error: str = ""
+    request_id: str | None = None
+
+
+class Started(Event, frozen=True, tag="dgtui.local.Started"):
+    """The stream's clock starts before any connection (a played script's origin)."""
+
+
+LocalEvent = AudioSent | AudioAccounted | Note | Endpoint | InvalidFrame | Refused | Started
 
 
 # dgtui's own events, as read back from their lines (a server message's line is its raw text, decoded by the

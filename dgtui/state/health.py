@@ -9,8 +9,10 @@ muted) or no speech (no word transcribed since then), for longer than the config
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from collections import deque
+from dataclasses import dataclass, field
+
+from dgtui.state.connection import Connection
 
 SILENT_DB = -50.0  # a chunk below this level carries no signal worth transcribing
 DEFAULT_SILENCE_AFTER = 120.0  # seconds; [monitor] silence_after, --silence-after
@@ -23,32 +25,51 @@ class Silence:
     reason: str  # "no audio level" or "no speech"
 
 
-def silence(state: Any, now: float, after: float = DEFAULT_SILENCE_AFTER) -> Silence | None:
+@dataclass
+class Health:
+    """A part of the stream's state: when it last heard a signal and words, and its outages and reconnects over
+    the last day (the health figures' longest window)."""
+
+    heard_at: float | None = None  # when a chunk last carried a signal
+    words_at: float | None = None  # when words were last transcribed
+    outages: deque[list[float | None]] = field(default_factory=deque)  # [lost, back] per connection lost
+    reconnected_at: deque[float] = field(default_factory=deque)  # when each reconnect connected
+
+    def forget_before(self, when: float) -> None:
+        """Let go of the outages and reconnects older than ``when``."""
+        while self.outages and (back := self.outages[0][1]) is not None and back < when:
+            self.outages.popleft()
+        while self.reconnected_at and self.reconnected_at[0] < when:
+            self.reconnected_at.popleft()
+
+
+def silence(health: Health, connection: Connection, now: float, after: float = DEFAULT_SILENCE_AFTER) -> Silence | None:
     """Whether a streaming stream has been silent for ``after`` seconds or more (None: it has not)."""
-    if state.started_at is None or state.ended_at is not None or after <= 0:
+    started = connection.started_at
+    if started is None or connection.ended_at is not None or after <= 0:
         return None
-    heard = state.heard_at if state.heard_at is not None else state.started_at
+    heard = health.heard_at if health.heard_at is not None else started
     if now - heard >= after:
         return Silence(now - heard, "no audio level")
-    worded = state.words_at if state.words_at is not None else state.started_at
+    worded = health.words_at if health.words_at is not None else started
     if now - worded >= after:
         return Silence(now - worded, "no speech")
     return None
 
 
-def downtime(state: Any, now: float, window: float) -> float:
+def downtime(health: Health, connection: Connection, now: float, window: float) -> float:
     """Seconds without a connection within the last ``window`` seconds (an outage still going counts to now,
     or to the stream's end)."""
-    start, stop = now - window, now if state.ended_at is None else min(now, state.ended_at)
+    start, stop = now - window, now if connection.ended_at is None else min(now, connection.ended_at)
     total = 0.0
-    for began, ended in state.outages:
+    for began, ended in health.outages:
         ended = stop if ended is None else ended
         total += max(0.0, min(ended, stop) - max(began, start))
     return total
 
 
-def reconnects_within(state: Any, now: float, window: float) -> int:
-    return sum(1 for at in state.reconnected_at if now - at <= window)
+def reconnects_within(health: Health, now: float, window: float) -> int:
+    return sum(1 for at in health.reconnected_at if now - at <= window)
 
 
 def heard(level_db: float) -> bool:

@@ -13,12 +13,31 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, deque
 from typing import Any
 
 from dgtui.protocol.flux import UPDATE, FluxMessage, TurnInfo
 from dgtui.protocol.messages import Results, ServerMessage, UnknownMessage, UtteranceEnd
 from dgtui.state.stats import Series
+
+FLAGS = ("is_final", "speech_final", "from_finalize", "SpeechStarted", "UtteranceEnd")  # Nova's lights
+
+
+class Lights:
+    """The indicators a view lights for a second: when each last lit, and how often."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, float] = {}
+        self.counts: Counter[str] = Counter()
+
+    def light(self, flag: str, at: float) -> None:
+        self.at[flag] = at
+        self.counts[flag] += 1
+
+    def lit(self, flag: str, now: float, hold: float = 1.0) -> bool:
+        """Whether an indicator lit within the last ``hold`` seconds."""
+        at = self.at.get(flag)
+        return at is not None and now - at <= hold
 
 
 def words_changed(previous: list[str], current: list[str]) -> int:
@@ -43,6 +62,10 @@ class SessionMetrics:
         self._last_interim_at: float | None = None  # arrival of the latest interim with words, this turn
         self._previous_words: dict[int, tuple[float, list[str]]] = {}  # channel -> (window start, words)
         self._turn_closed = True
+        self.arrivals: deque[float] = deque(maxlen=256)  # when the latest messages arrived
+
+    def messages_per_second(self, now: float, window: float = 5.0) -> float:
+        return sum(1 for t in self.arrivals if now - t <= window) / window
 
     def on_audio(self, size: int, cursor: float, now: float) -> None:
         if self.first_audio_at is None:
@@ -53,6 +76,7 @@ class SessionMetrics:
     def on_message(self, message: ServerMessage | FluxMessage, received_at: float, cursor: float) -> None:
         kind = message.type if isinstance(message, UnknownMessage) else type(message).__name__
         self.messages[kind or "?"] += 1
+        self.arrivals.append(received_at)
         if isinstance(message, Results):
             self._on_results(message, received_at, cursor)
         elif isinstance(message, TurnInfo):  # Flux: the same latency, on the turn's audio window

@@ -151,3 +151,13 @@ class ReachLog:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+
+class Reach:
+    """A part of the stream's state: how far the words shown reached and when (interim or final), the same for
+    final words (Nova's finals, Flux's EndOfTurn), and the end-of-speech signals in arrival order."""
+
+    def __init__(self) -> None:
+        self.text_seen = ReachLog()
+        self.final_seen = ReachLog()
+        self.speech_ends = SpeechEnds(2000)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+import msgspec
+
 from dgtui.protocol.messages import Results, ServerMessage, UtteranceEnd, Word
 
 
@@ -72,7 +74,31 @@ class Transcript:
         self.channels: dict[int, ChannelTranscript] = {}
         self.finals = 0
         self.utterance_count = 0
+        self.final_end: dict[int, float] = {}  # per channel, where its last final ended: audio with a transcript
+        self.duplicates = 0  # finals for audio already committed (sent again after a drop), kept off the transcript
         self._at = 0.0  # the arrival of the message being applied
+
+    def committed_until(self) -> float:
+        """Audio (seconds) up to which every channel has its finals: after a drop, the rest is sent again."""
+        return min(self.final_end.values(), default=0.0)
+
+    def committing(self, message: ServerMessage) -> ServerMessage:
+        """The message as the transcript takes it: a final for audio already committed carries no words.
+
+        After a drop, the audio since the earliest channel's last final is sent again, so another channel can
+        receive a second final for audio it already has; its flags (speech_final) still count.
+        """
+        if not isinstance(message, Results) or not message.is_final:
+            return message
+        channel = message.channel_index[0] if message.channel_index else 0
+        committed = self.final_end.get(channel)
+        self.final_end[channel] = message.end if committed is None else max(committed, message.end)
+        if committed is None or message.end > committed + 0.001 or not message.transcript:
+            return message
+        self.duplicates += 1
+        replace = msgspec.structs.replace
+        alternatives = [replace(a, transcript="", words=[]) for a in message.channel.alternatives]
+        return replace(message, channel=replace(message.channel, alternatives=alternatives))
 
     def channel(self, index: int) -> ChannelTranscript:
         state = self.channels.get(index)

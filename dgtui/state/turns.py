@@ -90,7 +90,8 @@ class Turns:
         self.open: OpenTurn | None = None
         self.ended = 0
         self.committed = 0.0  # audio up to the last EndOfTurn: after a drop, the rest is sent again
-        self.end_forced = False  # ForceEndTurn went before CloseStream: a "no active turn" Warning is expected
+        self.end_forced = False  # a ForceEndTurn was sent: a "no active turn" Warning is expected
+        self.thresholds: dict[str, Any] = {}  # the turn thresholds the server last confirmed
         self.last_update_end: float | None = None
 
     def connection_opened(self) -> None:

@@ -9,12 +9,13 @@ no figure, never a zero: :class:`NoPrice` says which price is missing and where 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from dgtui.audio.chunks import SAMPLE_WIDTHS
+from dgtui.state.audio import Audio
 
 HOURS_PER_MONTH = 730  # 365 * 24 / 12
 
@@ -142,23 +143,24 @@ def _audio_format(url: str) -> tuple[str | None, int, int]:
     return encoding, rate, max(1, channels)
 
 
-def usage_of(state: Any, now: float | None = None) -> Usage:
-    """A stream's usage from its state (a :class:`dgtui.state.stream.SessionState`, live or replayed)."""
-    encoding, rate, channels = _audio_format(state.url)
+def usage_of(
+    options: Mapping[str, Any], url: str, local_engine: bool, bytes_sent: int, audio: Audio, connection_s: float
+) -> Usage:
+    """A stream's usage from its state's parts (live or replayed): its options, the URL it streams to, whether
+    the local engine serves it, the bytes and audio sent, and its time connected."""
+    encoding, rate, channels = _audio_format(url)
     width = SAMPLE_WIDTHS.get(encoding or "")
-    if width and rate:
-        sent = state.metrics.bytes_sent / (width * rate * channels)  # exact: every byte sent, again ones too
-    else:  # a container: its bytes are not seconds; it is never sent again, and a full buffer's audio never sent
-        sent = max(0.0, state.cursor - state.audio_lost)
-    resent = min(sent, state.audio_resent)
-    options = state.options
-    host = urlsplit(state.url).hostname or ""
-    billed_by = "local" if state.local_engine else "deepgram" if host.endswith("deepgram.com") else "url"
+    # Exact from the bytes (every byte sent, again ones too); a container's bytes are not seconds: it is never sent
+    # again, and a full buffer's audio was never sent.
+    sent = bytes_sent / (width * rate * channels) if width and rate else max(0.0, audio.cursor - audio.lost)
+    resent = min(sent, audio.resent)
+    host = urlsplit(url).hostname or ""
+    billed_by = "local" if local_engine else "deepgram" if host.endswith("deepgram.com") else "url"
     return Usage(
         audio_s=sent - resent,
         resent_s=resent,
         channels=channels if _in_use(options.get("multichannel")) else 1,
-        connection_s=state.connection_time(now),
+        connection_s=connection_s,
         model=model_key(options),
         addons=tuple(name for name in ADDONS if _in_use(options.get(name))),
         billed_by=billed_by,
@@ -215,16 +217,15 @@ class RunCost:
         return self.per_hour / self.priced * streams * HOURS_PER_MONTH if self.priced else 0.0
 
 
-def run_cost(states: Any, now: float | None = None) -> RunCost:
-    """The cost of every stream in ``states`` (SessionStates), at each one's prices."""
+def run_cost(streams: Iterable[tuple[Usage, Prices]]) -> RunCost:
+    """The cost of every stream (its usage, at its prices)."""
     so_far = per_hour = 0.0
     priced = unpriced = billed = 0
-    for state in states:
-        usage = usage_of(state, now)
-        if not bills(usage, state.prices):
+    for usage, prices in streams:
+        if not bills(usage, prices):
             continue
         billed += 1
-        cost = cost_of(usage, state.prices)
+        cost = cost_of(usage, prices)
         if isinstance(cost, Cost):
             priced += 1
             so_far, per_hour = so_far + cost.so_far, per_hour + cost.per_hour

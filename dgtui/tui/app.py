@@ -142,7 +142,7 @@ class DgtuiApp(App[int]):
 
     def _label(self, session: Stream, index: int | None = None) -> Content:
         index = index or list(self.panes.values()).index(session) + 1
-        glyph, style = STATE_STYLES[session.state.phase]
+        glyph, style = STATE_STYLES[session.state.connection.phase]
         return Content.assemble(f"{index} ", (glyph, style), f" {session.name}")
 
     def on_mount(self) -> None:
@@ -178,7 +178,7 @@ class DgtuiApp(App[int]):
         """
         now = self.clock()
         for index, (pane_id, session) in enumerate(self.panes.items(), start=1):
-            shown = (index, session.state.phase)
+            shown = (index, session.state.connection.phase)
             if self._labels.get(pane_id) != shown:  # a label is built only when its number or state moved
                 self._labels[pane_id] = shown
                 with contextlib.suppress(NoMatches):
@@ -308,11 +308,15 @@ class DgtuiApp(App[int]):
         session = self.current()
         if session is None:
             self._no_stream()
-        elif session.state.phase in (State.PAUSED, State.STREAMING) and (controls := self._controls(session)):
-            controls.resume() if session.state.phase is State.PAUSED else controls.pause()
+        elif session.state.connection.phase in (State.PAUSED, State.STREAMING) and (
+            controls := self._controls(session)
+        ):
+            controls.resume() if session.state.connection.phase is State.PAUSED else controls.pause()
             self.render_now()
         else:
-            self.notify(f"{session.name} is {session.state.phase.value}: only a streaming stream pauses.", timeout=3)
+            self.notify(
+                f"{session.name} is {session.state.connection.phase.value}: only a streaming stream pauses.", timeout=3
+            )
 
     def _replayed(self, session: Stream | None, what: str) -> bool:
         if isinstance(session, Replayable):
@@ -336,8 +340,8 @@ class DgtuiApp(App[int]):
         session = self.current()
         if self._replayed(session, "reconnect"):
             return
-        if session is not None and session.state.phase not in (State.STREAMING, State.PAUSED):
-            self.notify(f"{session.name} is {session.state.phase.value}: nothing to reconnect.", timeout=3)
+        if session is not None and session.state.connection.phase not in (State.STREAMING, State.PAUSED):
+            self.notify(f"{session.name} is {session.state.connection.phase.value}: nothing to reconnect.", timeout=3)
             return
         if controls := self._controls(session):
             controls.reconnect()
@@ -354,9 +358,9 @@ class DgtuiApp(App[int]):
                         timeout=4)  # fmt: skip
             return
         if (controls := self._controls(session)) and session is not None:
-            timeout = session.state.options.get("eot_timeout_ms", DEFAULT_EOT_TIMEOUT_MS)
+            timeout = session.state.setup.options.get("eot_timeout_ms", DEFAULT_EOT_TIMEOUT_MS)
             current = {**thresholds_of(session.state), "eot_timeout_ms": timeout}
-            current.update({k: v for k, v in session.state.thresholds.items() if v is not None})
+            current.update({k: v for k, v in session.state.turns.thresholds.items() if v is not None})
             self.push_screen(ConfigureScreen(session.name, current, controls.configure))
 
     def action_export(self) -> None:
@@ -365,8 +369,8 @@ class DgtuiApp(App[int]):
             self._no_stream()
             return
         name = session.name.replace("/", "_").replace("#", "-")
-        stem = self.export_dir / f"{name}-{(session.state.request_id or 'no-request')[:8]}"
-        recording = session.state.recording_path
+        stem = self.export_dir / f"{name}-{(session.state.connection.request_id or 'no-request')[:8]}"
+        recording = session.recording_path
         source = (
             f"From the recording {recording} (the whole session)."
             if recording is not None
@@ -376,14 +380,14 @@ class DgtuiApp(App[int]):
 
     async def _export(self, session: Stream, fmt: str, path: Path) -> str | None:
         """Write the export, the file work on a thread; the error to show, or None."""
-        recording = session.state.recording_path
+        recording = session.recording_path
         try:
             text = None
             if recording is not None:  # any of its files stands for the session (the first may be compressed)
                 with contextlib.suppress(FileNotFoundError):
                     text = await asyncio.to_thread(export_recording, recording, fmt)
             if text is None:  # the utterances are taken here, on the loop that updates them; rendering is quick
-                text = render(fmt, utterances_of(session.state.transcript), session.state.channels)
+                text = render(fmt, utterances_of(session.state.transcript), session.state.connection.channels)
             await asyncio.to_thread(write_atomic, path, text)
         except (OSError, RecordingError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -59,7 +59,7 @@ async def test_lanes_on_the_real_server_send_the_same_audio_sample_for_sample(se
         for lane, lane_options in zip(fanout.lanes, options, strict=True)
     ]
     assert all(await asyncio.gather(*(session.run() for session in sessions)))
-    digests = {session.state.metadata.sha256 for session in sessions}
+    digests = {session.state.connection.metadata.sha256 for session in sessions}
     expected = hashlib.sha256(b"".join([await drain(FanOut(FileSource(clip_file("weather", 5.0), realtime=False),
                                                             ["x"]).lanes[0])])).hexdigest()  # fmt: skip
     assert digests == {expected}

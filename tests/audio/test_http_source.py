@@ -48,8 +48,8 @@ async def test_icecast_stream_is_transcribed_with_its_titles(icecast, council_mp
         ok = await asyncio.wait_for(runner, 60)
     finally:
         feeder.stop()
-    assert ok, session.state.error
-    assert session.state.cursor >= 9.0
+    assert ok, session.state.connection.error
+    assert session.state.audio.cursor >= 9.0
     reference = "The city council met on Tuesday to discuss the new train line."
     assert word_error_rate(reference, session.state.transcript.text().split("Several")[0]) <= 0.35, (
         session.state.transcript.text()

@@ -103,12 +103,12 @@ async def test_a_static_file_is_transcribed_once_in_real_time(server, talk):
         source = HttpSource(f"{url}/talk.mp3")
         events = []
         session = LiveSession(SessionConfig("talk", server.url, OPTIONS), source, [events.append])
-        source.hooks = SourceHooks(kind=session.state.source_opened)
+        source.hooks = session.source_hooks()
         started = time.monotonic()
         clean = await asyncio.wait_for(session.run(), 60)
         elapsed = time.monotonic() - started
-    assert clean, session.state.error
-    assert session.state.cursor == pytest.approx(seconds, abs=0.1)
+    assert clean, session.state.connection.error
+    assert session.state.audio.cursor == pytest.approx(seconds, abs=0.1)
     assert session.state.metrics.bytes_sent / 32000 == pytest.approx(seconds, abs=0.1)  # sent once, no more
     assert requests == ["/talk.mp3", "/talk.mp3"]  # the look at its headers, then FFmpeg's read: never reopened
     assert elapsed >= seconds - 0.2  # paced in real time like a local file
@@ -117,7 +117,7 @@ async def test_a_static_file_is_transcribed_once_in_real_time(server, talk):
         ("file", f"the server gave its length (Content-Length {size:,} bytes) and no ICY headers; "
                  "the server does not take Range requests")
     ]  # fmt: skip
-    assert session.state.source_kind == "file" and not [e for e in events if isinstance(e, SourceReopening)]
+    assert session.state.audio.source_kind == "file" and not [e for e in events if isinstance(e, SourceReopening)]
     reference = "The city council met on Tuesday to discuss the new train line."
     assert word_error_rate(reference, session.state.transcript.text().split("Several")[0]) <= 0.35
 
@@ -130,9 +130,11 @@ async def test_fast_and_loop_apply_to_a_static_file(server, talk):
         started = time.monotonic()
         clean = await asyncio.wait_for(session.run(), 60)
         elapsed = time.monotonic() - started
-    assert clean, session.state.error
+    assert clean, session.state.connection.error
     assert source.realtime is False and not source.reopenable
-    assert session.state.cursor == pytest.approx(2.5 * seconds, abs=0.15)  # three passes, the last one cut by duration
+    assert session.state.audio.cursor == pytest.approx(
+        2.5 * seconds, abs=0.15
+    )  # three passes, the last one cut by duration
     assert elapsed < 2.5 * seconds  # not paced: far quicker than the audio's length
     assert requests.count("/talk.mp3") == 4  # the look, then one read per pass
 
@@ -214,14 +216,14 @@ async def test_no_finite_source_sends_more_audio_than_it_holds(server, talk):
                 clean = await asyncio.wait_for(task, 60)
             finally:
                 proxy.stop()
-            assert clean, session.state.error
-            assert session.state.reconnects == 1 and [e for e in events if isinstance(e, Reconnected)]
+            assert clean, session.state.connection.error
+            assert session.state.connection.reconnects == 1 and [e for e in events if isinstance(e, Reconnected)]
             sent = session.state.metrics.bytes_sent / 32000
-            assert sent - session.state.audio_resent == pytest.approx(seconds, abs=0.1), (
+            assert sent - session.state.audio.resent == pytest.approx(seconds, abs=0.1), (
                 sent,
-                session.state.audio_resent,
+                session.state.audio.resent,
             )
-            assert session.state.cursor == pytest.approx(seconds, abs=0.1)
+            assert session.state.audio.cursor == pytest.approx(seconds, abs=0.1)
 
 
 # -- a live stream is live --------------------------------------------------------------------------------
@@ -316,14 +318,14 @@ async def test_an_on_demand_hls_playlist_is_finite(server, tmp_path):
     with static_server(tmp_path) as (url, requests):
         source = HttpSource(f"{url}/vod/index.m3u8", realtime_files=False)
         session = LiveSession(SessionConfig("hls", server.url, OPTIONS), source)
-        source.hooks = SourceHooks(kind=session.state.source_opened)
+        source.hooks = session.source_hooks()
         clean = await asyncio.wait_for(session.run(), 60)
-    assert clean, session.state.error
-    assert session.state.source_kind == "hls" and session.state.source_reason.startswith(
+    assert clean, session.state.connection.error
+    assert session.state.audio.source_kind == "hls" and session.state.audio.source_reason.startswith(
         f"an on-demand playlist ({segments} segments, 6.1 s)"
     )
     assert not source.reopenable
-    assert session.state.cursor == pytest.approx(6.0, abs=0.2)  # AAC's priming and padding samples
+    assert session.state.audio.cursor == pytest.approx(6.0, abs=0.2)  # AAC's priming and padding samples
     assert "train line" in session.state.transcript.text().lower()
     assert requests.count("/vod/index0.ts") == 1
 

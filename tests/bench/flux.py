@@ -85,7 +85,8 @@ async def stream(url: str, name: str) -> dict[str, Any]:
             wall.append(received_at - sent)
     events = session.state.turns.metrics.events
     return {"audio": audio, "wall": wall, "eager": events["EagerEndOfTurn"], "resumed": events["TurnResumed"],
-            "turns": events[END_OF_TURN], "sentences": len(reference), "error": session.state.error}  # fmt: skip
+            "turns": events[END_OF_TURN], "sentences": len(reference),
+            "error": session.state.connection.error}  # fmt: skip
 
 
 async def run(url: str, streams: int) -> list[dict[str, Any]]:

@@ -122,7 +122,7 @@ async def soak(args: argparse.Namespace, folder: Path) -> dict[str, object]:
                 name = parse_name(recorder.current.name) if recorder.current else None
                 found.append(name.number if name else 0)
 
-        session.state.listeners.append(seen)
+        session.state.subscribe(seen)
     gc.collect()
     samples: list[dict[str, float]] = []
     started, cpu0 = time.perf_counter(), time.process_time()
@@ -131,7 +131,7 @@ async def soak(args: argparse.Namespace, folder: Path) -> dict[str, object]:
         hour = 0
         while True:
             await asyncio.sleep(0.5)
-            low = min(s.state.cursor for s in runner.sessions)
+            low = min(s.state.audio.cursor for s in runner.sessions)
             if low >= (hour + 1) * 3600 * args.sample_hours:
                 hour += 1
                 gc.collect()
@@ -162,10 +162,11 @@ async def soak(args: argparse.Namespace, folder: Path) -> dict[str, object]:
         expected = sum(1 for number in reconnects_in[session.name] if number in kept)  # retention took the rest
         t = recorder.totals if recorder else RecordingTotals()
         state = session.state
-        rows.append({"name": session.name, "ok": ok, "error": state.error, "audio_h": round(state.cursor / 3600, 2),
-                     "reconnects": state.reconnects, "reconnects_in_recording": in_file,
-                     "reconnects_expected_in_recording": expected, "gaps_s": round(sum(state.gaps), 1),
-                     "audio_resent_s": round(state.audio_resent, 1), "audio_lost_s": round(state.audio_lost, 2),
+        rows.append({"name": session.name, "ok": ok, "error": state.connection.error,
+                     "audio_h": round(state.audio.cursor / 3600, 2),
+                     "reconnects": state.connection.reconnects, "reconnects_in_recording": in_file,
+                     "reconnects_expected_in_recording": expected, "gaps_s": round(sum(state.connection.gaps), 1),
+                     "audio_resent_s": round(state.audio.resent, 1), "audio_lost_s": round(state.audio.lost, 2),
                      "segments": t.segments, "bytes_written": t.bytes_written, "compressed_before": t.compressed_before,
                      "compressed_after": t.compressed_after, "deleted_files": t.deleted_files,
                      "deleted_bytes": t.deleted_bytes})  # fmt: skip

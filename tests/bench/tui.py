@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 
 from dgtui.recordings.player import PlayedSession, PlayerRunner, Step
+from dgtui.state.events import AudioSent
 from dgtui.tui.app import DgtuiApp
 from tests.bench.report import emit_json, percentile, print_table
 from tests.support.scenes import COUNCIL, LOCAL_URL, OPTIONS, WEATHER
@@ -58,8 +59,9 @@ class Feed:
         """One message to every stream."""
         for session, script in zip(self.sessions, self.scripts, strict=True):
             step = next(script)
-            step.apply(session.state, now)
-            session.state.on_audio(3200, max(session.state.cursor, step.at), -20.0, now)
+            for event in step.events:  # what a live session applies per frame: the message, then the audio
+                session.state.apply(event, now)  # type: ignore[arg-type]
+            session.state.apply(AudioSent(session.name, 3200, max(session.state.audio.cursor, step.at), -20.0), now)
         self.count += len(self.sessions)
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from dgtui.audio.base import SourceHooks
 from dgtui.audio.local import FileSource
 from dgtui.headless.printer import Printer
 from dgtui.live.session import LiveSession, SessionConfig
@@ -56,13 +55,13 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
     out = io.StringIO()
     config = SessionConfig("w", first.url, OPTIONS, reconnect_attempts=8, reconnect_backoff=0.3)
     session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
-    session.state.listeners.append(Printer(out, json_mode=True, show_interim=False, prefix=False))
-    session.source.hooks = SourceHooks(kind=session.state.source_opened)
-    recorder = record(session.state, tmp_path)
+    session.state.subscribe(Printer(out, json_mode=True, show_interim=False, prefix=False))
+    session.source.hooks = session.source_hooks()
+    recorder = record(session, tmp_path)
     try:
         task = asyncio.create_task(session.run())
         for _ in range(400):
-            if session.state.transcript.finals >= 1 and session.state.cursor >= 4.0:
+            if session.state.transcript.finals >= 1 and session.state.audio.cursor >= 4.0:
                 break
             await asyncio.sleep(0.05)
         await asyncio.to_thread(first.stop)  # the server goes away mid-stream ...
@@ -73,18 +72,21 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
         for thread in (first, second):
             if thread is not None:
                 thread.stop()
-    assert clean, session.state.error
+    assert clean, session.state.connection.error
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     types = [line["type"] for line in lines]
-    assert session.state.reconnects >= 1 and types.count("dgtui.Connected") == session.state.reconnects + 1
+    assert (
+        session.state.connection.reconnects >= 1
+        and types.count("dgtui.Connected") == session.state.connection.reconnects + 1
+    )
     reconnecting = lines[types.index("dgtui.Reconnecting")]
     assert reconnecting["attempt"] == 1 and reconnecting["max_attempts"] == 8 and reconnecting["backoff_s"] > 0
     assert reconnecting["reason"]
     reconnected = [line for line in lines if line["type"] == "dgtui.Reconnected"]
-    assert [line["request_id"] for line in reconnected] == session.state.request_ids[1:]
-    assert reconnected[-1]["offset_s"] == pytest.approx(session.state.offset)
-    assert sum(line["gap_s"] for line in reconnected) == pytest.approx(sum(session.state.gaps), abs=1e-5)
-    assert sum(line["audio_resent_s"] for line in reconnected) == pytest.approx(session.state.audio_resent, abs=1e-5)
+    assert [line["request_id"] for line in reconnected] == session.state.connection.request_ids[1:]
+    assert reconnected[-1]["offset_s"] == pytest.approx(session.state.connection.offset)
+    assert sum(line["gap_s"] for line in reconnected) == pytest.approx(sum(session.state.connection.gaps), abs=1e-5)
+    assert sum(line["audio_resent_s"] for line in reconnected) == pytest.approx(session.state.audio.resent, abs=1e-5)
     own = [(line.start, line.end, line.text) for line in session.state.transcript.lines if line.kind == "final"]
     rebuilt = rebuild(lines)
     assert [text for _, _, text in rebuilt] == [text for _, _, text in own]
@@ -100,5 +102,8 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
     printed = [t for t in types if t.startswith("dgtui.") and t != "dgtui.Summary"]
     assert [t for t in kinds if t != "message"] == printed
     replayed = load(recorder.path)
-    assert replayed.state.source_kind == "file" and replayed.state.reconnects == session.state.reconnects
+    assert (
+        replayed.state.audio.source_kind == "file"
+        and replayed.state.connection.reconnects == session.state.connection.reconnects
+    )
     assert [line.text for line in replayed.state.transcript.lines if line.kind == "final"] == [t for _, _, t in own]

@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from dgtui.audio.base import SourceHooks
 from dgtui.audio.local import FileSource
 from dgtui.live import session as session_module
 from dgtui.live.session import LiveSession, SessionConfig
@@ -44,11 +43,11 @@ def test_the_synthetic_engine_answers_in_deepgrams_shape_with_its_own_name(synth
     session = LiveSession(config, FileSource(clip_file("weather", seconds=12.0), realtime=False))
     assert asyncio.run(session.run()) is True
     state = session.state
-    kinds = {json.loads(m.raw)["type"] for m in state.raw}
+    kinds = {json.loads(m.raw)["type"] for m in state.log.raw}
     assert {"Results", "SpeechStarted", "UtteranceEnd", "Metadata"} <= kinds
     words = state.transcript.text().lower().split()
     assert len(words) >= 10 and set(words) <= set(VOCABULARY)
-    metadata = next(json.loads(m.raw) for m in state.raw if m.kind == "Metadata")
+    metadata = next(json.loads(m.raw) for m in state.log.raw if m.kind == "Metadata")
     assert [info["name"] for info in metadata["model_info"].values()] == ["synthetic-placeholder"]
     assert metadata["duration"] == pytest.approx(12.0, abs=0.01)
 
@@ -63,13 +62,13 @@ def test_a_file_sent_fast_loses_no_audio_when_the_connection_drops(synthetic, cl
             config = SessionConfig("f", proxy.url, OPTIONS, duration=600.0, reconnect_backoff=0.2)
             source = FileSource(clip_file("weather", seconds=14.0), realtime=False, loop=True)
             session = LiveSession(config, source)
-            source.hooks = SourceHooks(kind=session.state.source_opened)  # as the runner wires it: a file
+            source.hooks = session.source_hooks()  # as the runner wires it: a file
             task = asyncio.create_task(session.run())
             for _ in range(400):  # bounded: 20 s
-                if session.state.cursor > 200:
+                if session.state.audio.cursor > 200:
                     break
                 await asyncio.sleep(0.05)
-            ahead = session.state.cursor - session.state.committed_until()
+            ahead = session.state.audio.cursor - session.state.committed_until()
             proxy.drop()
             assert await asyncio.wait_for(task, 60) is True
         finally:
@@ -78,9 +77,9 @@ def test_a_file_sent_fast_loses_no_audio_when_the_connection_drops(synthetic, cl
         return session
 
     session = asyncio.run(run())
-    assert session.state.reconnects == 1 and session.state.audio_lost == 0.0
-    assert 0 < session.state.audio_resent < session.config.buffer_seconds
-    assert session.state.cursor == pytest.approx(600.0, abs=0.2)
+    assert session.state.connection.reconnects == 1 and session.state.audio.lost == 0.0
+    assert 0 < session.state.audio.resent < session.config.buffer_seconds
+    assert session.state.audio.cursor == pytest.approx(600.0, abs=0.2)
 
 
 def test_a_server_that_reports_nothing_gets_the_file_unpaced(monkeypatch, clip_file):
@@ -100,10 +99,10 @@ def test_a_server_that_reports_nothing_gets_the_file_unpaced(monkeypatch, clip_f
             config = SessionConfig("q", f"ws://127.0.0.1:{port}/v1/listen", OPTIONS, close_timeout=2.0)
             source = FileSource(clip_file("weather", seconds=14.0), realtime=False)
             session = LiveSession(config, source)
-            source.hooks = SourceHooks(kind=session.state.source_opened)
+            source.hooks = session.source_hooks()
             await asyncio.wait_for(session.run(), 30)
         return session
 
     session = asyncio.run(run())
-    assert session.state.cursor == pytest.approx(14.0, abs=0.11)
-    assert any("reported no progress for 0.3 s: the rest goes unpaced" in e.text for e in session.state.log)
+    assert session.state.audio.cursor == pytest.approx(14.0, abs=0.11)
+    assert any("reported no progress for 0.3 s: the rest goes unpaced" in e.text for e in session.state.log.entries)

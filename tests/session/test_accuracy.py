@@ -87,22 +87,25 @@ def test_latency_anchored_on_true_word_times_with_known_timings():
 
     from dgtui.judge.accuracy import anchored, emission, read_word_times, speech_bounds
     from dgtui.judge.compare import lane_row
-    from dgtui.state.stream import SessionState
+    from dgtui.state.events import AudioSent, MessageReceived
+    from dgtui.state.setup import Setup
+    from dgtui.state.stream import StreamState
 
     truth = read_word_times(json_module.dumps({"words": [
         {"word": "hello", "start": 0.5, "end": 0.9}, {"word": "there", "start": 0.95, "end": 1.4},  # one stretch
         {"word": "again", "start": 3.0, "end": 3.5},  # after a 1.6 s pause: a second one
     ]}))  # fmt: skip
     assert speech_bounds(truth) == ([0.5, 3.0], [1.4, 3.5])
-    state = SessionState("lane", clock=lambda: 0.0)
+    state = StreamState(Setup("lane"), clock=lambda: 0.0)
     for step in range(1, 41):  # 100 ms of audio goes out every 100 ms, from clock 100.0
-        state.on_audio(3200, step / 10, -20.0, 100.0 + step / 10)
+        state.apply(AudioSent("lane", 3200, step / 10, -20.0), 100.0 + step / 10)
 
     def result(start: float, end: float, text: str, final: bool, at: float) -> None:
         words = [{"word": w, "start": start, "end": end} for w in text.split()]
-        state.receive(json_module.dumps({"type": "Results", "start": start, "duration": end - start, "is_final": final,
-                                         "speech_final": final, "channel_index": [0, 1], "channel": {"alternatives": [
-                                             {"transcript": text, "words": words}]}}), at)  # fmt: skip
+        raw = json_module.dumps({"type": "Results", "start": start, "duration": end - start, "is_final": final,
+                                 "speech_final": final, "channel_index": [0, 1], "channel": {"alternatives": [
+                                     {"transcript": text, "words": words}]}})  # fmt: skip
+        state.apply(MessageReceived("lane", raw, cursor=None), at)
 
     result(0.0, 0.8, "hello", False, 100.95)  # first words of stretch 1: onset 0.5 went out at 100.5 -> 0.45 s
     result(0.0, 1.7, "hello there", True, 101.9)  # its end 1.4 went out at 101.4 -> 0.5 s
@@ -114,9 +117,15 @@ def test_latency_anchored_on_true_word_times_with_known_timings():
     assert row.first_word == {"p50": 0.4, "p95": 0.45, "p99": 0.45}
     # each word counts from when the audio at its end went out (0.9 -> 100.9, 1.4 -> 101.4, 3.5 -> 103.5) to the
     # first words reaching its middle: shown at 100.95, 101.9 and 103.4 (before "again" had ended: -0.1 s) ...
-    assert sorted(emission(truth, state.text_seen.first_reaching, state.sent_at)) == pytest.approx([-0.1, 0.05, 0.5])
+    assert sorted(emission(truth, state.reach.text_seen.first_reaching, state.audio.sent_at)) == pytest.approx(
+        [-0.1, 0.05, 0.5]
+    )
     # ... and final at 101.9 (1.0 s after "hello" ended), 101.9 and 104.1
-    assert sorted(emission(truth, state.final_seen.first_reaching, state.sent_at)) == pytest.approx([0.5, 0.6, 1.0])
+    assert sorted(emission(truth, state.reach.final_seen.first_reaching, state.audio.sent_at)) == pytest.approx(
+        [0.5, 0.6, 1.0]
+    )
     assert row.word_final == {"p50": 0.6, "p95": 1.0, "p99": 1.0}
     assert row.errors is not None and row.errors.wer == 0.0
-    assert anchored([9.0], list(state.speech_ends), state.sent_at) == []  # audio never sent: nothing to measure
+    assert (
+        anchored([9.0], list(state.reach.speech_ends), state.audio.sent_at) == []
+    )  # audio never sent: nothing to measure

@@ -38,7 +38,7 @@ def recording(tmp_path: Path) -> Path:
     ]
     session = PlayedSession("council", steps, source="council.wav", options={"model": "nova-3", "diarize": True},
                               clock=lambda: 0.0)  # fmt: skip
-    recorder = record(session.state, tmp_path, wall=lambda: 1795500000.0)
+    recorder = record(session, tmp_path, wall=lambda: 1795500000.0)
     session.advance(100.0, origin=0.0)
     recorder.close()
     assert recorder.path is not None

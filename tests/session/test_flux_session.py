@@ -25,9 +25,9 @@ async def test_a_flux_stream_against_the_local_server_ends_clean_with_turns(serv
     config = SessionConfig("f", server.url, {**FLUX, "eager_eot_threshold": 0.4})
     session = LiveSession(config, FileSource(clip_file("council", seconds=12.0), realtime=False), [events.append])
     assert config.flux and "/v2/listen?" in config.full_url({})  # the Flux model routes to /v2/listen
-    assert await session.run(), session.state.error
+    assert await session.run(), session.state.connection.error
     state = session.state
-    assert state.flux and state.close_code == 1005 and state.clean  # closed without a status code: clean
+    assert state.flux and state.connection.close_code == 1005 and state.clean  # closed without a status code: clean
     turns = state.turns.metrics
     assert turns.events["EndOfTurn"] >= 2 and turns.events["StartOfTurn"] == turns.events["EndOfTurn"]
     assert set(turns.triggers) <= {"model", "manual"}
@@ -36,7 +36,7 @@ async def test_a_flux_stream_against_the_local_server_ends_clean_with_turns(serv
     assert ends and ends[0].text.startswith("EndOfTurn #0 · model")
     summary = turns.summary(state.metrics.audio_seconds)
     assert summary["end_of_turn_audio"]["p50"] is not None and summary["end_of_turn_wall"]["p50"] is not None
-    assert state.lit("EndOfTurn", state.flag_at["EndOfTurn"]) and state.flags[0] == "StartOfTurn"
+    assert state.lights.lit("EndOfTurn", state.lights.at["EndOfTurn"]) and state.setup.flags[0] == "StartOfTurn"
     assert not [m for m in events if isinstance(m, MessageReceived) and "Metadata" in m.raw]
 
 
@@ -54,7 +54,7 @@ async def test_the_turn_open_when_the_audio_ends_is_forced_to_end_before_close_s
     events = []
     path = clip_file("council", seconds=3.0)  # mid-sentence: the first turn is open when the file ends
     session = LiveSession(SessionConfig("f", server.url, FLUX), FileSource(path), [events.append])
-    assert await session.run(), session.state.error
+    assert await session.run(), session.state.connection.error
     assert [e.action for e in events if isinstance(e, Control)] == ["force_end_turn"]
     assert dict(session.state.turns.metrics.triggers) == {"manual": 1}
     assert "train" not in session.state.transcript.text() and "city council" in session.state.transcript.text().lower()
@@ -102,11 +102,11 @@ async def test_eager_then_resumed_then_end_with_a_sequence_gap_and_a_warning(cli
     session, sent = await flux_stream(script, clip_file("weather", seconds=2.0))
     state = session.state
     assert state.turns.metrics.events["TurnResumed"] == 1 and state.turns.metrics.resumed_rate == 1.0
-    log = " ".join(entry.text for entry in state.log)
+    log = " ".join(entry.text for entry in state.log.entries)
     assert "sequence_id gap: expected 4, got 5" in log and "FORCE_END_TURN_NO_ACTIVE_TURN" in log
     end = next(line for line in state.transcript.lines if line.kind == "end_of_turn")
     assert end.text == "EndOfTurn #0 · model · eager, resumed ×1 · confidence 0.85"
-    assert state.error is None and "KeepAlive" not in " ".join(sent)  # pings, never KeepAlive, on Flux
+    assert state.connection.error is None and "KeepAlive" not in " ".join(sent)  # pings, never KeepAlive, on Flux
     assert sent[-2:] == [FORCE_END_TURN, '{"type":"CloseStream"}']  # always: a turn may be under way unreported
 
 
@@ -118,7 +118,7 @@ async def test_a_fatal_error_mid_stream_ends_it_with_the_servers_words(clip_file
         await ws.close(1011, "INTERNAL_SERVER_ERROR")
 
     session, _ = await flux_stream(script, clip_file("weather", seconds=2.0))
-    assert session.state.error == "server error INTERNAL_SERVER_ERROR: boom" and not session.state.clean
+    assert session.state.connection.error == "server error INTERNAL_SERVER_ERROR: boom" and not session.state.clean
 
 
 async def test_an_open_turn_is_ended_before_close_stream(clip_file):
@@ -134,14 +134,14 @@ async def test_configure_mid_stream_is_answered_and_the_thresholds_shown(server,
     session = LiveSession(SessionConfig("f", server.url, FLUX), FileSource(clip_file("council", seconds=3.0)))
     task = asyncio.create_task(session.run())
     async with asyncio.timeout(20):
-        while session.state.request_id is None:
+        while session.state.connection.request_id is None:
             await asyncio.sleep(0.05)
     session.configure({"eot_threshold": 0.8, "eager_eot_threshold": 0.5, "keyterms": ["council"]})
     session.configure({"eot_threshold": 0.2})  # out of range: the server refuses, the stream goes on
-    assert await task, session.state.error
+    assert await task, session.state.connection.error
     state = session.state
-    assert state.thresholds == {"eot_threshold": 0.8, "eager_eot_threshold": 0.5, "eot_timeout_ms": 5000}
-    log = [entry.text for entry in state.log]
+    assert state.turns.thresholds == {"eot_threshold": 0.8, "eager_eot_threshold": 0.5, "eot_timeout_ms": 5000}
+    log = [entry.text for entry in state.log.entries]
     assert any(text.startswith("ConfigureSuccess: eot_threshold 0.8") for text in log)
     assert any(text.startswith("ConfigureFailure INVALID_CONFIGURATION") for text in log)
 
@@ -152,8 +152,8 @@ async def test_a_flux_recording_replays_and_exports_one_cue_per_turn(server, cli
     from dgtui.recordings.writer import record
 
     session = LiveSession(SessionConfig("f", server.url, FLUX), FileSource(clip_file("weather", 15.0), realtime=False))
-    recorder = record(session.state, tmp_path)
-    assert await session.run(), session.state.error
+    recorder = record(session, tmp_path)
+    assert await session.run(), session.state.connection.error
     recorder.close()
     replayed = load(recorder.path)
     assert replayed.state.flux and replayed.state.transcript.text() == session.state.transcript.text()
@@ -181,9 +181,11 @@ async def test_a_dropped_flux_stream_resends_from_the_last_end_of_turn_on_one_ti
     finally:
         proxy.stop()
     state = session.state
-    assert clean, state.error
-    assert state.reconnects == 1 and committed > 0
-    assert state.offset == pytest.approx(committed, abs=1e-4)  # re-sent from the last EndOfTurn, to the sample
+    assert clean, state.connection.error
+    assert state.connection.reconnects == 1 and committed > 0
+    assert state.connection.offset == pytest.approx(
+        committed, abs=1e-4
+    )  # re-sent from the last EndOfTurn, to the sample
     finals = [line for line in state.transcript.lines if line.kind == "final"]
     assert [line.start for line in finals] == sorted(line.start for line in finals)  # one timeline
     assert "mostly sunny" in state.transcript.text().lower()  # the turn under way at the drop was heard again

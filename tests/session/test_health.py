@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from dgtui.state.events import HandshakeTimings, State
+from dgtui.state.events import AudioSent, Closed, Connected, HandshakeTimings, MessageReceived, State, StateChanged
 from dgtui.state.health import DAY, HOUR, downtime, reconnects_within, silence
-from dgtui.state.stream import SessionState
+from dgtui.state.setup import Setup
+from dgtui.state.stream import StreamState
 
 TIMINGS = HandshakeTimings(0.001, 0.001, 0.0, 0.001)
 RESULT = ('{"type":"Results","channel_index":[0,1],"duration":1.0,"start":%s,"is_final":true,"speech_final":true,'
@@ -22,64 +23,71 @@ class Clock:
         return self.now
 
 
-def streaming() -> tuple[SessionState, Clock]:
+def streaming() -> tuple[StreamState, Clock]:
     clock = Clock()
-    state = SessionState("radio", clock=clock)
-    state.connected("ws://127.0.0.1:9/v1/listen", "r1", TIMINGS)
-    state.set_phase(State.STREAMING)
+    state = StreamState(Setup("radio"), clock=clock)
+    state.apply(Connected("radio", "ws://127.0.0.1:9/v1/listen", "r1", TIMINGS))
+    state.apply(StateChanged("radio", State.STREAMING))
     return state, clock
 
 
 def test_a_feed_without_signal_or_without_words_is_silent_after_the_set_time():
     state, clock = streaming()
-    state.on_audio(3200, 0.1, -20.0, clock.now)
-    state.receive(RESULT % (0.0, "good morning"), clock.now)
+    state.apply(AudioSent("radio", 3200, 0.1, -20.0))
+    state.apply(MessageReceived("radio", RESULT % (0.0, "good morning")))
     clock.now += 100
-    assert silence(state, clock.now, after=120) is None
-    state.on_audio(3200, 0.2, -20.0, clock.now)  # signal, but nothing said
+    assert silence(state.health, state.connection, clock.now, after=120) is None
+    state.apply(AudioSent("radio", 3200, 0.2, -20.0))  # signal, but nothing said
     clock.now += 30
-    quiet = silence(state, clock.now, after=120)
+    quiet = silence(state.health, state.connection, clock.now, after=120)
     assert quiet is not None and quiet.reason == "no speech" and quiet.seconds == pytest.approx(130)
-    state.on_audio(3200, 0.3, -96.0, clock.now)  # a dead feed: digital silence from here on
+    state.apply(AudioSent("radio", 3200, 0.3, -96.0))  # a dead feed: digital silence from here on
     clock.now += 125
-    state.on_audio(3200, 0.4, -70.0, clock.now)
-    quiet = silence(state, clock.now, after=120)
+    state.apply(AudioSent("radio", 3200, 0.4, -70.0))
+    quiet = silence(state.health, state.connection, clock.now, after=120)
     assert (
         quiet is not None and quiet.reason == "no audio level" and quiet.seconds == pytest.approx(155)
     )  # since -20 dB
-    assert silence(state, clock.now, after=0) is None  # 0: off
-    state.set_phase(State.CLOSED)
-    assert silence(state, clock.now, after=120) is None  # a stream that ended is not a silent feed
+    assert silence(state.health, state.connection, clock.now, after=0) is None  # 0: off
+    state.apply(StateChanged("radio", State.CLOSED))
+    assert (
+        silence(state.health, state.connection, clock.now, after=120) is None
+    )  # a stream that ended is not a silent feed
 
 
 def test_outages_and_reconnects_count_in_the_last_hour_and_day():
     state, clock = streaming()
     for lost_for in (50.0, 10.0):  # two drops: 50 s, then 10 s without a connection
         clock.now += 2 * HOUR
-        state.closed(None, "", "the connection was lost")
+        state.apply(Closed("radio", None, "", "the connection was lost"))
         clock.now += lost_for
-        state.connected("ws://127.0.0.1:9/v1/listen", "r2", TIMINGS)
+        state.apply(Connected("radio", "ws://127.0.0.1:9/v1/listen", "r2", TIMINGS))
     clock.now += 600
-    assert downtime(state, clock.now, HOUR) == pytest.approx(10.0)
-    assert downtime(state, clock.now, DAY) == pytest.approx(60.0)
-    assert reconnects_within(state, clock.now, HOUR) == 1 and reconnects_within(state, clock.now, DAY) == 2
-    state.closed(None, "", "the connection was lost")  # down now: it counts until it is back
+    assert downtime(state.health, state.connection, clock.now, HOUR) == pytest.approx(10.0)
+    assert downtime(state.health, state.connection, clock.now, DAY) == pytest.approx(60.0)
+    assert (
+        reconnects_within(state.health, clock.now, HOUR) == 1 and reconnects_within(state.health, clock.now, DAY) == 2
+    )
+    state.apply(Closed("radio", None, "", "the connection was lost"))  # down now: it counts until it is back
     clock.now += 30
-    assert downtime(state, clock.now, HOUR) == pytest.approx(40.0)
-    state.set_phase(State.ERROR)  # it gave up: the outage stops counting at the end of the stream
+    assert downtime(state.health, state.connection, clock.now, HOUR) == pytest.approx(40.0)
+    state.apply(StateChanged("radio", State.ERROR))  # it gave up: the outage stops counting at the end of the stream
     clock.now += 300
-    assert downtime(state, clock.now, HOUR) == pytest.approx(40.0)
+    assert downtime(state.health, state.connection, clock.now, HOUR) == pytest.approx(40.0)
 
 
 def test_a_week_of_drops_keeps_only_the_last_day_of_outages_for_the_figures():
     state, clock = streaming()
     for _ in range(7 * 24):  # a drop an hour for a week, each 10 s without a connection
         clock.now += HOUR
-        state.closed(None, "", "the connection was lost")
+        state.apply(Closed("radio", None, "", "the connection was lost"))
         clock.now += 10
-        state.connected("ws://127.0.0.1:9/v1/listen", "r", TIMINGS)
-    assert 24 <= len(state.outages) <= 25 and 24 <= len(state.reconnected_at) <= 25
-    assert downtime(state, clock.now, DAY) == pytest.approx(240.0) and reconnects_within(state, clock.now, DAY) == 24
+        state.apply(Connected("radio", "ws://127.0.0.1:9/v1/listen", "r", TIMINGS))
+    assert 24 <= len(state.health.outages) <= 25 and 24 <= len(state.health.reconnected_at) <= 25
+    assert (
+        downtime(state.health, state.connection, clock.now, DAY) == pytest.approx(240.0)
+        and reconnects_within(state.health, clock.now, DAY) == 24
+    )
 
 
 def test_the_app_takes_the_silence_time_from_the_flag_or_the_config_file(tmp_path, monkeypatch, clip_file):

@@ -42,7 +42,7 @@ def scripted() -> PlayedSession:
 
 def recorded(folder: Path, policy: RecordingPolicy, until: float | None = None, **kwargs):  # type: ignore[no-untyped-def]
     session = scripted()
-    recorder = subscribe_recorder(session.state, folder, policy=policy, **kwargs)
+    recorder = subscribe_recorder(session, folder, policy=policy, **kwargs)
     session.advance(session.duration if until is None else until, origin=0.0)
     return session, recorder
 
@@ -86,10 +86,10 @@ def test_a_long_session_rotates_into_segments_each_valid_and_read_as_one(tmp_pat
     assert ReplaySession(files[-1]).recording.files == tuple(files)
     [info] = catalog(tmp_path / "rot")
     assert info.segments == len(files) and info.path == files[0] and info.request_ids == ("req-1",)
-    assert info.duration == pytest.approx(session.state.cursor, abs=1.1)
+    assert info.duration == pytest.approx(session.state.audio.cursor, abs=1.1)
     assert f"in {len(files)} segments" in info.cells()[2]
     assert read_run(files[1]).subjects[0].transcript == WORDS  # dgtui diff reads it too
-    notes = [e.text for e in session.state.log if "compressed" in e.text]
+    notes = [e.text for e in session.state.log.entries if "compressed" in e.text]
     assert notes and all("MB ->" in text for text in notes)
 
 
@@ -97,7 +97,7 @@ def test_segments_rotate_by_time_alone_and_export_takes_a_range(tmp_path):
     session, recorder = recorded(tmp_path, RecordingPolicy(segment_seconds=30, segment_bytes=0, compress=False))
     finish(session, recorder)
     files = session_files(recorder.path)
-    assert len(files) >= int(session.state.cursor // 30) and not any(f.name.endswith(".gz") for f in files)
+    assert len(files) >= int(session.state.audio.cursor // 30) and not any(f.name.endswith(".gz") for f in files)
     full = json.loads(export_recording(files[0], "json"))
     part = json.loads(export_recording(files[0], "json", TimeRange(60.0, 120.0)))
     starts = [u["start"] for u in part["utterances"]]
@@ -143,7 +143,7 @@ def test_the_recorder_applies_retention_and_says_so_in_the_log_and_the_recording
     session.advance(session.duration)
     recorder.close()
     assert not stale.exists() and recorder.totals.deleted_files == 1
-    assert any("retention deleted 1 recording file" in e.text and "old-r0" in e.text for e in session.state.log)
+    assert any("retention deleted 1 recording file" in e.text and "old-r0" in e.text for e in session.state.log.entries)
     _, lines = read_recording(recorder.path)
     assert [line["action"] for line in lines if line["type"] == NOTE] == ["background"]
     assert load(recorder.path).state.transcript.text() == WORDS  # the note is skipped by replays
@@ -188,9 +188,11 @@ def test_a_full_disk_pauses_the_recording_not_the_stream_and_it_resumes_with_not
     disk.room = 150  # a line torn mid-write, then nothing more
     session.advance(60.0)
     assert recorder.paused is not None and "No space left on device" in recorder.paused
-    errors = [e.text for e in session.state.log if e.level == "error"]
+    errors = [e.text for e in session.state.log.entries if e.level == "error"]
     assert len(errors) == 1 and "free some space and writing resumes by itself" in errors[0]
-    assert session.state.error is None and "sentence" in session.state.transcript.text()  # the stream went on
+    assert (
+        session.state.connection.error is None and "sentence" in session.state.transcript.text()
+    )  # the stream went on
     first = recorder.path.read_bytes()
     assert first.endswith(b"\n")  # the torn line was cut back
     disk.room = None  # space is back
@@ -198,7 +200,7 @@ def test_a_full_disk_pauses_the_recording_not_the_stream_and_it_resumes_with_not
     assert recorder.paused is None and recorder.totals.pauses == 1 and recorder.totals.lines_lost == 0
     files = session_files(recorder.path)
     assert len(files) == 2 and all(read_recording(f) for f in files)
-    assert any("recording resumed in" in e.text for e in session.state.log)
+    assert any("recording resumed in" in e.text for e in session.state.log.entries)
     assert load(recorder.path).state.transcript.text() == WORDS  # nothing lost
 
 
@@ -211,7 +213,7 @@ def test_a_long_outage_keeps_the_newest_events_and_says_how_many_were_lost(tmp_p
     disk.room = None
     finish(session, recorder)
     assert recorder.totals.lines_lost > 0
-    resumed = [e.text for e in session.state.log if "recording resumed" in e.text]
+    resumed = [e.text for e in session.state.log.entries if "recording resumed" in e.text]
     assert resumed and f"{recorder.totals.lines_lost} older lines were lost" in resumed[0]
     assert all(read_recording(f) for f in session_files(recorder.path))  # every file still valid
 

@@ -20,12 +20,19 @@ def test_a_format_1_recording_replays_with_its_figures():
     assert session.state.transcript.text() == (
         "Good morning, here is the weather. Rain in the north by the afternoon. Winds ease overnight."
     )
-    assert session.state.reconnects == 1 and session.state.request_ids == ["req-1111", "req-2222"]
-    assert session.state.errors == 1 and session.state.error is None  # the warning is counted, not the stream's outcome
-    assert dict(session.state.flag_counts) == {"SpeechStarted": 3, "is_final": 3, "speech_final": 3, "UtteranceEnd": 3}
+    assert session.state.connection.reconnects == 1 and session.state.connection.request_ids == ["req-1111", "req-2222"]
+    assert (
+        session.state.connection.errors == 1 and session.state.connection.error is None
+    )  # the warning is counted, not the stream's outcome
+    assert dict(session.state.lights.counts) == {
+        "SpeechStarted": 3,
+        "is_final": 3,
+        "speech_final": 3,
+        "UtteranceEnd": 3,
+    }
     summary = session.state.metrics.summary()
     assert summary["audio_seconds"] == 11.3 and summary["latency"]["p50"] == 0.15
-    assert session.state.close_code == 1000
+    assert session.state.connection.close_code == 1000
 
 
 def test_a_format_1_recording_lists_and_exports():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 from dgtui.judge.compare import lane_row
+from dgtui.state.events import AudioSent, MessageReceived
 from dgtui.state.reach import ReachLog, RisingLog, SpeechEnd, SpeechEnds
-from dgtui.state.stream import SessionState
+from dgtui.state.setup import Setup
+from dgtui.state.stream import StreamState
 
 
 def test_the_log_keeps_only_forward_steps_and_answers_by_halves() -> None:
@@ -44,15 +46,16 @@ def test_the_speech_ends_keep_the_newest_signals_with_their_names() -> None:
 
 
 def test_a_flux_lane_has_its_eager_and_final_ends_of_turn_apart() -> None:
-    state = SessionState("flux", clock=lambda: 0.0, api="v2")
+    state = StreamState(Setup("flux", api="v2"), clock=lambda: 0.0)
     for step in range(1, 31):  # 100 ms of audio goes out every 100 ms, from clock 100.0
-        state.on_audio(3200, step / 10, -20.0, 100.0 + step / 10)
+        state.apply(AudioSent("flux", 3200, step / 10, -20.0), 100.0 + step / 10)
 
     def turn(event: str, end: float, at: float, words: list[tuple[str, float, float]]) -> None:
-        state.receive(json.dumps({"type": "TurnInfo", "event": event, "turn_index": 0, "audio_window_start": 0.0,
-                                  "audio_window_end": end, "transcript": " ".join(w for w, _, _ in words),
-                                  "words": [{"word": w, "start": s, "end": e, "confidence": 0.9}
-                                            for w, s, e in words]}), at)  # fmt: skip
+        raw = json.dumps({"type": "TurnInfo", "event": event, "turn_index": 0, "audio_window_start": 0.0,
+                          "audio_window_end": end, "transcript": " ".join(w for w, _, _ in words),
+                          "words": [{"word": w, "start": s, "end": e, "confidence": 0.9}
+                                    for w, s, e in words]})  # fmt: skip
+        state.apply(MessageReceived("flux", raw, cursor=None), at)
 
     words = [("hello", 0.5, 0.9), ("there", 0.95, 1.4)]
     truth = tuple(words)

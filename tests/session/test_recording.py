@@ -47,7 +47,7 @@ async def record(wav: Path, server_url: str, folder: Path, seconds: float, *, re
     session = runner.add(FileSource(wav))
     task = asyncio.create_task(runner.run(session))
     if reconnect_after is not None:
-        while session.state.cursor < reconnect_after and not task.done():
+        while session.state.audio.cursor < reconnect_after and not task.done():
             await asyncio.sleep(0.05)
         session.reconnect()
     await task
@@ -56,9 +56,9 @@ async def record(wav: Path, server_url: str, folder: Path, seconds: float, *, re
 
 def test_a_recorded_session_replays_to_the_same_transcript_and_metrics(server, tmp_path, clip_file):
     live = asyncio.run(record(clip_file(seconds=8.0), server.url, tmp_path, 8.0))
-    assert live.state.clean and live.state.recording_path is not None
-    path = live.state.recording_path
-    assert path.parent.parent == tmp_path and path.name == f"{live.name}-{live.state.request_id}.jsonl"
+    assert live.state.clean and live.recording_path is not None
+    path = live.recording_path
+    assert path.parent.parent == tmp_path and path.name == f"{live.name}-{live.state.connection.request_id}.jsonl"
     header, lines = read_recording(path)
     assert header["options"] == OPTIONS and header["url"].startswith(server.url) and header["backend"] == "url"
     messages = [line for line in lines if line["type"] == "message"]
@@ -68,18 +68,24 @@ def test_a_recorded_session_replays_to_the_same_transcript_and_metrics(server, t
     replayed = load(path)
     assert replayed.state.transcript.text() == live.state.transcript.text() and live.state.transcript.text()
     same_figures(live.state.metrics.summary(), replayed.state.metrics.summary())
-    assert replayed.state.request_ids == live.state.request_ids and replayed.state.metadata == live.state.metadata
-    assert replayed.state.phase is State.CLOSED and replayed.state.close_code == 1000
+    assert (
+        replayed.state.connection.request_ids == live.state.connection.request_ids
+        and replayed.state.connection.metadata == live.state.connection.metadata
+    )
+    assert replayed.state.connection.phase is State.CLOSED and replayed.state.connection.close_code == 1000
 
 
 def test_a_reconnect_is_recorded_and_replayed_on_one_timeline(server, tmp_path, clip_file):
     live = asyncio.run(record(clip_file(seconds=9.0), server.url, tmp_path, 9.0, reconnect_after=4.0))
-    assert live.state.reconnects == 1 and len(live.state.request_ids) == 2
-    _, lines = read_recording(live.state.recording_path)
+    assert live.state.connection.reconnects == 1 and len(live.state.connection.request_ids) == 2
+    _, lines = read_recording(live.recording_path)
     reconnect = [line for line in lines if line["type"] == "dgtui.Control" and line["action"] == "reconnect"]
-    assert len(reconnect) == 1 and reconnect[0]["offset_s"] == pytest.approx(live.state.offset)
-    replayed = load(live.state.recording_path)
-    assert replayed.state.reconnects == 1 and replayed.state.request_ids == live.state.request_ids
+    assert len(reconnect) == 1 and reconnect[0]["offset_s"] == pytest.approx(live.state.connection.offset)
+    replayed = load(live.recording_path)
+    assert (
+        replayed.state.connection.reconnects == 1
+        and replayed.state.connection.request_ids == live.state.connection.request_ids
+    )
     assert replayed.state.transcript.text() == live.state.transcript.text()
     same_figures(live.state.metrics.summary(), replayed.state.metrics.summary())
 
@@ -127,38 +133,44 @@ def scripted(name: str = "s") -> PlayedSession:
 def test_a_full_disk_is_shown_on_the_stream_which_goes_on(tmp_path):
     session = scripted()
     full = lambda path, mode: open("/dev/full", "wb", buffering=0)  # noqa: E731, SIM115
-    recorder = subscribe_recorder(session.state, tmp_path, opener=full)
+    recorder = subscribe_recorder(session, tmp_path, opener=full)
     session.advance(100.0, origin=0.0)
     assert recorder.paused is not None and "No space left on device" in recorder.paused  # tried again later
-    errors = [e.text for e in session.state.log if e.level == "error"]
+    errors = [e.text for e in session.state.log.entries if e.level == "error"]
     assert any("recording paused" in e and "free some space" in e for e in errors)
-    assert session.state.error is None and session.state.transcript.text() == "hello there and again"  # it went on
+    assert (
+        session.state.connection.error is None and session.state.transcript.text() == "hello there and again"
+    )  # it went on
 
 
 def test_an_unwritable_directory_is_shown_on_the_stream_which_goes_on(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     session = scripted()
-    recorder = subscribe_recorder(session.state, blocker / "sessions")
+    recorder = subscribe_recorder(session, blocker / "sessions")
     session.advance(100.0, origin=0.0)
     assert recorder.failed is not None and "Not a directory" in recorder.failed and recorder.path is None
-    assert any("record to another one" in e.text for e in session.state.log if e.level == "error")
+    assert any("record to another one" in e.text for e in session.state.log.entries if e.level == "error")
     assert session.state.transcript.text() == "hello there and again"
 
 
 def test_listing_recordings(server, tmp_path, clip_file):
     folder = tmp_path / "rec"
     live = asyncio.run(record(clip_file(seconds=3.0), server.url, folder, 3.0))
-    info = describe_recording(live.state.recording_path)
-    assert (info.name, info.request_id) == (live.name, live.state.request_id)
+    info = describe_recording(live.recording_path)
+    assert (info.name, info.request_id) == (live.name, live.state.connection.request_id)
     assert info.duration == pytest.approx(3.0, abs=0.11) and info.model == "pocketsphinx-en-us"
     (folder / "2000-01-01").mkdir()
     (folder / "2000-01-01" / "junk.jsonl").write_text("not json\n")
-    assert [i.path for i in list_recordings(folder)] == [live.state.recording_path]
+    assert [i.path for i in list_recordings(folder)] == [live.recording_path]
     result = subprocess.run(
         [sys.executable, "-m", "dgtui", "sessions", "--dir", str(folder)], capture_output=True, text=True, timeout=30
     )
-    assert result.returncode == 0 and live.state.request_id in result.stdout and "pocketsphinx-en-us" in result.stdout
+    assert (
+        result.returncode == 0
+        and live.state.connection.request_id in result.stdout
+        and "pocketsphinx-en-us" in result.stdout
+    )
 
 
 def test_a_recorder_needs_nothing_but_the_events(tmp_path):
@@ -168,7 +180,7 @@ def test_a_recorder_needs_nothing_but_the_events(tmp_path):
 
     events = []
     session = scripted()
-    session.state.listeners.append(events.append)
+    session.state.subscribe(events.append)
     session.advance(100.0, origin=0.0)
     recorder = Recorder(RecordingHeader("s", "talk.wav", {"model": "nova-3"}, "url"), tmp_path, mono=lambda: 0.0)
     for event in events:

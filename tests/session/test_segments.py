@@ -7,7 +7,9 @@ import json
 import pytest
 
 from dgtui.judge.alignment import MarkedWord, align, mark_words
-from dgtui.state.stream import SessionState
+from dgtui.state.events import MessageReceived
+from dgtui.state.setup import Setup
+from dgtui.state.stream import StreamState
 
 
 def test_words_as_shown_are_marked_against_the_base() -> None:
@@ -23,16 +25,24 @@ def test_words_as_shown_are_marked_against_the_base() -> None:
     assert running.missing_after == "" and all(w.kind == "equal" for w in running.words)  # not spoken yet
 
 
-def lane(name: str, finals: list[tuple[float, float, str, float]]) -> SessionState:
-    state = SessionState(name, clock=lambda: 0.0)
+def lane(name: str, finals: list[tuple[float, float, str, float]]) -> StreamState:
+    state = StreamState(Setup(name), clock=lambda: 0.0)
     for start, end, text, at in finals:
         tokens = text.split()
         step = (end - start) / len(tokens)
         words = [{"word": t.lower().strip("."), "punctuated_word": t, "start": start + i * step,
                   "end": start + (i + 1) * step} for i, t in enumerate(tokens)]  # fmt: skip
-        state.receive(json.dumps({"type": "Results", "start": start, "duration": end - start, "is_final": True,
-                                  "channel_index": [0, 1], "channel": {"alternatives": [
-                                      {"transcript": text, "words": words}]}}), at)  # fmt: skip
+        raw = json.dumps(
+            {
+                "type": "Results",
+                "start": start,
+                "duration": end - start,
+                "is_final": True,
+                "channel_index": [0, 1],
+                "channel": {"alternatives": [{"transcript": text, "words": words}]},
+            }
+        )
+        state.apply(MessageReceived(name, raw, cursor=None), at)
     return state
 
 

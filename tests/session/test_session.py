@@ -24,7 +24,7 @@ async def test_real_time_pacing_follows_the_wall_clock(server, clip_file):
     events = []
     config = SessionConfig("pace", server.url, {"interim_results": True})
     session = LiveSession(config, FileSource(clip_file(seconds=4.0)), [events.append])
-    assert await session.run(), session.state.error
+    assert await session.run(), session.state.connection.error
     start = session.state.metrics.first_audio_at
     offsets = [e.cursor - (e.received_at - start) for e in events if isinstance(e, MessageReceived)]
     assert len(offsets) > 10
@@ -43,16 +43,19 @@ async def test_session_transcribes_and_reports_everything(server, clip_file):
         FileSource(clip_file(seconds=6.0), realtime=False),
         [events.append],
     )
-    assert await session.run(), session.state.error
+    assert await session.run(), session.state.connection.error
     connected = next(e for e in events if isinstance(e, Connected))
     assert (
-        connected.request_id == session.state.request_id
+        connected.request_id == session.state.connection.request_id
         and connected.timings.tcp >= 0
         and connected.timings.upgrade > 0
     )
     assert "train line" in session.state.transcript.text().lower()
-    assert session.state.metadata is not None and session.state.metadata.request_id == session.state.request_id
-    assert session.state.model_info["arch"] == "pocketsphinx"
+    assert (
+        session.state.connection.metadata is not None
+        and session.state.connection.metadata.request_id == session.state.connection.request_id
+    )
+    assert session.state.connection.model_info["arch"] == "pocketsphinx"
     states = [e.state for e in events if isinstance(e, StateChanged)]
     assert states == [State.CONNECTING, State.STREAMING, State.CLOSING, State.CLOSED]
     closed, manifest = events[-2:]  # the manifest comes last, once the stream is over
@@ -176,7 +179,7 @@ async def test_options_travel_over_the_wire():
         source = open_source("-", SourceSettings(encoding="linear16", sample_rate=16000))
         source.stream = __import__("io").BytesIO(clip_pcm("weather")[:3200])  # type: ignore[attr-defined]
         session = LiveSession(SessionConfig("w", url, {"keyterm": ["a b", "c"], "endpointing": 300}), source)
-        assert await session.run(), session.state.error
+        assert await session.run(), session.state.connection.error
     assert ("keyterm", "a b") in parse_qsl(urlsplit(paths[0]).query)
     assert "endpointing=300" in paths[0] and "encoding=linear16" in paths[0]
 
@@ -184,22 +187,28 @@ async def test_options_travel_over_the_wire():
 async def test_handshake_failures_quote_status_header_and_body(keyed_server, server, clip_file):
     no_key = LiveSession(SessionConfig("k", keyed_server.url), FileSource(clip_file(seconds=1.0)))
     assert not await no_key.run()
-    assert "HTTP 401" in no_key.state.error and "dg-error: Invalid credentials." in no_key.state.error
-    assert "INVALID_AUTH" in no_key.state.error and no_key.state.request_id in no_key.state.error
-    assert "the API key was refused; check the key" in no_key.state.error  # what to do, in settings terms
+    assert (
+        "HTTP 401" in no_key.state.connection.error
+        and "dg-error: Invalid credentials." in no_key.state.connection.error
+    )
+    assert (
+        "INVALID_AUTH" in no_key.state.connection.error
+        and no_key.state.connection.request_id in no_key.state.connection.error
+    )
+    assert "the API key was refused; check the key" in no_key.state.connection.error  # what to do, in settings terms
     bad_query = LiveSession(
         SessionConfig("q", server.url, {"interim_results": "True"}), FileSource(clip_file(seconds=1.0))
     )
     assert not await bad_query.run()
-    assert "HTTP 400" in bad_query.state.error and "interim_results" in bad_query.state.error
+    assert "HTTP 400" in bad_query.state.connection.error and "interim_results" in bad_query.state.connection.error
     keyed = LiveSession(
         SessionConfig("ok", keyed_server.url, api_key=TEST_KEY),
         FileSource(clip_file(seconds=1.0), realtime=False),
     )
-    assert await keyed.run(), keyed.state.error
+    assert await keyed.run(), keyed.state.connection.error
     refused = LiveSession(SessionConfig("r", "ws://127.0.0.1:9/v1/listen"), FileSource(clip_file(seconds=1.0)))
     assert not await refused.run()
-    assert "connection refused" in refused.state.error
+    assert "connection refused" in refused.state.connection.error
 
 
 async def test_pause_holds_the_stream_with_keepalive(make_server, clip_file):
@@ -208,12 +217,12 @@ async def test_pause_holds_the_stream_with_keepalive(make_server, clip_file):
     runner = asyncio.create_task(session.run())
     await asyncio.sleep(1.0)
     session.pause()
-    cursor_at_pause = session.state.cursor
+    cursor_at_pause = session.state.audio.cursor
     await asyncio.sleep(2.5)  # longer than the server's idle timeout
-    assert session.state.phase is State.PAUSED and session.state.cursor == cursor_at_pause
+    assert session.state.connection.phase is State.PAUSED and session.state.audio.cursor == cursor_at_pause
     session.resume()
-    assert await asyncio.wait_for(runner, 30), session.state.error
-    assert session.state.close_code == 1000
+    assert await asyncio.wait_for(runner, 30), session.state.connection.error
+    assert session.state.connection.close_code == 1000
 
 
 async def test_finalize_request_gets_a_from_finalize_result(server, clip_file):
@@ -241,7 +250,7 @@ async def test_stop_sends_closestream_and_waits_for_the_flush(server, clip_file)
     await asyncio.sleep(1.5)
     session.stop()
     assert await asyncio.wait_for(runner, 20)
-    assert session.state.metadata is not None and session.state.cursor < 3.0
+    assert session.state.connection.metadata is not None and session.state.audio.cursor < 3.0
 
 
 async def test_malformed_and_unknown_messages_do_not_stop_the_stream(clip_file):
@@ -289,7 +298,7 @@ async def test_error_closes_are_explained(clip_file, code, reason, expected):
         config = SessionConfig("e", url, reconnect_attempts=0)  # this connection's own close, no retry
         session = LiveSession(config, FileSource(clip_file(seconds=3.0)), [events.append])
         assert not await session.run()
-    assert expected in session.state.error
+    assert expected in session.state.connection.error
     closed = next(event for event in reversed(events) if isinstance(event, Closed))
     assert isinstance(closed, Closed) and closed.code == code and not closed.clean
     assert isinstance(events[-1], Manifest)  # a failed stream still says what it sent
@@ -305,17 +314,17 @@ async def test_server_that_never_closes_is_bounded(clip_file):
             SessionConfig("n", url, close_timeout=1.0), FileSource(clip_file(seconds=1.0), realtime=False)
         )
         assert not await asyncio.wait_for(session.run(), 15)
-    assert "did not close the stream within 1 s" in session.state.error
+    assert "did not close the stream within 1 s" in session.state.connection.error
 
 
 async def test_passthrough_sends_the_container_and_is_transcribed(server, tmp_path):
     path = tmp_path / "council.mp3"
     path.write_bytes(encode(clip_pcm("council")[: 32000 * 6], 16000, "mp3", "libmp3lame", out_rate=44100))
     session = LiveSession(SessionConfig("pt", server.url), FileSource(path, realtime=False, passthrough=True))
-    assert "encoding" not in session.state.url
-    assert await session.run(), session.state.error
+    assert "encoding" not in session.state.connection.url
+    assert await session.run(), session.state.connection.error
     assert "train line" in session.state.transcript.text().lower()
-    assert session.state.metadata.duration == pytest.approx(6.0, abs=0.1)
+    assert session.state.connection.metadata.duration == pytest.approx(6.0, abs=0.1)
 
 
 async def test_keepalive_holds_the_connection_while_a_live_source_stalls(make_server):
@@ -334,8 +343,8 @@ async def test_keepalive_holds_the_connection_while_a_live_source_stalls(make_se
         await asyncio.to_thread(pipe.flush)
         await asyncio.sleep(2.5)  # the source gives nothing for longer than the server's idle timeout
         await asyncio.to_thread(pipe.write, pcm[32000 * 2 : 32000 * 5])
-    assert await asyncio.wait_for(runner, 30), session.state.error
-    assert session.state.cursor == pytest.approx(5.0)
+    assert await asyncio.wait_for(runner, 30), session.state.connection.error
+    assert session.state.audio.cursor == pytest.approx(5.0)
 
 
 async def test_a_bug_while_sending_ends_the_stream_with_an_internal_error_not_a_reconnect_loop(server, clip_file):
@@ -358,5 +367,7 @@ async def test_a_bug_while_sending_ends_the_stream_with_an_internal_error_not_a_
 
     session = LiveSession(SessionConfig("b", server.url, {"interim_results": True}), Breaking())  # type: ignore[arg-type]
     assert not await asyncio.wait_for(session.run(), 30)
-    assert session.state.error.startswith("internal error while sending audio: RuntimeError: boom. This is a dgtui bug")
-    assert session.state.reconnects == 0 and session.state.phase is State.ERROR
+    assert session.state.connection.error.startswith(
+        "internal error while sending audio: RuntimeError: boom. This is a dgtui bug"
+    )
+    assert session.state.connection.reconnects == 0 and session.state.connection.phase is State.ERROR

@@ -39,9 +39,13 @@ async def test_a_certificate_from_an_unknown_authority_is_refused(server, ca, cl
         session = await stream(proxy.url, clip_file(seconds=2.0))
     finally:
         proxy.stop()
-    assert session.state.phase is State.ERROR and proxy.connections == 0  # no byte of HTTP reached the server
-    assert session.state.error.startswith("TLS failure with 127.0.0.1: unable to get local issuer certificate")
-    assert "could not be verified" in session.state.error and not session.state.transcript.finals
+    assert (
+        session.state.connection.phase is State.ERROR and proxy.connections == 0
+    )  # no byte of HTTP reached the server
+    assert session.state.connection.error.startswith(
+        "TLS failure with 127.0.0.1: unable to get local issuer certificate"
+    )
+    assert "could not be verified" in session.state.connection.error and not session.state.transcript.finals
 
 
 async def test_a_certificate_for_another_host_is_refused_even_from_a_trusted_authority(
@@ -54,10 +58,14 @@ async def test_a_certificate_for_another_host_is_refused_even_from_a_trusted_aut
         session = await stream(proxy.url_for("localhost"), clip_file(seconds=2.0), key=TEST_KEY)
     finally:
         proxy.stop()
-    assert session.state.phase is State.ERROR
-    assert session.state.error.startswith("TLS failure with localhost: Hostname mismatch, certificate is not valid for")
-    assert "nothing was sent" in session.state.error and "SSL_CERT_FILE" in session.state.error
-    assert TEST_KEY not in session.state.error and proxy.connections == 0  # the handshake failed: the key never left
+    assert session.state.connection.phase is State.ERROR
+    assert session.state.connection.error.startswith(
+        "TLS failure with localhost: Hostname mismatch, certificate is not valid for"
+    )
+    assert "nothing was sent" in session.state.connection.error and "SSL_CERT_FILE" in session.state.connection.error
+    assert (
+        TEST_KEY not in session.state.connection.error and proxy.connections == 0
+    )  # the handshake failed: the key never left
 
 
 async def test_a_verified_server_streams(server, ca, clip_file, monkeypatch, tmp_path):
@@ -68,6 +76,6 @@ async def test_a_verified_server_streams(server, ca, clip_file, monkeypatch, tmp
         session = await stream(proxy.url_for("localhost"), clip_file(seconds=4.0))
     finally:
         proxy.stop()
-    assert session.state.clean, session.state.error
-    assert session.state.url.startswith("wss://localhost:") and session.state.timings.tls > 0
+    assert session.state.clean, session.state.connection.error
+    assert session.state.connection.url.startswith("wss://localhost:") and session.state.connection.timings.tls > 0
     assert "council" in session.state.transcript.text().lower()

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dgtui.judge.compare import LaneGroup
 from dgtui.protocol.errors import CloseCode
 from dgtui.recordings.player import PlayedSession
-from dgtui.state.events import State
-from dgtui.state.stream import SessionState
+from dgtui.state.events import AudioAccounted, AudioSent, Closed, Control, Reconnecting, State, StateChanged
 from tests.support.script import (
-    Step,
     audio_steps,
     close,
     connect,
     conversation,
+    drop,
     fail,
     flux_turns,
     message,
+    reconnect,
+    step,
     word_times,
 )
 
@@ -52,23 +55,25 @@ class FrozenClock:
         self.now = ORIGIN + at
 
 
-def weather(clock: FrozenClock, request_id: str = "3f1c9a52-8d0e-4b7a-9f61-2c5e7d4a1b90") -> PlayedSession:
+def weather(clock: FrozenClock, request_id: str = "3f1c9a52-8d0e-4b7a-9f61-2c5e7d4a1b90", name: str = "weather",
+            **more: Any) -> PlayedSession:  # fmt: skip
     steps = [
         connect(0.0, LOCAL_URL, request_id),
         *audio_steps(40.0),
         *conversation(WEATHER, request_id=request_id, low_confidence=lambda w: w in ("spreading", "fourteen")),
     ]
-    return PlayedSession("weather", steps, source="dgtui/data/weather.ogg", url="", options=OPTIONS, clock=clock)
+    return PlayedSession(name, steps, source="dgtui/data/weather.ogg", url="", options=OPTIONS, clock=clock, **more)
 
 
-def council(clock: FrozenClock, request_id: str = "8b2d4e61-0c3f-4a9e-b5d7-6e1f2a3c4d5e") -> PlayedSession:
+def council(clock: FrozenClock, request_id: str = "8b2d4e61-0c3f-4a9e-b5d7-6e1f2a3c4d5e", name: str = "council",
+            **more: Any) -> PlayedSession:  # fmt: skip
     steps = [
         connect(0.0, LOCAL_URL + "&diarize=true", request_id),
         *audio_steps(40.0, level=lambda t: -30.0),
         *conversation(COUNCIL, request_id=request_id, speakers=[0, 1, 0, 1], start=1.0),
     ]
     options = {**OPTIONS, "diarize": True}
-    return PlayedSession("council", steps, source="dgtui/data/council.ogg", options=options, clock=clock)
+    return PlayedSession(name, steps, source="dgtui/data/council.ogg", options=options, clock=clock, **more)
 
 
 def rejected(clock: FrozenClock) -> PlayedSession:
@@ -117,10 +122,8 @@ def many_scene(count: int, at: float) -> tuple[list[PlayedSession], FrozenClock]
     clock = FrozenClock(at)
     sessions = []
     for n in range(count):
-        make = weather if n % 2 == 0 else council
-        session = make(clock, request_id=f"{n:08x}-1234-4abc-8def-0123456789ab")
-        session.state.name = f"{session.name}-{n + 1}"
-        sessions.append(session)
+        make, name = (weather, "weather") if n % 2 == 0 else (council, "council")
+        sessions.append(make(clock, request_id=f"{n:08x}-1234-4abc-8def-0123456789ab", name=f"{name}-{n + 1}"))
     for session in sessions:
         session.advance(at, origin=ORIGIN)
     return sessions, clock
@@ -129,12 +132,13 @@ def many_scene(count: int, at: float) -> tuple[list[PlayedSession], FrozenClock]
 def reconnecting_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     """The demo scene with the first stream's connection dropped a moment ago: waiting to reconnect."""
     sessions, clock = scene(at)
-    weather = sessions[0]
-    weather.state.closed(None, "", "the connection was lost (no close frame: network error or server crash)")
-    weather.state.audio_resent = 1.8
-    weather.state.will_reconnect(2, 5, 1.4, "the connection was lost (no close frame: network error or server crash)")
-    weather.state.control("reconnect", weather.state.committed_until())
-    weather.state.set_phase(State.CONNECTING)
+    state = sessions[0].state  # the test owns the played stream: it applies what its live loop would have
+    lost = "the connection was lost (no close frame: network error or server crash)"
+    state.apply(Closed(state.name, None, "", lost))
+    state.apply(AudioAccounted(state.name, resent=1.8))
+    state.apply(Reconnecting(state.name, 2, 5, 1.4, lost))
+    state.apply(Control(state.name, "reconnect", state.committed_until()))
+    state.apply(StateChanged(state.name, State.CONNECTING))
     return sessions, clock
 
 
@@ -156,9 +160,9 @@ def flux_agent(clock: FrozenClock, request_id: str = "0c9e1f2a-5b6d-4e7f-8a9b-0c
         *audio_steps(40.0),
         *flux_turns(AGENT, request_id=request_id, resume_after=1),
     ]
-    session = PlayedSession("agent", steps, source="caller.wav", options=FLUX_OPTIONS, clock=clock, api="v2")
-    session.state.local_engine = True  # the demo's engine: the tab says it is not Deepgram's Flux model
-    return session
+    # the demo's engine: the tab says it is not Deepgram's Flux model
+    return PlayedSession("agent", steps, source="caller.wav", options=FLUX_OPTIONS, clock=clock, api="v2",
+                         local_engine=True)  # fmt: skip
 
 
 def flux_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
@@ -196,19 +200,14 @@ def deepgram_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     header; the first sent 1.8 s again after a reconnect (billed again)."""
     clock = FrozenClock(at)
     sessions = []
-    for make, request_id in ((weather, "d1e2a3b4-0000-4000-8000-00000000000a"),
-                             (council, "d1e2a3b4-0000-4000-8000-00000000000b")):  # fmt: skip
-        session = make(clock, request_id=request_id)
+    for make, request_id, conditions in ((weather, "d1e2a3b4-0000-4000-8000-00000000000a", ["noise:snr=20"]),
+                                         (council, "d1e2a3b4-0000-4000-8000-00000000000b", [])):  # fmt: skip
+        # the first's audio is made noisier before it is sent
+        session = make(clock, request_id=request_id, conditions=conditions)
         session.steps[0] = connect(0.0, DEEPGRAM_URL + ("&diarize=true" if make is council else ""), request_id)
         sessions.append(session)
-    first = sessions[0]
-
-    def sent_again(state: SessionState, now: float) -> None:  # 1.8 s sent again: its bytes, the cursor unmoved
-        state.audio_resent = 1.8
-        state.on_audio(57600, 0.0, -20.0, now)
-
-    first.steps.insert(1, Step(0.05, sent_again))
-    first.state.conditions = ["noise:snr=20"]  # its audio is made noisier before it is sent
+    # 1.8 s sent again: its bytes, the cursor unmoved
+    sessions[0].steps.insert(1, step(0.05, AudioAccounted("", resent=1.8), AudioSent("", 57600, 0.0, -20.0)))
     for session in sessions:
         session.advance(at, origin=ORIGIN)
     return sessions, clock
@@ -226,9 +225,8 @@ def wall_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     quiet = PlayedSession("council", quiet_steps, options=OPTIONS, clock=clock)
     dropped = [connect(0.0, LOCAL_URL, "c1"), *audio_steps(40.0),
                *conversation(WEATHER[:2], request_id="c1"),
-               Step(8.5, lambda s, now: s.closed(None, "", "the connection was lost")),
-               Step(8.5, lambda s, now: s.control("reconnect", s.committed_until())),
-               connect(9.7, LOCAL_URL, "c2")]  # fmt: skip
+               drop(8.5),
+               reconnect(9.7, LOCAL_URL, "c2", dropped_at=8.5)]  # fmt: skip
     back = PlayedSession("support", dropped, options=OPTIONS, clock=clock)
     sessions = [dead, quiet, back]
     for session in sessions:

@@ -12,45 +12,64 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from dgtui.protocol.errors import CloseCode, explain_close
-from dgtui.recordings.player import Step
-from dgtui.state.events import HandshakeTimings, State
-from dgtui.state.stream import SessionState
+from dgtui.recordings.player import Step, step
+from dgtui.state.events import (
+    AudioProgress,
+    AudioSent,
+    Closed,
+    Connected,
+    Control,
+    HandshakeTimings,
+    MessageReceived,
+    Reconnected,
+    SessionError,
+    State,
+    StateChanged,
+)
+from dgtui.state.stream import StreamState
+
+TIMINGS = HandshakeTimings(0.002, 0.004, 0.0, 0.011)
 
 MODEL_INFO = {"name": "2-general-nova", "version": "2024-01-18.26916", "arch": "nova-3"}
 MODEL_UUID = "40bd3654-e622-47c4-a111-63a61b23bfe2"
 
 
 def message(at: float, data: dict[str, Any] | str, cursor: float | None = None) -> Step:
+    """A server message arriving ``at`` (``cursor``: the audio sent by then; None: what the script sent)."""
     raw = data if isinstance(data, str) else json.dumps(data)
-    return Step(at, lambda s, now: s.receive(raw, now, cursor))
+    return step(at, MessageReceived("", raw, None, 0.0, cursor))
 
 
-def audio(at: float, cursor: float, level_db: float = -20.0) -> Step:
-    return Step(at, lambda s, now: s.on_audio(3200, cursor, level_db, now))
+def audio(at: float, cursor: float, level_db: float = -20.0, size: int = 3200) -> Step:
+    return step(at, AudioSent("", size, cursor, level_db))
 
 
 def connect(at: float, url: str, request_id: str) -> Step:
-    def apply(s: SessionState, now: float) -> None:
-        s.connected(url, request_id, HandshakeTimings(0.002, 0.004, 0.0, 0.011))
-        s.set_phase(State.STREAMING)
+    return step(at, Connected("", url, request_id, TIMINGS), StateChanged("", State.STREAMING))
 
-    return Step(at, apply)
+
+def reconnect(at: float, url: str, request_id: str, *, dropped_at: float) -> Step:
+    """A new connection after the one lost at ``dropped_at`` (script seconds): connected, and the gap said."""
+
+    def reconnected(state: StreamState) -> Reconnected:
+        return Reconnected("", request_id, state.connection.offset, round(at - dropped_at, 6))
+
+    return step(at, Connected("", url, request_id, TIMINGS), reconnected, StateChanged("", State.STREAMING))
+
+
+def drop(at: float, explanation: str = "the connection was lost") -> Step:
+    """The connection lost (no close frame), and a reconnect begun from where the finals reached."""
+    return step(at, Closed("", None, "", explanation), lambda s: Control(s.name, "reconnect", s.committed_until()))
 
 
 def fail(at: float, text: str, detail: str = "") -> Step:
-    def apply(s: SessionState, now: float) -> None:
-        s.fail(text, detail)
-        s.set_phase(State.ERROR)
-
-    return Step(at, apply)
+    return step(at, SessionError("", text, detail), StateChanged("", State.ERROR))
 
 
 def close(at: float, code: int = CloseCode.NORMAL, reason: str = "") -> Step:
-    def apply(s: SessionState, now: float) -> None:
-        s.set_phase(State.CLOSED if code == CloseCode.NORMAL else State.ERROR)
-        s.closed(code, reason, explain_close(code, reason))
-
-    return Step(at, apply)
+    clean = code == CloseCode.NORMAL
+    return step(at, StateChanged("", State.CLOSED if clean else State.ERROR),
+                Closed("", code, reason, explain_close(code, reason), clean))  # fmt: skip
 
 
 def results(
@@ -157,10 +176,17 @@ def word_times(
 
 
 def audio_steps(until: float, level: Callable[[float], float] | None = None, every: float = 0.1) -> Iterator[Step]:
+    """Audio sent every ``every`` seconds (3200 bytes each), told once a second as a live stream tells it."""
     level = level or (lambda t: -18.0 - 6.0 * math.sin(t * 3.0))
+    told: float | None = None
     for i in range(1, int(until / every) + 1):
         t = round(i * every, 3)
-        yield audio(t, t, level(t))
+        sent = AudioSent("", 3200, t, level(t))
+        if told is None or t - told >= 1.0:
+            told = t
+            yield step(t, sent, AudioProgress("", t, level(t), 0.0, 3200 * i))
+        else:
+            yield step(t, sent)
 
 
 def flux_turns(

@@ -15,7 +15,7 @@ def test_the_app_runs_in_a_terminal_and_quits_cleanly_on_q(server):
         assert terminal.read_until(b"weather", 10) is not None
         assert terminal.read_until(b"streaming", 20) is not None
         terminal.press(b"1")
-        assert terminal.read_until(b"Latency", 10) is not None
+        assert terminal.read_until(b"Latency", 30) is not None
         terminal.press(b"q")
         assert terminal.wait(30) == 0
 

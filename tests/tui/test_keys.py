@@ -85,19 +85,19 @@ async def test_pause_resume_finalize_and_reconnect_reach_the_session():
         await pilot.press("1")
         weather = app.current()
         await pilot.press("p")
-        assert weather.state.phase is State.PAUSED
+        assert weather.state.connection.phase is State.PAUSED
         await pilot.press("p")
-        assert weather.state.phase is State.STREAMING
+        assert weather.state.connection.phase is State.STREAMING
         await pilot.press("f")
         assert weather.finalize_requests == 1
         await pilot.press("r")
-        assert weather.state.reconnects == 1
+        assert weather.state.connection.reconnects == 1
         await pilot.pause()
-        texts = [entry.text for entry in weather.state.log]
+        texts = [entry.text for entry in weather.state.log.entries]
         assert "state: paused" in texts and "Finalize sent" in texts and any("reconnecting" in t for t in texts)
         await pilot.press("4", "p", "r")  # the failed stream neither pauses nor reconnects
         radio = app.current()
-        assert radio.state.phase is State.ERROR and radio.state.reconnects == 0
+        assert radio.state.connection.phase is State.ERROR and radio.state.connection.reconnects == 0
 
 
 async def test_actions_on_the_overview_apply_to_the_highlighted_row():
@@ -129,7 +129,7 @@ async def test_inspector_shows_the_json_of_a_message():
         view = app.current_view()
         assert view.bottom.current == "inspector"
         options = view.inspector.query_one("#raw-list")
-        assert options.option_count == len(view.session.raw)
+        assert options.option_count == len(view.session.log.raw)
         options.focus()
         await pilot.press("up", "up")  # SpeechStarted, UtteranceEnd, then the final Results before them
         await pilot.pause()

@@ -45,8 +45,12 @@ async def test_a_clip_is_transcribed_on_screen_and_closes_with_its_metadata(serv
     async with app.run_test(size=SIZE) as pilot:
         session = app.runner.sessions[0]
         await pilot.press("1")
-        await until(pilot, lambda: session.state.phase is State.CLOSED, what="the stream to end")
-        assert session.state.clean and session.state.metadata is not None and session.state.request_id
+        await until(pilot, lambda: session.state.connection.phase is State.CLOSED, what="the stream to end")
+        assert (
+            session.state.clean
+            and session.state.connection.metadata is not None
+            and session.state.connection.request_id
+        )
         await pilot.pause(0.3)
         text = screen_text(app)
         rows = " ".join(app.current_view().transcript.plain_rows()).lower()
@@ -54,8 +58,8 @@ async def test_a_clip_is_transcribed_on_screen_and_closes_with_its_metadata(serv
         heard = [w for w in reference if w in rows]
         assert len(heard) >= 0.7 * len(reference), rows
         assert "end of turn" in text and "closed" in text
-        assert session.state.request_id[:20] in text  # the metadata panel (the id wraps)
-        assert "Metadata" in text and f"{session.state.metadata.duration:.2f} s" in text
+        assert session.state.connection.request_id[:20] in text  # the metadata panel (the id wraps)
+        assert "Metadata" in text and f"{session.state.connection.metadata.duration:.2f} s" in text
         await pilot.press("q")
         await pilot.pause(0.5)
     assert app.return_value == 0
@@ -75,19 +79,21 @@ async def test_demo_without_sources_runs_the_clips_on_the_embedded_engine(monkey
         for session in sessions:
             last_words = [line.text for line in session.state.transcript.lines if line.kind == "final"][-1].split()[-2:]
             assert " ".join(last_words) in first_screen, (session.name, last_words)
-            assert session.state.request_id[:8] in first_screen  # its short request id
+            assert session.state.connection.request_id[:8] in first_screen  # its short request id
         assert "speech_final" in first_screen
-        assert all(s.state.url.startswith("ws://127.0.0.1:") for s in sessions)
+        assert all(s.state.connection.url.startswith("ws://127.0.0.1:") for s in sessions)
         await pilot.press("q")
-        await until(pilot, lambda: all(s.state.phase is State.CLOSED for s in sessions), 30, "every stream to close")
-        assert all(s.state.clean for s in sessions), [s.state.error for s in sessions]
+        await until(
+            pilot, lambda: all(s.state.connection.phase is State.CLOSED for s in sessions), 30, "every stream to close"
+        )
+        assert all(s.state.clean for s in sessions), [s.state.connection.error for s in sessions]
 
 
 async def test_streams_added_from_the_dialog_and_a_failing_one_does_not_stop_the_others(server, keyed_server):
     app = app_for(str(clip("council").path), "--url", server.url)
     async with app.run_test(size=SIZE) as pilot:
         first = app.runner.sessions[0]
-        await until(pilot, lambda: first.state.phase is State.STREAMING, what="the first stream")
+        await until(pilot, lambda: first.state.connection.phase is State.STREAMING, what="the first stream")
         await pilot.press("a")
         dialog = app.screen
         assert isinstance(dialog, NewStreamScreen)
@@ -96,8 +102,8 @@ async def test_streams_added_from_the_dialog_and_a_failing_one_does_not_stop_the
         await pilot.click("#start")
         await pilot.pause()
         added = app.runner.sessions[1]
-        assert added.name == "support" and added.state.options["smart_format"] is False
-        assert added.state.url.startswith(server.url)  # the run's backend
+        assert added.name == "support" and added.state.setup.options["smart_format"] is False
+        assert added.state.connection.url.startswith(server.url)  # the run's backend
         assert app.current() is added
         await pilot.press("a")
         dialog = app.screen
@@ -106,15 +112,20 @@ async def test_streams_added_from_the_dialog_and_a_failing_one_does_not_stop_the
         await pilot.pause()
         dialog.query_one("#url", Input).value = keyed_server.url  # needs a key we do not have
         await pilot.click("#start")
-        await until(pilot, lambda: len(app.runner.sessions) == 3 and app.runner.sessions[2].state.phase is State.ERROR)
+        await until(
+            pilot,
+            lambda: len(app.runner.sessions) == 3 and app.runner.sessions[2].state.connection.phase is State.ERROR,
+        )
         refused = app.runner.sessions[2]
-        assert "401" in (refused.state.error or "")
+        assert "401" in (refused.state.connection.error or "")
         await pilot.pause(0.3)
         assert "401" in screen_text(app)  # shown in its tab
         await until(
-            pilot, lambda: added.state.phase is State.CLOSED and first.state.transcript.finals > 0, what="the others"
+            pilot,
+            lambda: added.state.connection.phase is State.CLOSED and first.state.transcript.finals > 0,
+            what="the others",
         )
-        assert first.state.phase is State.STREAMING and added.state.clean
+        assert first.state.connection.phase is State.STREAMING and added.state.clean
         await pilot.press("a")
         app.screen.query_one("#source", Input).value = "/nonexistent/audio.wav"
         await pilot.click("#start")
@@ -123,7 +134,7 @@ async def test_streams_added_from_the_dialog_and_a_failing_one_does_not_stop_the
         assert "/nonexistent/audio.wav" in str(app.screen.query_one("#error").render())
         await pilot.press("escape")
         await pilot.press("q")
-        await until(pilot, lambda: first.state.phase is State.CLOSED, 30, "the first stream to close")
+        await until(pilot, lambda: first.state.connection.phase is State.CLOSED, 30, "the first stream to close")
         assert first.state.clean
 
 
@@ -135,13 +146,15 @@ async def test_reconnect_pause_and_finalize_on_a_live_stream(server):
         await until(pilot, lambda: session.state.transcript.finals >= 1, what="a first final")
         await pilot.press("r")
         await until(
-            pilot, lambda: session.state.reconnects == 1 and session.state.phase is State.STREAMING, what="reconnected"
+            pilot,
+            lambda: session.state.connection.reconnects == 1 and session.state.connection.phase is State.STREAMING,
+            what="reconnected",
         )
-        offset = session.state.offset
+        offset = session.state.connection.offset
         assert (
             offset > 1.0
-            and len(session.state.request_ids) == 2
-            and session.state.request_ids[0] != session.state.request_ids[1]
+            and len(session.state.connection.request_ids) == 2
+            and session.state.connection.request_ids[0] != session.state.connection.request_ids[1]
         )
         finals_before = session.state.transcript.finals
         await until(
@@ -152,27 +165,27 @@ async def test_reconnect_pause_and_finalize_on_a_live_stream(server):
         assert lines[-1].start > offset
         assert session.state.metrics.latency.last < 2.0  # the shift keeps latency meaningful
         await pilot.press("p")
-        assert session.state.phase is State.PAUSED
-        paused_at = session.state.cursor
+        assert session.state.connection.phase is State.PAUSED
+        paused_at = session.state.audio.cursor
         await pilot.pause(1.5)
-        assert session.state.cursor - paused_at <= 0.2  # at most the chunk already on its way
+        assert session.state.audio.cursor - paused_at <= 0.2  # at most the chunk already on its way
         await pilot.press("p")
-        await until(pilot, lambda: session.state.cursor > paused_at + 0.5, what="audio flowing again")
+        await until(pilot, lambda: session.state.audio.cursor > paused_at + 0.5, what="audio flowing again")
         await pilot.press("f")
-        await until(pilot, lambda: session.state.flag_counts["from_finalize"] >= 1, what="a result from Finalize")
+        await until(pilot, lambda: session.state.lights.counts["from_finalize"] >= 1, what="a result from Finalize")
         await pilot.press("q")
-        await until(pilot, lambda: session.state.phase is State.CLOSED, 30, "the stream to close")
+        await until(pilot, lambda: session.state.connection.phase is State.CLOSED, 30, "the stream to close")
 
 
 async def test_a_source_that_cannot_be_opened_gets_its_own_tab_with_the_reason(server):
     app = app_for("/nonexistent.wav", str(clip("weather").path), "--url", server.url, "--fast")
     async with app.run_test(size=SIZE) as pilot:
         broken, good = app.runner.sessions
-        await until(pilot, lambda: broken.state.phase is State.ERROR, what="the broken stream's error")
+        await until(pilot, lambda: broken.state.connection.phase is State.ERROR, what="the broken stream's error")
         await pilot.press("1")
         await pilot.pause(0.5)
         assert "/nonexistent.wav: no such file. Check the path." in screen_text(app)
-        await until(pilot, lambda: good.state.phase is State.CLOSED, what="the other stream to end")
+        await until(pilot, lambda: good.state.connection.phase is State.CLOSED, what="the other stream to end")
         assert good.state.clean and good.state.transcript.finals
         await pilot.press("q")
         await pilot.pause(0.5)
@@ -188,7 +201,7 @@ def test_a_key_is_never_shown(monkeypatch, server):
     monkeypatch.setenv("DEEPGRAM_API_KEY", TEST_KEY)
     app = app_for(str(clip("weather").path), "--url", server.url + f"?token={TEST_KEY}")
     assert TEST_KEY not in app.backend_label
-    assert all(TEST_KEY not in s.state.url for s in app.runner.sessions)
+    assert all(TEST_KEY not in s.state.connection.url for s in app.runner.sessions)
     asyncio.run(_screens_without(app, TEST_KEY))
 
 

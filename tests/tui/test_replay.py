@@ -33,7 +33,7 @@ def make_recording(folder: Path, name: str = "council") -> Path:
         close(16.5),
     ]
     session = PlayedSession(name, steps, source=f"{name}.wav", options={"model": "nova-3"}, clock=lambda: 0.0)
-    recorder = record(session.state, folder, wall=lambda: 1795500000.0)
+    recorder = record(session, folder, wall=lambda: 1795500000.0)
     session.advance(100.0, origin=0.0)
     recorder.close()
     assert recorder.path is not None
@@ -48,20 +48,20 @@ async def test_a_replay_plays_pauses_speeds_up_and_jumps_to_the_end(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1")
         await pilot.pause(1.2)
-        assert 0.8 <= session.script_time() <= 3.0 and session.state.phase is State.STREAMING
+        assert 0.8 <= session.script_time() <= 3.0 and session.state.connection.phase is State.STREAMING
         await pilot.press("p")
         held = session.script_time()
         await pilot.pause(0.5)
-        assert session.state.phase is State.PAUSED and session.script_time() == held
+        assert session.state.connection.phase is State.PAUSED and session.script_time() == held
         await pilot.press("p", "greater_than_sign", "greater_than_sign")
         assert session.speed == 4.0
         await pilot.press("less_than_sign")
         assert session.speed == 2.0
         await pilot.press("f", "r")  # a replay has no connection: nothing is sent, nothing breaks
-        assert session.finalize_requests == 0 and session.state.reconnects == 0
+        assert session.finalize_requests == 0 and session.state.connection.reconnects == 0
         await pilot.press("J")
         await pilot.pause(0.3)
-        assert session.done and session.state.phase is State.CLOSED
+        assert session.done and session.state.connection.phase is State.CLOSED
         rows = " ".join(app.current_view().transcript.plain_rows())
         assert all(sentence in rows for sentence in COUNCIL)
         whole = load(path)  # the same file applied at once: the same figures

@@ -95,7 +95,7 @@ def _recordings(folder: Path) -> None:
         steps = [connect(0.0, "ws://127.0.0.1:1/v1/listen", f"{n}f3c2a1-{name}"), *conversation(said),
                  *audio_steps(word_times(said)[-1][2] + 2.0)]  # fmt: skip
         session = PlayedSession(name, steps, clock=lambda: 0.0)
-        recorder = record(session.state, folder, policy=RecordingPolicy(segment_seconds=30, segment_bytes=0),
+        recorder = record(session, folder, policy=RecordingPolicy(segment_seconds=30, segment_bytes=0),
                           wall=lambda n=n: 1_796_200_000.0 + 3600 * n)  # fmt: skip
         session.advance(session.duration, origin=0.0)
         recorder.close()

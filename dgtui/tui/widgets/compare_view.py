@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 
 from dgtui.judge.alignment import Segment, align
 from dgtui.judge.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow, compare_lanes, shown_columns
-from dgtui.state.stream import SessionState
+from dgtui.state.stream import StreamState
 from dgtui.tui.format import audio_time
 from dgtui.tui.widgets.marks import ReferenceMarks, finals_moved, finished
 from dgtui.tui.widgets.transcript_view import MARK_STYLES, MISSING_STYLE, TranscriptView, marked_body
@@ -21,7 +21,7 @@ from dgtui.tui.widgets.transcript_view import MARK_STYLES, MISSING_STYLE, Transc
 NARROW = 100  # below this width the table keeps the columns that decide, with short headings
 
 
-def comparison_of(group: LaneGroup, states: list[SessionState]) -> Comparison:
+def comparison_of(group: LaneGroup, states: list[StreamState]) -> Comparison:
     """The figures so far: a lane still running is judged on the reference it has reached."""
     return compare_lanes(group, states, complete=finished)
 
@@ -71,8 +71,8 @@ class ComparisonPanel(Widget):
         self._content: Table | Text = Text("")
         self._rows = -1
 
-    def show(self, states: list[SessionState]) -> None:
-        key = (self.size.width, tuple((state.version, state.phase) for state in states))
+    def show(self, states: list[StreamState]) -> None:
+        key = (self.size.width, tuple((state.version, state.connection.phase) for state in states))
         if key == self._shown:
             return
         self._shown = key
@@ -128,7 +128,7 @@ class AlignedView(VerticalScroll):
         yield Static(LEGEND, classes="aligned-legend")
         yield Static(Text("no finals yet", style="dim"), classes="aligned-table")
 
-    def show(self, states: list[SessionState]) -> None:
+    def show(self, states: list[StreamState]) -> None:
         key = finals_moved(states)
         if key == self._shown:
             return
@@ -146,7 +146,7 @@ class AlignedView(VerticalScroll):
 class CompareView(Vertical):
     """The comparison tab of one lane group."""
 
-    def __init__(self, group: LaneGroup, states: list[SessionState], **kwargs: object) -> None:
+    def __init__(self, group: LaneGroup, states: list[StreamState], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.group = group
         self.states = states
@@ -188,7 +188,7 @@ class CompareView(Vertical):
                 self.aligned.show(self.states)
         else:
             for view, state in zip(self.transcripts, self.states, strict=True):
-                view.sync(state.transcript, state.channels)
+                view.sync(state.transcript, state.connection.channels)
             if slow:
                 self._mark_transcripts()
         if slow:

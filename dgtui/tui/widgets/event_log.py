@@ -12,7 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
-from dgtui.state.stream import RawMessage, SessionState
+from dgtui.state.log import RawMessage
+from dgtui.state.stream import StreamState
 from dgtui.tui.format import audio_time, duration
 
 LEVEL_MARKS = {"info": "·", "warning": "!", "error": "✖"}
@@ -28,11 +29,11 @@ class EventLog(RichLog):
         super().__init__(max_lines=500, wrap=True, markup=False, highlight=False, **kwargs)  # type: ignore[arg-type]
         self._last_seq = 0
 
-    def show(self, state: SessionState) -> None:
-        if state.log_seq == self._last_seq or not self.size.width:  # wrapping needs the real width
+    def show(self, state: StreamState) -> None:
+        if state.log.seq == self._last_seq or not self.size.width:  # wrapping needs the real width
             return
-        origin = state.started_at
-        for entry in state.log:
+        origin = state.connection.started_at
+        for entry in state.log.entries:
             if entry.seq > self._last_seq:
                 when = "+" + duration(entry.at - origin) if origin is not None else ""
                 self.write(
@@ -42,7 +43,7 @@ class EventLog(RichLog):
                         (entry.text, LEVEL_STYLES.get(entry.level, "")),
                     )
                 )
-        self._last_seq = state.log_seq
+        self._last_seq = state.log.seq
 
 
 class RawInspector(Horizontal):
@@ -66,14 +67,14 @@ class RawInspector(Horizontal):
         with VerticalScroll():
             yield Static("Highlight a message to see its JSON.", id="raw-json")
 
-    def show(self, state: SessionState) -> None:
-        if state.raw_seq == self._last_seq:
+    def show(self, state: StreamState) -> None:
+        if state.log.raw_seq == self._last_seq:
             return
         options = self.query_one(OptionList)
-        new = [m for m in state.raw if m.seq > self._last_seq]
-        self._last_seq = state.raw_seq
+        new = [m for m in state.log.raw if m.seq > self._last_seq]
+        self._last_seq = state.log.raw_seq
         if len(self._held) + len(new) > self._limit:  # start over from what the session still holds
-            self._held = list(state.raw)[-self._limit :]
+            self._held = list(state.log.raw)[-self._limit :]
             options.clear_options()
             options.add_options([self._option(m) for m in self._held])
         else:

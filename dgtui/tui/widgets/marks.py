@@ -8,18 +8,18 @@ from collections.abc import Sequence
 
 from dgtui.judge.alignment import lane_marks
 from dgtui.state.events import State
-from dgtui.state.stream import SessionState
+from dgtui.state.stream import StreamState
 from dgtui.tui.widgets.transcript_view import TranscriptView
 
 
-def finished(state: SessionState) -> bool:
+def finished(state: StreamState) -> bool:
     """A stream that has closed heard its whole source: the whole reference counts against it."""
-    return state.phase is State.CLOSED
+    return state.connection.phase is State.CLOSED
 
 
-def finals_moved(states: Sequence[SessionState]) -> tuple[tuple[int, State], ...]:
+def finals_moved(states: Sequence[StreamState]) -> tuple[tuple[int, State], ...]:
     """What changes when a stream has a new transcript line or ends: what marks and alignments depend on."""
-    return tuple((state.transcript.line_seq, state.phase) for state in states)
+    return tuple((state.transcript.line_seq, state.connection.phase) for state in states)
 
 
 class ReferenceMarks:
@@ -28,7 +28,7 @@ class ReferenceMarks:
         self.first_is_base = first_is_base and reference is None  # without a reference, lanes go by the first
         self._seen: object = None
 
-    def update(self, views: Sequence[TranscriptView], states: Sequence[SessionState]) -> None:
+    def update(self, views: Sequence[TranscriptView], states: Sequence[StreamState]) -> None:
         key = finals_moved(states)
         if key == self._seen:
             return

@@ -1,4 +1,4 @@
-"""The small panels of a stream tab. Each renders from a SessionState and repaints only when its text changes."""
+"""The small panels of a stream tab. Each renders from a StreamState and repaints only when its text changes."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from textual.widgets import Sparkline
 from dgtui.judge.compare import LaneGroup, lane_row
 from dgtui.state.health import DAY, HOUR, downtime, reconnects_within
 from dgtui.state.stats import format_ms
-from dgtui.state.stream import SessionState
-from dgtui.state.usage import NoPrice, bills, cost_of, format_usd, run_cost, usage_of
+from dgtui.state.stream import StreamState
+from dgtui.state.usage import NoPrice, bills, cost_of, format_usd, run_cost
 from dgtui.tui.format import audio_time, duration, level_meter, ms_unit, options_text, seconds_unit, state_label
 from dgtui.tui.widgets.marks import finished
 
@@ -30,7 +30,7 @@ class StatePanel(Widget):
         self._content: Text | Table = Text("")
         self._lines = 0
 
-    def show(self, state: SessionState, now: float) -> None:
+    def show(self, state: StreamState, now: float) -> None:
         key = self.key(state, now)
         if key == self._shown:
             return
@@ -43,10 +43,10 @@ class StatePanel(Widget):
     def render(self) -> Text | Table:
         return self._content
 
-    def key(self, state: SessionState, now: float) -> object:
+    def key(self, state: StreamState, now: float) -> object:
         return state.version
 
-    def build(self, state: SessionState, now: float) -> Text | Table:
+    def build(self, state: StreamState, now: float) -> Text | Table:
         raise NotImplementedError
 
 
@@ -56,71 +56,79 @@ NARROW = 110  # below this width the header keeps to the state, the source and t
 class StreamHeader(StatePanel):
     """Source, backend URL (redacted), state, audio time and the level of the audio being sent."""
 
-    def key(self, state: SessionState, now: float) -> object:
-        level = None if math.isnan(state.level_db) else round(state.level_db)
-        return (state.phase, state.url, state.error, state.errors, state.reconnects, len(state.gaps),
-                round(state.audio_lost, 1), round(state.cursor, 1), level, int(state.uptime(now)),
-                round(state.audio_resent, 1), self.size.width)  # fmt: skip
+    def key(self, state: StreamState, now: float) -> object:
+        connection, audio = state.connection, state.audio
+        level = None if math.isnan(audio.level_db) else round(audio.level_db)
+        return (connection.phase, connection.url, connection.error, connection.errors, connection.reconnects,
+                len(connection.gaps), round(audio.lost, 1), round(audio.cursor, 1), level, int(connection.uptime(now)),
+                round(audio.resent, 1), self.size.width)  # fmt: skip
 
-    def build(self, state: SessionState, now: float) -> Text:
+    def build(self, state: StreamState, now: float) -> Text:
         width = self.size.width or 120
         narrow = width < NARROW
         line1 = Text.assemble(
-            state_label(state.phase, reconnecting=state.reconnecting),
+            state_label(state.connection.phase, reconnecting=state.connection.reconnecting),
             ("  ", ""),
             (state.name, "bold"),
             ("  ", ""),
-            (state.source_label, ""),
+            (state.setup.source, ""),
         )
-        if state.conditions:  # the audio is not the source's as it is: say so where the source is named
-            line1.append_text(Text.assemble(("  conditions ", "dim"), (" ".join(state.conditions), "yellow")))
-        if state.source_kind:  # what the source was taken for, and why (a remote one once its server answered)
-            line1.append_text(Text.assemble(("  ", ""), (state.source_kind, "bold")))
+        if state.audio.conditions:  # the audio is not the source's as it is: say so where the source is named
+            line1.append_text(Text.assemble(("  conditions ", "dim"), (" ".join(state.audio.conditions), "yellow")))
+        if state.audio.source_kind:  # what the source was taken for, and why (a remote one once its server answered)
+            line1.append_text(Text.assemble(("  ", ""), (state.audio.source_kind, "bold")))
             if not narrow:
-                line1.append(f": {state.source_reason}", style="dim")
+                line1.append(f": {state.audio.source_reason}", style="dim")
         line1.truncate(width, overflow="ellipsis")
-        line2 = Text.assemble(("→ ", "dim"), (state.url or "waiting for the backend…", "dim"))
+        line2 = Text.assemble(("→ ", "dim"), (state.connection.url or "waiting for the backend…", "dim"))
         line2.truncate(max(20, width), overflow="ellipsis")
         line3 = Text.assemble(
             ("audio ", "dim"),
-            (audio_time(state.cursor), "bold"),
+            (audio_time(state.audio.cursor), "bold"),
             ("   level ", "dim"),
-            level_meter(state.level_db, width=8 if narrow else 16),
+            level_meter(state.audio.level_db, width=8 if narrow else 16),
             ("   up ", "dim"),
-            (duration(state.uptime(now)), ""),
+            (duration(state.connection.uptime(now)), ""),
             ("   reconnects ", "dim"),
-            (str(state.reconnects), "yellow" if state.reconnects else ""),
+            (str(state.connection.reconnects), "yellow" if state.connection.reconnects else ""),
             *health_parts(state, now),
-            *((("   gaps ", "dim"), (f"{sum(state.gaps):.1f} s", "yellow")) if state.gaps else ()),
-            *((("   lost ", "dim"), (f"{state.audio_lost:.1f} s", "red")) if state.audio_lost else ()),
+            *(
+                (("   gaps ", "dim"), (f"{sum(state.connection.gaps):.1f} s", "yellow"))
+                if state.connection.gaps
+                else ()
+            ),
+            *((("   lost ", "dim"), (f"{state.audio.lost:.1f} s", "red")) if state.audio.lost else ()),
             ("   errors ", "dim"),
-            (str(state.errors), "red" if state.errors else ""),
+            (str(state.connection.errors), "red" if state.connection.errors else ""),
             *cost_parts(state, now),
         )
         line3.truncate(width, overflow="ellipsis")
         parts = [line1, line3] if narrow else [line1, line2, line3]  # the URL is in the metadata panel too
-        if state.error:
-            parts.insert(1, Text(f"✖ {state.error}", style="bold red"))
+        if state.connection.error:
+            parts.insert(1, Text(f"✖ {state.connection.error}", style="bold red"))
         return Text("\n").join(parts)
 
 
-def health_parts(state: SessionState, now: float) -> tuple[tuple[str, str], ...]:
+def health_parts(state: StreamState, now: float) -> tuple[tuple[str, str], ...]:
     """After a reconnect: reconnects and time without a connection in the last hour and day (the wall's view)."""
-    if not state.reconnects:
+    if not state.connection.reconnects:
         return ()
-    hour, day = reconnects_within(state, now, HOUR), reconnects_within(state, now, DAY)
-    offline_hour, offline_day = downtime(state, now, HOUR), downtime(state, now, DAY)
+    hour, day = reconnects_within(state.health, now, HOUR), reconnects_within(state.health, now, DAY)
+    offline_hour, offline_day = (
+        downtime(state.health, state.connection, now, HOUR),
+        downtime(state.health, state.connection, now, DAY),
+    )
     return ((f" ({hour} in 1 h, {day} in 24 h)", "dim"), ("   offline ", "dim"),
             (f"{duration(offline_hour)}/h · {duration(offline_day)}/24 h", "yellow"))  # fmt: skip
 
 
-def cost_parts(state: SessionState, now: float) -> tuple[tuple[str, str], ...]:
+def cost_parts(state: StreamState, now: float) -> tuple[tuple[str, str], ...]:
     """The header's cost, for a stream that bills (Deepgram's cloud): so far, and "sent again" when a reconnect
     sent audio twice. Nothing for the local engine; the reason when there is no price."""
-    usage = usage_of(state, now)
-    if not bills(usage, state.prices):
+    usage = state.usage(now)
+    if not bills(usage, state.setup.prices):
         return ()
-    cost = cost_of(usage, state.prices)
+    cost = cost_of(usage, state.setup.prices)
     if isinstance(cost, NoPrice):
         return (("   cost ", "dim"), ("no price", "dim"))
     again = ((" (sent again ", "dim"), (format_usd(cost.resent), "yellow"), (")", "dim")) if cost.resent else ()
@@ -132,33 +140,33 @@ class Indicators(StatePanel):
 
     HOLD = 1.0
 
-    def key(self, state: SessionState, now: float) -> object:
+    def key(self, state: StreamState, now: float) -> object:
         turn = state.turns.open
         confidence = round(turn.confidence, 2) if turn is not None else None
-        lights = tuple((state.lit(f, now, self.HOLD), state.flag_counts[f]) for f in state.flags)
-        return (lights, confidence, tuple(state.thresholds.items())) if state.flux else lights
+        lights = tuple((state.lights.lit(f, now, self.HOLD), state.lights.counts[f]) for f in state.setup.flags)
+        return (lights, confidence, tuple(state.turns.thresholds.items())) if state.flux else lights
 
-    def build(self, state: SessionState, now: float) -> Text:
+    def build(self, state: StreamState, now: float) -> Text:
         text = Text()
-        for flag in state.flags:
-            lit = state.lit(flag, now, self.HOLD)
+        for flag in state.setup.flags:
+            lit = state.lights.lit(flag, now, self.HOLD)
             style = "bold black on green" if lit else "dim"
             text.append(f" {flag} ", style=style)
-            text.append(f" {state.flag_counts[flag]}  ", style="" if lit else "dim")
+            text.append(f" {state.lights.counts[flag]}  ", style="" if lit else "dim")
         if state.flux:
             text.append("\n")
             text.append_text(confidence_bar(state))
         return text
 
 
-def thresholds_of(state: SessionState) -> dict[str, float]:
+def thresholds_of(state: StreamState) -> dict[str, float]:
     """The turn thresholds in force: the server's last ConfigureSuccess, else the stream's options, else Flux's."""
-    found = {"eot_threshold": 0.7, **{k: v for k, v in state.options.items() if k.endswith("threshold")}}
-    found.update({k: v for k, v in state.thresholds.items() if k.endswith("threshold") and v is not None})
+    found = {"eot_threshold": 0.7, **{k: v for k, v in state.setup.options.items() if k.endswith("threshold")}}
+    found.update({k: v for k, v in state.turns.thresholds.items() if k.endswith("threshold") and v is not None})
     return found
 
 
-def confidence_bar(state: SessionState, width: int = 20) -> Text:
+def confidence_bar(state: StreamState, width: int = 20) -> Text:
     """The open turn's end_of_turn_confidence as a bar, with the thresholds marked on it (│ eager, ┃ end)."""
     turn = state.turns.open
     value = turn.confidence if turn is not None else 0.0
@@ -185,7 +193,7 @@ def confidence_bar(state: SessionState, width: int = 20) -> Text:
 class LatencyPanel(StatePanel):
     """Latency now / p50 / p95 / max, time to first transcript and end-of-turn latency, in milliseconds."""
 
-    def key(self, state: SessionState, now: float) -> object:
+    def key(self, state: StreamState, now: float) -> object:
         m = state.metrics
         return (
             m.latency.count,
@@ -195,7 +203,7 @@ class LatencyPanel(StatePanel):
             sum(state.turns.metrics.events.values()),
         )
 
-    def build(self, state: SessionState, now: float) -> Table:
+    def build(self, state: StreamState, now: float) -> Table:
         if state.flux:
             return self._turns(state)
         m = state.metrics
@@ -213,7 +221,7 @@ class LatencyPanel(StatePanel):
         table.add_row("first text", seconds_unit(m.ttft), "", "")
         return table
 
-    def _turns(self, state: SessionState) -> Table:
+    def _turns(self, state: StreamState) -> Table:
         """Flux: turn-taking figures (end of turn after the last word, in audio and on the wall clock)."""
         m, turns = state.metrics, state.turns.metrics
         table = Table.grid(padding=(0, 1))
@@ -241,7 +249,7 @@ class LatencySparkline(Sparkline):
         super().__init__([], **kwargs)  # type: ignore[arg-type]
         self._count = -1
 
-    def show(self, state: SessionState) -> None:
+    def show(self, state: StreamState) -> None:
         series = state.metrics.latency
         if series.count != self._count:
             self._count = series.count
@@ -251,59 +259,61 @@ class LatencySparkline(Sparkline):
 class MetadataPanel(StatePanel):
     """Request id, model, channels, the closing Metadata once it comes, and the options in use."""
 
-    def key(self, state: SessionState, now: float) -> object:
-        return (state.request_id, len(state.request_ids), bool(state.model_info), state.model_uuid, state.channels,
-                state.timings, state.metadata is not None, round(state.cursor), round(state.audio_resent, 1),
-                round(state.connection_time(now)))  # fmt: skip
+    def key(self, state: StreamState, now: float) -> object:
+        connection = state.connection
+        return (connection.request_id, len(connection.request_ids), bool(connection.model_info), connection.model_uuid,
+                connection.channels, connection.timings, connection.metadata is not None, round(state.audio.cursor),
+                round(state.audio.resent, 1), round(connection.connection_time(now)))  # fmt: skip
 
-    def build(self, state: SessionState, now: float) -> Table:
+    def build(self, state: StreamState, now: float) -> Table:
         table = Table.grid(padding=(0, 1))
         table.add_column(style="dim", no_wrap=True)
         table.add_column(overflow="fold")
-        info = state.model_info
-        table.add_row("request id", state.request_id or "-")
+        info = state.connection.model_info
+        table.add_row("request id", state.connection.request_id or "-")
         if state.flux:  # Flux messages carry no model info: the model asked for, and the turn thresholds
             table.add_row("api", "Flux · /v2/listen")
-            table.add_row("model", str(state.options.get("model", "-")))
-            if state.local_engine:
+            table.add_row("model", str(state.setup.options.get("model", "-")))
+            if state.setup.local_engine:
                 table.add_row("engine", Text("the local engine (pocketsphinx), not Deepgram's Flux model", "yellow"))
             for key, value in thresholds_of(state).items():
                 table.add_row(key.removesuffix("_threshold").replace("_", " "), f"{value:g}")
             table.add_row(
-                "timeout", f"{state.thresholds.get('eot_timeout_ms') or state.options.get('eot_timeout_ms', 5000)} ms"
+                "timeout",
+                f"{state.turns.thresholds.get('eot_timeout_ms') or state.setup.options.get('eot_timeout_ms', 5000)} ms",
             )
-            table.add_row("options", options_text(state.options) or "-")
+            table.add_row("options", options_text(state.setup.options) or "-")
             usage_rows(table, state, now)
             return table
-        if len(state.request_ids) > 1:
-            table.add_row("earlier", ", ".join(state.request_ids[:-1][-3:]))
+        if len(state.connection.request_ids) > 1:
+            table.add_row("earlier", ", ".join(state.connection.request_ids[:-1][-3:]))
         table.add_row("model", info.get("name", "-") if info else "-")
         table.add_row("version", info.get("version", "-") if info else "-")
         table.add_row("arch", info.get("arch", "-") if info else "-")
-        table.add_row("model uuid", state.model_uuid or "-")
-        table.add_row("channels", str(state.channels))
-        if state.timings is not None:
-            table.add_row("handshake", f"{state.timings.total * 1000:.0f} ms")
-        meta = state.metadata
+        table.add_row("model uuid", state.connection.model_uuid or "-")
+        table.add_row("channels", str(state.connection.channels))
+        if state.connection.timings is not None:
+            table.add_row("handshake", f"{state.connection.timings.total * 1000:.0f} ms")
+        meta = state.connection.metadata
         if meta is not None:
             table.add_row("closing", Text("Metadata", style="bold"))
             table.add_row("duration", f"{meta.duration:.2f} s")
             table.add_row("sha256", meta.sha256[:16] + ("…" if len(meta.sha256) > 16 else "") or "-")
             table.add_row("created", meta.created or "-")
-        table.add_row("options", options_text(state.options) or "-")
+        table.add_row("options", options_text(state.setup.options) or "-")
         usage_rows(table, state, now)
         return table
 
 
-def usage_rows(table: Table, state: SessionState, now: float) -> None:
+def usage_rows(table: Table, state: StreamState, now: float) -> None:
     """What the stream used and costs: audio billed (sent again apart), connection time, the cost so far and per
     hour; the reason when there is no price (never a made-up zero)."""
-    usage = usage_of(state, now)
+    usage = state.usage(now)
     again = f" (+{usage.resent_s * usage.channels:.1f} s sent again)" if usage.resent_s else ""
     channels = f" × {usage.channels} channels" if usage.channels > 1 else ""
     table.add_row("billed", f"{usage.audio_s + usage.resent_s:.1f} s audio{channels}{again}")
     table.add_row("connected", duration(usage.connection_s) + (f" · {', '.join(usage.addons)}" if usage.addons else ""))
-    cost = cost_of(usage, state.prices)
+    cost = cost_of(usage, state.setup.prices)
     if isinstance(cost, NoPrice):
         table.add_row("cost", Text(cost.reason, "dim"))
     else:
@@ -318,10 +328,15 @@ class AccuracyPanel(StatePanel):
         super().__init__(**kwargs)
         self.group = group
 
-    def key(self, state: SessionState, now: float) -> object:
-        return state.transcript.line_seq, state.phase, len(state.speech_ends), len(state.text_seen)
+    def key(self, state: StreamState, now: float) -> object:
+        return (
+            state.transcript.line_seq,
+            state.connection.phase,
+            len(state.reach.speech_ends),
+            len(state.reach.text_seen),
+        )
 
-    def build(self, state: SessionState, now: float) -> Table:
+    def build(self, state: StreamState, now: float) -> Table:
         row = lane_row(state.name, [state], self.group.reference, finished, self.group.truth)
         table = Table.grid(padding=(0, 1))
         table.add_column(style="dim")
@@ -353,12 +368,12 @@ class RunCostLine(Widget):
     def render(self) -> Text:
         return Text(self._text, no_wrap=True, overflow="ellipsis")
 
-    def show_run(self, states: list[SessionState], now: float) -> None:
-        total = run_cost(states, now)
+    def show_run(self, states: list[StreamState], now: float) -> None:
+        total = run_cost((state.usage(now), state.setup.prices) for state in states)
         if not total.billed:
             self.display = False
             return
-        prices = states[0].prices
+        prices = states[0].setup.prices
         streams = prices.month_streams(len(states))
         if total.priced:
             text = (

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, Input, Label
 
 from dgtui.judge.compare import LaneGroup
-from dgtui.state.stream import SessionState
+from dgtui.state.stream import StreamState
 from dgtui.tui.widgets.event_log import EventLog, RawInspector
 from dgtui.tui.widgets.marks import ReferenceMarks
 from dgtui.tui.widgets.panels import (
@@ -25,9 +25,9 @@ from dgtui.tui.widgets.transcript_view import TranscriptView
 
 
 class StreamView(Vertical):
-    """Renders one SessionState; the app calls ``render_state`` on its timer while this tab is shown."""
+    """Renders one StreamState; the app calls ``render_state`` on its timer while this tab is shown."""
 
-    def __init__(self, session: SessionState, judged: LaneGroup | None = None, **kwargs: object) -> None:
+    def __init__(self, session: StreamState, judged: LaneGroup | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
         self.judged = judged  # its reference, when it is judged against one
@@ -80,7 +80,7 @@ class StreamView(Vertical):
         now = session.clock()  # a replay keeps its own time
         self.header.show(session, now)
         self.indicators.show(session, now)
-        self.transcript.sync(session.transcript, session.channels)
+        self.transcript.sync(session.transcript, session.connection.channels)
         pending = self.transcript.new_lines if not self.transcript.follow else 0
         self.hint.display = pending > 0
         if pending:

@@ -24,7 +24,7 @@ from textual.strip import Strip
 
 from dgtui.state.events import State
 from dgtui.state.health import DEFAULT_SILENCE_AFTER, Silence, silence
-from dgtui.state.stream import SessionState
+from dgtui.state.stream import StreamState
 from dgtui.tui.format import duration, ms_unit, seconds_unit, state_label
 
 CARD_MIN_WIDTH = 58  # below two of these side by side, one column
@@ -36,7 +36,7 @@ LIGHTS = ("is_final", "speech_final", "UtteranceEnd")  # the lights a card shows
 FLUX_LIGHTS = ("EagerEndOfTurn", "TurnResumed", "EndOfTurn")  # a Flux stream's card
 
 
-def lights_of(state: SessionState) -> tuple[str, ...]:
+def lights_of(state: StreamState) -> tuple[str, ...]:
     return FLUX_LIGHTS if state.flux else LIGHTS
 
 
@@ -46,7 +46,7 @@ SELECTED_BORDER = Style(color="#5fafff", bold=True)
 DIM = Style(dim=True)
 
 
-def speech(state: SessionState, width: int, lines: int, console) -> list[Text]:  # type: ignore[no-untyped-def]
+def speech(state: StreamState, width: int, lines: int, console) -> list[Text]:  # type: ignore[no-untyped-def]
     """The stream's latest words wrapped to ``width``: the last finals, then the interim (dim); the last ``lines``."""
     newest = itertools.islice(reversed(state.transcript.lines), 8)  # the last lines, without copying them all
     finals = [line.text for line in reversed(list(newest)) if line.kind == "final" and line.text]
@@ -55,40 +55,46 @@ def speech(state: SessionState, width: int, lines: int, console) -> list[Text]: 
     if interim:
         text.append((" " if finals else "") + interim, style=DIM)
     if not text.plain:
-        waiting = "no speech" if state.error else "no speech yet" if state.phase is State.STREAMING else "waiting"
+        waiting = (
+            "no speech"
+            if state.connection.error
+            else "no speech yet"
+            if state.connection.phase is State.STREAMING
+            else "waiting"
+        )
         return [Text(waiting, style=DIM)]
     wrapped = list(text.wrap(console, width, overflow="ellipsis"))
     return wrapped[-lines:]
 
 
-def lights(state: SessionState, now: float) -> Text:
+def lights(state: StreamState, now: float) -> Text:
     text = Text()
     for flag in lights_of(state):
-        lit = state.lit(flag, now, HOLD)
+        lit = state.lights.lit(flag, now, HOLD)
         text.append("● " if lit else "○ ", style="bold green" if lit else DIM)
-        text.append(f"{flag} {state.flag_counts[flag]}  ", style="" if lit else DIM)
+        text.append(f"{flag} {state.lights.counts[flag]}  ", style="" if lit else DIM)
     return text
 
 
-def figures(state: SessionState, now: float) -> Text:
+def figures(state: StreamState, now: float) -> Text:
     latency = state.metrics.latency
     return Text.assemble(
         ("latency ", DIM), (ms_unit(latency.last), "bold"), (" · p95 ", DIM), (ms_unit(latency.summary().p95), ""),
         (" · first text ", DIM), (seconds_unit(state.metrics.ttft), ""),
-        (" · ", DIM), (f"{state.messages_per_second(now):.1f} msg/s", ""),
+        (" · ", DIM), (f"{state.metrics.messages_per_second(now):.1f} msg/s", ""),
     )  # fmt: skip
 
 
-def identity(state: SessionState) -> Text:
-    if state.error:
-        return Text(f"✖ {state.error}", style="bold red")
-    model = state.model_info.get("name") or str(state.options.get("model", "-"))
-    request = (state.request_id or "-")[:8]
+def identity(state: StreamState) -> Text:
+    if state.connection.error:
+        return Text(f"✖ {state.connection.error}", style="bold red")
+    model = state.connection.model_info.get("name") or str(state.setup.options.get("model", "-"))
+    request = (state.connection.request_id or "-")[:8]
     parts = Text.assemble(("request ", DIM), (request, "bold"), (" · ", DIM), (model, ""))
-    if state.source_kind:
-        parts.append_text(Text.assemble((" · ", DIM), (state.source_kind, "")))
-    if state.reconnects:
-        parts.append_text(Text.assemble((" · ", DIM), (f"↻ {state.reconnects}", "yellow")))
+    if state.audio.source_kind:
+        parts.append_text(Text.assemble((" · ", DIM), (state.audio.source_kind, "")))
+    if state.connection.reconnects:
+        parts.append_text(Text.assemble((" · ", DIM), (f"↻ {state.connection.reconnects}", "yellow")))
     return parts
 
 
@@ -97,15 +103,15 @@ def silent_label(quiet: Silence) -> Text:
 
 
 def card(  # type: ignore[no-untyped-def]
-    index: int, state: SessionState, now: float, width: int, selected: bool, console,
+    index: int, state: StreamState, now: float, width: int, selected: bool, console,
     silence_after: float = DEFAULT_SILENCE_AFTER,
 ) -> list[Text]:  # fmt: skip
     """A stream's card: ``CARD_HEIGHT`` lines of exactly ``width`` cells; its border yellow when silent."""
     inner = max(10, width - 4)
-    quiet = silence(state, now, silence_after)
+    quiet = silence(state.health, state.connection, now, silence_after)
     border = SELECTED_BORDER if selected else SILENT_BORDER if quiet else BORDER
     title = Text.assemble((f" {index} ", "bold"), (state.name, "bold"), " ")
-    title.append_text(state_label(state.phase, state.reconnecting))
+    title.append_text(state_label(state.connection.phase, state.connection.reconnecting))
     title.append(" ")
     if quiet:
         title.append_text(silent_label(quiet))
@@ -125,14 +131,14 @@ def card(  # type: ignore[no-untyped-def]
 
 
 def compact_row(  # type: ignore[no-untyped-def]
-    index: int, state: SessionState, now: float, width: int, selected: bool, console,
+    index: int, state: StreamState, now: float, width: int, selected: bool, console,
     silence_after: float = DEFAULT_SILENCE_AFTER,
 ) -> Text:  # fmt: skip
     """One line for a stream when the cards do not fit: who, how, and its latest words (or that it is silent)."""
     latency = state.metrics.latency
-    lit = "".join("●" if state.lit(flag, now, HOLD) else "○" for flag in lights_of(state))
+    lit = "".join("●" if state.lights.lit(flag, now, HOLD) else "○" for flag in lights_of(state))
     wide = width >= WIDE_ROW
-    label = state_label(state.phase, state.reconnecting)
+    label = state_label(state.connection.phase, state.connection.reconnecting)
     head = Text.assemble((f"{index:>2} ", "bold"), label if wide else label[:1])
     head.truncate(16 if wide else 5, pad=True)
     name = Text(state.name, style="bold")
@@ -142,11 +148,11 @@ def compact_row(  # type: ignore[no-untyped-def]
         figures_text.append_text(Text.assemble((" p95 ", DIM), (f"{ms_unit(latency.summary().p95):>7}", "")))
     figures_text.append_text(Text.assemble((" ", ""), (lit, "green" if "●" in lit else DIM)))
     if wide:
-        figures_text.append_text(Text.assemble((" ", ""), ((state.request_id or "-")[:8].ljust(8), DIM)))
+        figures_text.append_text(Text.assemble((" ", ""), ((state.connection.request_id or "-")[:8].ljust(8), DIM)))
     figures_text.append(" │ ", style=DIM)
     row = head + name + figures_text
     rest = max(8, width - row.cell_len)
-    quiet = silence(state, now, silence_after)
+    quiet = silence(state.health, state.connection, now, silence_after)
     words = silent_label(quiet) if quiet else speech(state, 10_000, 1, console)[-1]  # its end is the newest
     if words.cell_len > rest:
         words = words[words.cell_len - rest + 1 :]
@@ -179,7 +185,7 @@ class StreamWall(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.states: list[SessionState] = []
+        self.states: list[StreamState] = []
         self.selected = 0
         self.silence_after = DEFAULT_SILENCE_AFTER  # a streaming feed this long without signal or words is flagged
         self._cache: dict[int, tuple[object, list[Strip]]] = {}  # stream index -> (what it showed, its lines)
@@ -212,7 +218,7 @@ class StreamWall(ScrollView, can_focus=True):
 
     # -- input -----------------------------------------------------------------------------------------------
 
-    def show(self, states: Sequence[SessionState], now: float) -> None:
+    def show(self, states: Sequence[StreamState], now: float) -> None:
         """Take the streams as they stand; repaint the lines of the cards (or rows) whose content changed."""
         states = list(states)
         layout_changed = [s.name for s in states] != [s.name for s in self.states]
@@ -236,9 +242,9 @@ class StreamWall(ScrollView, can_focus=True):
         self._keys = []
         for index, state in enumerate(self.states):
             now = state.clock()  # a replay keeps its own time
-            lit = tuple(state.lit(f, now, HOLD) for f in lights_of(state))
-            self._keys.append((state.version, lit, int(state.uptime(now)), index == self.selected, self.has_focus,
-                               width, compact, columns))  # fmt: skip
+            lit = tuple(state.lights.lit(f, now, HOLD) for f in lights_of(state))
+            self._keys.append((state.version, lit, int(state.connection.uptime(now)), index == self.selected,
+                               self.has_focus, width, compact, columns))  # fmt: skip
 
     def _refresh_item(self, index: int, compact: bool) -> None:
         if compact:  # the header line stays put; rows scroll under it
