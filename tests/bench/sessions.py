@@ -18,7 +18,7 @@ from pathlib import Path
 from dgtui.recordings.catalog import INDEX, Filters, catalog
 from dgtui.recordings.listing import list_recordings
 from tests.bench.report import emit_json, print_table
-from tests.session.test_catalog import recording
+from tests.support.recordings import recording
 
 MESSAGES = 150  # lines of server messages per recording (a real hour holds thousands)
 

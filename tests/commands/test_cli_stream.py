@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,18 +13,8 @@ import pytest
 from dgtui import __version__
 from tests.conftest import TEST_KEY
 from tests.support.audio import clip_pcm, encode
+from tests.support.cli import dgtui
 from tests.support.static import static_server
-
-
-def dgtui(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 90):
-    environment = {k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"} | (env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "dgtui", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=timeout,
-        env=environment,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""No input crashes the client or the server: property-based tests with hypothesis (bounded, deterministic)."""
+"""No frames crash the local server, and it still transcribes after them: property-based tests with hypothesis
+(bounded, deterministic)."""
 
 from __future__ import annotations
 
@@ -6,23 +7,21 @@ import asyncio
 import contextlib
 import json
 
-import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
-
-from dgtui.protocol.messages import decode_message
-from dgtui.state.events import InvalidFrame, MessageReceived
-from dgtui.state.setup import Setup
-from dgtui.state.stream import StreamState
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
+
+
 MESSAGE_TYPES = ["Results", "Metadata", "UtteranceEnd", "SpeechStarted", "Error", "ConfigureSuccess", "Mystery"]
+
+
 FIELDS = ["channel_index", "duration", "start", "is_final", "speech_final", "from_finalize", "channel", "metadata",
           "alternatives", "words", "transcript", "last_word_end", "timestamp", "channels", "model_info"]  # fmt: skip
 
@@ -43,23 +42,6 @@ def server_messages(draw: st.DrawFn) -> str:
     return json.dumps(message)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(server_messages(), min_size=1, max_size=12))
-def test_no_sequence_of_server_messages_breaks_a_session(messages):
-    state = StreamState(Setup("fuzz"), clock=lambda: 0.0)
-    for i, raw in enumerate(messages):  # what a live session does with each frame
-        try:
-            message = decode_message(raw)
-        except msgspec.DecodeError:  # not JSON at all
-            state.apply(InvalidFrame("fuzz", raw), float(i))
-            continue
-        state.apply(MessageReceived("fuzz", raw, message, float(i), float(i)), float(i))
-    state.transcript.finish()
-    state.metrics.summary()
-    state.transcript.text()
-    assert state.log.raw_seq == len(messages)
-
-
 CONTROL_FRAMES = [
     '{"type":"KeepAlive"}',
     '{"type":"Finalize"}',
@@ -69,6 +51,8 @@ CONTROL_FRAMES = [
     "[]",
     "null",
 ]
+
+
 frames = st.lists(
     st.one_of(st.binary(max_size=600), st.text(max_size=200), server_messages(), st.sampled_from(CONTROL_FRAMES)),
     max_size=8,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import pairwise
 
 from dgtui.audio.local import FileSource
@@ -13,50 +11,9 @@ from dgtui.audio.remote import HttpSource
 from dgtui.live.session import LiveSession, SessionConfig
 from dgtui.state.events import State
 from tests.support.audio import clip_pcm, encode
+from tests.support.drops import OPTIONS, drop_once, wait_for
 from tests.support.http import http_server
 from tests.support.proxy import FaultProxy
-
-OPTIONS = {"interim_results": True, "punctuate": True, "vad_events": True, "utterance_end_ms": 1000}
-
-
-async def wait_for(condition, timeout: float, what: str) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@dataclass
-class Drop:
-    session: LiveSession
-    clean: bool
-    connections: int  # through the proxy
-    cursor: float  # at the drop: audio sent
-    committed: float  # at the drop: audio with finals
-    in_flight: list[str]  # at the drop: the words of the interim
-
-
-async def drop_once(
-    server, clip_file, ready: Callable[[LiveSession], object], what: str,
-    on_start: Callable[[LiveSession], object] = lambda session: None,
-) -> Drop:  # fmt: skip
-    """A 14 s clip streamed through a fault proxy that resets the connection once ``ready`` holds."""
-    proxy = FaultProxy(server.url).start()
-    try:
-        config = SessionConfig("r", proxy.url, OPTIONS, reconnect_backoff=0.3)
-        session = LiveSession(config, FileSource(clip_file("weather", seconds=14.0)))
-        on_start(session)
-        task = asyncio.create_task(session.run())
-        await wait_for(lambda: ready(session), 20, what)
-        interims = session.state.transcript.interims()
-        cursor, committed = session.state.audio.cursor, session.state.committed_until()
-        proxy.drop()  # the network dies under the stream
-        clean = await asyncio.wait_for(task, 60)
-    finally:
-        proxy.stop()
-    in_flight = interims[0][2].lower().split() if interims else []
-    return Drop(session, clean, proxy.connections, cursor, committed, in_flight)
 
 
 async def test_a_dropped_connection_reconnects_and_loses_no_audio(server, clip_file):

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from tests.commands.test_cli_stream import dgtui
-from tests.commands.test_lanes import talk  # noqa: F401 - the 8 s council clip
+from tests.support.cli import dgtui
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def summary(result) -> list[dict]:  # type: ignore[no-untyped-def]
     return next(line for line in lines if line.get("type") == "dgtui.Summary")["streams"]
 
 
-def test_the_summary_meters_the_audio_and_prices_it_from_the_config_file(server, talk, priced):  # noqa: F811
+def test_the_summary_meters_the_audio_and_prices_it_from_the_config_file(server, talk, priced):
     result = dgtui("stream", str(talk), "--fast", "--url", server.url, "--json", "--keyterm", "council",
                    "--no-record", env=priced)  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()
@@ -43,7 +42,7 @@ def test_the_summary_meters_the_audio_and_prices_it_from_the_config_file(server,
     assert "per month ×25" in said and "$0.0008   $0.3660  $6,680" in said  # 8 s; 0.0061 a minute; 730 h x 25
 
 
-def test_no_price_no_figure(server, talk, priced):  # noqa: F811
+def test_no_price_no_figure(server, talk, priced):
     result = dgtui("stream", str(talk), "--fast", "--url", server.url, "--json", "--model", "nova-2",
                    "--no-record", env=priced)  # fmt: skip
     (stream,) = summary(result)
@@ -54,7 +53,7 @@ def test_no_price_no_figure(server, talk, priced):  # noqa: F811
     assert "cost: none (the local engine is not billed)" in local.stderr.decode()
 
 
-def test_a_bad_price_names_the_file_line_and_key(tmp_path, talk):  # noqa: F811
+def test_a_bad_price_names_the_file_line_and_key(tmp_path, talk):
     path = tmp_path / "config.toml"
     path.write_text("[prices]\nstreams = 0\n")
     bad = dgtui("stream", str(talk), "--local", env={"DGTUI_CONFIG": str(path)})

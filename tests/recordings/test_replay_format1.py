@@ -10,7 +10,7 @@ from dgtui.recordings.listing import describe_recording
 from dgtui.recordings.reader import read_recording
 from dgtui.recordings.replay import load
 
-FORMAT1 = Path(__file__).parent / "recordings" / "format1-weather.jsonl"
+FORMAT1 = Path(__file__).parent / "format1" / "format1-weather.jsonl"
 
 
 def test_a_format_1_recording_replays_with_its_figures():

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree
 
-from tests.commands.test_cli_stream import dgtui
-from tests.commands.test_lanes import talk  # noqa: F401 - the fixture: 8 s of a clip with its reference beside it
+from tests.support.cli import dgtui
 
 
-def test_gates_pass_and_fail_with_the_measured_value_and_junit(server, talk, tmp_path):  # noqa: F811
+def test_gates_pass_and_fail_with_the_measured_value_and_junit(server, talk, tmp_path):
     junit = tmp_path / "gates.xml"
     result = dgtui("stream", str(talk), "--fast", "--json", "--url", server.url, "--lane", "fast=--endpointing 10",
                    "--lane", "slow=--endpointing 500", "--assert", "wer<0.5", "--assert", "fast:reconnects==0",
@@ -28,7 +27,7 @@ def test_gates_pass_and_fail_with_the_measured_value_and_junit(server, talk, tmp
     assert [c.get("name") for c in root.iter("testcase") if c.find("failure") is not None] == ["slow:wer<0.001"]
 
 
-def test_bench_gates_on_the_pooled_figures(server, talk):  # noqa: F811
+def test_bench_gates_on_the_pooled_figures(server, talk):
     result = dgtui("bench", str(talk), "--fast", "--json", "--streams", "2", "--url", server.url,
                    "--assert", "finals>=2", "--assert", "reconnects==0")  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()
@@ -38,7 +37,7 @@ def test_bench_gates_on_the_pooled_figures(server, talk):  # noqa: F811
     assert "pass  council: finals >= 2" in result.stderr.decode()  # two copies judged as one
 
 
-def test_bad_assertions_stop_the_run_before_it_starts(talk):  # noqa: F811
+def test_bad_assertions_stop_the_run_before_it_starts(talk):
     result = dgtui("stream", str(talk), "--local", "--assert", "latency.p95<600", "--assert", "lag<1ms")
     assert result.returncode == 2
     stderr = result.stderr.decode()

@@ -13,7 +13,7 @@ from dgtui.state.events import AudioAccounted, AudioSent
 from dgtui.state.setup import Setup
 from dgtui.state.stream import StreamState
 from dgtui.state.usage import DEFAULT_PRICES, Cost, NoPrice, Prices, cost_of, format_usd
-from tests.session.test_reconnect import drop_once
+from tests.support.drops import drop_once
 
 PRICED = Prices(models={"nova-3": 0.0048, "nova-2": 0.0058}, addons={"diarize": 0.002}, origin="test",
                 all_backends=True)  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 
 from dgtui.state.metrics import SessionMetrics, words_changed
 from dgtui.state.stats import Series, summarize
-from tests.session.test_transcript import results, utterance_end
+from tests.support.messages import results, utterance_end
 
 
 def test_summary_statistics():

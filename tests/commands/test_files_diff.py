@@ -8,8 +8,8 @@ import pytest
 
 from dgtui.data import clip
 from dgtui.judge.rundiff import Run, Subject, not_comparable, pairs, table, word_diff_text
-from tests.commands.test_cli_stream import dgtui
 from tests.support.audio import clip_pcm, encode
+from tests.support.cli import dgtui
 
 
 @pytest.fixture(scope="module")

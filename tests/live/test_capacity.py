@@ -15,7 +15,7 @@ from dgtui.audio.local import FileSource
 from dgtui.live.backend import Backend, BackendKind
 from dgtui.live.capacity import Ramp, RampPlan, run_ramp, window
 from dgtui.live.runner import StreamRunner
-from tests.commands.test_cli_stream import dgtui
+from tests.support.cli import dgtui
 from tests.support.fake import METADATA, until_close_stream
 
 OPTIONS = {"model": "nova-3", "interim_results": True}

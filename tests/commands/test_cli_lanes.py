@@ -12,18 +12,7 @@ import pytest
 
 from dgtui.config.flags import FlagError
 from dgtui.config.lanes import join_lane_values, parse_lanes
-from dgtui.data import clip
-from tests.commands.test_cli_stream import dgtui
-from tests.support.audio import clip_pcm, encode
-
-
-@pytest.fixture(scope="module")
-def talk(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("lanes")
-    path = folder / "council.wav"
-    path.write_bytes(encode(clip_pcm("council")[: 32000 * 8], 16000, "wav", "pcm_s16le"))
-    (folder / "council.txt").write_text(" ".join(clip("council").reference.split()[:17]))  # the sidecar: 8 s
-    return path
+from tests.support.cli import dgtui
 
 
 def test_lane_values_are_taken_as_typed_and_named():

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from tests.commands.test_cli_stream import dgtui
-from tests.commands.test_lanes import talk  # noqa: F401 - the 8 s council clip with its reference beside it
+from tests.support.cli import dgtui
 
 
 def run(*args: str):  # type: ignore[no-untyped-def]
@@ -28,7 +27,7 @@ def by_type(lines, kind: str) -> dict:  # type: ignore[no-untyped-def]
         ["noisy=--condition noise:snr=30", "quiet=--condition gain:-12dB", "fast=--condition speed:1.1"],
     ],
 )
-def test_each_signal_condition_runs_beside_the_clean_lane_and_is_in_its_manifest(server, talk, lanes):  # noqa: F811
+def test_each_signal_condition_runs_beside_the_clean_lane_and_is_in_its_manifest(server, talk, lanes):
     lines = run(str(talk), "--fast", "--url", server.url, "--lane", "clean=",
                 *(arg for lane in lanes for arg in ("--lane", lane)))  # fmt: skip
     assert all(stream["clean"] for stream in lines[-2]["streams"]), lines[-2]
@@ -52,7 +51,7 @@ def test_each_signal_condition_runs_beside_the_clean_lane_and_is_in_its_manifest
     assert all(lane["finals"] for lane in transcripts.values()), transcripts
 
 
-def test_jitter_and_burst_change_when_audio_is_sent_and_never_what(server, talk):  # noqa: F811
+def test_jitter_and_burst_change_when_audio_is_sent_and_never_what(server, talk):
     lines = run(str(talk), "--url", server.url, "--lane", "steady=", "--lane", "bursty=--condition burst:2s",
                 "--lane", "jittery=--condition jitter:80ms", "--duration", "6")  # fmt: skip
     manifests = by_type(lines, "dgtui.Manifest")
@@ -80,12 +79,12 @@ def test_jitter_and_burst_change_when_audio_is_sent_and_never_what(server, talk)
         (["--lane", "a=", "--lane", "b=--condition speed:9"], "speed must be from 0.5 to 2"),
     ],
 )
-def test_conditions_that_cannot_work_are_refused_before_anything_streams(talk, flags, words):  # noqa: F811
+def test_conditions_that_cannot_work_are_refused_before_anything_streams(talk, flags, words):
     result = dgtui("stream", str(talk), "--local", *flags)
     assert result.returncode == 2 and words in result.stderr.decode(), result.stderr.decode()
 
 
-def test_dgtui_diff_says_when_two_runs_had_different_conditions(server, talk, tmp_path):  # noqa: F811
+def test_dgtui_diff_says_when_two_runs_had_different_conditions(server, talk, tmp_path):
     reports = [tmp_path / "monday.md", tmp_path / "today.md"]
     for report, first in zip(reports, ("a=", "a=--condition telephony"), strict=True):
         result = dgtui("stream", str(talk), "--fast", "--url", server.url, "--no-record", "--report", str(report),
