@@ -59,3 +59,35 @@ def test_a_session_has_a_state_and_an_audio_ledger_rather_than_being_one():
     assert isinstance(played.state, StreamState)
     assert not isinstance(live, StreamState) and not isinstance(played, StreamState)
     assert (live.name, played.name) == ("live", "played")
+
+
+def _has_logic(path: Path) -> bool:
+    """A module defines a function or method with a body (declarations alone, Protocols' ``...``, need none)."""
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+            if any(not isinstance(s, ast.Pass) for s in body):
+                return True
+    return False
+
+
+def test_the_tests_mirror_the_package():
+    """A test folder per package folder, and a test module for every module with logic: ``dgtui/a/b.py`` is tested
+    in ``tests/a/test_b.py`` (or ``tests/a/test_b_<aspect>.py``); a package's own ``__init__`` in
+    ``tests/a/test_a.py``."""
+    package = ROOT / "dgtui"
+    folders = [p for p in package.rglob("*") if p.is_dir() and any(p.glob("*.py"))]  # packages, not data
+    missing_folders = [str(f.relative_to(package)) for f in folders
+                       if not (ROOT / "tests" / f.relative_to(package) / "__init__.py").exists()]  # fmt: skip
+    assert missing_folders == [], f"no test folder for dgtui/{missing_folders}"
+    untested = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "__main__.py" or not _has_logic(path):
+            continue
+        folder = ROOT / "tests" / path.parent.relative_to(package)
+        name = path.parent.name if path.name == "__init__.py" else path.stem
+        if not [*folder.glob(f"test_{name}.py"), *folder.glob(f"test_{name}_*.py")]:
+            untested.append(str(path.relative_to(ROOT)))
+    assert untested == [], f"modules with logic and no test module: {untested}"

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from dgtui.judge.compare import Comparison, shown_columns
-from dgtui.live.session import LiveSession
+from dgtui.state.controls import Stream
 from dgtui.state.stats import format_ms
 from dgtui.state.usage import DEFAULT_PRICES, NoPrice, cost_of, format_usd
 
 
-def summary(session: LiveSession, month_streams: int = 1) -> dict[str, Any]:
+def summary(session: Stream, month_streams: int = 1) -> dict[str, Any]:
     state = session.state
     usage = state.usage()
     metrics = state.metrics.summary()
@@ -44,7 +44,7 @@ def summary(session: LiveSession, month_streams: int = 1) -> dict[str, Any]:
     }
 
 
-def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
+def print_summary_table(sessions: Sequence[Stream], out: TextIO) -> None:
     rows = [("stream", "audio s", "ttft ms", "lat p50", "lat p95", "lat max", "status")]
     for s in sessions:
         d = summary(s)
@@ -72,12 +72,12 @@ def print_summary_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
     print_usage_table(sessions, out)
 
 
-def month_streams(sessions: Sequence[LiveSession]) -> int:
+def month_streams(sessions: Sequence[Stream]) -> int:
     """How many concurrent streams the monthly projection is for: [prices] streams, else the run's."""
     return (sessions[0].state.setup.prices if sessions else DEFAULT_PRICES).month_streams(len(sessions))
 
 
-def print_usage_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
+def print_usage_table(sessions: Sequence[Stream], out: TextIO) -> None:
     """Usage and cost: audio billed (sent again after drops apart), connection time, add-ons; the cost so far,
     per hour and per month at N concurrent streams. No price, no figure: the reason instead."""
     if not sessions:
@@ -102,7 +102,7 @@ def print_usage_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
     print_rows(rows, out, left=(0, 4, 7))
 
 
-def print_turn_table(sessions: Sequence[LiveSession], out: TextIO) -> None:
+def print_turn_table(sessions: Sequence[Stream], out: TextIO) -> None:
     """Flux streams: the turn metrics (end of turn after the last word, in audio and on the wall clock)."""
     rows = [("stream", "turns", "EoT p50", "EoT p95", "wall p50", "eager→EoT", "resumed", "triggers")]
     for session in sessions:

@@ -50,7 +50,7 @@ class Backend:
             return f"Deepgram ({shown}), {key}"
         if self.kind is BackendKind.LOCAL:
             return "local engine (pocketsphinx, offline)" + (f" at {shown}" if shown else "")
-        return f"{shown}" + (f" with the {key}" if self.api_key else "")
+        return f"{shown}" + (f" with the {key}" if self.key_source else " with a key" if self.api_key else "")
 
 
 class Endpoints(Protocol):
@@ -67,7 +67,7 @@ class Endpoints(Protocol):
 
 class RunningEndpoints:
     """Backends that already run somewhere: each is its own URL. The local engine needs a provider that starts it
-    (the commands' :class:`dgtui.config.backend.LocalEndpoints`)."""
+    (the commands' :class:`dgtui.commands.engine.LocalEndpoints`)."""
 
     async def url_for(self, backend: Backend, streams: int) -> str:
         if backend.url is None:

@@ -136,6 +136,8 @@ class PlayedSession:
         try:
             while not self.done and not self.stopped:
                 await self._resume.wait()
+                if self.done:  # jumped to the end while paused
+                    break
                 wait = (self.steps[self.position].at - self.script_time()) / self.speed
                 if wait > 0:
                     await asyncio.sleep(min(wait, 0.1))  # short naps: pause, speed and jumps act at once

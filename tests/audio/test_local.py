@@ -8,15 +8,15 @@ import random
 
 import pytest
 
-from dgtui.audio import readers
-from dgtui.audio.base import SourceError, SourceHooks, SourceSettings
-from dgtui.audio.icy import IcyReader
+from dgtui.audio.base import SourceError
 from dgtui.audio.local import FileSource, StdinSource
-from dgtui.audio.open import open_source
-from tests.support.audio import clip_pcm, damaged, encode, interleave
+from tests.support.audio import clip_pcm, encode, interleave
 
 SECONDS = 4.0
+
+
 PCM = clip_pcm("weather")[: int(32000 * SECONDS)]
+
 
 FILES = {
     "wav": lambda: encode(PCM, 16000, "wav", "pcm_s16le"),
@@ -106,38 +106,6 @@ def test_bad_files_get_clear_errors(tmp_path, make, message):
         FileSource(make(tmp_path))
 
 
-async def test_truncated_file_still_gives_its_audio(tmp_path):
-    data = FILES["mp3"]()
-    path = tmp_path / "cut.mp3"
-    path.write_bytes(data[: len(data) // 2])
-    chunks = await collect(FileSource(path, realtime=False))
-    assert 1.0 < chunks[-1].end < SECONDS
-
-
-async def test_a_file_unreadable_part_way_ends_with_what_it_had(tmp_path):
-    data = FILES["ogg"]()
-    path = tmp_path / "half-noise.ogg"
-    path.write_bytes(data[: len(data) // 2] + bytes(range(256)) * 400)  # the rest is not audio at all
-    source = FileSource(path, realtime=False)
-    chunks = []
-    with pytest.raises(SourceError, match=r"unreadable after 1\.\d+ s \(.*\): the file is damaged from there on"):
-        async for chunk in source.chunks():
-            chunks.append(chunk)
-    assert chunks[-1].end > 1.0  # what came before the damage was given out
-
-
-async def test_damaged_packets_are_skipped_and_reported_until_too_many_come_in_a_row(tmp_path, monkeypatch):
-    path = tmp_path / "damaged.mp3"
-    path.write_bytes(damaged(FILES["mp3"]()))
-    warnings: list[str] = []
-    chunks = await collect(FileSource(path, realtime=False, hooks=SourceHooks(warning=warnings.append)))
-    assert chunks[-1].end > 3.0 and len(warnings) == 1  # skipped, said once, and the rest of the file was sent
-    assert warnings[0].startswith(f"{path}: skipped 1 damaged packet at 1.")
-    monkeypatch.setattr(readers, "DAMAGED_PACKETS_LIMIT", 1)  # the bound that ends a file of garbage
-    with pytest.raises(SourceError, match=r"1 damaged packets in a row after 1\.\d+ s .* The audio before it was sent"):
-        await collect(FileSource(path, realtime=False))
-
-
 async def test_raw_input_that_is_really_a_file_is_refused_or_read_right():
     wav = encode(PCM, 16000, "wav", "pcm_s16le")
     agreeing = StdinSource(encoding="linear16", sample_rate=16000, stream=io.BytesIO(wav))
@@ -176,32 +144,6 @@ async def test_stdin_raw_and_container():
         await collect(StdinSource(stream=io.BytesIO(random.Random(8192).randbytes(8192))))
     with pytest.raises(SourceError, match="needs a sample rate as well as an encoding"):
         StdinSource(encoding="linear16")
-
-
-def test_open_source_picks_the_kind(tmp_path):
-    path = tmp_path / "a.wav"
-    path.write_bytes(FILES["wav"]())
-    assert isinstance(open_source(str(path), SourceSettings(fast=True)), FileSource)
-    assert open_source("-", SourceSettings(encoding="mulaw", sample_rate=8000)).description == "stdin (mulaw 8000 Hz)"
-    assert open_source("http://127.0.0.1:1/x.mp3").name == "x"
-    with pytest.raises(SourceError, match="mic"):
-        open_source("mic")  # the optional extra is not installed by the test command
-
-
-def test_icy_metadata_is_stripped_and_titles_read():
-    audio = bytes(range(256)) * 4  # 1024 bytes
-    meta = b"StreamTitle='Morning News';StreamUrl='';"
-    block = bytes([(len(meta) + 15) // 16]) + meta.ljust(((len(meta) + 15) // 16) * 16, b"\0")
-    stream = audio[:100] + block + audio[100:200] + b"\0" + audio[200:300]
-    reader = IcyReader(metaint=100)
-    out, titles = bytearray(), []
-    for i in range(0, len(stream), 7):  # arbitrary network fragmentation
-        data, found = reader.feed(stream[i : i + 7])
-        out += data
-        titles += found
-    assert bytes(out) == audio[:300]
-    assert titles == ["Morning News"]
-    assert IcyReader(0).feed(b"abc") == (b"abc", [])
 
 
 def test_realtime_flag_defaults_for_files(tmp_path):

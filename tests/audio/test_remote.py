@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from dgtui.audio.base import SourceError, SourceHooks, SourceKind, SourceSettings
+from dgtui.audio.base import SourceError, SourceHooks, SourceKind
 from dgtui.audio.local import FileSource
 from dgtui.audio.readers import decode_packets
 from dgtui.audio.remote import HttpSource, _audio_target, _is_playlist, _playlist_entries
@@ -49,9 +49,6 @@ def kinds(source) -> list[tuple[SourceKind, str]]:
     return seen
 
 
-# -- the rule, on headers alone ---------------------------------------------------------------------------
-
-
 class _Answer:
     def __init__(self, headers: dict[str, str]) -> None:
         import httpx
@@ -85,9 +82,6 @@ def test_playlists_are_read_in_order_with_relative_entries():
     assert _playlist_entries(m3u, "http://a.example/x/y.m3u") == ["http://a.example/live", "http://a.example/other.aac"]
     assert _is_playlist(pls) and _is_playlist(m3u) and _is_playlist("http://a.example/live\n")
     assert not _is_playlist("<html><body>radio</body></html>")
-
-
-# -- a file served over HTTP is a file --------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -226,9 +220,6 @@ async def test_no_finite_source_sends_more_audio_than_it_holds(server, talk):
             assert session.state.audio.cursor == pytest.approx(seconds, abs=0.1)
 
 
-# -- a live stream is live --------------------------------------------------------------------------------
-
-
 async def test_a_chunked_stream_without_length_is_live(server):
     pcm = clip_pcm("weather")[: 32000 * 3]
     body = encode(pcm, 16000, "wav", "pcm_s16le")
@@ -309,9 +300,6 @@ async def test_a_playlist_of_dead_entries_says_so(tmp_path):
         await collect(HttpSource(f"{url}/dead.pls"))
 
 
-# -- HLS ----------------------------------------------------------------------------------------------------
-
-
 async def test_an_on_demand_hls_playlist_is_finite(server, tmp_path):
     pcm = clip_pcm("council")[: 32000 * 6]
     segments = write_hls(pcm, 16000, tmp_path / "vod").read_text().count("#EXTINF")
@@ -361,16 +349,6 @@ async def test_a_web_page_is_still_refused(tmp_path):
     refused = r"not an audio stream \(Content-Type: text/html\).*not a web page"
     with static_server(tmp_path) as (url, _), pytest.raises(SourceError, match=refused):
         await collect(HttpSource(f"{url}/index.html"))
-
-
-def test_open_source_passes_fast_and_loop_to_urls():
-    from dgtui.audio.open import open_source
-
-    source = open_source("http://127.0.0.1:1/talk.mp3", SourceSettings(fast=True, loop=True))
-    assert isinstance(source, HttpSource) and source.realtime_files is False and source.loop is True
-
-
-# -- TLS: httpx looks, FFmpeg reads; both verify the same authorities -----------------------------------------
 
 
 @pytest.fixture

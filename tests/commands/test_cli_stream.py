@@ -167,15 +167,6 @@ def test_the_key_never_appears_in_output(keyed_server, wav):
     assert "wrong-key-value" not in wrong.stdout.decode() + wrong.stderr.decode()
 
 
-def test_bench_prints_a_table_and_json(server, wav):
-    result = dgtui("bench", str(wav), "--streams", "2", "--url", server.url, "--duration", "3", "--json")
-    assert result.returncode == 0, result.stderr.decode()
-    figures = json.loads(result.stdout.decode().splitlines()[-1])
-    assert figures["streams"] == 2 and figures["clean"] == 2
-    assert figures["latency_s"]["count"] > 0
-    assert "ALL" in result.stderr.decode() and "lat p95" in result.stderr.decode()
-
-
 def test_ctrl_c_closes_cleanly(server, wav):
     process = subprocess.Popen(
         [sys.executable, "-m", "dgtui", "stream", str(wav), "--json", "--url", server.url],

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dgtui.data import clip
-from dgtui.judge.rundiff import Run, Subject, not_comparable, pairs, table, word_diff_text
+from dgtui.judge.rundiff import Subject
 from tests.support.audio import clip_pcm, encode
 from tests.support.cli import dgtui
 
@@ -72,23 +72,6 @@ def test_bad_files_say_what_they_are(tmp_path):
     assert result.returncode == 2 and "a report without its run" in result.stderr.decode()
     result = dgtui("diff", str(tmp_path / "missing.jsonl"), str(old_report))
     assert result.returncode == 2 and "no such file" in result.stderr.decode()
-
-
-def test_pairs_changes_and_manifest_checks():
-    manifest = {"audio_sha256": "ab" * 32, "pacing": "real time", "chunk_ms": 100, "encoding": "linear16",
-                "sample_rate": 16000, "normaliser": 1, "reference_sha256": "cd" * 32, "conditions": []}  # fmt: skip
-    before = Run("a", [Subject("fast", {"wer": 0.1, "latency.p50": 0.2, "reconnects": 0}, "the cat sat", manifest)])
-    after = Run("b", [Subject("fast", {"wer": 0.08, "latency.p50": 0.15, "reconnects": 1}, "the cat sit",
-                              {**manifest, "pacing": "unpaced", "normaliser": 2})])  # fmt: skip
-    (pair,), alone = pairs(before, after)
-    assert alone == []
-    assert table(pair) == [("latency.p50", "200 ms", "150 ms", "-50 ms (-25%)"), ("wer", "10.0 %", "8.0 %", "-2.0 pts"),
-                           ("reconnects", "0", "1", "+1")]  # fmt: skip
-    assert pair.warnings == ["different pacing: real time and unpaced",
-                             "different normaliser versions (word error rates count differently): 1 and 2"]  # fmt: skip
-    assert word_diff_text(pair.words) == "the cat [-sat-] {+sit+}"
-    assert not_comparable({}, manifest) == [
-        "a run has no manifest (recorded before dgtui kept one): nothing says the runs compare"]  # fmt: skip
 
 
 def test_a_reader_that_goes_away_stops_it_quietly(tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from dgtui.config.backend import DEEPGRAM_URL, BackendError, choose_backend
-from dgtui.process.secrets import redact, redact_url, register_secret
 
 
 def test_key_means_deepgram_and_no_key_means_local():
@@ -35,10 +34,3 @@ def test_key_is_not_sent_in_clear_to_other_hosts():
     assert choose_backend("ws://10.1.2.3/v1/listen", False, env, allow_insecure_key=True).api_key == "k-123456"
     assert choose_backend("ws://localhost:8080/v1/listen", False, env).api_key == "k-123456"
     assert choose_backend("wss://dg.example.com/v1/listen", False, env).api_key == "k-123456"
-
-
-def test_redaction():
-    register_secret("sekrit-key-42")
-    assert redact("Authorization: Token sekrit-key-42") == "Authorization: Token ***"
-    shown = redact_url("wss://user:pw@host/v1/listen?token=abc&model=nova-3")
-    assert shown == "wss://host/v1/listen?token=***&model=nova-3"

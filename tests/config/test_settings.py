@@ -95,13 +95,3 @@ def test_reconnect_settings_come_from_the_file_and_the_flags_and_reach_every_str
     assert (session.config.reconnect_attempts, session.config.buffer_seconds, session.config.resend) == (2, 12.5, False)
     defaults = resolve(flags(), load_config(tmp_path / "absent.toml"), environ={})
     assert defaults.origins["reconnect.resend"] == (True, "dgtui default") and defaults.reconnect == {}
-
-
-def test_a_flux_model_takes_flux_options_and_leaves_the_nova_defaults_out(tmp_path):
-    config = load_config(write(tmp_path, '[defaults]\nmodel = "nova-3"\ninterim_results = true\nkeyterm = ["dgtui"]\n'))
-    flux = resolve(flags("--model", "flux-general-en", "--eot-threshold", "0.8"), config, environ={})
-    assert flux.options == {"model": "flux-general-en", "keyterm": ["dgtui"], "eot_threshold": 0.8}
-    by_url = resolve(flags("--url", "ws://127.0.0.1:9/v2/listen"), load_config(tmp_path / "none.toml"), environ={})
-    assert by_url.options == {"model": "flux-general-en"}  # a /v2/listen URL alone selects Flux
-    nova = resolve(flags(), config, environ={})
-    assert nova.options["interim_results"] is True and "eot_threshold" not in nova.options

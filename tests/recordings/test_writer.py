@@ -18,7 +18,6 @@ from dgtui.audio.local import FileSource
 from dgtui.live.backend import Backend
 from dgtui.live.runner import StreamRunner
 from dgtui.recordings.format import RecordingError
-from dgtui.recordings.listing import describe_recording, list_recordings
 from dgtui.recordings.player import PlayedSession
 from dgtui.recordings.reader import read_recording
 from dgtui.recordings.replay import load
@@ -152,25 +151,6 @@ def test_an_unwritable_directory_is_shown_on_the_stream_which_goes_on(tmp_path):
     assert recorder.failed is not None and "Not a directory" in recorder.failed and recorder.path is None
     assert any("record to another one" in e.text for e in session.state.log.entries if e.level == "error")
     assert session.state.transcript.text() == "hello there and again"
-
-
-def test_listing_recordings(server, tmp_path, clip_file):
-    folder = tmp_path / "rec"
-    live = asyncio.run(record(clip_file(seconds=3.0), server.url, folder, 3.0))
-    info = describe_recording(live.recording_path)
-    assert (info.name, info.request_id) == (live.name, live.state.connection.request_id)
-    assert info.duration == pytest.approx(3.0, abs=0.11) and info.model == "pocketsphinx-en-us"
-    (folder / "2000-01-01").mkdir()
-    (folder / "2000-01-01" / "junk.jsonl").write_text("not json\n")
-    assert [i.path for i in list_recordings(folder)] == [live.recording_path]
-    result = subprocess.run(
-        [sys.executable, "-m", "dgtui", "sessions", "--dir", str(folder)], capture_output=True, text=True, timeout=30
-    )
-    assert (
-        result.returncode == 0
-        and live.state.connection.request_id in result.stdout
-        and "pocketsphinx-en-us" in result.stdout
-    )
 
 
 def test_a_recorder_needs_nothing_but_the_events(tmp_path):

@@ -107,7 +107,24 @@ def _recordings(folder: Path) -> None:
 def test_sessions_screen_with_rotated_and_retained_recordings(snap_compare, tmp_path, monkeypatch):
     _recordings(tmp_path / "recordings")
     monkeypatch.chdir(tmp_path)  # the folder is shown as given: relative, the same on every machine
-    assert snap_compare(app_at(10.2, record_dir=Path("recordings")), press=["s"], terminal_size=SIZE)
+    assert snap_compare(app_at(10.2, record_dir=Path("recordings")), press=["s"], terminal_size=SIZE,
+                        run_before=listed(3))  # fmt: skip
+
+
+def listed(rows: int):  # type: ignore[no-untyped-def]
+    """Before the shot: the sessions screen has listed ``rows`` recordings (it reads them on a worker)."""
+
+    async def wait(pilot) -> None:  # type: ignore[no-untyped-def]
+        from textual.widgets import DataTable
+
+        for _ in range(200):  # bounded: 10 s on a loaded machine
+            tables = pilot.app.screen.query(DataTable)
+            if tables and tables.first().row_count >= rows:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    return wait
 
 
 def test_paused_stream(snap_compare):

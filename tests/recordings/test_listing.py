@@ -1,0 +1,48 @@
+"""What dgtui sessions shows of each recording, read in one pass; junk files left out."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dgtui.audio.local import FileSource
+from dgtui.live.backend import Backend
+from dgtui.live.runner import StreamRunner
+from dgtui.recordings.listing import describe_recording, list_recordings
+
+OPTIONS = {"interim_results": True, "vad_events": True, "utterance_end_ms": 1000, "punctuate": True}
+
+
+async def record(wav: Path, server_url: str, folder: Path, seconds: float, *, reconnect_after: float | None = None):
+    runner = StreamRunner(Backend("url", server_url), OPTIONS, duration=seconds, record_dir=folder)
+    session = runner.add(FileSource(wav))
+    task = asyncio.create_task(runner.run(session))
+    if reconnect_after is not None:
+        while session.state.audio.cursor < reconnect_after and not task.done():
+            await asyncio.sleep(0.05)
+        session.reconnect()
+    await task
+    return session
+
+
+def test_listing_recordings(server, tmp_path, clip_file):
+    folder = tmp_path / "rec"
+    live = asyncio.run(record(clip_file(seconds=3.0), server.url, folder, 3.0))
+    info = describe_recording(live.recording_path)
+    assert (info.name, info.request_id) == (live.name, live.state.connection.request_id)
+    assert info.duration == pytest.approx(3.0, abs=0.11) and info.model == "pocketsphinx-en-us"
+    (folder / "2000-01-01").mkdir()
+    (folder / "2000-01-01" / "junk.jsonl").write_text("not json\n")
+    assert [i.path for i in list_recordings(folder)] == [live.recording_path]
+    result = subprocess.run(
+        [sys.executable, "-m", "dgtui", "sessions", "--dir", str(folder)], capture_output=True, text=True, timeout=30
+    )
+    assert (
+        result.returncode == 0
+        and live.state.connection.request_id in result.stdout
+        and "pocketsphinx-en-us" in result.stdout
+    )
