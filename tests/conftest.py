@@ -35,8 +35,8 @@ def _private_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[ServerThread]:
-    """The local server with default settings (no key)."""
-    thread = ServerThread(ServerConfig(warm_workers=8)).start()
+    """The local server with default settings (no key); more engines start when more streams come at once."""
+    thread = ServerThread(ServerConfig(warm_workers=3)).start()
     yield thread
     thread.stop()
 

@@ -223,27 +223,36 @@ async def test_wrong_path_is_404(server):
 
 # -- audio formats -----------------------------------------------------------------------------------------
 
-WEATHER = clip("weather").reference
+# The weather report's first three sentences (to 14.8 s, in the pause before "Tomorrow"): every format decodes
+# them as it would the whole clip, at half the engine's work.
+WEATHER = ". ".join(clip("weather").reference.split(". ")[:3]) + "."
+OPENING = int(14.8 * 16000) * 2
+
+
+def weather() -> bytes:
+    return clip_pcm("weather")[:OPENING]
 
 
 def _raw(encoding: str, rate: int) -> bytes:
     codec = {"linear16": "pcm_s16le", "linear32": "pcm_f32le", "mulaw": "pcm_mulaw", "alaw": "pcm_alaw"}[encoding]
-    return encode(clip_pcm("weather"), 16000, "", codec, out_rate=rate, raw=True)
+    return encode(weather(), 16000, "", codec, out_rate=rate, raw=True)
 
 
 #: name -> (audio, query, WER bound). The engine's acoustic model is 16 kHz wideband: narrowband (8 kHz)
-#: telephone audio decodes correctly but recognizes worse, hence its looser bound.
+#: telephone audio decodes correctly but recognizes worse (0.44-0.61 on the opening), hence its looser bound,
+#: still far from a wrong decoding (mu-law read as A-law and the like: 0.88-0.98).
+NARROW = 0.7
 FORMATS = {
-    "linear16-8k": (lambda: _raw("linear16", 8000), "encoding=linear16&sample_rate=8000", 0.6),
-    "mulaw-8k": (lambda: _raw("mulaw", 8000), "encoding=mulaw&sample_rate=8000", 0.6),
-    "alaw-8k": (lambda: _raw("alaw", 8000), "encoding=alaw&sample_rate=8000", 0.6),
+    "linear16-8k": (lambda: _raw("linear16", 8000), "encoding=linear16&sample_rate=8000", NARROW),
+    "mulaw-8k": (lambda: _raw("mulaw", 8000), "encoding=mulaw&sample_rate=8000", NARROW),
+    "alaw-8k": (lambda: _raw("alaw", 8000), "encoding=alaw&sample_rate=8000", NARROW),
     "mulaw-16k": (lambda: _raw("mulaw", 16000), "encoding=mulaw&sample_rate=16000", 0.25),
     "linear32-48k": (lambda: _raw("linear32", 48000), "encoding=linear32&sample_rate=48000", 0.25),
-    "wav": (lambda: encode(clip_pcm("weather"), 16000, "wav", "pcm_s16le"), "", 0.25),
-    "mp3": (lambda: encode(clip_pcm("weather"), 16000, "mp3", "libmp3lame", 44100, "stereo"), "", 0.25),
-    "ogg-opus": (lambda: encode(clip_pcm("weather"), 16000, "ogg", "libopus", out_rate=48000), "", 0.25),
-    "webm-opus": (lambda: encode(clip_pcm("weather"), 16000, "webm", "libopus", out_rate=48000), "", 0.25),
-    "flac": (lambda: encode(clip_pcm("weather"), 16000, "flac", "flac", out_rate=22050), "", 0.25),
+    "wav": (lambda: encode(weather(), 16000, "wav", "pcm_s16le"), "", 0.25),
+    "mp3": (lambda: encode(weather(), 16000, "mp3", "libmp3lame", 44100, "stereo"), "", 0.25),
+    "ogg-opus": (lambda: encode(weather(), 16000, "ogg", "libopus", out_rate=48000), "", 0.25),
+    "webm-opus": (lambda: encode(weather(), 16000, "webm", "libopus", out_rate=48000), "", 0.25),
+    "flac": (lambda: encode(weather(), 16000, "flac", "flac", out_rate=22050), "", 0.25),
 }
 
 
@@ -268,7 +277,7 @@ def test_every_encoding_and_container_transcribes(format_runs, name):
     assert wer <= FORMATS[name][2], f"{name}: WER {wer:.3f}: {run.transcript()}"
     metadata = run.messages[-1].data
     assert metadata["type"] == "Metadata"
-    assert metadata["duration"] == pytest.approx(len(clip_pcm("weather")) / SECOND, abs=0.1)
+    assert metadata["duration"] == pytest.approx(OPENING / SECOND, abs=0.1)
 
 
 async def test_undecodable_audio_closes_1008_data0000(server):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,7 +19,7 @@ from pathlib import Path
 PASSWORD = "dgtui-test"
 
 CONFIG = """<icecast>
-  <location>loopback</location><admin>test@localhost</admin>
+  <location>{location}</location><admin>test@localhost</admin>
   <limits>
     <clients>50</clients><sources>8</sources><queue-size>524288</queue-size>
     <client-timeout>30</client-timeout><header-timeout>15</header-timeout><source-timeout>10</source-timeout>
@@ -60,7 +62,12 @@ class Icecast:
         for _ in range(5):  # a free port can be taken by a test running beside this one before icecast binds it
             self.port = free_port()
             config = self.tmp / "icecast.xml"
-            config.write_text(CONFIG.format(password=PASSWORD, port=self.port, tmp=self.tmp, changeowner=changeowner))
+            self.location = f"dgtui-test-{uuid.uuid4().hex}"  # which icecast answers: this one, not a neighbour's
+            config.write_text(
+                CONFIG.format(
+                    password=PASSWORD, port=self.port, tmp=self.tmp, changeowner=changeowner, location=self.location
+                )
+            )
             self.process = subprocess.Popen(
                 [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
@@ -74,18 +81,17 @@ class Icecast:
         raise RuntimeError(f"icecast2 did not start: {log[-2000:]}")
 
     def _answers(self) -> bool:
-        """Whether this icecast (not another server on the port) answers, within 15 s."""
+        """Whether this icecast answers on its port, within 15 s: its status names the location only it was given
+        (another test's icecast can hold the same port for an instant, and answer, while this one fails to bind)."""
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=0.5) as response:
-                    server = response.headers.get("Server", "")
-            except urllib.error.HTTPError as exc:  # an answer all the same: whose is in its headers
-                server = exc.headers.get("Server", "")
-            except OSError:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/status-json.xsl", timeout=0.5) as response:
+                    status = json.loads(response.read())
+            except (OSError, ValueError):
                 time.sleep(0.05)
                 continue
-            return "icecast" in server.lower() and self.process.poll() is None
+            return status.get("icestats", {}).get("location") == self.location and self.process.poll() is None
         return False
 
     def url(self, mount: str) -> str:

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 class Terminal:
     def __init__(self, args: Sequence[str], env: dict[str, str] | None = None, size: tuple[int, int] = (140, 40)):
         environ = {**os.environ, **(env or {}), "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+        for forced in ("COLUMNS", "LINES"):  # pytest-xdist's workers set COLUMNS=80: the pty's size must decide
+            environ.pop(forced, None)
         self.primary, secondary = pty.openpty()
         columns, rows = size
         fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
