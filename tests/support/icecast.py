@@ -11,9 +11,9 @@ import subprocess
 import tempfile
 import threading
 import time
-import uuid
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 PASSWORD = "dgtui-test"
