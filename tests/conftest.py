@@ -64,6 +64,16 @@ def make_server() -> Iterator[Callable[..., ServerThread]]:
         thread.stop()
 
 
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory):
+    """The council clip's first 6 s as a 16 kHz WAV file, shared by a module's tests."""
+    from tests.support.audio import clip_pcm, encode
+
+    path = tmp_path_factory.mktemp("audio") / "council.wav"
+    path.write_bytes(encode(clip_pcm("council")[: 32000 * 6], 16000, "wav", "pcm_s16le"))
+    return path
+
+
 @pytest.fixture
 def clip_file(tmp_path):
     """A bundled clip's first ``seconds`` as a 16 kHz WAV file."""

@@ -106,6 +106,7 @@ class PlayedSession:
         if self.state.connection.started_at is None:
             self.state.apply(Started(self.name), self._base_clock() - until if origin is None else origin)
         start = self.state.connection.started_at
+        assert start is not None  # Started sets it
         origin = start if origin is None else origin
         applied = 0
         while self.position < len(self.steps) and self.steps[self.position].at <= until:

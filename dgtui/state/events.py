@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 
+from dgtui.protocol.flux import FluxMessage
 from dgtui.protocol.messages import ServerMessage
 
 
@@ -60,7 +61,7 @@ class MessageReceived(Event, frozen=True, tag="message"):
     """A server message; on the wire it is its raw text (``--json`` prints only that)."""
 
     raw: str  # exactly as received
-    message: ServerMessage | None = None  # decoded; not on the wire (a replay decodes the raw text again)
+    message: ServerMessage | FluxMessage | None = None  # decoded; not on the wire (a replay decodes the raw text again)
     received_at: float = msgspec.field(default=0.0, name="mono")  # monotonic
     cursor: float | None = 0.0  # seconds of audio sent when it arrived (None, in a script: whatever was sent)
 

@@ -60,11 +60,13 @@ def silence(health: Health, connection: Connection, now: float, after: float = D
 def downtime(health: Health, connection: Connection, now: float, window: float) -> float:
     """Seconds without a connection within the last ``window`` seconds (an outage still going counts to now,
     or to the stream's end)."""
-    start, stop = now - window, now if connection.ended_at is None else min(now, connection.ended_at)
+    start, ended_at = now - window, connection.ended_at
+    stop = now if ended_at is None else min(now, ended_at)
     total = 0.0
     for began, ended in health.outages:
-        ended = stop if ended is None else ended
-        total += max(0.0, min(ended, stop) - max(began, start))
+        assert began is not None  # an outage always has its start; only its end can be open
+        until = stop if ended is None else min(ended, stop)
+        total += max(0.0, until - max(began, start))
     return total
 
 

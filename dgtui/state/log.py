@@ -8,6 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from dgtui.process.secrets import redact
+from dgtui.protocol.flux import FluxMessage
 from dgtui.protocol.messages import Error, Metadata, Results, ServerMessage, SpeechStarted, UnknownMessage, UtteranceEnd
 
 
@@ -28,7 +29,7 @@ class RawMessage:
     cursor: float
     kind: str
     raw: str
-    message: ServerMessage | None = None  # None: the frame was not JSON
+    message: ServerMessage | FluxMessage | None = None  # None: the frame was not JSON
 
     @property
     def summary(self) -> str:
@@ -36,7 +37,7 @@ class RawMessage:
         return describe(self.message) if self.message is not None else ""
 
 
-def describe(message: ServerMessage) -> str:
+def describe(message: ServerMessage | FluxMessage) -> str:
     """One line saying what a message carries, for lists of messages."""
     if isinstance(message, Results):
         flags = [f for f in ("is_final", "speech_final", "from_finalize") if getattr(message, f)]
@@ -53,7 +54,7 @@ def describe(message: ServerMessage) -> str:
     return ""
 
 
-def message_kind(message: ServerMessage) -> str:
+def message_kind(message: ServerMessage | FluxMessage) -> str:
     return (message.type or "?") if isinstance(message, UnknownMessage) else type(message).__name__
 
 
@@ -70,6 +71,8 @@ class EventLog:
         self.seq += 1
         self.entries.append(LogEntry(self.seq, at, level, redact(text)))
 
-    def add_raw(self, at: float, cursor: float, kind: str, raw: str, message: ServerMessage | None = None) -> None:
+    def add_raw(
+        self, at: float, cursor: float, kind: str, raw: str, message: ServerMessage | FluxMessage | None = None
+    ) -> None:
         self.raw_seq += 1
         self.raw.append(RawMessage(self.raw_seq, at, cursor, kind, raw, message))

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import msgspec
 
+from dgtui.protocol.flux import FluxMessage
 from dgtui.protocol.messages import Results, ServerMessage, UtteranceEnd, Word
+
+M = TypeVar("M", bound=ServerMessage | FluxMessage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +86,7 @@ class Transcript:
         """Audio (seconds) up to which every channel has its finals: after a drop, the rest is sent again."""
         return min(self.final_end.values(), default=0.0)
 
-    def committing(self, message: ServerMessage) -> ServerMessage:
+    def committing(self, message: M) -> M:
         """The message as the transcript takes it: a final for audio already committed carries no words.
 
         After a drop, the audio since the earliest channel's last final is sent again, so another channel can
@@ -106,7 +110,7 @@ class Transcript:
             state = self.channels[index] = ChannelTranscript()
         return state
 
-    def on_message(self, message: ServerMessage, at: float = 0.0) -> Utterance | None:
+    def on_message(self, message: ServerMessage | FluxMessage, at: float = 0.0) -> Utterance | None:
         """Apply a message that arrived ``at``; returns the utterance it closed, if any."""
         self._at = at
         if isinstance(message, Results):

@@ -10,25 +10,10 @@ import pytest
 
 from dgtui.audio.base import SourceError
 from dgtui.audio.local import FileSource, StdinSource
-from tests.support.audio import clip_pcm, encode, interleave
-
-SECONDS = 4.0
-
-
-PCM = clip_pcm("weather")[: int(32000 * SECONDS)]
-
-
-FILES = {
-    "wav": lambda: encode(PCM, 16000, "wav", "pcm_s16le"),
-    "mp3": lambda: encode(PCM, 16000, "mp3", "libmp3lame", out_rate=44100),
-    "ogg": lambda: encode(PCM, 16000, "ogg", "libopus", out_rate=48000),
-    "flac": lambda: encode(PCM, 16000, "flac", "flac", out_rate=22050),
-    "m4a": lambda: encode(PCM, 16000, "ipod", "aac", out_rate=44100),
-}
-
-
-async def collect(source):
-    return [chunk async for chunk in source.chunks()]
+from tests.support.audio import SAMPLE_FILES as FILES
+from tests.support.audio import SAMPLE_PCM as PCM
+from tests.support.audio import SAMPLE_SECONDS as SECONDS
+from tests.support.audio import clip_pcm, collect, encode, interleave
 
 
 @pytest.mark.parametrize("kind", list(FILES))

@@ -8,21 +8,8 @@ from dgtui.audio.base import SourceError, SourceSettings
 from dgtui.audio.local import FileSource
 from dgtui.audio.open import open_source
 from dgtui.audio.remote import HttpSource
+from tests.support.audio import SAMPLE_FILES as FILES
 from tests.support.audio import clip_pcm, encode
-
-SECONDS = 4.0
-
-
-PCM = clip_pcm("weather")[: int(32000 * SECONDS)]
-
-
-FILES = {
-    "wav": lambda: encode(PCM, 16000, "wav", "pcm_s16le"),
-    "mp3": lambda: encode(PCM, 16000, "mp3", "libmp3lame", out_rate=44100),
-    "ogg": lambda: encode(PCM, 16000, "ogg", "libopus", out_rate=48000),
-    "flac": lambda: encode(PCM, 16000, "flac", "flac", out_rate=22050),
-    "m4a": lambda: encode(PCM, 16000, "ipod", "aac", out_rate=44100),
-}
 
 
 def test_open_source_picks_the_kind(tmp_path):

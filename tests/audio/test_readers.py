@@ -8,25 +8,9 @@ import pytest
 from dgtui.audio import readers
 from dgtui.audio.base import SourceError, SourceHooks
 from dgtui.audio.local import FileSource
-from tests.support.audio import clip_pcm, damaged, encode
-
-SECONDS = 4.0
-
-
-PCM = clip_pcm("weather")[: int(32000 * SECONDS)]
-
-
-FILES = {
-    "wav": lambda: encode(PCM, 16000, "wav", "pcm_s16le"),
-    "mp3": lambda: encode(PCM, 16000, "mp3", "libmp3lame", out_rate=44100),
-    "ogg": lambda: encode(PCM, 16000, "ogg", "libopus", out_rate=48000),
-    "flac": lambda: encode(PCM, 16000, "flac", "flac", out_rate=22050),
-    "m4a": lambda: encode(PCM, 16000, "ipod", "aac", out_rate=44100),
-}
-
-
-async def collect(source):
-    return [chunk async for chunk in source.chunks()]
+from tests.support.audio import SAMPLE_FILES as FILES
+from tests.support.audio import SAMPLE_SECONDS as SECONDS
+from tests.support.audio import collect, damaged
 
 
 async def test_truncated_file_still_gives_its_audio(tmp_path):

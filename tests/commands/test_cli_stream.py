@@ -17,13 +17,6 @@ from tests.support.cli import dgtui
 from tests.support.static import static_server
 
 
-@pytest.fixture(scope="module")
-def wav(tmp_path_factory):
-    path = tmp_path_factory.mktemp("audio") / "council.wav"
-    path.write_bytes(encode(clip_pcm("council")[: 32000 * 6], 16000, "wav", "pcm_s16le"))
-    return path
-
-
 def test_json_output_has_every_message_and_dgtui_events(server, wav):
     result = dgtui("stream", str(wav), "--fast", "--json", "--url", server.url)
     assert result.returncode == 0, result.stderr.decode()

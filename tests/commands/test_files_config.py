@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from dgtui.config.file import EXAMPLE
-
-KEY = "cfg-file-key-5f3a9b2c7d1e"
-
-
-def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(text)
-    path.chmod(mode)
-    return path
-
-
-def dgtui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dgtui", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **env})  # fmt: skip
+from tests.support.cli import dgtui_text as dgtui
+from tests.support.config import KEY
+from tests.support.config import write_config as write
 
 
 def test_config_commands(tmp_path):

@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from dgtui.config.file import load_config
-from dgtui.config.flags import add_recording_arguments, add_stream_arguments
 from dgtui.config.settings import resolve
-
-KEY = "cfg-file-key-5f3a9b2c7d1e"
-
-
-def flags(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    add_stream_arguments(parser)
-    add_recording_arguments(parser)
-    return parser.parse_args(list(argv))
-
-
-def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(text)
-    path.chmod(mode)
-    return path
-
-
-def dgtui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dgtui", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **env})  # fmt: skip
+from tests.support.config import KEY, flags
+from tests.support.config import write_config as write
 
 
 def dialog(tmp_path, config_text: str, flags_text: str, backend: str, monkeypatch, environ: dict[str, str]):

@@ -3,38 +3,12 @@ can read refused, presets and the example file."""
 
 from __future__ import annotations
 
-import argparse
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from dgtui.config.file import EXAMPLE, ConfigError, load_config
-from dgtui.config.flags import add_recording_arguments, add_stream_arguments
 from dgtui.config.settings import resolve
-
-KEY = "cfg-file-key-5f3a9b2c7d1e"
-
-
-def flags(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    add_stream_arguments(parser)
-    add_recording_arguments(parser)
-    return parser.parse_args(list(argv))
-
-
-def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(text)
-    path.chmod(mode)
-    return path
-
-
-def dgtui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dgtui", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **env})  # fmt: skip
+from tests.support.config import KEY, flags
+from tests.support.config import write_config as write
 
 
 def test_a_key_in_a_file_others_can_read_is_refused(tmp_path):

@@ -3,20 +3,12 @@ settings and conditions."""
 
 from __future__ import annotations
 
-import argparse
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from dgtui.audio.base import SourceError
 from dgtui.config.file import load_config
 from dgtui.config.flags import (
     FlagError,
-    add_recording_arguments,
-    add_stream_arguments,
     conditions_from_args,
     options_from_args,
     parse_stream_flags,
@@ -24,25 +16,8 @@ from dgtui.config.flags import (
     source_settings,
 )
 from dgtui.config.settings import resolve
-
-
-def flags(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    add_stream_arguments(parser)
-    add_recording_arguments(parser)
-    return parser.parse_args(list(argv))
-
-
-def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(text)
-    path.chmod(mode)
-    return path
-
-
-def dgtui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dgtui", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **env})  # fmt: skip
+from tests.support.config import flags
+from tests.support.config import write_config as write
 
 
 def test_a_flux_model_takes_flux_options_and_leaves_the_nova_defaults_out(tmp_path):

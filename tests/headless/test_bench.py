@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.support.audio import clip_pcm, encode
 from tests.support.cli import dgtui
-
-
-@pytest.fixture(scope="module")
-def wav(tmp_path_factory):
-    path = tmp_path_factory.mktemp("audio") / "council.wav"
-    path.write_bytes(encode(clip_pcm("council")[: 32000 * 6], 16000, "wav", "pcm_s16le"))
-    return path
 
 
 def test_bench_prints_a_table_and_json(server, wav):

@@ -5,33 +5,16 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from dgtui.audio.local import FileSource
-from dgtui.live.backend import Backend
-from dgtui.live.runner import StreamRunner
 from dgtui.recordings.listing import describe_recording, list_recordings
-
-OPTIONS = {"interim_results": True, "vad_events": True, "utterance_end_ms": 1000, "punctuate": True}
-
-
-async def record(wav: Path, server_url: str, folder: Path, seconds: float, *, reconnect_after: float | None = None):
-    runner = StreamRunner(Backend("url", server_url), OPTIONS, duration=seconds, record_dir=folder)
-    session = runner.add(FileSource(wav))
-    task = asyncio.create_task(runner.run(session))
-    if reconnect_after is not None:
-        while session.state.audio.cursor < reconnect_after and not task.done():
-            await asyncio.sleep(0.05)
-        session.reconnect()
-    await task
-    return session
+from tests.support.recordings import record_live
 
 
 def test_listing_recordings(server, tmp_path, clip_file):
     folder = tmp_path / "rec"
-    live = asyncio.run(record(clip_file(seconds=3.0), server.url, folder, 3.0))
+    live = asyncio.run(record_live(clip_file(seconds=3.0), server.url, folder, 3.0))
     info = describe_recording(live.recording_path)
     assert (info.name, info.request_id) == (live.name, live.state.connection.request_id)
     assert info.duration == pytest.approx(3.0, abs=0.11) and info.model == "pocketsphinx-en-us"

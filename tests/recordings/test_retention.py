@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import time
-from pathlib import Path
-
 from dgtui.recordings.retention import ACTIVE_S, Retention, sweep
-
-
-def _file(folder: Path, relative: str, age_s: float, size: int = 1000) -> Path:
-    path = folder / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"x" * size)
-    stamp = time.time() - age_s
-    os.utime(path, (stamp, stamp))
-    return path
+from tests.support.recordings import aged_file
 
 
 def test_retention_deletes_the_oldest_closed_segments_and_never_one_being_written(tmp_path):
     day = 86400
-    oldest = _file(tmp_path, "2026-10-01/a-r1.jsonl.gz", 40 * day)
-    old = _file(tmp_path, "2026-10-01/a-r1.s0002.jsonl.gz", 35 * day)
-    plain = _file(tmp_path, "2026-10-20/b-r2.jsonl", 20 * day)
-    busy = _file(tmp_path, "2026-11-01/c-r3.s0009.jsonl", 31 * day)  # this process writes it
-    fresh = _file(tmp_path, "2026-12-01/d-r4.jsonl", ACTIVE_S / 2)  # maybe another process's current segment
-    other = _file(tmp_path, "2026-10-01/notes.txt", 99 * day)
+    oldest = aged_file(tmp_path, "2026-10-01/a-r1.jsonl.gz", 40 * day)
+    old = aged_file(tmp_path, "2026-10-01/a-r1.s0002.jsonl.gz", 35 * day)
+    plain = aged_file(tmp_path, "2026-10-20/b-r2.jsonl", 20 * day)
+    busy = aged_file(tmp_path, "2026-11-01/c-r3.s0009.jsonl", 31 * day)  # this process writes it
+    fresh = aged_file(tmp_path, "2026-12-01/d-r4.jsonl", ACTIVE_S / 2)  # maybe another process's current segment
+    other = aged_file(tmp_path, "2026-10-01/notes.txt", 99 * day)
     deleted = sweep(tmp_path, Retention(keep_days=30), writing={busy})
     assert [d.path for d in deleted] == [oldest, old] and not (tmp_path / "2026-10-01" / "a-r1.jsonl.gz").exists()
     assert all(d.reason == "older than keep_days 30" for d in deleted)

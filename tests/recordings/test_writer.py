@@ -10,22 +10,17 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from dgtui.audio.local import FileSource
-from dgtui.live.backend import Backend
-from dgtui.live.runner import StreamRunner
 from dgtui.recordings.format import RecordingError
 from dgtui.recordings.player import PlayedSession
 from dgtui.recordings.reader import read_recording
 from dgtui.recordings.replay import load
 from dgtui.recordings.writer import record as subscribe_recorder
 from dgtui.state.events import State
+from tests.support.recordings import OPTIONS, record_live
 from tests.support.script import connect, conversation
-
-OPTIONS = {"interim_results": True, "vad_events": True, "utterance_end_ms": 1000, "punctuate": True}
 
 
 def same_figures(live: dict, replayed: dict, path: str = "") -> None:
@@ -41,20 +36,8 @@ def same_figures(live: dict, replayed: dict, path: str = "") -> None:
             assert other == value, f"{path}.{key}"
 
 
-async def record(wav: Path, server_url: str, folder: Path, seconds: float, *, reconnect_after: float | None = None):
-    runner = StreamRunner(Backend("url", server_url), OPTIONS, duration=seconds, record_dir=folder)
-    session = runner.add(FileSource(wav))
-    task = asyncio.create_task(runner.run(session))
-    if reconnect_after is not None:
-        while session.state.audio.cursor < reconnect_after and not task.done():
-            await asyncio.sleep(0.05)
-        session.reconnect()
-    await task
-    return session
-
-
 def test_a_recorded_session_replays_to_the_same_transcript_and_metrics(server, tmp_path, clip_file):
-    live = asyncio.run(record(clip_file(seconds=8.0), server.url, tmp_path, 8.0))
+    live = asyncio.run(record_live(clip_file(seconds=8.0), server.url, tmp_path, 8.0))
     assert live.state.clean and live.recording_path is not None
     path = live.recording_path
     assert path.parent.parent == tmp_path and path.name == f"{live.name}-{live.state.connection.request_id}.jsonl"
@@ -75,7 +58,7 @@ def test_a_recorded_session_replays_to_the_same_transcript_and_metrics(server, t
 
 
 def test_a_reconnect_is_recorded_and_replayed_on_one_timeline(server, tmp_path, clip_file):
-    live = asyncio.run(record(clip_file(seconds=9.0), server.url, tmp_path, 9.0, reconnect_after=4.0))
+    live = asyncio.run(record_live(clip_file(seconds=9.0), server.url, tmp_path, 9.0, reconnect_after=4.0))
     assert live.state.connection.reconnects == 1 and len(live.state.connection.request_ids) == 2
     _, lines = read_recording(live.recording_path)
     reconnect = [line for line in lines if line["type"] == "dgtui.Control" and line["action"] == "reconnect"]

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from dgtui.recordings.runs import read_run
 from dgtui.recordings.segments import session_files
 from dgtui.recordings.writer import RecordingPolicy
 from dgtui.recordings.writer import record as subscribe_recorder
+from tests.support.recordings import aged_file
 from tests.support.script import audio_steps, connect, conversation, word_times
 
 NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight")
@@ -104,17 +104,8 @@ def test_segments_rotate_by_time_alone_and_export_takes_a_range(tmp_path):
     assert bad.returncode == 2 and "must come after" in bad.stderr
 
 
-def _file(folder: Path, relative: str, age_s: float, size: int = 1000) -> Path:
-    path = folder / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"x" * size)
-    stamp = time.time() - age_s
-    os.utime(path, (stamp, stamp))
-    return path
-
-
 def test_the_recorder_applies_retention_and_says_so_in_the_log_and_the_recording(tmp_path):
-    stale = _file(tmp_path, "2026-01-01/old-r0.jsonl.gz", 90 * 86400)
+    stale = aged_file(tmp_path, "2026-01-01/old-r0.jsonl.gz", 90 * 86400)
     session, recorder = recorded(tmp_path, RecordingPolicy(segment_seconds=0, retention=Retention(keep_days=30)))
     recorder.wait()
     session.advance(session.duration)

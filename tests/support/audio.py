@@ -133,3 +133,20 @@ def write_hls(
         for packet in stream.encode(None):
             container.mux(packet)
     return playlist
+
+
+#: The weather report's first 4 s, and that audio in each file format the sources read.
+SAMPLE_SECONDS = 4.0
+SAMPLE_PCM = clip_pcm("weather")[: int(32000 * SAMPLE_SECONDS)]
+SAMPLE_FILES = {
+    "wav": lambda: encode(SAMPLE_PCM, 16000, "wav", "pcm_s16le"),
+    "mp3": lambda: encode(SAMPLE_PCM, 16000, "mp3", "libmp3lame", out_rate=44100),
+    "ogg": lambda: encode(SAMPLE_PCM, 16000, "ogg", "libopus", out_rate=48000),
+    "flac": lambda: encode(SAMPLE_PCM, 16000, "flac", "flac", out_rate=22050),
+    "m4a": lambda: encode(SAMPLE_PCM, 16000, "ipod", "aac", out_rate=44100),
+}
+
+
+async def collect(source):
+    """Every chunk a source yields."""
+    return [chunk async for chunk in source.chunks()]
