@@ -36,14 +36,14 @@ def _private_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def server() -> Iterator[ServerThread]:
     """The local server with default settings (no key); more engines start when more streams come at once."""
-    thread = ServerThread(ServerConfig(warm_workers=3)).start()
+    thread = ServerThread(ServerConfig(workers=2, admission=False)).start()
     yield thread
     thread.stop()
 
 
 @pytest.fixture(scope="session")
 def keyed_server() -> Iterator[ServerThread]:
-    thread = ServerThread(ServerConfig(api_key=TEST_KEY, warm_workers=1)).start()
+    thread = ServerThread(ServerConfig(api_key=TEST_KEY, workers=1, admission=False)).start()
     yield thread
     thread.stop()
 
@@ -54,7 +54,8 @@ def make_server() -> Iterator[Callable[..., ServerThread]]:
     started: list[ServerThread] = []
 
     def start(**settings: object) -> ServerThread:
-        settings.setdefault("warm_workers", 1)
+        settings.setdefault("workers", 1)
+        settings.setdefault("admission", False)
         thread = ServerThread(ServerConfig(**settings)).start()  # type: ignore[arg-type]
         started.append(thread)
         return thread

@@ -94,11 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds without frames before NET-0001 (default: 10)",
     )
     serve.add_argument(
-        "--max-connections", type=int, default=32, help="concurrent streams before HTTP 429 (default: 32)"
+        "--workers", type=_count, help="engine processes, each serving many streams (default: one per core)"
     )
     serve.add_argument(
-        "--warm-workers", type=int, default=2, help="engine processes kept loaded and ready (default: 2)"
-    )
+        "--capacity", type=_count,
+        help="concurrent streams admitted before HTTP 429 (default: measured: what the engine keeps up with in "
+        "real time)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--max-connections", type=_count, default=1000,
+        help="a ceiling on concurrent streams whatever the capacity (default: 1000)",
+    )  # fmt: skip
+    serve.add_argument("--warm-workers", type=int, help=argparse.SUPPRESS)  # before the shared pool; now ignored
     serve.add_argument(
         "--engine", choices=ENGINES, default="pocketsphinx",
         help="pocketsphinx (default: offline recognition), or synthetic: the same messages at the pace of the "
@@ -244,9 +251,13 @@ def _serve(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         idle_timeout=args.idle_timeout,
         max_connections=args.max_connections,
-        warm_workers=max(0, args.warm_workers),
+        workers=args.workers,
+        capacity=args.capacity,
         engine=args.engine,
     )
+    if args.warm_workers is not None:
+        print("dgtui serve: --warm-workers is no longer needed (streams share the engine processes: see --workers); "
+              "ignored", file=sys.stderr)  # fmt: skip
     try:
         asyncio.run(run_server(config))
     except KeyboardInterrupt:

@@ -8,14 +8,19 @@ import subprocess
 
 from dgtui.live.backend import Backend, BackendKind
 from dgtui.server.app import ListenServer, ServerConfig
+from dgtui.server.engine.pool import default_workers
 
 
 class LocalEngine:
-    """The local server on a free loopback port for the life of a command; decoding in worker processes."""
+    """The local server on a free loopback port for the life of a command; decoding in worker processes.
+
+    It serves only this run's streams, which the user asked for: it admits every one (no 429), with as many
+    engine processes as there are streams, up to one per core."""
 
     def __init__(self, streams: int = 2) -> None:
+        workers = max(1, min(streams, default_workers()))
         self._server = ListenServer(
-            ServerConfig(host="127.0.0.1", port=0, warm_workers=max(1, streams), worker_stderr=subprocess.DEVNULL)
+            ServerConfig(host="127.0.0.1", port=0, workers=workers, admission=False, worker_stderr=subprocess.DEVNULL)
         )
 
     @property
@@ -23,9 +28,7 @@ class LocalEngine:
         return self._server.url
 
     async def __aenter__(self) -> LocalEngine:
-        await self._server.start()
-        # Streams start on loaded engines: otherwise the first seconds of every metric measure model loading.
-        await self._server.pool.wait_warm(timeout=30)
+        await self._server.start()  # its engines are loaded: no metric measures model loading
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -20,7 +20,9 @@ async def run_server(config: ServerConfig) -> None:
             f"{auth_note}]\n"
             f"  Flux on {server.url.replace('/v1/listen', '/v2/listen')}: turns from the local engine, "
             "not Deepgram's Flux model\n"
-            f"  point a Deepgram SDK or dgtui at it: dgtui --url {server.url} SOURCE",
+            f"  point a Deepgram SDK or dgtui at it: dgtui --url {server.url} SOURCE\n"
+            f"  capacity: {server.admission.describe()}; past it HTTP 429, "
+            "as Deepgram refuses past a concurrency limit",
             flush=True,
         )
         await asyncio.Future()

@@ -1,7 +1,7 @@
 """The local Deepgram-compatible live server: ``/v1/listen`` over WebSocket on the offline engine.
 
 Each connection is checked at the handshake (path, credentials, query, capacity), then served by
-:class:`dgtui.server.stream.StreamSession` with an engine worker process of its own.
+:class:`dgtui.server.stream.StreamSession` on the shared pool of engine processes (:mod:`.engine.pool`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dgtui.process.memory import Trimmer
 from dgtui.protocol.flux import is_flux_model, parse_flux_query
 from dgtui.protocol.options import OptionError, parse_query
 from dgtui.server import auth
+from dgtui.server.admission import Admission
 from dgtui.server.engine.pool import EnginePool
 from dgtui.server.errors import error_response
 from dgtui.server.stream import StreamContext, StreamSession, StreamStats
@@ -37,12 +38,14 @@ class ServerConfig:
     api_key: str | None = None
     idle_timeout: float = 10.0  # Nova: NET-0001 after this long without audio or a text frame
     flux_idle_timeout: float = 60.0  # Flux has no KeepAlive; pings (not visible here) hold a stream for 60 s
-    max_connections: int = 32
+    max_connections: int = 1000  # a ceiling whatever the capacity: HTTP 429 past it
     max_frame_bytes: int = 4 * 1024 * 1024
     max_query_bytes: int = 16 * 1024
     interim_interval_s: float = 0.25
-    warm_workers: int = 2
-    cpu_slots: int | None = None  # concurrent decoders; None: one per core, 0: no limit
+    workers: int | None = None  # engine processes, each serving many streams; None: one per core
+    spares: int = 2  # decoders each engine process keeps loaded ahead of the streams that will need them
+    admission: bool = True  # refuse a stream the engine cannot keep up with (429), as Deepgram does
+    capacity: int | None = None  # the concurrent streams admitted; None: measured (dgtui.server.admission)
     worker_stderr: IO[bytes] | int | None = field(default=None, repr=False)
     engine: str = "pocketsphinx"  # "synthetic": placeholder words at speech's pace, for load tests (engine_info)
 
@@ -72,11 +75,9 @@ class ListenServer:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.pool = EnginePool(
-            self.config.warm_workers,
-            stderr=self.config.worker_stderr,
-            cpu_slots=self.config.cpu_slots,
-            engine=self.config.engine,
+            self.config.workers, stderr=self.config.worker_stderr, engine=self.config.engine, spares=self.config.spares
         )
+        self.admission = Admission(self.pool.size, fixed=self.config.capacity)
         self.sessions: set[StreamSession] = set()
         self.finished: deque[StreamStats] = deque(maxlen=1000)
         self.on_finished: Callable[[StreamStats], None] | None = None
@@ -96,6 +97,7 @@ class ListenServer:
 
     async def start(self) -> None:
         await self.pool.start()
+        self.admission.rtf = self.pool.rtf
         self._server = await serve(
             self._handle,
             self.config.host,
@@ -159,7 +161,9 @@ class ListenServer:
                 f"The model {options['model']!r} is a Flux model: connect to {FLUX_LISTEN_PATH}.",
                 request_id,
             )
-        if len(self.sessions) >= self.config.max_connections:
+        if len(self.sessions) >= self.config.max_connections or (
+            self.config.admission and not self.admission.admits(len(self.sessions))
+        ):
             return error_response(429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later", request_id)
         connection.dg_context = StreamContext(request_id, options, flux=flux, engine=self.config.engine)  # type: ignore[attr-defined]
         return None
@@ -185,5 +189,6 @@ class ListenServer:
             self.sessions.discard(session)
             if session.stats is not None:
                 self.finished.append(session.stats)
+                self.admission.finished(session.stats.worker)
                 if self.on_finished is not None:
                     self.on_finished(session.stats)

@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from dgtui.protocol.errors import NET0000_REASON, NET0001_REASON, CloseCode
 from dgtui.server.dialects import Dialect, FluxDialect, NovaDialect
 from dgtui.server.engine import ipc
-from dgtui.server.engine.pool import EnginePool, EngineUnavailable, Worker
+from dgtui.server.engine.pool import EnginePool, EngineStream, EngineUnavailable
 from dgtui.server.engine_info import model_info, model_uuid
 
 
@@ -36,6 +36,7 @@ class StreamStats:
     audio_s: float
     cpu_s: float
     close_code: int
+    worker: tuple[int, float, float] | None = None  # its worker so far: pid, CPU seconds, audio seconds
 
     @property
     def real_time_factor(self) -> float:
@@ -91,7 +92,7 @@ class StreamSession:
         self._loop = asyncio.get_running_loop()
         self._last_frame_at = self._loop.time()
         self._closing = False  # CloseStream received (or the stream is ending for another reason)
-        self._worker: Worker | None = None
+        self._worker: EngineStream | None = None  # this stream's channel to the worker serving it
         self._close_as: tuple[int, str] = (CloseCode.NORMAL, "")
         self.stats: StreamStats | None = None
         self._aborting = False
@@ -99,17 +100,21 @@ class StreamSession:
 
     async def run(self) -> None:
         try:
-            self._worker = await self._pool.acquire()
+            self._worker = self._pool.open()
         except EngineUnavailable as exc:
-            await self.connection.close(CloseCode.INTERNAL, f"NET-0000: the local engine could not start: {exc}"[:120])
+            await self.connection.close(CloseCode.INTERNAL, f"NET-0000: the local engine is not running: {exc}"[:120])
             return
         config = {
             "metadata": self.context.results_metadata(),
             "interim_interval_s": self._interim_interval_s,
-            "cpu_slots": self._pool.slots_config(),
             **self.dialect.engine_config(),
         }
-        await self._worker.send(ipc.OPEN, json.dumps(config).encode())
+        try:
+            await self._worker.send(ipc.OPEN, json.dumps(config).encode())
+        except ConnectionError:
+            await self._worker.stop()
+            await self.connection.close(CloseCode.INTERNAL, NET0000_REASON)
+            return
         for message in self.dialect.greeting():
             await self._send_text(message)
         from_client = asyncio.create_task(self._pump_client(), name="client")
@@ -195,8 +200,13 @@ class StreamSession:
             await self._worker.send(ipc.ABORT)
 
     async def _finish(self, report: dict[str, Any], code: int, reason: str) -> None:
+        worker = report.get("worker")
         self.stats = StreamStats(
-            self.context.request_id, report.get("duration", 0.0), report.get("cpu_s", 0.0), int(code)
+            self.context.request_id,
+            report.get("duration", 0.0),
+            report.get("cpu_s", 0.0),
+            int(code),
+            (worker["pid"], worker["cpu_s"], worker["audio_s"]) if worker else None,
         )
         if self.connection.state.name != "OPEN":
             return

@@ -125,7 +125,7 @@ def pacing_jitter_ms(server: ServerThread) -> list[float]:
 
 
 def main() -> None:
-    server = ServerThread(ServerConfig(warm_workers=4)).start()
+    server = ServerThread(ServerConfig(workers=2, admission=False)).start()
     try:
         corpus = record_corpus(server)
         jitter = pacing_jitter_ms(server)

@@ -48,7 +48,7 @@ async def run_all(url: str, names: list[str]) -> dict[tuple[str, str], tuple[str
 
 def measure(names: list[str]) -> dict:
     references = {c.name: c.reference for c in clips()}
-    server = ServerThread(ServerConfig(warm_workers=AT_ONCE)).start()
+    server = ServerThread(ServerConfig(workers=2, admission=False)).start()
     try:
         results = asyncio.run(run_all(server.url, names))
     finally:

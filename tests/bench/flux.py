@@ -100,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, nargs="+", default=[1, 4])
     args = parser.parse_args()
-    server = ServerThread(ServerConfig(warm_workers=max(args.streams))).start()
+    server = ServerThread(ServerConfig(workers=2, admission=False)).start()
     rows, figures = [], {}
     try:
         for count in args.streams:

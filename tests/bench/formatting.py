@@ -58,7 +58,7 @@ async def measure_clip(url: str, name: str, reference: str) -> dict:
 
 def measure(names: list[str]) -> dict:
     references = {c.name: c.reference for c in clips()}
-    server = ServerThread(ServerConfig(warm_workers=2)).start()
+    server = ServerThread(ServerConfig(workers=1, admission=False)).start()
     try:
         results = {name: asyncio.run(measure_clip(server.url, name, references[name])) for name in names}
     finally:

@@ -66,10 +66,9 @@ class DroppingProxy:
 
 
 async def main(args: argparse.Namespace) -> None:
-    config = ServerConfig(port=0, engine=args.engine, max_connections=256, warm_workers=args.warm,
-                          idle_timeout=60.0)  # fmt: skip
+    config = ServerConfig(port=0, engine=args.engine, max_connections=256, workers=args.workers,
+                          admission=False, idle_timeout=60.0)  # fmt: skip
     async with ListenServer(config) as server:
-        await server.pool.wait_warm()
         host, port = server.url.split("//")[1].split("/")[0].split(":")
         proxy = DroppingProxy((host, int(port)), (args.drop_min, args.drop_max), args.seed)
         listener = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
@@ -87,5 +86,5 @@ if __name__ == "__main__":
     parser.add_argument("--drop-min", type=float, default=2.0, help="minutes of audio before a drop, at least")
     parser.add_argument("--drop-max", type=float, default=8.0, help="... and at most")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--warm", type=int, default=4, help="engine workers kept ready")
+    parser.add_argument("--workers", type=int, default=None, help="engine processes (default: one per core)")
     asyncio.run(main(parser.parse_args()))

@@ -50,7 +50,7 @@ def test_lanes_that_cannot_work_say_so_before_anything_starts(talk, lanes, words
 
 
 def test_one_lanes_server_dying_leaves_the_other_lane_going(make_server, talk):
-    steady, doomed = make_server(warm_workers=1), make_server(warm_workers=1)
+    steady, doomed = make_server(), make_server()
     process = subprocess.Popen(
         [sys.executable, "-m", "dgtui", "stream", str(talk), "--json", "--no-record", "--reconnect-attempts", "1",
          "--lane", f"steady=--url {steady.url}", "--lane", f"doomed=--url {doomed.url}"],

@@ -14,7 +14,7 @@ from tests.support.client import stream
 
 def test_serve_prints_its_url_and_serves_until_stopped():
     process = subprocess.Popen(
-        [sys.executable, "-m", "dgtui", "serve", "--port", "0", "--warm-workers", "1"],
+        [sys.executable, "-m", "dgtui", "serve", "--port", "0", "--workers", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -27,6 +27,9 @@ def test_serve_prints_its_url_and_serves_until_stopped():
         flux, advice = process.stdout.readline(), process.stdout.readline()
         assert "/v2/listen: turns from the local engine, not Deepgram's Flux model" in flux  # said plainly
         assert "dgtui --url" in advice
+        capacity = process.stdout.readline()
+        assert re.search(r"capacity: up to \d+ real-time streams \(1 engine process, 0\.\d{3} CPU s per audio s, "
+                         r"measured\); past it HTTP 429", capacity), capacity  # fmt: skip
         run = asyncio.run(
             stream(
                 match.group(1), clip_pcm("council")[: 32000 * 4], "encoding=linear16&sample_rate=16000", realtime=False
@@ -61,10 +64,23 @@ def test_serve_reports_a_port_in_use():
         sock.listen()
         port = sock.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "dgtui", "serve", "--port", str(port), "--warm-workers", "0"],
+            [sys.executable, "-m", "dgtui", "serve", "--port", str(port), "--workers", "1"],
             capture_output=True,
             text=True,
             timeout=30,
         )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_old_warm_workers_flag_is_accepted_and_said_to_be_ignored():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dgtui", "serve", "--port", "0", "--workers", "1", "--warm-workers", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert "listening on" in process.stdout.readline()
+        assert "--warm-workers is no longer needed" in process.stderr.readline()
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -41,7 +41,7 @@ def test_a_window_is_what_the_histogram_gained_between_two_looks():
 
 
 async def test_the_ramp_reaches_the_servers_429_and_a_closed_stream_frees_its_slot(make_server, clip_file):
-    server = make_server(max_connections=3, warm_workers=3)
+    server = make_server(max_connections=3, workers=1, admission=False)
     result = await run_ramp(ramp_on(server.url, clip_file(seconds=3.0)), RampPlan(hold=1.0, maximum=8))
     assert [step.streams for step in result.steps] == [1, 2, 4]
     assert [step.verdict for step in result.steps] == ["ok", "ok", "refused"]
@@ -87,7 +87,7 @@ async def test_a_server_that_keeps_closed_streams_slots_is_reported_stale(clip_f
 
 
 def test_the_command_says_the_ceiling_and_refuses_what_it_cannot_do(make_server, clip_file):
-    server = make_server(max_connections=2, warm_workers=2)
+    server = make_server(max_connections=2, workers=1, admission=False)
     result = dgtui("bench", str(clip_file(seconds=3.0)), "--url", server.url, "--ramp", "--step-seconds", "1",
                    "--ramp-max", "4", "--json")  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()

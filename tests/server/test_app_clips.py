@@ -30,7 +30,7 @@ STREAMS = [*CLIP_NAMES, *CLIP_NAMES]  # 8 concurrent real-time streams
 
 @pytest.fixture(scope="module")
 def runs() -> list[tuple[str, Run]]:
-    server = ServerThread(ServerConfig(warm_workers=len(STREAMS))).start()  # every stream starts on a warm engine
+    server = ServerThread(ServerConfig(admission=False)).start()  # one engine process per core, as dgtui serve
 
     async def all_streams() -> list[Run]:
         return await asyncio.gather(*(stream(server.url, clip_pcm(name), QUERY) for name in STREAMS))

@@ -166,7 +166,7 @@ async def test_every_bundled_clip_is_transcribed_in_turns_as_well_as_on_v1(serve
 
 
 async def test_a_silent_flux_stream_is_closed_with_inactive_client(make_server):
-    quiet = make_server(warm_workers=1, flux_idle_timeout=1.0)  # Deepgram's window is 60 s
+    quiet = make_server(workers=1, admission=False, flux_idle_timeout=1.0)  # Deepgram's window is 60 s
     async with connect(v2(quiet)) as ws:
         messages = []
         with contextlib.suppress(ConnectionClosed):

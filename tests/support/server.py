@@ -28,7 +28,6 @@ class ServerThread:
         self._stop = asyncio.Event()
         try:
             async with ListenServer(self.config) as server:
-                await server.pool.wait_warm()
                 self.server = server
                 self._ready.set()
                 await self._stop.wait()

@@ -1,17 +1,19 @@
-"""Framing between the server and an engine worker: a 1-byte kind, a 4-byte length, the payload.
+"""Framing between the server and an engine worker: a 1-byte kind, a 4-byte stream id, a 4-byte length, the
+payload. One worker serves many streams; every frame names the stream it belongs to (0: the worker itself).
 
-Worker -> server: READY, MESSAGE (a Deepgram JSON message, forwarded as is), ERROR, DONE.
-Server -> worker: OPEN (the stream's settings), AUDIO, FINALIZE, CLOSE (flush, report, exit),
-ABORT (report without flushing, exit); on Flux streams also FORCE_END (ForceEndTurn) and CONFIGURE (thresholds).
+Worker -> server: READY (stream 0: the worker is loaded; its measured real-time factor), MESSAGE (a Deepgram
+JSON message, forwarded as is), ERROR, DONE (the stream's report; its id is free again).
+Server -> worker: OPEN (the stream's settings), AUDIO, FINALIZE, CLOSE (flush, report), ABORT (report without
+flushing); on Flux streams also FORCE_END (ForceEndTurn) and CONFIGURE (thresholds).
 """
 
 from __future__ import annotations
 
 import asyncio
 import struct
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
-HEADER = struct.Struct("!cI")
+HEADER = struct.Struct("!cII")
 
 READY = b"R"
 MESSAGE = b"M"
@@ -26,11 +28,17 @@ ABORT = b"X"
 FORCE_END = b"T"
 CONFIGURE = b"G"
 
-Frame = tuple[bytes, bytes]
+WORKER = 0  # the stream id of frames about the worker itself
 
 
-def pack(kind: bytes, payload: bytes = b"") -> bytes:
-    return HEADER.pack(kind, len(payload)) + payload
+class Frame(NamedTuple):
+    kind: bytes
+    stream: int
+    payload: bytes
+
+
+def pack(kind: bytes, stream: int, payload: bytes = b"") -> bytes:
+    return HEADER.pack(kind, stream, len(payload)) + payload
 
 
 def read_frame(stream: BinaryIO) -> Frame | None:
@@ -38,18 +46,18 @@ def read_frame(stream: BinaryIO) -> Frame | None:
     header = stream.read(HEADER.size)
     if len(header) < HEADER.size:
         return None
-    kind, length = HEADER.unpack(header)
+    kind, stream_id, length = HEADER.unpack(header)
     payload = stream.read(length) if length else b""
     if len(payload) < length:
         return None
-    return kind, payload
+    return Frame(kind, stream_id, payload)
 
 
 async def read_frame_async(reader: asyncio.StreamReader) -> Frame | None:
     try:
         header = await reader.readexactly(HEADER.size)
-        kind, length = HEADER.unpack(header)
+        kind, stream_id, length = HEADER.unpack(header)
         payload = await reader.readexactly(length) if length else b""
     except (asyncio.IncompleteReadError, ConnectionError):
         return None
-    return kind, payload
+    return Frame(kind, stream_id, payload)

@@ -22,7 +22,7 @@ OPTIONS = {"interim_results": True, "vad_events": True, "utterance_end_ms": 1000
 
 @pytest.fixture(scope="module")
 def synthetic():  # type: ignore[no-untyped-def]
-    thread = ServerThread(ServerConfig(warm_workers=2, engine="synthetic")).start()
+    thread = ServerThread(ServerConfig(workers=1, admission=False, engine="synthetic")).start()
     yield thread
     thread.stop()
 
