@@ -12,7 +12,7 @@ from dgtui.server.stream import StreamStats
 async def run_server(config: ServerConfig) -> None:
     """``dgtui serve``: serve until interrupted, a line for the start and a line per finished stream."""
     async with ListenServer(config) as server:
-        server.on_finished = _log_stream
+        server.on_finished = lambda stats: _log_stream(stats, server)
         info = model_info(config.engine)
         auth_note = "key required (Authorization: Token KEY)" if config.api_key else "no key required"
         print(
@@ -28,9 +28,11 @@ async def run_server(config: ServerConfig) -> None:
         await asyncio.Future()
 
 
-def _log_stream(stats: StreamStats) -> None:
+def _log_stream(stats: StreamStats, server: ListenServer) -> None:
+    limit = server.admission.limit
+    load = f"{len(server.sessions)} of {limit} streams" if limit is not None else f"{len(server.sessions)} streams"
     print(
         f"stream {stats.request_id}: {stats.audio_s:.1f} s audio, RTF {stats.real_time_factor:.2f}, "
-        f"closed {stats.close_code}",
+        f"closed {stats.close_code} · now {load}",
         flush=True,
     )
