@@ -394,7 +394,7 @@ class Worker:
                 json.loads(payload),
                 self.shelf,
                 functools.partial(self._send, stream),
-                on_done=lambda _: self.sessions.pop(stream, None),
+                on_done=lambda _: self._forget(stream),
                 meter=self.meter,
             )
             return
@@ -412,6 +412,9 @@ class Worker:
 
     def _send(self, stream: int, kind: bytes, payload: bytes = b"") -> None:
         self.writer.send(kind, stream, payload)
+
+    def _forget(self, stream: int) -> None:
+        self.sessions.pop(stream, None)
 
 
 def _flag(args: list[str], name: str, default: str) -> str:
