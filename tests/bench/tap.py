@@ -117,7 +117,7 @@ def main() -> None:
             "added p50 ms",
             "added p99 ms",
             "tap CPU % per stream",
-        ],  # fmt: skip
+        ],
         rows,
     )
     emit_json({"bench": "tap", "levels": figures})
