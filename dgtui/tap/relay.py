@@ -157,11 +157,13 @@ async def relay(
 
 
 async def start_tap(
-    host: str, port: int, upstream: Upstream, observers: Callable[[], Observer | None] = lambda: None
+    host: str, port: int, upstream: Upstream, observers: Callable[[str], Observer | None] = lambda peer: None
 ) -> asyncio.Server:
-    """A listening tap: each connection relayed to ``upstream``, with an observer of its own."""
+    """A listening tap: each connection relayed to ``upstream``, with an observer of its own (given the app's
+    address, ``host:port``)."""
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await relay(reader, writer, upstream, observers())
+        peer = writer.get_extra_info("peername") or ("?", 0)
+        await relay(reader, writer, upstream, observers(f"{peer[0]}:{peer[1]}"))
 
     return await asyncio.start_server(serve, host, port, limit=HEAD_LIMIT)

@@ -37,7 +37,7 @@ TAP = """
 import asyncio, sys
 from dgtui.tap.relay import Upstream, start_tap
 async def main():
-    server = await start_tap("127.0.0.1", 0, Upstream.from_url(sys.argv[1]), lambda: None)
+    server = await start_tap("127.0.0.1", 0, Upstream.from_url(sys.argv[1]), lambda peer: None)
     print(server.sockets[0].getsockname()[1], flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 asyncio.run(main())

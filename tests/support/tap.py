@@ -19,7 +19,7 @@ class TapThread:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(start_tap("127.0.0.1", 0, self._upstream, lambda: self._observer))
+        server = self._loop.run_until_complete(start_tap("127.0.0.1", 0, self._upstream, lambda peer: self._observer))
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
         self._loop.run_forever()

@@ -40,7 +40,7 @@ class Seen:
 
 @contextlib.asynccontextmanager
 async def tapped(url: str, seen: Seen | None = None):
-    server = await start_tap("127.0.0.1", 0, Upstream.from_url(url), lambda: seen)
+    server = await start_tap("127.0.0.1", 0, Upstream.from_url(url), lambda peer: seen)
     port = server.sockets[0].getsockname()[1]
     try:
         yield f"ws://127.0.0.1:{port}/v1/listen"
