@@ -23,11 +23,13 @@ from dgtui.state.events import (
     Control,
     HandshakeTimings,
     MessageReceived,
+    SessionError,
     State,
     StateChanged,
 )
 from dgtui.state.setup import Setup
 from dgtui.state.stream import StreamState
+from dgtui.tap.diagnosis import Diagnosis, Diagnostician
 from dgtui.tap.http import Head
 
 BYTES_PER_SAMPLE = {"linear16": 2, "linear32": 4, "mulaw": 1, "alaw": 1}
@@ -80,6 +82,8 @@ class TappedStream:
         self._rate: float | None = None
         self._bytes = 0
         self._closed = False
+        self._app_closed = False
+        self.doctor = Diagnostician(raw=False)
 
     def handshake(self, request: Head, response: Head, at: float) -> None:
         _credentials(request)
@@ -91,6 +95,7 @@ class TappedStream:
         url = redact_url(f"{self.upstream}{target}")
         api = "v2" if path.endswith("/v2/listen") else "v1"
         self._rate = audio_rate(query)
+        self.doctor = Diagnostician(raw="encoding" in query, flux=api == "v2")
         state = StreamState(Setup(name, api=api, source=f"tapped from {self.peer}", options=dict(query)))
         self.state = state
         self.on_state(state)
@@ -107,21 +112,39 @@ class TappedStream:
             self._bytes += len(frame.data)
             cursor = self._bytes / self._rate if self._rate else 0.0
             state.apply(AudioProgress(name, cursor, math.nan, at, self._bytes), at)
+            self._tell(self.doctor.audio(at, bytes(frame.data), cursor), at)
         elif from_app and frame.opcode is Opcode.TEXT:
             kind = _message_type(frame.data)
             if kind in CONTROLS:
                 state.apply(Control(name, CONTROLS[kind]), at)
+            self._tell(self.doctor.control(at, kind), at)
+        elif from_app and frame.opcode is Opcode.CLOSE:
+            self._app_closing(at)
         elif not from_app and frame.opcode is Opcode.TEXT:
             cursor = self._bytes / self._rate if self._rate else None
             state.apply(MessageReceived(name, frame.data.decode("utf-8", "replace"), None, at, cursor), at)
         elif frame.opcode is Opcode.CLOSE and not from_app:
             close = Close.parse(frame.data) if frame.data else None
             code, reason = (close.code, close.reason) if close else (None, "")
+            self._tell(self.doctor.no_audio(code), at)
             self._close(code, reason, at)
 
     def ended(self, at: float, note: str) -> None:
         if self.state is not None and not self._closed:
+            self._app_closing(at)
             self._close(None, note, at)  # the TCP connection ended without the upstream's close frame: 1006
+
+    def _app_closing(self, at: float) -> None:
+        assert self.state is not None
+        if not self._app_closed:
+            self._app_closed = True
+            cursor = self._bytes / self._rate if self._rate else 0.0
+            self._tell(self.doctor.app_closed(cursor, self.state.transcript.committed_until()), at)
+
+    def _tell(self, diagnoses: list[Diagnosis], at: float) -> None:
+        assert self.state is not None
+        for diagnosis in diagnoses:
+            self.state.apply(SessionError(self.state.name, diagnosis.message, diagnosis.code, fatal=False), at)
 
     def _close(self, code: int | None, reason: str, at: float) -> None:
         assert self.state is not None
