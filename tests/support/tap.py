@@ -39,3 +39,11 @@ class TapThread:
     @property
     def root(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
+
+
+async def until_closed(streams: list) -> None:  # type: ignore[type-arg]
+    """Wait (bounded) until the first tapped stream has closed: analysis runs just behind the traffic."""
+    for _ in range(100):
+        if streams and streams[0].connection.phase.value == "closed":
+            return
+        await asyncio.sleep(0.02)

@@ -3,8 +3,6 @@ controls and the close, with the app's key in nothing it shows or records."""
 
 from __future__ import annotations
 
-import asyncio
-
 import msgspec
 import websockets
 
@@ -14,6 +12,7 @@ from dgtui.tap.analysis import TappedStream, audio_rate, stream_name
 from dgtui.tap.relay import Upstream, start_tap
 from tests.conftest import TEST_KEY
 from tests.support.audio import clip_pcm
+from tests.support.tap import until_closed
 
 QUERY = "encoding=linear16&sample_rate=16000&interim_results=true&punctuate=true&tag=agent-7"
 
@@ -52,10 +51,7 @@ async def test_a_tapped_stream_is_a_stream_with_its_transcript_and_without_the_k
                 message = msgspec.json.decode(raw)
                 if message.get("type") == "Results" and message["is_final"]:
                     finals.append(message["channel"]["alternatives"][0]["transcript"])
-        for _ in range(100):  # bounded: analysis runs just behind the traffic
-            if streams and streams[0].connection.phase.value == "closed":
-                break
-            await asyncio.sleep(0.02)
+        await until_closed(streams)
     finally:
         tap.close()
         await tap.wait_closed()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import websockets
 
 from dgtui.state.stream import StreamState
@@ -11,6 +9,7 @@ from dgtui.tap.analysis import TappedStream
 from dgtui.tap.diagnosis import Diagnostician
 from dgtui.tap.relay import Upstream, start_tap
 from tests.support.audio import clip_pcm, encode
+from tests.support.tap import until_closed
 
 CHUNK = b"\0" * 3200  # 100 ms of linear16
 
@@ -68,10 +67,7 @@ async def test_an_app_that_sends_a_wav_file_as_raw_pcm_and_hangs_up_is_told_both
         async with websockets.connect(url) as ws:
             await ws.send(wav)  # header and all, while the query says raw linear16
         # ... and closed without CloseStream: whatever was not final yet is lost
-        for _ in range(100):
-            if streams and streams[0].connection.phase.value == "closed":
-                break
-            await asyncio.sleep(0.02)
+        await until_closed(streams)
     finally:
         tap.close()
         await tap.wait_closed()
