@@ -75,7 +75,11 @@ class ListenServer:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.pool = EnginePool(
-            self.config.workers, stderr=self.config.worker_stderr, engine=self.config.engine, spares=self.config.spares
+            self.config.workers,
+            stderr=self.config.worker_stderr,
+            engine=self.config.engine,
+            spares=self.config.spares,
+            calibrate=self.config.admission and self.config.capacity is None,  # only a measured limit needs it
         )
         self.admission = Admission(self.pool.size, fixed=self.config.capacity)
         self.sessions: set[StreamSession] = set()

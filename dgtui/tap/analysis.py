@@ -8,6 +8,7 @@ everything the stream shows or records.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
@@ -29,7 +30,7 @@ from dgtui.state.events import (
 )
 from dgtui.state.setup import Setup
 from dgtui.state.stream import StreamState
-from dgtui.tap.diagnosis import Diagnosis, Diagnostician
+from dgtui.tap.diagnosis import HEAD_BYTES, Diagnosis, Diagnostician
 from dgtui.tap.http import Head
 
 BYTES_PER_SAMPLE = {"linear16": 2, "linear32": 4, "mulaw": 1, "alaw": 1}
@@ -110,9 +111,9 @@ class TappedStream:
         name = state.name
         if from_app and frame.opcode is Opcode.BINARY:
             self._bytes += len(frame.data)
-            cursor = self._bytes / self._rate if self._rate else 0.0
+            cursor = self._cursor() or 0.0
             state.apply(AudioProgress(name, cursor, math.nan, at, self._bytes), at)
-            self._tell(self.doctor.audio(at, bytes(frame.data), cursor), at)
+            self._tell(self.doctor.audio(at, bytes(frame.data[:HEAD_BYTES]), cursor), at)
         elif from_app and frame.opcode is Opcode.TEXT:
             kind = _message_type(frame.data)
             if kind in CONTROLS:
@@ -121,8 +122,7 @@ class TappedStream:
         elif from_app and frame.opcode is Opcode.CLOSE:
             self._app_closing(at)
         elif not from_app and frame.opcode is Opcode.TEXT:
-            cursor = self._bytes / self._rate if self._rate else None
-            state.apply(MessageReceived(name, frame.data.decode("utf-8", "replace"), None, at, cursor), at)
+            state.apply(MessageReceived(name, frame.data.decode("utf-8", "replace"), None, at, self._cursor()), at)
         elif frame.opcode is Opcode.CLOSE and not from_app:
             close = Close.parse(frame.data) if frame.data else None
             code, reason = (close.code, close.reason) if close else (None, "")
@@ -138,8 +138,11 @@ class TappedStream:
         assert self.state is not None
         if not self._app_closed:
             self._app_closed = True
-            cursor = self._bytes / self._rate if self._rate else 0.0
-            self._tell(self.doctor.app_closed(cursor, self.state.transcript.committed_until()), at)
+            self._tell(self.doctor.app_closed(self._cursor() or 0.0, self.state.transcript.committed_until()), at)
+
+    def _cursor(self) -> float | None:
+        """Seconds of audio the app sent, from the encoding its query declares (None: a container)."""
+        return self._bytes / self._rate if self._rate else None
 
     def _tell(self, diagnoses: list[Diagnosis], at: float) -> None:
         assert self.state is not None
@@ -154,8 +157,6 @@ class TappedStream:
 
 
 def _message_type(data: bytes) -> str:
-    import json
-
     try:
         message = json.loads(data)
     except ValueError:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 CONTAINERS = {b"RIFF": "a WAV file (RIFF header)", b"OggS": "Ogg", b"\x1aE\xdf\xa3": "WebM/Matroska",
               b"ID3": "MP3 (ID3 tag)", b"fLaC": "FLAC"}  # fmt: skip
+HEAD_BYTES = 4  # the first bytes of the audio that say whether it is a container (the longest magic)
 PACE_AFTER_S = 5.0  # wall seconds of sending before the pace is judged
 FAST, SLOW = 1.5, 0.8  # audio seconds per wall second beyond which the pace is worth saying
 PAUSE_S = 8.0  # a gap in the app's frames this long without KeepAlive (Deepgram closes at about 10 s)
@@ -32,6 +33,7 @@ class Diagnostician:
     _closing_sent: bool = False
 
     def audio(self, at: float, data: bytes, cursor: float) -> list[Diagnosis]:
+        """A frame of audio (its first :data:`HEAD_BYTES` are enough) with ``cursor`` seconds sent so far."""
         found = self._pause(at)
         if self._first_audio_at is None:
             self._first_audio_at = at

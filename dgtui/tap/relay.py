@@ -87,8 +87,11 @@ class _Analysis:
 
     async def finish(self, note: str) -> None:
         if not self.dropped:
-            with contextlib.suppress(asyncio.QueueFull):
+            try:
                 self.queue.put_nowait(None)
+            except asyncio.QueueFull:
+                self.dropped = True  # a full backlog at the end: what is left is not analysed
+            else:
                 await self.task
         self.task.cancel()
         if self.dropped:

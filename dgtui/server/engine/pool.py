@@ -127,10 +127,12 @@ class EnginePool:
         stderr: IO[bytes] | int | None = None,
         engine: str = "pocketsphinx",
         spares: int = 2,
+        calibrate: bool = True,
     ) -> None:
         self.size = max(1, workers if workers is not None else default_workers())
         self.engine = engine  # the workers' decoder: "pocketsphinx", or "synthetic" for load tests
         self.spares = spares  # decoders each worker keeps loaded ahead of the streams that will need them
+        self.calibrate = calibrate  # the first worker measures its real-time factor (what admission needs)
         self.rtf: float | None = None  # measured by the first worker at its start
         self.workers: list[WorkerProcess] = []
         self.replaced = 0  # workers that died and were replaced
@@ -140,9 +142,10 @@ class EnginePool:
         self._replacing: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """Start every worker and wait until each has its decoders loaded (the first one measures itself)."""
+        """Start every worker and wait until each has its decoders loaded (the first one measures itself, if
+        asked)."""
         started = await asyncio.gather(
-            *(self._spawn(calibrate=i == 0) for i in range(self.size)), return_exceptions=True
+            *(self._spawn(calibrate=self.calibrate and i == 0) for i in range(self.size)), return_exceptions=True
         )
         for result in started:
             if isinstance(result, BaseException):
