@@ -151,8 +151,55 @@ def build_parser() -> argparse.ArgumentParser:
                       help="how long each step is held and measured (default 15)")  # fmt: skip
     add_stream_arguments(bench)
     add_gate_arguments(bench)
+    add_tap_command(commands)
     add_file_commands(commands)
     return parser
+
+
+def _listen_address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT (e.g. 127.0.0.1:8081), got {text}")
+    return host.strip("[]"), _port(port)
+
+
+def add_tap_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    tap = commands.add_parser(
+        "tap",
+        help="a proxy in front of Deepgram that shows your application's own live streams",
+        description="Relay an application's Deepgram traffic unchanged and show each of its live streams "
+        "(/v1/listen, /v2/listen) as it goes: transcript, latency as the app experiences it, how it sends, "
+        "its mistakes. Point the app's Deepgram SDK (its base URL) at the tap; everything else it sends "
+        "passes through and is listed as a flow.",
+    )  # fmt: skip
+    tap.add_argument("--listen", type=_listen_address, default=("127.0.0.1", 8081), metavar="HOST:PORT",
+                     help="where the app connects (default 127.0.0.1:8081: loopback only; 0: any port)")  # fmt: skip
+    where = tap.add_mutually_exclusive_group()
+    where.add_argument("--upstream", metavar="URL", default="wss://api.deepgram.com",
+                       help="where the traffic goes: Deepgram's cloud (default, wss://api.deepgram.com), a "
+                       "self-hosted Deepgram or dgtui serve (ws://HOST:PORT)")  # fmt: skip
+    where.add_argument("--local", action="store_true", help="the embedded local engine as the upstream (offline)")
+    tap.add_argument("--ca", metavar="FILE", help="verify the upstream's TLS with this CA bundle (a private CA)")
+    tap.add_argument("--cert", metavar="FILE", help="serve wss:// with this certificate (PEM)")
+    tap.add_argument("--key", metavar="FILE", help="the certificate's private key (PEM)")
+    tap.add_argument("--allow-remote", action="store_true",
+                     help="listen on an address other than loopback (needs --cert and --key: the app's key "
+                     "crosses the network)")  # fmt: skip
+    tap.add_argument("--json", action="store_true", help="no app: every line of dgtui stream --json, with a "
+                     "stream id per connection, and one line per flow")  # fmt: skip
+    tap.add_argument("--headless", action="store_true", help="no app: print each stream's finals as they come")
+    tap.add_argument("--interim", action="store_true", help="print interim results too (plain output)")
+    tap.add_argument("--keep-audio", action="store_true",
+                     help="keep each stream's audio as the app sent it beside its recording, to run it again "
+                     "as lanes (dgtui stream RECORDING --lane ...)")  # fmt: skip
+    tap.add_argument("--no-record", action="store_true", help="do not record the tapped streams")
+    tap.add_argument("--record-dir", metavar="DIR", help="record into DIR (default: the user data directory)")
+
+
+def _tap(args: argparse.Namespace) -> int:
+    from dgtui.commands.tap import run_tap_command
+
+    return run_tap_command(args)
 
 
 def _stream(args: argparse.Namespace) -> int:
@@ -272,17 +319,19 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = ("serve", "stream", "bench", "diff", "export", "replay", "sessions", "config")
+COMMANDS = ("serve", "tap", "stream", "bench", "diff", "export", "replay", "sessions", "config")
 
 
 def build_tui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dgtui",
-        usage="dgtui [SOURCE ...] [options]\n       dgtui {serve,stream,bench,diff,export,replay,sessions,config} ...",
+        usage="dgtui [SOURCE ...] [options]\n"
+        "       dgtui {serve,tap,stream,bench,diff,export,replay,sessions,config} ...",
         description="Watch Deepgram live transcription streams in a terminal UI: one tab per SOURCE. "
         "With no SOURCE, a demo: the bundled clips as looping streams.",
         epilog="commands:\n"
         "  serve    run a local Deepgram-compatible live server on the offline engine\n"
+        "  tap      a proxy in front of Deepgram that shows your application's own live streams\n"
         "  stream   run sessions without the UI, printing transcripts\n"
         "  bench    stream the same audio N times at once and print latency figures\n"
         "  diff     compare two runs (recordings or reports): figures, transcripts, comparability\n"
@@ -342,6 +391,8 @@ def _command(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "stream":
         return _stream(args)
+    if args.command == "tap":
+        return _tap(args)
     if args.command == "bench":
         return _bench(args)
     return FILE_COMMANDS[args.command](args)

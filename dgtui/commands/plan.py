@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dgtui.audio.base import AudioSource, SourceError, SourceSettings
@@ -34,6 +35,8 @@ from dgtui.judge.gates import Gate, GateError, parse_gates
 from dgtui.live.backend import Backend
 from dgtui.live.runner import StreamRunner
 from dgtui.protocol.flux import is_flux_model
+from dgtui.recordings.kept_audio import audio_beside
+from dgtui.recordings.segments import is_recording
 
 if TYPE_CHECKING:
     from dgtui.tui.screens.new_stream import StreamRequest
@@ -68,6 +71,8 @@ def say(error: Exception) -> None:
 def prepare(args: argparse.Namespace, copies: int = 1) -> Plan | None:
     """Sources, backends and options; a clear message (and None: exit status 2) when they cannot work."""
     try:
+        if getattr(args, "sources", None):
+            args.sources = [recorded_audio(spec) for spec in args.sources]
         config = load_config()
         settings = resolve(args, config)
         audio = source_settings(args, flux=is_flux_model(settings.options.get("model")))
@@ -99,6 +104,19 @@ def prepare(args: argparse.Namespace, copies: int = 1) -> Plan | None:
     except (SourceError, BackendError, ConfigError, PresetError, FlagError) as exc:
         say(exc)
         return None
+
+
+def recorded_audio(spec: str) -> str:
+    """A recording given as a source stands for the audio kept beside it (``dgtui tap --keep-audio``): a
+    production call run again through other settings or backends. Other sources are as given."""
+    path = Path(spec).expanduser()
+    if not is_recording(path.name) or not path.is_file():
+        return spec
+    audio = audio_beside(path)
+    if audio is None:
+        raise FlagError(f"{spec} is a recording without its audio: only dgtui tap --keep-audio keeps an app's "
+                        "audio beside its recording. Give the audio file, or tap with --keep-audio.")  # fmt: skip
+    return str(audio)
 
 
 def _references(args: argparse.Namespace, specs: list[str]) -> list[Reference | None]:

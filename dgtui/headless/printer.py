@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -43,6 +44,22 @@ class Printer:
 
     def _line(self, data: dict[str, Any]) -> None:
         self.out.write(redact(json.dumps(data, separators=(",", ":"))) + "\n")
+
+    def for_stream(self, stream: int) -> Callable[[Event], None]:
+        """A listener for one of several streams that come and go (``dgtui tap``): in ``--json`` each line
+        carries ``"stream": N``; a server message is ``{"stream": N, "message": RAW}`` with its raw text
+        inside exactly as received. Plain output prefixes the stream's name, as with several streams."""
+        if not self.json_mode:
+            return self._plain
+
+        def line(event: Event) -> None:
+            if isinstance(event, MessageReceived):
+                self.out.write(f'{{"stream":{stream},"message":{event.raw.strip()}}}\n')
+            else:
+                self._line({"stream": stream, **event_line(event)})
+            self.out.flush()
+
+        return line
 
     def _plain(self, event: Event) -> None:
         head = f"[{event.name}] " if self.prefix else ""

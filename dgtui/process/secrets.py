@@ -24,6 +24,11 @@ def redact(text: str) -> str:
     return text
 
 
+def is_credential(parameter: str) -> bool:
+    """Whether a query parameter carries a credential (its value is never shown)."""
+    return parameter.lower() in _CREDENTIAL_PARAMS
+
+
 def redact_url(url: str) -> str:
     """A URL fit to show: no user:password, no credential query parameters, no registered secret."""
     parts = urlsplit(url)

@@ -55,11 +55,12 @@ class PlayedSession:
         transcript: Transcript | None = None,
         api: str = "v1",
         local_engine: bool = False,
+        tapped: bool = False,
         conditions: Iterable[str] = (),
         recording_path: Path | None = None,
     ) -> None:
         self.state = StreamState(
-            Setup(name, api, source, dict(options or {}), local_engine=local_engine),
+            Setup(name, api, source, dict(options or {}), local_engine=local_engine, tapped=tapped),
             conditions=list(conditions),
             url=url,
             clock=self._now,

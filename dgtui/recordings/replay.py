@@ -130,6 +130,7 @@ class ReplaySession(PlayedSession):
             speed=speed,
             transcript=transcript,
             local_engine=header.get("backend") == "local",  # not billed, as it was live
+            tapped=header.get("backend") == "tap",  # an application's stream, seen by dgtui tap
             recording_path=path,
         )
         self.path = path

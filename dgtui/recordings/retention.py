@@ -15,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from dgtui.recordings.kept_audio import kept_audio_entries
 from dgtui.recordings.segments import recording_entries
 
 ACTIVE_S = 600.0  # a plain segment changed this recently may be another process's current one
@@ -58,7 +59,8 @@ class _File:
 
 def _files(directory: Path) -> list[_File]:
     found = []
-    for _, entry in recording_entries(directory):
+    entries = [entry for _, entry in recording_entries(directory)] + list(kept_audio_entries(directory))
+    for entry in entries:
         with contextlib.suppress(OSError):
             stat = entry.stat()
             found.append(_File(Path(entry.path), stat.st_size, stat.st_mtime, entry.name.endswith(".gz")))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from dgtui.state.flows import FlowLog
 from dgtui.state.stream import StreamState
 
 
@@ -62,3 +63,14 @@ class Runner(Protocol):
     async def run(self, session: Stream) -> bool: ...
     def remove(self, session: Stream) -> None: ...
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class Arrivals(Protocol):
+    """A runner whose streams arrive on their own (``dgtui tap``: each live connection of the watched app): the
+    view starts it, adds each new stream as ``sessions`` grows, and lists the other traffic from ``flows``."""
+
+    flows: FlowLog
+
+    async def start(self) -> None: ...
+    def greeting(self) -> str: ...

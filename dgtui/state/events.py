@@ -144,6 +144,15 @@ class AudioProgress(Event, frozen=True, tag="dgtui.Audio"):
     bytes_sent: int = msgspec.field(default=0, name="bytes")
 
 
+class Diagnosis(Event, frozen=True, tag="dgtui.Diagnosis"):
+    """A mistake seen in how the client streams (a tap watching an application): ``code`` names it, ``summary``
+    fits a card, ``message`` says what happened and what to do."""
+
+    code: str
+    summary: str
+    message: str
+
+
 class Manifest(Event, frozen=True, tag="dgtui.Manifest"):
     """What a run must share with another for their figures to compare: emitted once, when the stream ends."""
 
@@ -232,5 +241,6 @@ DgtuiEvent = (
     | Closed
     | Control
     | AudioProgress
+    | Diagnosis
     | Manifest
 )

@@ -19,6 +19,7 @@ class Setup:
     options: dict[str, Any] = field(default_factory=dict)
     prices: Prices = DEFAULT_PRICES  # what its usage costs (the config file's [prices])
     local_engine: bool = False  # served by dgtui's embedded engine: not Deepgram's model, and not billed
+    tapped: bool = False  # an application's own stream, watched by ``dgtui tap`` (the app sends; dgtui only sees)
 
     @property
     def flux(self) -> bool:

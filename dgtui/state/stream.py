@@ -60,6 +60,7 @@ from dgtui.state.events import (
     Closed,
     Connected,
     Control,
+    Diagnosis,
     Endpoint,
     Event,
     InvalidFrame,
@@ -81,6 +82,7 @@ from dgtui.state.health import DAY, Health, heard
 from dgtui.state.log import EventLog, message_kind
 from dgtui.state.metrics import Lights, SessionMetrics
 from dgtui.state.reach import Reach
+from dgtui.state.sending import Finding, Sending
 from dgtui.state.setup import Setup
 from dgtui.state.transcript import Transcript
 from dgtui.state.turns import Turns
@@ -118,6 +120,7 @@ class StreamState:
         self.lights = Lights()
         self.reach = Reach()
         self.health = Health()
+        self.sending = Sending()
         self.log = EventLog(keep_log, keep_raw)
         self.manifest: Manifest | None = None
         self.version = 0  # bumped on every change a view may show
@@ -132,6 +135,7 @@ class StreamState:
             StateChanged: self._state_changed,
             SessionError: self._error,
             Control: self._control,
+            Diagnosis: self._diagnosis,
             Reconnecting: self._reconnecting,
             SourceOpened: self._source_opened,
             SourceReopening: self._source_reopening,
@@ -328,6 +332,7 @@ class StreamState:
             self.health.heard_at = at
         if log:
             audio.sent_log.append(audio.cursor, at)
+            self.sending.sent(audio.cursor, at)
         self.metrics.on_audio(size, audio.cursor, at)
 
     def _audio_accounted(self, event: AudioAccounted, at: float) -> None:
@@ -407,7 +412,18 @@ class StreamState:
         else:
             if action == "force_end_turn":
                 self.turns.end_forced = True  # a "no active turn" Warning may follow: it is expected
-            self._say(at, f"{CONTROL_NAMES.get(action, action)} sent")
+            name = CONTROL_NAMES.get(action, action)
+            self.sending.controls[name] += 1
+            if name != "KeepAlive" or self.sending.controls[name] == 1:  # every few seconds: said once
+                self._say(at, f"{name} sent" + (" (every one is counted on the Metadata panel)"
+                                                if name == "KeepAlive" else ""))  # fmt: skip
+        return event
+
+    def _diagnosis(self, event: Diagnosis, at: float) -> Event:
+        """A mistake in how the client streams (seen by a tap): on the card, and said with what to do."""
+        event = msgspec.structs.replace(event, message=redact(event.message))
+        self.sending.findings.append(Finding(event.code, event.summary, event.message, at))
+        self._say(at, event.message, "warning")
         return event
 
     def _reconnecting(self, event: Reconnecting, at: float) -> Event:

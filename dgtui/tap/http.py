@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 HEAD_LIMIT = 64 * 1024  # bytes of request or response head the tap reads before it gives up
 END = b"\r\n\r\n"
+TAP_HEADER = "dgtui-tap"  # on the one answer the tap writes itself: the upstream could not be reached
 
 
 class HeadError(ValueError):
@@ -70,7 +71,7 @@ def bad_gateway(upstream: str, detail: str) -> bytes:
     message = f"dgtui tap could not reach the upstream {upstream}: {detail}"
     body = json.dumps({"err_code": "BAD_GATEWAY", "err_msg": message}).encode()
     head = (
-        "HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\n"
+        f"HTTP/1.1 502 Bad Gateway\r\n{TAP_HEADER}: upstream unreachable\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
     return head.encode() + body

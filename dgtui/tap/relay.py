@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import ssl
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 from websockets.frames import Frame
 
-from dgtui.tap.frames import FrameReader
+from dgtui.tap.frames import FrameReader, compression
 from dgtui.tap.http import END, HEAD_LIMIT, Head, HeadError, bad_gateway, parse_head, upstream_request
 
 CHUNK = 64 * 1024
@@ -46,58 +47,113 @@ class Upstream:
         return cls(parts.hostname, parts.port or (443 if secure else 80), tls, url)
 
     @property
+    def root(self) -> str:
+        """Scheme and authority, no path: what a path the app asked for is appended to."""
+        return f"{'wss' if self.tls is not None else 'ws'}://{self.authority}"
+
+    @property
     def authority(self) -> str:
         default = 443 if self.tls is not None else 80
         return self.host if self.port == default else f"{self.host}:{self.port}"
 
 
 class Observer(Protocol):
-    """What analysis is told about one tapped connection (each call may fail: forwarding is not affected)."""
+    """What analysis is told about one connection, in the order it happened (each call may fail: forwarding is
+    not affected): the app's request head, then its bytes and the upstream's, the upstream's answer head among
+    them; after a 101, frames instead of bytes; at last the end."""
 
-    def handshake(self, request: Head, response: Head, at: float) -> None: ...
+    def opened(self, request: Head, at: float) -> None: ...
+    def answered(self, response: Head, at: float) -> None: ...
+    def data(self, from_app: bool, data: bytes, at: float) -> None: ...
     def frame(self, from_app: bool, frame: Frame, at: float) -> None: ...
     def ended(self, at: float, note: str) -> None: ...
 
 
-class _Analysis:
-    """Chunks of both directions in arrival order, parsed into frames for the observer on a task of its own."""
+_END = object()  # the last item of a connection's analysis
 
-    def __init__(self, observer: Observer, clock: Callable[[], float]) -> None:
+
+class _Analysis:
+    """What the relay saw, in arrival order, handed to the observer on the analysis loop (the app's, which may be
+    another thread's: forwarding never waits on it), frames parsed once the connection is a WebSocket.
+
+    The relay only appends to a deque and, when the analysis side is idle, schedules one drain there; the drain
+    takes what is pending in batches, so the analysis loop stays responsive too.
+    """
+
+    BATCH = 256  # items analysed per turn of the analysis loop
+
+    def __init__(self, observer: Observer, request: Head, clock: Callable[[], float],
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:  # fmt: skip
         self.observer = observer
         self.clock = clock
-        self.queue: asyncio.Queue[tuple[bool, bytes, float] | None] = asyncio.Queue(ANALYSIS_BACKLOG)
+        self.loop = loop or asyncio.get_running_loop()
+        self.items: deque[tuple[bool, bytes | Head | object, float]] = deque()
         self.readers = {True: FrameReader(mask=True), False: FrameReader(mask=False)}
+        self.upgraded = False
         self.dropped = False
-        self.task = asyncio.create_task(self._run())
+        self.note = ""
+        self._scheduled = False
+        self._offer(True, request)
 
-    def offer(self, from_app: bool, data: bytes) -> None:
+    def offer(self, from_app: bool, data: bytes | Head) -> None:
+        """On the relay's thread: never blocks, never raises."""
         if self.dropped:
             return
-        try:
-            self.queue.put_nowait((from_app, data, self.clock()))
-        except asyncio.QueueFull:
+        if len(self.items) >= ANALYSIS_BACKLOG:
             self.dropped = True  # frames cannot be followed past a gap: this connection's analysis stops
+            return
+        self._offer(from_app, data)
 
-    async def _run(self) -> None:
-        while (item := await self.queue.get()) is not None:
-            from_app, data, at = item
+    def finish(self, note: str) -> None:
+        """On the relay's thread: the connection is over (analysis says so once it has caught up)."""
+        self.note = note
+        self._offer(False, _END)
+
+    def _offer(self, from_app: bool, data: bytes | Head | object) -> None:
+        self.items.append((from_app, data, self.clock()))
+        if not self._scheduled:
+            self._scheduled = True
+            with contextlib.suppress(RuntimeError):  # the analysis loop is gone (the app quit): nothing to tell
+                self.loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        """On the analysis loop."""
+        self._scheduled = False
+        for _ in range(self.BATCH):
+            if not self.items:
+                return
+            from_app, data, at = self.items.popleft()
+            if data is _END:
+                note = self.note
+                if self.dropped:
+                    note = f"{note}; analysis fell behind and stopped (the traffic was forwarded whole)"
+                self._call(self.observer.ended, at, note)
+                self.items.clear()
+                return
+            self._analyse(from_app, data, at)
+        if self.items and not self._scheduled:
+            self._scheduled = True
+            self.loop.call_soon(self._drain)
+
+    def _analyse(self, from_app: bool, data: bytes | Head | object, at: float) -> None:
+        if isinstance(data, Head) and from_app:
+            self._call(self.observer.opened, data, at)
+        elif isinstance(data, Head):
+            self.upgraded = data.status == 101
+            if self.upgraded:
+                agreed = compression(data.header("sec-websocket-extensions"))
+                self.readers = {side: FrameReader(side, agreed[side]) for side in (True, False)}
+            self._call(self.observer.answered, data, at)
+        elif isinstance(data, bytes | bytearray) and self.upgraded:
             for frame in self.readers[from_app].feed(data):
-                with contextlib.suppress(Exception):
-                    self.observer.frame(from_app, frame, at)
+                self._call(self.observer.frame, from_app, frame, at)
+        elif isinstance(data, bytes | bytearray):
+            self._call(self.observer.data, from_app, data, at)
 
-    async def finish(self, note: str) -> None:
-        if not self.dropped:
-            try:
-                self.queue.put_nowait(None)
-            except asyncio.QueueFull:
-                self.dropped = True  # a full backlog at the end: what is left is not analysed
-            else:
-                await self.task
-        self.task.cancel()
-        if self.dropped:
-            note = f"{note}; analysis fell behind and stopped (the traffic was forwarded whole)"
-        with contextlib.suppress(Exception):
-            self.observer.ended(self.clock(), note)
+    @staticmethod
+    def _call(method: Callable[..., None], *args: object) -> None:
+        with contextlib.suppress(Exception):  # one stream's analysis failing leaves its traffic flowing
+            method(*args)
 
 
 async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter, copy: Callable[[bytes], None]) -> None:
@@ -117,41 +173,49 @@ async def relay(
     upstream: Upstream,
     observer: Observer | None = None,
     clock: Callable[[], float] = time.monotonic,
+    analysis_loop: asyncio.AbstractEventLoop | None = None,
 ) -> None:
-    """Serve one connection from the app until both sides are done."""
+    """Serve one connection from the app until both sides are done (analysis, if any, on ``analysis_loop``:
+    by default this one).
+
+    The app's bytes go upstream from the moment its request head has (a POST's body does not wait for an
+    answer); the upstream's answer head is read, handed back as is, then both directions are byte pumps.
+    """
     up_writer: asyncio.StreamWriter | None = None
+    sending: asyncio.Task[None] | None = None
     try:
         try:
             request = parse_head(await app_reader.readuntil(END))
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, HeadError, ConnectionError):
             return  # not HTTP, or gone before its head: nothing to forward
+        analysis = _Analysis(observer, request, clock, analysis_loop) if observer is not None else None
         try:
             up_reader, up_writer = await asyncio.open_connection(
                 upstream.host, upstream.port, ssl=upstream.tls, limit=HEAD_LIMIT
             )
-            up_writer.write(upstream_request(request, upstream.authority))
-            await up_writer.drain()
+        except OSError as exc:
+            await _bad_gateway(app_writer, upstream, exc, analysis)
+            return
+        up_writer.write(upstream_request(request, upstream.authority))
+        copy = _copier(analysis)
+        sending = asyncio.create_task(_pump(app_reader, up_writer, copy(True)))
+        try:
             response = parse_head(await up_reader.readuntil(END))
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, HeadError) as exc:
-            app_writer.write(bad_gateway(upstream.url, str(exc) or type(exc).__name__))
-            with contextlib.suppress(ConnectionError):
-                await app_writer.drain()
+        except asyncio.IncompleteReadError:
+            await _bad_gateway(app_writer, upstream, "it closed the connection without an answer", analysis)
+            return
+        except (OSError, asyncio.LimitOverrunError, HeadError) as exc:
+            await _bad_gateway(app_writer, upstream, exc, analysis)
             return
         app_writer.write(response.raw)
-        analysis = _Analysis(observer, clock) if observer is not None and response.status == 101 else None
         if analysis is not None:
-            with contextlib.suppress(Exception):
-                analysis.observer.handshake(request, response, clock())
-
-        def copy(from_app: bool) -> Callable[[bytes], None]:
-            if analysis is None:
-                return lambda _: None
-            return lambda data: analysis.offer(from_app, data)
-
-        await asyncio.gather(_pump(app_reader, up_writer, copy(True)), _pump(up_reader, app_writer, copy(False)))
+            analysis.offer(False, response)
+        await asyncio.gather(sending, _pump(up_reader, app_writer, copy(False)))
         if analysis is not None:
-            await analysis.finish("connection closed")
+            analysis.finish("connection closed")
     finally:
+        if sending is not None and not sending.done():
+            sending.cancel()
         for writer in (app_writer, up_writer):
             if writer is not None:
                 writer.close()
@@ -159,14 +223,80 @@ async def relay(
                     await writer.wait_closed()
 
 
+def _copier(analysis: _Analysis | None) -> Callable[[bool], Callable[[bytes], None]]:
+    def copy(from_app: bool) -> Callable[[bytes], None]:
+        if analysis is None:
+            return lambda _: None
+        return lambda data: analysis.offer(from_app, data)
+
+    return copy
+
+
+async def _bad_gateway(
+    app_writer: asyncio.StreamWriter, upstream: Upstream, exc: BaseException | str, analysis: _Analysis | None
+) -> None:
+    """The app gets a 502 that names the upstream; analysis sees it as the answer (what the app got)."""
+    answer = bad_gateway(upstream.url, str(exc) or type(exc).__name__)
+    app_writer.write(answer)
+    with contextlib.suppress(ConnectionError):
+        await app_writer.drain()
+    if analysis is not None:
+        head, body = answer.split(END, 1)
+        analysis.offer(False, parse_head(head + END))
+        analysis.offer(False, body)
+        analysis.finish("the upstream could not be reached")
+
+
+class Tap:
+    """A listening tap: each connection relayed to ``upstream`` on a task of its own, with an observer of its own
+    (given the app's address, ``host:port``); ``close`` stops listening and cuts what is still open."""
+
+    def __init__(self, server: asyncio.Server, connections: dict[asyncio.Task[None], asyncio.StreamWriter]) -> None:
+        self.server = server
+        self.connections = connections  # each connection's task and the app's side of it
+
+    @property
+    def port(self) -> int:
+        return self.server.sockets[0].getsockname()[1]
+
+    async def close(self, grace: float = 2.0) -> None:
+        """Stop listening and cut every connection from the app (as a crash would: its analysis says so); what
+        has not ended within ``grace`` seconds is cancelled."""
+        self.server.close()
+        tasks = list(self.connections)
+        for writer in self.connections.values():
+            writer.transport.abort()
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self.server.wait_closed()
+
+
 async def start_tap(
-    host: str, port: int, upstream: Upstream, observers: Callable[[str], Observer | None] = lambda peer: None
-) -> asyncio.Server:
-    """A listening tap: each connection relayed to ``upstream``, with an observer of its own (given the app's
-    address, ``host:port``)."""
+    host: str,
+    port: int,
+    upstream: Upstream,
+    observers: Callable[[str], Observer | None] = lambda peer: None,
+    tls: ssl.SSLContext | None = None,
+    analysis_loop: asyncio.AbstractEventLoop | None = None,
+) -> Tap:
+    """Listen on ``host:port`` (``wss``/``https`` with ``tls``) and relay every connection to ``upstream``;
+    observers are told on ``analysis_loop`` (by default this one)."""
+    connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername") or ("?", 0)
-        await relay(reader, writer, upstream, observers(f"{peer[0]}:{peer[1]}"))
+        task = asyncio.current_task()
+        assert task is not None
+        connections[task] = writer
+        try:
+            peer = writer.get_extra_info("peername") or ("?", 0)
+            await relay(reader, writer, upstream, observers(f"{peer[0]}:{peer[1]}"), analysis_loop=analysis_loop)
+        except asyncio.CancelledError:
+            pass  # the tap is closing: nothing is left to forward
+        finally:
+            connections.pop(task, None)
 
-    return await asyncio.start_server(serve, host, port, limit=HEAD_LIMIT)
+    server = await asyncio.start_server(serve, host, port, limit=HEAD_LIMIT, ssl=tls)
+    return Tap(server, connections)

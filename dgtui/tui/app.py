@@ -25,7 +25,7 @@ from dgtui.protocol.flux import DEFAULT_EOT_TIMEOUT_MS
 from dgtui.recordings.export import export_recording, render, utterances_of, write_atomic
 from dgtui.recordings.format import RecordingError
 from dgtui.recordings.replay import ReplaySession
-from dgtui.state.controls import Replayable, Stream, StreamControls
+from dgtui.state.controls import Arrivals, Replayable, Stream, StreamControls
 from dgtui.state.events import State
 from dgtui.state.health import DEFAULT_SILENCE_AFTER
 from dgtui.tui import keys
@@ -37,6 +37,7 @@ from dgtui.tui.screens.help import HelpScreen
 from dgtui.tui.screens.new_stream import NewStreamScreen, StreamRequest
 from dgtui.tui.screens.sessions import SessionsScreen
 from dgtui.tui.widgets.compare_view import CompareView
+from dgtui.tui.widgets.flows import FlowsView
 from dgtui.tui.widgets.panels import RunCostLine, thresholds_of
 from dgtui.tui.widgets.stream_view import StreamView
 from dgtui.tui.widgets.wall import StreamWall
@@ -52,6 +53,7 @@ class Runner(Protocol):
     async def close(self) -> None: ...
 
 
+TAP_HELP = "arrows select · Enter opens a stream · 1-9 jump to one · x dismisses one · ] the Flows tab · ? every key"
 Opener = Callable[[StreamRequest], Stream]  # raises with a message when the request cannot work
 
 
@@ -102,6 +104,7 @@ class DgtuiApp(App[int]):
         self._pane_count = 0
         self._labels: dict[str, tuple[int, State]] = {}  # what each tab's label shows
         self._quitting = False
+        self._arrived = len(runner.sessions)  # the runner's streams last adopted (a tap's grow on their own)
         self._ticks = 0
         self.collector = QuietCollector()  # fewer stalls of the loop for garbage collection (see tui.heap)
         self.slow_every = max(1, round(refresh_hz / 2))
@@ -120,6 +123,8 @@ class DgtuiApp(App[int]):
                     "arrows select · Enter opens a stream · 1-9 jump to one · a adds one · ? every key",
                     id="overview-help",
                 )
+            if isinstance(self.runner, Arrivals):  # a tap: the app's other traffic
+                yield TabPane("⇅ Flows", FlowsView(self.runner.flows, id="flows"), id="flows-tab")
             for index, group in enumerate(self.groups, start=1):
                 yield self._compare_pane(group, index)
             for session in self.runner.sessions:
@@ -133,12 +138,26 @@ class DgtuiApp(App[int]):
         self.compares[pane_id] = view
         return TabPane(Content.assemble("⇄ ", group.source), view, id=pane_id)
 
-    def _pane(self, session: Stream) -> TabPane:
+    def _pane(self, session: Stream, lazy: bool = False) -> TabPane:
+        """A stream's tab; ``lazy``: its view is made when the tab is first shown (a tap's streams arrive by the
+        hundred, and most are only seen on the wall)."""
         self._pane_count += 1
         pane_id = f"stream-{self._pane_count}"
         self.panes[pane_id] = session
+        if lazy:
+            return TabPane(self._label(session), id=pane_id)
         view = StreamView(session.state, self.judged.get(session.name))
         return TabPane(self._label(session), view, id=pane_id)
+
+    def _ensure_view(self, pane_id: str) -> None:
+        """A lazy tab's view, made the first time it is shown."""
+        session = self.panes.get(pane_id)
+        if session is None:
+            return
+        with contextlib.suppress(NoMatches):
+            pane = self.tabs.get_pane(pane_id)
+            if not pane.query(StreamView):
+                pane.mount(StreamView(session.state, self.judged.get(session.name)))
 
     def _label(self, session: Stream, index: int | None = None) -> Content:
         index = index or list(self.panes.values()).index(session) + 1
@@ -152,9 +171,16 @@ class DgtuiApp(App[int]):
         self.run_cost = self.query_one(RunCostLine)
         self.tabs = self.query_one(TabbedContent)
         self.set_interval(1 / self.refresh_hz, lambda: self.render_now(force=False), name="render")
+        if isinstance(self.runner, Arrivals):  # a tap: say where the app connects, and what shows here
+            self.overview.empty = self.runner.greeting()
+            with contextlib.suppress(NoMatches):
+                self.query_one("#notice", Static).update(self.runner.greeting())
+                self.query_one("#overview-help", Static).update(TAP_HELP)
         if self.run_streams:
             for session in self.runner.sessions:
                 self._start(session)
+            if isinstance(self.runner, Arrivals):
+                self.run_worker(self._arrivals(self.runner), group="arrivals", exit_on_error=False)
         self.render_now()
         if self.compares:  # lanes were asked for: their comparison is what the user came to see
             self.tabs.active = next(iter(self.compares))
@@ -164,6 +190,30 @@ class DgtuiApp(App[int]):
 
     def on_unmount(self) -> None:
         self.collector.stop()
+
+    async def _arrivals(self, runner: Arrivals) -> None:
+        """Start a runner whose streams arrive on their own (a tap); its streams are adopted at each render."""
+        try:
+            await runner.start()
+        except OSError as exc:
+            self.notify(f"Cannot listen: {exc.strerror or exc}. Quit (q) and pick another --listen.",
+                        severity="error", timeout=30)  # fmt: skip
+            return
+        greeting = runner.greeting()
+        self.overview.empty = greeting
+        with contextlib.suppress(NoMatches):
+            self.query_one("#notice", Static).update(greeting)
+        self.overview.refresh()
+
+    def _adopt_arrivals(self) -> None:
+        """Streams the runner added on its own since the last look: a tab and a card each."""
+        known = set(map(id, self.panes.values())) | set(map(id, self.closing))
+        for session in list(self.runner.sessions):
+            if id(session) not in known:
+                self.tabs.add_pane(self._pane(session, lazy=True))
+                if self.run_streams:
+                    self._start(session)
+        self._arrived = len(self.runner.sessions)
 
     def _start(self, session: Stream) -> None:
         self.run_worker(self.runner.run(session), group="streams", name=session.name, exit_on_error=False)
@@ -177,6 +227,8 @@ class DgtuiApp(App[int]):
         the latency and metadata panels at every fifth: 2 Hz is plenty for percentiles.
         """
         now = self.clock()
+        if len(self.runner.sessions) != self._arrived:
+            self._adopt_arrivals()
         for index, (pane_id, session) in enumerate(self.panes.items(), start=1):
             shown = (index, session.state.connection.phase)
             if self._labels.get(pane_id) != shown:  # a label is built only when its number or state moved
@@ -186,7 +238,10 @@ class DgtuiApp(App[int]):
         active = self.tabs.active
         self._ticks += 1
         slow = force or self._ticks % self.slow_every == 0
-        if active in self.compares:
+        if active == "flows-tab":
+            if slow:
+                self.query_one(FlowsView).show(now)
+        elif active in self.compares:
             self.compares[active].render_state(now, slow)
         elif active == "overview" or active not in self.panes:
             states = [s.state for s in self.panes.values()]
@@ -206,6 +261,7 @@ class DgtuiApp(App[int]):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._ensure_view(self.tabs.active)
         self.render_now()  # catch up at once: hidden tabs are not rendered
         if self.tabs.active == "overview":
             self.overview.focus()
@@ -242,7 +298,8 @@ class DgtuiApp(App[int]):
             self._no_stream()
             return None
         if not isinstance(session, StreamControls):
-            self.notify(f"{session.name} has no controls.", timeout=3)
+            why = " (an application's stream: dgtui only watches it)" if session.state.setup.tapped else ""
+            self.notify(f"{session.name} has no controls{why}.", timeout=3)
             return None
         return session
 
@@ -259,7 +316,7 @@ class DgtuiApp(App[int]):
             self.notify(f"There is no stream {number}.", severity="warning", timeout=2)
 
     def _cycle(self, step: int) -> None:
-        order = ["overview", *self.compares, *self.panes]
+        order = ["overview", *(["flows-tab"] if isinstance(self.runner, Arrivals) else []), *self.compares, *self.panes]
         index = order.index(self.tabs.active) if self.tabs.active in order else 0
         self.tabs.active = order[(index + step) % len(order)]
 
@@ -271,7 +328,9 @@ class DgtuiApp(App[int]):
 
     def action_new_stream(self) -> None:
         if self.opener is None:
-            self.notify("Adding streams needs a live backend (this view is a replay).", severity="warning")
+            why = ("the tap shows the app's own streams: they appear as the app connects"
+                   if isinstance(self.runner, Arrivals) else "this view is a replay")  # fmt: skip
+            self.notify(f"Adding streams needs a live backend ({why}).", severity="warning")
             return
         self.push_screen(NewStreamScreen(self._open, self.key_name))
 
@@ -302,7 +361,10 @@ class DgtuiApp(App[int]):
         self.runner.remove(session)
         await self.tabs.remove_pane(pane_id)
         self.overview.show([s.state for s in self.panes.values()], self.clock())
-        self.notify(f"Closed {session.name}: CloseStream sent.", timeout=3)
+        if isinstance(session, StreamControls | Replayable):
+            self.notify(f"Closed {session.name}: CloseStream sent.", timeout=3)
+        else:  # a tapped stream is the app's: only dismissed from view
+            self.notify(f"Dismissed {session.name}.", timeout=3)
 
     def action_pause(self) -> None:
         session = self.current()

@@ -2,7 +2,7 @@
 
 An echo server (its own process) answers every frame; N clients send 100 ms frames of audio in real time, each
 timing the round trip of every frame, once straight to the echo server and once through ``dgtui``'s tap (its own
-process too), in the same run. The tap's added latency is the tapped round trip minus the direct one, at the
+process too, as ``dgtui tap`` runs it: forwarding on its thread, every frame analysed), in the same run. The tap's added latency is the tapped round trip minus the direct one, at the
 same percentile; a frame passes the tap twice on a round trip, so this is an upper bound on what one pass adds.
 Also the tap's CPU per stream. Target: p99 added at most 2 ms at 50 streams.
 """
@@ -22,6 +22,7 @@ import websockets
 from tests.bench.report import emit_json, percentile, print_table
 
 FRAME = b"\0\1" * 1600  # 100 ms of 16 kHz linear16
+QUERY = "encoding=linear16&sample_rate=16000"  # as an app declares it: the tap analyses every frame
 ECHO = """
 import asyncio, sys, websockets
 async def echo(ws):
@@ -34,12 +35,23 @@ async def main():
 asyncio.run(main())
 """
 TAP = """
-import asyncio, sys
-from dgtui.tap.relay import Upstream, start_tap
+import asyncio, sys, time
+from dgtui.tap.relay import Upstream
+from dgtui.tap.runner import TapRunner
+async def stall(seconds):  # a view that holds its loop and the GIL (a slow render): forwarding must not notice
+    while seconds:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            pass
+        await asyncio.sleep(0.05)
 async def main():
-    server = await start_tap("127.0.0.1", 0, Upstream.from_url(sys.argv[1]), lambda peer: None)
-    print(server.sockets[0].getsockname()[1], flush=True)
+    sys.setswitchinterval(float(sys.argv[3]))
+    runner = TapRunner(Upstream.from_url(sys.argv[1]))  # as dgtui tap runs: forwarding thread, analysis here
+    await runner.start()
+    stalling = asyncio.create_task(stall(float(sys.argv[2]) / 1000))
+    print(runner.port, flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await runner.close()
 asyncio.run(main())
 """
 
@@ -80,15 +92,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", default="1,50")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--switch", type=float, default=0.005)
+    parser.add_argument("--stall-ms", type=float, default=0.0,
+                        help="hold the tap's main loop this long every 50 ms (a slow view) while it forwards")  # fmt: skip
     args = parser.parse_args()
     echo, echo_port = _start(ECHO)
-    tap, tap_port = _start(TAP, f"ws://127.0.0.1:{echo_port}")
+    tap, tap_port = _start(TAP, f"ws://127.0.0.1:{echo_port}", str(args.stall_ms), str(args.switch))
     rows, figures = [], {}
     try:
         for streams in [int(n) for n in args.streams.split(",")]:
-            direct = asyncio.run(_level(f"ws://127.0.0.1:{echo_port}/v1/listen", streams, args.seconds))
+            direct = asyncio.run(_level(f"ws://127.0.0.1:{echo_port}/v1/listen?{QUERY}", streams, args.seconds))
             cpu0, wall0 = _cpu_s(tap.pid), time.monotonic()
-            tapped = asyncio.run(_level(f"ws://127.0.0.1:{tap_port}/v1/listen", streams, args.seconds))
+            tapped = asyncio.run(_level(f"ws://127.0.0.1:{tap_port}/v1/listen?{QUERY}", streams, args.seconds))
             cpu = (_cpu_s(tap.pid) - cpu0) / (time.monotonic() - wall0)
             level = {
                 "direct_p50_ms": percentile(direct, 50) * 1000, "direct_p99_ms": percentile(direct, 99) * 1000,
@@ -107,7 +122,8 @@ def main() -> None:
             process.stdin.close()
             process.wait(10)
     print_table(
-        f"the tap's added round trip ({os.cpu_count()} cores, 100 ms frames in real time, echo upstream)",
+        f"the tap's added round trip ({os.cpu_count()} cores, 100 ms frames in real time, echo upstream"
+        + (f", its main loop held {args.stall_ms:g} ms every 50 ms)" if args.stall_ms else ")"),
         [
             "streams",
             "direct p50 ms",
@@ -120,7 +136,7 @@ def main() -> None:
         ],
         rows,
     )
-    emit_json({"bench": "tap", "levels": figures})
+    emit_json({"bench": "tap", "stall_ms": args.stall_ms, "levels": figures})
 
 
 if __name__ == "__main__":

@@ -108,3 +108,24 @@ async def test_the_transcript_rebuilt_from_json_across_a_server_restart(clip_fil
         and replayed.state.connection.reconnects == session.state.connection.reconnects
     )
     assert [line.text for line in replayed.state.transcript.lines if line.kind == "final"] == [t for _, _, t in own]
+
+
+def test_each_of_several_streams_prints_with_its_id_and_its_raw_messages_whole():
+    from dgtui.state.events import MessageReceived, StateChanged
+    from dgtui.state.events import State as Phase
+    from dgtui.state.setup import Setup
+    from dgtui.state.stream import StreamState
+
+    out = io.StringIO()
+    printer = Printer(out, json_mode=True, show_interim=False, prefix=True)
+    raw = '{"type":"Results",  "is_final":true, "channel":{"alternatives":[{"transcript":"a  b"}]}}'
+    printer.for_stream(7)(MessageReceived("call", raw, None, 1.0, 0.5))
+    printer.for_stream(8)(StateChanged("other", Phase.CLOSED))
+    first, second = out.getvalue().splitlines()
+    assert first == '{"stream":7,"message":' + raw + "}" and json.loads(first)["message"] == json.loads(raw)
+    assert json.loads(second) == {"stream": 8, "type": "dgtui.State", "name": "other", "state": "closed"}
+    plain = io.StringIO()
+    state = StreamState(Setup("call"), clock=lambda: 1.0)
+    state.subscribe(Printer(plain, json_mode=False, show_interim=False, prefix=True).for_stream(7))
+    state.apply(MessageReceived("call", raw, None, 1.0, 0.5))
+    assert plain.getvalue() == "[call] a  b\n"  # finals per stream, named

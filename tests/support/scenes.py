@@ -6,8 +6,18 @@ from typing import Any
 
 from dgtui.judge.compare import LaneGroup
 from dgtui.protocol.errors import CloseCode
-from dgtui.recordings.player import PlayedSession
-from dgtui.state.events import AudioAccounted, AudioSent, Closed, Control, Reconnecting, State, StateChanged
+from dgtui.recordings.player import PlayedSession, PlayerRunner, Step, step
+from dgtui.state.events import (
+    AudioAccounted,
+    AudioSent,
+    Closed,
+    Control,
+    Diagnosis,
+    Reconnecting,
+    State,
+    StateChanged,
+)
+from dgtui.state.flows import FlowLog
 from tests.support.script import (
     audio_steps,
     close,
@@ -18,7 +28,6 @@ from tests.support.script import (
     flux_turns,
     message,
     reconnect,
-    step,
     word_times,
 )
 
@@ -232,3 +241,74 @@ def wall_scene(at: float) -> tuple[list[PlayedSession], FrozenClock]:
     for session in sessions:
         session.advance(at, origin=ORIGIN)
     return sessions, clock
+
+
+TAP_URL = "wss://api.deepgram.com/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000&interim_results=true"
+TAP_OPTIONS = {"model": "nova-3", "encoding": "linear16", "sample_rate": "16000", "interim_results": "true"}
+
+
+class TappedScene(PlayerRunner):
+    """What ``dgtui tap`` shows, scripted: an app's streams and its other traffic (flows)."""
+
+    def __init__(self, sessions: list[PlayedSession], flows: FlowLog) -> None:
+        super().__init__(sessions)
+        self.flows = flows
+
+    async def start(self) -> None:
+        return None
+
+    def greeting(self) -> str:
+        return (
+            "Point your app's Deepgram SDK at ws://127.0.0.1:8081 (its base URL) → wss://api.deepgram.com · "
+            "each live stream shows here as it connects · other requests pass through (the Flows tab)"
+        )
+
+
+def _diagnosed(at: float, code: str, summary: str, message: str) -> Step:
+    return step(at, Diagnosis("", code, summary, message))
+
+
+def tap_scene(at: float) -> tuple[TappedScene, FrozenClock]:
+    """An app seen through the tap: a healthy agent call (KeepAlive while it listens), a caller whose audio comes
+    at 0.62x real time (late results), and a call that sent a WAV header as raw audio and hung up without
+    CloseStream; beside them, the app's pre-recorded request, a text-to-speech WebSocket and a management call."""
+    clock = FrozenClock(at)
+    agent = [connect(0.0, TAP_URL + "&tag=agent-7", "7d41c0e2-2b1a-4c55-9a0e-5d8c3f1b2a60"), *audio_steps(40.0),
+             *conversation(WEATHER, request_id="7d41c0e2-2b1a-4c55-9a0e-5d8c3f1b2a60"),
+             step(6.0, Control("", "KeepAlive"))]  # fmt: skip
+    slow_audio = [step(round(i * 0.1, 3), AudioSent("", 1984, round(i * 0.062, 4), -21.0)) for i in range(1, 400)]
+    slow = [connect(0.0, TAP_URL, "8b2d4e61-0c3f-4a9e-b5d7-6e1f2a3c4d5e"), *slow_audio,
+            *conversation(COUNCIL, request_id="8b2d4e61-0c3f-4a9e-b5d7-6e1f2a3c4d5e", start=1.0, latency=0.9),
+            _diagnosed(5.0, "slow", "audio sent at 0.62x real time",
+                       "the app sends audio at 0.62x real time: results come late because the audio does. Look at "
+                       "the app's capture and send path, not the model.")]  # fmt: skip
+    raw = [connect(0.0, TAP_URL + "&tag=call-centre-3", "c4a1e9f0-7b3d-4e2a-8c5f-1d0b9a8e7f6c"), *audio_steps(6.0),
+           *conversation(WEATHER[:1], request_id="c4a1e9f0-7b3d-4e2a-8c5f-1d0b9a8e7f6c"),
+           _diagnosed(0.1, "container-as-raw", "a WAV file sent as raw audio",
+                      "the app sends a WAV file (RIFF header) while its query says raw audio (encoding=...): the "
+                      "header is heard as noise and the words may be garbled. Send the PCM without its header, or "
+                      "leave encoding and sample_rate out and send the file as is."),
+           _diagnosed(6.0, "tail-lost", "closed without CloseStream: 2.6 s lost",
+                      "the app closed without CloseStream with 2.6 s of audio not yet final: those words were lost. "
+                      "Send CloseStream and read until the server closes."),
+           close(6.1)]  # fmt: skip
+    peer = "tapped from 127.0.0.1:5214"
+    sessions = [
+        PlayedSession("agent-7", agent, source=f"{peer}4", options=TAP_OPTIONS, clock=clock, tapped=True),
+        PlayedSession("127.0.0.1:52190·8b2d4e61", slow, source=f"{peer}6", options=TAP_OPTIONS, clock=clock,
+                      tapped=True),
+        PlayedSession("call-centre-3", raw, source=f"{peer}8", options=TAP_OPTIONS, clock=clock, tapped=True),
+    ]  # fmt: skip
+    for session in sessions:
+        session.advance(at, origin=ORIGIN)
+    flows = FlowLog()
+    for started, method, target, status, sent, received, took in (
+        (1.0, "POST", "/v1/listen?model=nova-3&smart_format=true", 200, 482_113, 6_204, 1.84),
+        (2.5, "GET", "/v1/speak?model=aura-2-thalia-en&encoding=linear16", 101, 1_380, 96_000, 4.2),
+        (7.0, "GET", "/v1/projects", 200, 0, 512, 0.21),
+        (9.5, "POST", "/v1/speak?model=aura-2-thalia-en", None, 64, 0, None),
+    ):
+        flow = flows.start("127.0.0.1:52200", method, target, ORIGIN + started)
+        flow.status, flow.sent, flow.received = status, sent, received
+        flow.ended = None if took is None else ORIGIN + started + took
+    return TappedScene(sessions, flows), clock

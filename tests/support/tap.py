@@ -1,30 +1,41 @@
-"""The tap on its own thread and event loop, for clients that block (Deepgram's SDK)."""
+"""The tap for tests: a :class:`~dgtui.tap.runner.TapRunner` on the test's loop (``running_tap``) or on a thread
+of its own for clients that block (Deepgram's SDK: ``TapThread``), and the bounded wait for analysis."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import AsyncIterator
+from typing import Any
 
-from dgtui.tap.relay import Observer, Upstream, start_tap
+from dgtui.tap.relay import Upstream
+from dgtui.tap.runner import TapRunner, TapSession
+
+
+@contextlib.asynccontextmanager
+async def running_tap(upstream: str, **options: Any) -> AsyncIterator[TapRunner]:
+    runner = TapRunner(Upstream.from_url(upstream), **options)
+    await runner.start()
+    try:
+        yield runner
+    finally:
+        await runner.close()
 
 
 class TapThread:
-    def __init__(self, upstream: str, observer: Observer | None = None) -> None:
-        self._upstream = Upstream.from_url(upstream)
-        self._observer = observer
+    def __init__(self, upstream: str, **options: Any) -> None:
+        self.runner = TapRunner(Upstream.from_url(upstream), **options)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dgtui-test-tap", daemon=True)
-        self.port = 0
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(start_tap("127.0.0.1", 0, self._upstream, lambda peer: self._observer))
-        self.port = server.sockets[0].getsockname()[1]
+        self._loop.run_until_complete(self.runner.start())
         self._ready.set()
         self._loop.run_forever()
-        server.close()
-        self._loop.run_until_complete(server.wait_closed())
+        self._loop.run_until_complete(self.runner.close())
 
     def __enter__(self) -> TapThread:
         self._thread.start()
@@ -38,12 +49,24 @@ class TapThread:
 
     @property
     def root(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        return self.runner.url
 
 
-async def until_closed(streams: list) -> None:  # type: ignore[type-arg]
-    """Wait (bounded) until the first tapped stream has closed: analysis runs just behind the traffic."""
-    for _ in range(100):
-        if streams and streams[0].connection.phase.value == "closed":
+async def until_closed(sessions: list[TapSession], count: int = 1) -> None:
+    """Wait (bounded) until ``count`` tapped streams have ended: analysis runs just behind the traffic."""
+    for _ in range(250):
+        if len(sessions) >= count and all(s.ended.is_set() for s in sessions[:count]):
             return
         await asyncio.sleep(0.02)
+    raise AssertionError(f"{count} tapped stream(s) did not end: {[s.state.connection.phase for s in sessions]}")
+
+
+def wait_until_closed(sessions: list[TapSession], count: int = 1) -> None:
+    """The same from a thread that is not the tap's (the SDK's tests)."""
+    import time
+
+    for _ in range(250):
+        if len(sessions) >= count and all(s.ended.is_set() for s in sessions[:count]):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{count} tapped stream(s) did not end")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import websockets
+from websockets.exceptions import ConnectionClosedError
 
-from dgtui.state.stream import StreamState
-from dgtui.tap.analysis import TappedStream
 from dgtui.tap.diagnosis import Diagnostician
-from dgtui.tap.relay import Upstream, start_tap
 from tests.support.audio import clip_pcm, encode
-from tests.support.tap import until_closed
+from tests.support.tap import running_tap, until_closed
 
 CHUNK = b"\0" * 3200  # 100 ms of linear16
 
@@ -57,20 +56,51 @@ def test_a_close_that_loses_the_tail_and_a_connection_that_never_got_audio():
     assert codes(found) == ["no-audio"] and "NET-0001" in found[0].message
 
 
+def test_a_sample_rate_that_disagrees_with_the_audio():
+    told = Diagnostician(raw=True, sample_rate=8000)
+    found = told.audio(0.0, b"RIFF", 0.1, header_rate=16000)
+    assert "sample-rate" in codes(found) and "sample_rate=16000" in found[-1].message
+    paced = Diagnostician(raw=True, sample_rate=8000)  # 16 kHz audio paced in real time, declared as 8 kHz
+    found = paced.audio(0.0, CHUNK, 0.2) + paced.audio(6.0, CHUNK, 12.0)
+    assert codes(found) == ["sample-rate"] and "16000 Hz" in found[0].message
+    unpaced = Diagnostician(raw=True, sample_rate=16000)  # 7.3x matches no ratio of common rates: a fast file
+    assert codes(unpaced.audio(0.0, CHUNK, 0.1) + unpaced.audio(6.0, CHUNK, 44.0)) == ["fast"]
+
+
+def test_the_passing_time_tells_no_audio_and_a_pause_as_they_happen():
+    silent = Diagnostician(raw=True, opened_at=100.0)
+    assert silent.tick(103.0) == [] and codes(silent.tick(105.5)) == ["no-audio"] and silent.tick(107.0) == []
+    assert silent.no_audio(1011) == []  # said once, before the close
+    pausing = Diagnostician(raw=True, opened_at=0.0)
+    pausing.audio(1.0, CHUNK, 0.1)
+    assert pausing.tick(5.0) == [] and codes(pausing.tick(9.5)) == ["no-keepalive"]
+
+
 async def test_an_app_that_sends_a_wav_file_as_raw_pcm_and_hangs_up_is_told_both(server):
-    streams: list[StreamState] = []
-    tap = await start_tap("127.0.0.1", 0, Upstream.from_url(server.url),
-                          lambda peer: TappedStream(peer, "ws://upstream", streams.append))  # fmt: skip
-    url = f"ws://127.0.0.1:{tap.sockets[0].getsockname()[1]}/v1/listen?encoding=linear16&sample_rate=16000"
     wav = encode(clip_pcm("council")[: 32000 * 4], 16000, "wav", "pcm_s16le")
-    try:
-        async with websockets.connect(url) as ws:
-            await ws.send(wav)  # header and all, while the query says raw linear16
+    async with running_tap(server.url) as tap:
+        async with websockets.connect(f"{tap.url}/v1/listen?encoding=linear16&sample_rate=8000") as ws:
+            await ws.send(wav)  # header and all, while the query says raw linear16 (and the wrong rate)
         # ... and closed without CloseStream: whatever was not final yet is lost
-        await until_closed(streams)
-    finally:
-        tap.close()
-        await tap.wait_closed()
-    logged = " ".join(entry.text for entry in streams[0].log.entries)
+        await until_closed(tap.sessions)
+        state = tap.sessions[0].state
+    logged = " ".join(entry.text for entry in state.log.entries)
     assert "a WAV file (RIFF header) while its query says raw audio" in logged
     assert "closed without CloseStream" in logged and "those words were lost" in logged
+    assert "the query says sample_rate=8000 but its WAV header says 16000 Hz" in logged
+    assert {f.code for f in state.sending.findings} == {"container-as-raw", "tail-lost", "sample-rate"}
+    assert state.sending.latest() is not None and state.connection.errors == 0  # mistakes, not errors
+
+
+async def test_an_app_that_never_sends_audio_is_told_why_deepgram_closed(make_server):
+    quiet = make_server(idle_timeout=1.0, engine="synthetic")
+    async with running_tap(quiet.url) as tap:
+        async with websockets.connect(f"{tap.url}/v1/listen?encoding=linear16&sample_rate=16000") as ws:
+            with pytest.raises(ConnectionClosedError):
+                async for _ in ws:
+                    pass
+        await until_closed(tap.sessions)
+        state = tap.sessions[0].state
+    assert ws.close_code == 1011 and state.connection.close_code == 1011
+    finding = state.sending.latest()
+    assert finding is not None and finding.code == "no-audio" and "NET-0001" in finding.message

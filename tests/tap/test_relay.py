@@ -28,8 +28,14 @@ class Seen:
         self.frames: list[tuple[bool, int, bytes]] = []
         self.notes: list[str] = []
 
-    def handshake(self, request, response, at):  # type: ignore[no-untyped-def]
+    def opened(self, request, at):  # type: ignore[no-untyped-def]
+        pass
+
+    def answered(self, response, at):  # type: ignore[no-untyped-def]
         self.handshakes.append(response.status)
+
+    def data(self, from_app, data, at):  # type: ignore[no-untyped-def]
+        pass
 
     def frame(self, from_app, frame, at):  # type: ignore[no-untyped-def]
         self.frames.append((from_app, frame.opcode.value, bytes(frame.data)))
@@ -40,13 +46,11 @@ class Seen:
 
 @contextlib.asynccontextmanager
 async def tapped(url: str, seen: Seen | None = None):
-    server = await start_tap("127.0.0.1", 0, Upstream.from_url(url), lambda peer: seen)
-    port = server.sockets[0].getsockname()[1]
+    tap = await start_tap("127.0.0.1", 0, Upstream.from_url(url), lambda peer: seen)
     try:
-        yield f"ws://127.0.0.1:{port}/v1/listen"
+        yield f"ws://127.0.0.1:{tap.port}/v1/listen"
     finally:
-        server.close()
-        await server.wait_closed()
+        await tap.close()
 
 
 async def test_a_stream_through_the_tap_is_the_stream_without_it_and_analysis_sees_every_frame(server):
@@ -110,3 +114,24 @@ async def test_an_unreachable_upstream_is_a_502_naming_it():
             await websockets.connect(f"{url}?{QUERY}")
     response = caught.value.response
     assert response.status_code == 502 and upstream in json.loads(response.body)["err_msg"]
+
+
+async def test_the_upstream_gone_mid_stream_gives_the_app_the_close_a_dropped_deepgram_gives():
+    async def drops(ws) -> None:  # type: ignore[no-untyped-def]
+        await ws.recv()  # some audio, then the connection is cut: no close frame
+        ws.transport.abort()
+
+    async def close_seen(url: str) -> tuple[int | None, str]:
+        async with websockets.connect(f"{url}?{QUERY}") as ws:
+            await ws.send(b"\0" * 3200)
+            with pytest.raises(ConnectionClosed):
+                async with asyncio.timeout(10):
+                    await ws.recv()
+        return ws.close_code, ws.close_reason
+
+    async with websockets.serve(drops, "127.0.0.1", 0) as upstream:
+        url = f"ws://127.0.0.1:{upstream.sockets[0].getsockname()[1]}/v1/listen"
+        direct = await close_seen(url)
+        async with tapped(url) as tap_url:
+            through = await close_seen(tap_url)
+    assert through == direct == (1006, "")

@@ -11,7 +11,7 @@ from deepgram import DeepgramClient
 from tests.conftest import TEST_KEY
 from tests.server.test_app_official_sdk import _environment
 from tests.support.audio import clip_pcm
-from tests.support.tap import TapThread
+from tests.support.tap import TapThread, wait_until_closed
 
 
 def finals_via(root: str, key: str = TEST_KEY) -> list[str]:
@@ -57,3 +57,35 @@ def test_a_wrong_key_fails_the_sdk_the_same_way_through_the_tap(keyed_server):
     assert "401" in direct and through.replace(tap.root.split("//")[1], "HOST") == direct.replace(
         root.split("//")[1], "HOST"
     )
+
+
+def flux_turns_via(root: str, tap: TapThread | None = None) -> list[str]:
+    client = DeepgramClient(api_key=TEST_KEY, environment=_environment(root.replace("ws://", "http://"), root))
+    pcm = clip_pcm("weather")[: 32000 * 12]
+    received: list = []
+    with client.listen.v2.connect(model="flux-general-en", encoding="linear16", sample_rate="16000",
+                                  tag="flux-agent") as connection:  # fmt: skip
+        reader = threading.Thread(target=lambda: received.extend(connection), daemon=True)
+        reader.start()
+        for offset in range(0, len(pcm), 2560):
+            connection.send_media(pcm[offset : offset + 2560])
+        connection.send_force_end_turn()
+        connection.send_close_stream()
+        reader.join(60)
+    return [f"{m.event}:{m.transcript}" for m in received if type(m).__name__ == "ListenV2TurnInfo"]
+
+
+def test_the_sdk_on_flux_through_the_tap_gets_the_same_turns_and_the_tap_sees_them(keyed_server):
+    root = keyed_server.url.removesuffix("/v1/listen")
+    direct = flux_turns_via(root)
+    with TapThread(root) as tap:
+        through = flux_turns_via(tap.root)
+        wait_until_closed(tap.runner.sessions)
+        state = tap.runner.sessions[0].state
+    assert through == direct and any(t.startswith("EndOfTurn:") for t in direct)
+    assert state.name == "flux-agent" and state.flux and state.setup.api == "v2"
+    ends = [t.removeprefix("EndOfTurn:") for t in through if t.startswith("EndOfTurn:")]
+    assert state.turns.ended == len(ends) and state.transcript.text() == " ".join(e for e in ends if e)
+    assert state.sending.controls["ForceEndTurn"] == 1 and state.sending.controls["CloseStream"] == 1
+    assert state.turns.metrics.eot_wall.count >= 1  # end-of-turn latency, as the app saw it
+    assert state.clean, (state.connection.close_code, state.connection.error, [e.text for e in state.log.entries][-6:])

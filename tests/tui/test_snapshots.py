@@ -14,6 +14,7 @@ from tests.support.scenes import (
     many_scene,
     reconnecting_scene,
     scene,
+    tap_scene,
     wall_scene,
 )
 
@@ -203,3 +204,32 @@ def test_stream_judged_against_its_reference(snap_compare):
     app = DgtuiApp(PlayerRunner(sessions[1:]), backend_label="local engine (pocketsphinx, offline)", clock=clock,
                    run_streams=False, opener=lambda request: None, groups=[judged])  # fmt: skip
     assert snap_compare(app, press=["1"], terminal_size=SIZE)
+
+
+# -- dgtui tap: an application's own streams, and its other traffic ----------------------------------------
+
+
+def tap_app(at: float) -> DgtuiApp:
+    runner, clock = tap_scene(at)
+    return DgtuiApp(runner, backend_label="tap → wss://api.deepgram.com", notice="Tap: starting…", clock=clock,
+                    run_streams=False)  # fmt: skip
+
+
+def test_tapped_streams_on_the_wall(snap_compare):
+    assert snap_compare(tap_app(10.2), terminal_size=SIZE)
+
+
+def test_tapped_streams_on_the_wall_at_80x24(snap_compare):
+    assert snap_compare(tap_app(10.2), terminal_size=SMALL)
+
+
+def test_tapped_stream_tab_with_a_diagnosis(snap_compare):
+    assert snap_compare(tap_app(10.2), press=["2"], terminal_size=SIZE)
+
+
+def test_tapped_stream_tab_at_80x24(snap_compare):
+    assert snap_compare(tap_app(10.2), press=["1"], terminal_size=SMALL)
+
+
+def test_the_flows_tab(snap_compare):
+    assert snap_compare(tap_app(10.2), press=["right_square_bracket"], terminal_size=SIZE)

@@ -61,7 +61,7 @@ class StreamHeader(StatePanel):
         level = None if math.isnan(audio.level_db) else round(audio.level_db)
         return (connection.phase, connection.url, connection.error, connection.errors, connection.reconnects,
                 len(connection.gaps), round(audio.lost, 1), round(audio.cursor, 1), level, int(connection.uptime(now)),
-                round(audio.resent, 1), self.size.width)  # fmt: skip
+                round(audio.resent, 1), self.size.width, sending_key(state))  # fmt: skip
 
     def build(self, state: StreamState, now: float) -> Text:
         width = self.size.width or 120
@@ -87,6 +87,7 @@ class StreamHeader(StatePanel):
             (audio_time(state.audio.cursor), "bold"),
             ("   level ", "dim"),
             level_meter(state.audio.level_db, width=8 if narrow else 16),
+            *sending_parts(state),
             ("   up ", "dim"),
             (duration(state.connection.uptime(now)), ""),
             ("   reconnects ", "dim"),
@@ -107,6 +108,29 @@ class StreamHeader(StatePanel):
         if state.connection.error:
             parts.insert(1, Text(f"✖ {state.connection.error}", style="bold red"))
         return Text("\n").join(parts)
+
+
+OFF_PACE = (0.9, 1.2)  # a pace outside these is shown in yellow: results come late, or latency means nothing
+
+
+def sending_key(state: StreamState) -> object:
+    if not state.setup.tapped:
+        return None
+    pace = state.sending.pace()
+    return (None if pace is None else round(pace, 2), state.sending.gaps, len(state.sending.findings))
+
+
+def sending_parts(state: StreamState) -> tuple[tuple[str, str], ...]:
+    """A tapped stream: how the app sends (its pace against real time now, and the gaps where it stopped)."""
+    if not state.setup.tapped:
+        return ()
+    pace, sending = state.sending.pace(), state.sending
+    shown = "-" if pace is None else f"{pace:.2f}×"
+    style = "" if pace is None or OFF_PACE[0] <= pace <= OFF_PACE[1] else "yellow"
+    parts: tuple[tuple[str, str], ...] = (("   sending ", "dim"), (shown, style))
+    if sending.gaps:
+        parts += (("   gaps ", "dim"), (f"{sending.gaps} (longest {sending.longest_gap:.1f} s)", "yellow"))
+    return parts
 
 
 def health_parts(state: StreamState, now: float) -> tuple[tuple[str, str], ...]:
@@ -262,6 +286,7 @@ class MetadataPanel(StatePanel):
     def key(self, state: StreamState, now: float) -> object:
         connection = state.connection
         return (connection.request_id, len(connection.request_ids), bool(connection.model_info), connection.model_uuid,
+                sum(state.sending.controls.values()), len(state.sending.findings),
                 connection.channels, connection.timings, connection.metadata is not None, round(state.audio.cursor),
                 round(state.audio.resent, 1), round(connection.connection_time(now)))  # fmt: skip
 
@@ -283,6 +308,7 @@ class MetadataPanel(StatePanel):
                 f"{state.turns.thresholds.get('eot_timeout_ms') or state.setup.options.get('eot_timeout_ms', 5000)} ms",
             )
             table.add_row("options", options_text(state.setup.options) or "-")
+            tapped_rows(table, state)
             usage_rows(table, state, now)
             return table
         if len(state.connection.request_ids) > 1:
@@ -301,8 +327,19 @@ class MetadataPanel(StatePanel):
             table.add_row("sha256", meta.sha256[:16] + ("…" if len(meta.sha256) > 16 else "") or "-")
             table.add_row("created", meta.created or "-")
         table.add_row("options", options_text(state.setup.options) or "-")
+        tapped_rows(table, state)
         usage_rows(table, state, now)
         return table
+
+
+def tapped_rows(table: Table, state: StreamState) -> None:
+    """A tapped stream: the controls the app sent and the mistakes seen (each said in full in the event log)."""
+    if not state.setup.tapped:
+        return
+    controls = state.sending.controls
+    table.add_row("app sent", " · ".join(f"{name} {count}" for name, count in sorted(controls.items())) or "audio only")
+    for finding in state.sending.findings[-3:]:
+        table.add_row("diagnosis", Text(finding.summary, "yellow"))
 
 
 def usage_rows(table: Table, state: StreamState, now: float) -> None:

@@ -88,6 +88,8 @@ def figures(state: StreamState, now: float) -> Text:
 def identity(state: StreamState) -> Text:
     if state.connection.error:
         return Text(f"✖ {state.connection.error}", style="bold red")
+    if finding := state.sending.latest():  # a tapped app's mistake: what its engineer came to find
+        return Text(f"⚠ {finding.summary}", style="bold #d7af00")
     model = state.connection.model_info.get("name") or str(state.setup.options.get("model", "-"))
     request = (state.connection.request_id or "-")[:8]
     parts = Text.assemble(("request ", DIM), (request, "bold"), (" · ", DIM), (model, ""))
@@ -188,6 +190,7 @@ class StreamWall(ScrollView, can_focus=True):
         self.states: list[StreamState] = []
         self.selected = 0
         self.silence_after = DEFAULT_SILENCE_AFTER  # a streaming feed this long without signal or words is flagged
+        self.empty = ""  # what the wall says while it has no stream
         self._cache: dict[int, tuple[object, list[Strip]]] = {}  # stream index -> (what it showed, its lines)
         self._keys: list[object] = []
 
@@ -297,6 +300,9 @@ class StreamWall(ScrollView, can_focus=True):
         width = self.size.width
         base = self.rich_style
         line = y + self.scroll_offset.y
+        if not self.states:  # nothing yet (a tap before the app's first stream): say what is awaited
+            text = Text(f"  {self.empty}" if y == 1 and self.empty else "", style=DIM)
+            return Strip(text.render(self.app.console)).crop_extend(0, width, base)
         if self.compact:
             if y == 0:
                 return self._compact_header(width).crop_extend(0, width, base)

@@ -1,0 +1,256 @@
+"""``dgtui tap``'s streams: the tap listening, each of the app's live transcription connections a stream (a
+:class:`TapSession`, which the app shows and the printer prints as it does dgtui's own), recorded as dgtui's own
+are, and the rest of its traffic a flow.
+
+The runner is a consumer of what the relay sees: nothing here is on the forwarding path. Streams arrive on their
+own (``sessions`` grows; ``on_stream`` is told), end when the app's connection does, and stay until removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from websockets.frames import Frame
+
+from dgtui.recordings.kept_audio import AudioKeeper
+from dgtui.recordings.writer import DEFAULT_POLICY, Recorder, RecordingPolicy, record
+from dgtui.state.events import Note
+from dgtui.state.flows import Flow, FlowLog
+from dgtui.state.stream import StreamState
+from dgtui.tap.analysis import AudioSink, TappedStream, is_listen
+from dgtui.tap.flows import FlowWatch
+from dgtui.tap.http import Head
+from dgtui.tap.relay import Tap, Upstream, start_tap
+
+TICK_S = 1.0  # how often the diagnoses look at the passing time
+T = TypeVar("T")
+
+
+class Engine(Protocol):
+    """An upstream the tap starts itself (``--local``: the embedded engine), running while the tap does."""
+
+    @property
+    def url(self) -> str: ...
+    async def __aenter__(self) -> Any: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+class ForwardingThread:
+    """An event loop on a thread of its own, for the relay: forwarding never shares a loop with a view."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="dgtui-tap-forwarding", daemon=True)
+        self.thread.start()
+
+    async def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """``work`` on the forwarding loop, awaited from here."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self.loop))
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
+class TapSession:
+    """A tapped stream as the app holds it: its state, its recording; it ends when the app's connection does.
+    The app owns the connection, so there is nothing to pause, finalize or reconnect, and ``stop`` only lets
+    the view stop waiting for it."""
+
+    def __init__(self, number: int, state: StreamState) -> None:
+        self.number = number  # the stream id of ``dgtui tap --json``: one per connection, from 1
+        self.state = state
+        self.recording_path: Path | None = None
+        self.ended = asyncio.Event()
+
+    @property
+    def name(self) -> str:
+        return self.state.name
+
+    async def run(self) -> bool:
+        await self.ended.wait()
+        return self.state.clean
+
+    def stop(self) -> None:
+        self.ended.set()
+
+    def note(self, text: str, level: str = "info") -> None:
+        self.state.apply(Note(self.name, text, level))
+
+    def warn(self, text: str) -> None:
+        self.note(text, "warning")
+
+
+class TapConnection:
+    """The relay's observer of one connection: a stream when it is ``/v1/listen`` or ``/v2/listen``, else
+    flows."""
+
+    def __init__(self, runner: TapRunner, peer: str) -> None:
+        self.runner = runner
+        self.peer = peer
+        self.stream: TappedStream | None = None
+        self.flows: FlowWatch | None = None
+        self.session: TapSession | None = None
+
+    def opened(self, request: Head, at: float) -> None:
+        runner = self.runner
+        if is_listen(request):
+            self.stream = TappedStream(self.peer, runner.upstream.root, request, at, self._adopt, runner.keeper)
+            runner.open_streams.add(self.stream)
+        else:
+            self.flows = FlowWatch(runner.flows, self.peer, request, at, runner.flow_done)
+
+    def answered(self, response: Head, at: float) -> None:
+        if self.stream is not None:
+            self.stream.answered(response, at)
+        elif self.flows is not None:
+            self.flows.data(False, response.raw, at)
+
+    def data(self, from_app: bool, data: bytes, at: float) -> None:
+        if self.flows is not None:
+            self.flows.data(from_app, data, at)
+
+    def frame(self, from_app: bool, frame: Frame, at: float) -> None:
+        if self.stream is not None:
+            self.stream.frame(from_app, frame, at)
+        elif self.flows is not None:
+            self.flows.data(from_app, frame.data, at)
+
+    def ended(self, at: float, note: str) -> None:
+        if self.stream is not None:
+            self.runner.open_streams.discard(self.stream)
+            self.stream.ended(at, note)
+        if self.flows is not None:
+            self.flows.ended(at, note)
+        if self.session is not None:
+            self.runner.finished(self.session)
+
+    def _adopt(self, state: StreamState) -> None:
+        self.session = self.runner.adopt(state)
+
+
+class TapRunner:
+    """The tap and its streams: ``start`` listens, ``sessions`` grows as the app connects, ``close`` stops."""
+
+    def __init__(
+        self,
+        upstream: Upstream,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+        record_dir: Path | None = None,
+        keep_audio: bool = False,
+        record_policy: RecordingPolicy = DEFAULT_POLICY,
+        on_stream: Callable[[TapSession], None] = lambda session: None,
+        on_flow: Callable[[Flow], None] = lambda flow: None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.upstream = upstream
+        self.engine = engine
+        self.host, self.port, self.tls = host, port, tls
+        self.record_dir = record_dir
+        self.keep_audio = keep_audio and record_dir is not None
+        self.record_policy = record_policy
+        self.on_stream = on_stream
+        self.flow_done = on_flow
+        self.sessions: list[TapSession] = []
+        self.flows = FlowLog()
+        self.open_streams: set[TappedStream] = set()
+        self.recorders: dict[int, Recorder] = {}
+        self.tap: Tap | None = None
+        self.forwarding: ForwardingThread | None = None
+        self._count = 0
+        self._ticker: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        """Where the app points its SDK (the root: SDKs add ``/v1/listen``)."""
+        scheme = "wss" if self.tls is not None else "ws"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    def greeting(self) -> str:
+        """What the person running the tap must do next, in one line."""
+        where = "the local engine" if self.engine is not None else self.upstream.root
+        return (
+            f"Point your app's Deepgram SDK at {self.url} (its base URL) → {where} · each live stream shows here as "
+            "it connects · other requests pass through (the Flows tab)"
+        )
+
+    async def start(self) -> None:
+        """Start forwarding on a thread of its own (its own event loop: whatever the app, the printer or a
+        recorder does here, forwarding goes on), and analysis here."""
+        if self.engine is not None:
+            await self.engine.__aenter__()
+            self.upstream = Upstream.from_url(self.engine.url)
+        here = asyncio.get_running_loop()
+        self.forwarding = ForwardingThread()
+        self.tap = await self.forwarding.run(start_tap(self.host, self.port, self.upstream,
+                                                       lambda peer: TapConnection(self, peer), tls=self.tls,
+                                                       analysis_loop=here))  # fmt: skip
+        self.port = self.tap.port
+        self._ticker = asyncio.create_task(self._tick())
+
+    def adopt(self, state: StreamState) -> TapSession:
+        """A new tapped stream: numbered, recorded, told to whoever shows it."""
+        self._count += 1
+        session = TapSession(self._count, state)
+        if self.record_dir is not None:
+            self.recorders[session.number] = record(session, self.record_dir, backend="tap",
+                                                    policy=self.record_policy)  # fmt: skip
+        self.sessions.append(session)
+        with contextlib.suppress(Exception):
+            self.on_stream(session)
+        return session
+
+    def keeper(self, state: StreamState) -> AudioSink | None:
+        """With ``--keep-audio``: the app's audio beside the stream's recording (once that has a name)."""
+        session = next((s for s in reversed(self.sessions) if s.state is state), None)
+        if not self.keep_audio or session is None or session.recording_path is None:
+            return None
+        options = {key: str(value) for key, value in state.setup.options.items()}
+        return AudioKeeper(session.recording_path, options)
+
+    def finished(self, session: TapSession) -> None:
+        recorder = self.recorders.pop(session.number, None)
+        if recorder is not None:
+            recorder.close()
+        session.ended.set()
+
+    def remove(self, session: TapSession) -> None:
+        if session in self.sessions:
+            self.sessions.remove(session)
+
+    async def run(self, session: TapSession) -> bool:
+        return await session.run()
+
+    async def close(self) -> None:
+        """Stop listening and cut what is still open (the app sees its connections drop)."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+        if self.tap is not None and self.forwarding is not None:
+            await self.forwarding.run(self.tap.close())
+            self.forwarding.stop()
+            await asyncio.sleep(0)  # what the connections said as they were cut: analysed before the end
+        for session in self.sessions:
+            self.finished(session)
+        if self.engine is not None:
+            await self.engine.__aexit__(None, None, None)
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            now = time.monotonic()
+            for stream in list(self.open_streams):
+                with contextlib.suppress(Exception):
+                    stream.tick(now)
