@@ -12,8 +12,7 @@ from dgtui.commands.engine import LocalEngine
 from dgtui.config.file import ConfigError, load_config
 from dgtui.config.settings import recording_dir
 from dgtui.headless.tap import run_tap
-from dgtui.tap.relay import Upstream
-from dgtui.tap.runner import TapRunner
+from dgtui.tap.runner import TapError, TapRunner
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -46,25 +45,22 @@ def _listening_tls(args: argparse.Namespace) -> ssl.SSLContext | None:
 
 def build_runner(args: argparse.Namespace) -> TapRunner:
     """The tap the flags ask for; raises :class:`TapFlagError` (or ConfigError) with what to fix."""
-    tls = _listening_tls(args)
-    engine = None
-    if args.local:
-        upstream, engine = Upstream.from_url("ws://127.0.0.1:9/"), LocalEngine(streams=4)  # set when it starts
-    else:
-        try:
-            upstream = Upstream.from_url(args.upstream, ca=args.ca)
-        except ValueError as exc:
-            raise TapFlagError(f"--upstream: {exc}") from None
-        except (OSError, ssl.SSLError) as exc:
-            raise TapFlagError(f"--ca {args.ca}: {getattr(exc, 'strerror', None) or exc}. Give a PEM CA "
-                               "bundle.") from None  # fmt: skip
+    _listening_tls(args)  # the certificate read now: a bad one is said before anything starts
     config = load_config()
     record_dir, _ = recording_dir(config, flag=args.record_dir, off=args.no_record)
     if args.keep_audio and record_dir is None:
         raise TapFlagError("--keep-audio keeps the audio beside each stream's recording: drop --no-record")
+    engine, upstream = (LocalEngine(streams=4), "ws://127.0.0.1:9") if args.local else (None, args.upstream)
     host, port = args.listen
-    return TapRunner(upstream, host=host, port=port, tls=tls, record_dir=record_dir, keep_audio=args.keep_audio,
-                     record_policy=config.recording, engine=engine)  # fmt: skip
+    try:
+        return TapRunner(upstream, ca=args.ca, host=host, port=port, cert=args.cert, key=args.key,
+                         record_dir=record_dir, keep_audio=args.keep_audio, record_policy=config.recording,
+                         engine=engine)  # fmt: skip  # --local: the upstream is the engine's, once it runs
+    except ValueError as exc:
+        raise TapFlagError(f"--upstream: {exc}") from None
+    except (OSError, ssl.SSLError) as exc:
+        raise TapFlagError(f"--ca {args.ca}: {getattr(exc, 'strerror', None) or exc}. Give a PEM CA "
+                           "bundle.") from None  # fmt: skip
 
 
 def run_tap_command(args: argparse.Namespace) -> int:
@@ -80,10 +76,8 @@ def run_tap_command(args: argparse.Namespace) -> int:
         return _app(runner)
     except KeyboardInterrupt:
         return 130
-    except OSError as exc:
-        host, port = args.listen
-        print(f"dgtui tap: cannot listen on {host}:{port}: {exc.strerror or exc}. Pick another --listen "
-              "(port 0 picks a free one).", file=sys.stderr)  # fmt: skip
+    except TapError as exc:
+        print(f"dgtui tap: {exc}. Pick another --listen (port 0 picks a free one).", file=sys.stderr)
         return 1
 
 

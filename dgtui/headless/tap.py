@@ -14,7 +14,7 @@ from typing import TextIO
 from dgtui.headless.printer import Printer
 from dgtui.headless.tables import print_summary_table
 from dgtui.process.secrets import redact
-from dgtui.state.flows import Flow
+from dgtui.state.client import Flow
 from dgtui.tap.runner import TapRunner, TapSession
 
 
@@ -36,8 +36,8 @@ def flow_text(flow: Flow) -> str:
 async def run_tap(runner: TapRunner, *, json_mode: bool, show_interim: bool, out: TextIO | None = None,
                   started: asyncio.Event | None = None) -> int:  # fmt: skip
     """Serve until interrupted (SIGINT or SIGTERM) or cancelled; the exit status."""
-    out = out or sys.stdout
-    printer = Printer(out, json_mode, show_interim, prefix=True)
+    stream: TextIO = out or sys.stdout
+    printer = Printer(stream, json_mode, show_interim, prefix=True)
 
     def on_stream(session: TapSession) -> None:
         session.state.subscribe(printer.for_stream(session.number))
@@ -48,8 +48,8 @@ async def run_tap(runner: TapRunner, *, json_mode: bool, show_interim: bool, out
 
     def on_flow(flow: Flow) -> None:
         if json_mode:
-            out.write(redact(json.dumps(flow_line(flow), separators=(",", ":"))) + "\n")
-            out.flush()
+            stream.write(redact(json.dumps(flow_line(flow), separators=(",", ":"))) + "\n")
+            stream.flush()
         else:
             print(redact(flow_text(flow)), file=sys.stderr, flush=True)
 
@@ -77,5 +77,5 @@ async def run_tap(runner: TapRunner, *, json_mode: bool, show_interim: bool, out
         await runner.close()
         if runner.sessions and not json_mode:
             print_summary_table(runner.sessions, sys.stderr)
-        out.flush()
+        stream.flush()
     return 0

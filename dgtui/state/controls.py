@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from dgtui.state.flows import FlowLog
+from dgtui.state.client import FlowLog
 from dgtui.state.stream import StreamState
 
 

@@ -52,6 +52,7 @@ from dgtui.protocol.messages import (
     shifted,
 )
 from dgtui.state.audio import Audio
+from dgtui.state.client import Finding, Sending
 from dgtui.state.connection import Connection, Refusal, clean_close
 from dgtui.state.events import (
     AudioAccounted,
@@ -82,7 +83,6 @@ from dgtui.state.health import DAY, Health, heard
 from dgtui.state.log import EventLog, message_kind
 from dgtui.state.metrics import Lights, SessionMetrics
 from dgtui.state.reach import Reach
-from dgtui.state.sending import Finding, Sending
 from dgtui.state.setup import Setup
 from dgtui.state.transcript import Transcript
 from dgtui.state.turns import Turns

@@ -140,7 +140,8 @@ class TappedStream:
             state.apply(SessionError(name, message, fatal=True), at)
             state.apply(StateChanged(name, State.ERROR), at)
             return
-        state.apply(Connected(name, state.connection.url, request_id, HandshakeTimings()), at)
+        handshake = HandshakeTimings(upgrade=max(0.0, at - self.opened_at))  # connect and upgrade, as the app waited
+        state.apply(Connected(name, state.connection.url, request_id, handshake), at)
         state.apply(StateChanged(name, State.STREAMING), at)
         with contextlib.suppress(Exception):
             self.sink = self.keep(state)
@@ -149,20 +150,21 @@ class TappedStream:
         state = self.state
         if state is None or self.closed:
             return
+        data = bytes(frame.data)  # the parser's bytes (the same object: no copy)
         if from_app and frame.opcode is Opcode.BINARY:
-            self._audio(frame.data, at)
+            self._audio(data, at)
         elif from_app and frame.opcode is Opcode.TEXT:
-            kind = _message_type(frame.data)
+            kind = _message_type(data)
             if kind in CONTROLS:
                 state.apply(Control(state.name, CONTROLS[kind]), at)
             self._tell(self.doctor.control(at, kind), at)
         elif from_app and frame.opcode is Opcode.CLOSE:
             self._app_closing(at)
         elif not from_app and frame.opcode is Opcode.TEXT:
-            raw = frame.data.decode("utf-8", "replace")
+            raw = data.decode("utf-8", "replace")
             state.apply(MessageReceived(state.name, raw, None, at, self.audio.cursor), at)
         elif not from_app and frame.opcode is Opcode.CLOSE:
-            close = Close.parse(frame.data) if frame.data else None
+            close = Close.parse(data) if data else None
             code, reason = (close.code, close.reason) if close else (CloseCode.NO_STATUS, "")  # Flux's close
             self._tell(self.doctor.no_audio(code), at)
             self._close(code, reason, at)

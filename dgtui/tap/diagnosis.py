@@ -15,7 +15,8 @@ FAST, SLOW = 1.5, 0.8  # audio seconds per wall second beyond which the pace is 
 PAUSE_S = 8.0  # a gap in the app's frames this long without KeepAlive (Deepgram closes at about 10 s)
 TAIL_S = 0.5  # audio sent after the last final beyond which a close without CloseStream loses words
 RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)  # sample rates audio is captured at
-RATE_MATCH = 0.03  # a steady pace within 3 % of a ratio of two of them: the query's sample_rate is wrong
+RATE_MATCH = 0.02  # a steady pace within 2 % of a ratio of two of them: the query's sample_rate is wrong
+PACE_CODES = ("fast", "slow", "sample-rate")  # the pace is judged once: the first of these said is the one
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Diagnostician:
     opened_at: float = 0.0
     said: set[str] = field(default_factory=set)
     _first_audio_at: float | None = None
+    _first_cursor: float = 0.0
     _last_app_frame_at: float | None = None
     _keepalive_seen: bool = False
     _closing_sent: bool = False
@@ -44,7 +46,7 @@ class Diagnostician:
         ``header_rate``: the rate a WAV header sent as raw audio declares."""
         found = self._pause(at)
         if self._first_audio_at is None:
-            self._first_audio_at = at
+            self._first_audio_at, self._first_cursor = at, cursor
             kind = next((name for magic, name in CONTAINERS.items() if data.startswith(magic)), None)
             if self.raw and kind is not None:
                 found += self._say("container-as-raw", f"{kind.split(' (')[0]} sent as raw audio",
@@ -55,8 +57,8 @@ class Diagnostician:
         if header_rate and self.sample_rate and header_rate != self.sample_rate:
             found += self._rate_mismatch(header_rate, "its WAV header says")
         elapsed = at - self._first_audio_at
-        if self.raw and elapsed >= PACE_AFTER_S and cursor > 0:
-            found += self._pace(cursor / elapsed)
+        if self.raw and elapsed >= PACE_AFTER_S and not self.said.intersection(PACE_CODES):
+            found += self._pace((cursor - self._first_cursor) / elapsed)  # from the first frame's end: exact
         self._last_app_frame_at = at
         return found
 

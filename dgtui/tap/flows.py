@@ -1,7 +1,7 @@
 """The app's traffic that is not a live transcription stream, followed beside the relay: HTTP/1.1 requests and
 their answers (keep-alive connections carry several) read with h11, a sans-I/O parser, and WebSockets other than
 ``/v1/listen`` and ``/v2/listen`` (text-to-speech, the voice agent) counted in bytes. Each becomes a
-:class:`~dgtui.state.flows.Flow`; nothing here writes to the traffic."""
+:class:`~dgtui.state.client.Flow`; nothing here writes to the traffic."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 import h11
 
 from dgtui.process.secrets import redact_url
-from dgtui.state.flows import Flow, FlowLog
+from dgtui.state.client import Flow, FlowLog
 from dgtui.tap.http import Head
 
 

@@ -69,10 +69,20 @@ class Observer(Protocol):
     def ended(self, at: float, note: str) -> None: ...
 
 
+class Tee(Protocol):
+    """Where the relay hands its copies of one connection, in order: its answer head, the chunks of both sides, the
+    end. Never blocks and never raises: the relay does not wait on it."""
+
+    def offer(self, from_app: bool, data: bytes | Head, at: float | None = None) -> None: ...
+    def finish(self, note: str, at: float | None = None) -> None: ...
+
+
+Tees = Callable[[str, Head], Tee | None]  # the app's address and its request head -> the connection's tee
+
 _END = object()  # the last item of a connection's analysis
 
 
-class _Analysis:
+class Analysis:
     """What the relay saw, in arrival order, handed to the observer on the analysis loop (the app's, which may be
     another thread's: forwarding never waits on it), frames parsed once the connection is a WebSocket.
 
@@ -82,8 +92,8 @@ class _Analysis:
 
     BATCH = 256  # items analysed per turn of the analysis loop
 
-    def __init__(self, observer: Observer, request: Head, clock: Callable[[], float],
-                 loop: asyncio.AbstractEventLoop | None = None) -> None:  # fmt: skip
+    def __init__(self, observer: Observer, request: Head, clock: Callable[[], float] = time.monotonic,
+                 loop: asyncio.AbstractEventLoop | None = None, at: float | None = None) -> None:  # fmt: skip
         self.observer = observer
         self.clock = clock
         self.loop = loop or asyncio.get_running_loop()
@@ -93,24 +103,24 @@ class _Analysis:
         self.dropped = False
         self.note = ""
         self._scheduled = False
-        self._offer(True, request)
+        self._offer(True, request, at)
 
-    def offer(self, from_app: bool, data: bytes | Head) -> None:
-        """On the relay's thread: never blocks, never raises."""
+    def offer(self, from_app: bool, data: bytes | Head, at: float | None = None) -> None:
+        """From the relay (possibly on another thread): never blocks, never raises."""
         if self.dropped:
             return
         if len(self.items) >= ANALYSIS_BACKLOG:
             self.dropped = True  # frames cannot be followed past a gap: this connection's analysis stops
             return
-        self._offer(from_app, data)
+        self._offer(from_app, data, at)
 
-    def finish(self, note: str) -> None:
-        """On the relay's thread: the connection is over (analysis says so once it has caught up)."""
+    def finish(self, note: str, at: float | None = None) -> None:
+        """The connection is over (analysis says so once it has caught up)."""
         self.note = note
-        self._offer(False, _END)
+        self._offer(False, _END, at)
 
-    def _offer(self, from_app: bool, data: bytes | Head | object) -> None:
-        self.items.append((from_app, data, self.clock()))
+    def _offer(self, from_app: bool, data: bytes | Head | object, at: float | None) -> None:
+        self.items.append((from_app, data, self.clock() if at is None else at))
         if not self._scheduled:
             self._scheduled = True
             with contextlib.suppress(RuntimeError):  # the analysis loop is gone (the app quit): nothing to tell
@@ -145,7 +155,7 @@ class _Analysis:
                 self.readers = {side: FrameReader(side, agreed[side]) for side in (True, False)}
             self._call(self.observer.answered, data, at)
         elif isinstance(data, bytes | bytearray) and self.upgraded:
-            for frame in self.readers[from_app].feed(data):
+            for frame in self.readers[from_app].feed(bytes(data)):
                 self._call(self.observer.frame, from_app, frame, at)
         elif isinstance(data, bytes | bytearray):
             self._call(self.observer.data, from_app, data, at)
@@ -171,12 +181,9 @@ async def relay(
     app_reader: asyncio.StreamReader,
     app_writer: asyncio.StreamWriter,
     upstream: Upstream,
-    observer: Observer | None = None,
-    clock: Callable[[], float] = time.monotonic,
-    analysis_loop: asyncio.AbstractEventLoop | None = None,
+    tee: Callable[[Head], Tee | None] = lambda request: None,
 ) -> None:
-    """Serve one connection from the app until both sides are done (analysis, if any, on ``analysis_loop``:
-    by default this one).
+    """Serve one connection from the app until both sides are done, a copy of everything to its tee.
 
     The app's bytes go upstream from the moment its request head has (a POST's body does not wait for an
     answer); the upstream's answer head is read, handed back as is, then both directions are byte pumps.
@@ -188,7 +195,7 @@ async def relay(
             request = parse_head(await app_reader.readuntil(END))
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, HeadError, ConnectionError):
             return  # not HTTP, or gone before its head: nothing to forward
-        analysis = _Analysis(observer, request, clock, analysis_loop) if observer is not None else None
+        analysis = tee(request)
         try:
             up_reader, up_writer = await asyncio.open_connection(
                 upstream.host, upstream.port, ssl=upstream.tls, limit=HEAD_LIMIT
@@ -223,17 +230,18 @@ async def relay(
                     await writer.wait_closed()
 
 
-def _copier(analysis: _Analysis | None) -> Callable[[bool], Callable[[bytes], None]]:
+def _copier(analysis: Tee | None) -> Callable[[bool], Callable[[bytes], None]]:
     def copy(from_app: bool) -> Callable[[bytes], None]:
         if analysis is None:
             return lambda _: None
-        return lambda data: analysis.offer(from_app, data)
+        tee = analysis
+        return lambda data: tee.offer(from_app, data)
 
     return copy
 
 
 async def _bad_gateway(
-    app_writer: asyncio.StreamWriter, upstream: Upstream, exc: BaseException | str, analysis: _Analysis | None
+    app_writer: asyncio.StreamWriter, upstream: Upstream, exc: BaseException | str, analysis: Tee | None
 ) -> None:
     """The app gets a 502 that names the upstream; analysis sees it as the answer (what the app got)."""
     answer = bad_gateway(upstream.url, str(exc) or type(exc).__name__)
@@ -280,19 +288,26 @@ async def start_tap(
     upstream: Upstream,
     observers: Callable[[str], Observer | None] = lambda peer: None,
     tls: ssl.SSLContext | None = None,
-    analysis_loop: asyncio.AbstractEventLoop | None = None,
+    tees: Tees | None = None,
 ) -> Tap:
-    """Listen on ``host:port`` (``wss``/``https`` with ``tls``) and relay every connection to ``upstream``;
-    observers are told on ``analysis_loop`` (by default this one)."""
+    """Listen on ``host:port`` (``wss``/``https`` with ``tls``) and relay every connection to ``upstream``; a copy
+    of each goes to its observer (analysed on this loop) or, with ``tees``, wherever they send it."""
     connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+
+    def analysed(peer: str, request: Head) -> Tee | None:
+        observer = observers(peer)
+        return Analysis(observer, request) if observer is not None else None
+
+    tee_for = tees or analysed
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         connections[task] = writer
         try:
-            peer = writer.get_extra_info("peername") or ("?", 0)
-            await relay(reader, writer, upstream, observers(f"{peer[0]}:{peer[1]}"), analysis_loop=analysis_loop)
+            host_port = writer.get_extra_info("peername") or ("?", 0)
+            peer = f"{host_port[0]}:{host_port[1]}"
+            await relay(reader, writer, upstream, lambda request: tee_for(peer, request))
         except asyncio.CancelledError:
             pass  # the tap is closing: nothing is left to forward
         finally:

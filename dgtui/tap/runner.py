@@ -10,27 +10,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ssl
-import threading
+import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from websockets.frames import Frame
 
 from dgtui.recordings.kept_audio import AudioKeeper
 from dgtui.recordings.writer import DEFAULT_POLICY, Recorder, RecordingPolicy, record
+from dgtui.state.client import Flow, FlowLog
+from dgtui.state.controls import Stream
 from dgtui.state.events import Note
-from dgtui.state.flows import Flow, FlowLog
 from dgtui.state.stream import StreamState
 from dgtui.tap.analysis import AudioSink, TappedStream, is_listen
+from dgtui.tap.copies import (
+    ANSWERED,
+    DROPPED,
+    ENDED,
+    FAILED,
+    FROM_APP,
+    FROM_UPSTREAM,
+    OPENED,
+    READY,
+    Record,
+    RecordReader,
+    split_opened,
+)
 from dgtui.tap.flows import FlowWatch
-from dgtui.tap.http import Head
-from dgtui.tap.relay import Tap, Upstream, start_tap
+from dgtui.tap.http import Head, HeadError, parse_head
+from dgtui.tap.relay import Analysis, Upstream
 
 TICK_S = 1.0  # how often the diagnoses look at the passing time
-T = TypeVar("T")
 
 
 class Engine(Protocol):
@@ -40,25 +52,6 @@ class Engine(Protocol):
     def url(self) -> str: ...
     async def __aenter__(self) -> Any: ...
     async def __aexit__(self, *exc: object) -> None: ...
-
-
-class ForwardingThread:
-    """An event loop on a thread of its own, for the relay: forwarding never shares a loop with a view."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="dgtui-tap-forwarding", daemon=True)
-        self.thread.start()
-
-    async def run(self, work: Coroutine[Any, Any, T]) -> T:
-        """``work`` on the forwarding loop, awaited from here."""
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self.loop))
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        if not self.thread.is_alive():
-            self.loop.close()
 
 
 class TapSession:
@@ -123,7 +116,7 @@ class TapConnection:
         if self.stream is not None:
             self.stream.frame(from_app, frame, at)
         elif self.flows is not None:
-            self.flows.data(from_app, frame.data, at)
+            self.flows.data(from_app, bytes(frame.data), at)
 
     def ended(self, at: float, note: str) -> None:
         if self.stream is not None:
@@ -138,16 +131,23 @@ class TapConnection:
         self.session = self.runner.adopt(state)
 
 
+class TapError(RuntimeError):
+    """The tap could not start (its address taken, a certificate unreadable): the message says what to do."""
+
+
 class TapRunner:
-    """The tap and its streams: ``start`` listens, ``sessions`` grows as the app connects, ``close`` stops."""
+    """The tap and its streams: ``start`` listens (the forwarding process), ``sessions`` grows as the app
+    connects, ``close`` stops. Analysis, recordings and whoever shows the streams live here, on this loop."""
 
     def __init__(
         self,
-        upstream: Upstream,
+        upstream: str,
         *,
+        ca: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        tls: ssl.SSLContext | None = None,
+        cert: str | None = None,
+        key: str | None = None,
         record_dir: Path | None = None,
         keep_audio: bool = False,
         record_policy: RecordingPolicy = DEFAULT_POLICY,
@@ -155,9 +155,10 @@ class TapRunner:
         on_flow: Callable[[Flow], None] = lambda flow: None,
         engine: Engine | None = None,
     ) -> None:
-        self.upstream = upstream
+        self.upstream = Upstream.from_url(upstream, ca=ca)  # checked here; the forwarding process connects
+        self.ca = ca
         self.engine = engine
-        self.host, self.port, self.tls = host, port, tls
+        self.host, self.port, self.cert, self.key = host, port, cert, key
         self.record_dir = record_dir
         self.keep_audio = keep_audio and record_dir is not None
         self.record_policy = record_policy
@@ -167,15 +168,18 @@ class TapRunner:
         self.flows = FlowLog()
         self.open_streams: set[TappedStream] = set()
         self.recorders: dict[int, Recorder] = {}
-        self.tap: Tap | None = None
-        self.forwarding: ForwardingThread | None = None
+        self.forwarder: asyncio.subprocess.Process | None = None
+        self.listening = False
+        self.trouble: str | None = None  # the forwarding process ended on its own: why
+        self._connections: dict[int, Analysis] = {}
         self._count = 0
         self._ticker: asyncio.Task[None] | None = None
+        self._reader: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
         """Where the app points its SDK (the root: SDKs add ``/v1/listen``)."""
-        scheme = "wss" if self.tls is not None else "ws"
+        scheme = "wss" if self.cert else "ws"
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{scheme}://{host}:{self.port}"
 
@@ -188,18 +192,65 @@ class TapRunner:
         )
 
     async def start(self) -> None:
-        """Start forwarding on a thread of its own (its own event loop: whatever the app, the printer or a
-        recorder does here, forwarding goes on), and analysis here."""
+        """Start the forwarding process and follow its copies; raises :class:`TapError` when it cannot listen."""
         if self.engine is not None:
             await self.engine.__aenter__()
             self.upstream = Upstream.from_url(self.engine.url)
-        here = asyncio.get_running_loop()
-        self.forwarding = ForwardingThread()
-        self.tap = await self.forwarding.run(start_tap(self.host, self.port, self.upstream,
-                                                       lambda peer: TapConnection(self, peer), tls=self.tls,
-                                                       analysis_loop=here))  # fmt: skip
-        self.port = self.tap.port
+        options = [("--upstream", self.upstream.url), ("--ca", self.ca), ("--host", self.host),
+                   ("--port", str(self.port)), ("--cert", self.cert), ("--key", self.key)]  # fmt: skip
+        argv = [part for flag, value in options if value for part in (flag, value)]
+        self.forwarder = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "dgtui.tap.forwarder", *argv, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, limit=1 << 20, start_new_session=True,
+        )  # fmt: skip  # its own session: the terminal's Ctrl-C reaches this process, which stops it in order
+        ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._reader = asyncio.create_task(self._follow(ready))
+        try:
+            self.port = await ready
+        except TapError:
+            await self.close()
+            raise
+        self.listening = True
         self._ticker = asyncio.create_task(self._tick())
+
+    async def _follow(self, ready: asyncio.Future[int]) -> None:
+        """The forwarding process's records, each to its connection's analysis, until it ends."""
+        assert self.forwarder is not None and self.forwarder.stdout is not None
+        records = RecordReader()
+        while data := await self.forwarder.stdout.read(1 << 16):
+            for copy in records.feed(data):
+                self._record(copy, ready)
+        if not ready.done():
+            ready.set_exception(TapError("the forwarding process ended before it listened"))
+        for analysis in self._connections.values():  # the traffic went with it: cut, as the app saw
+            analysis.finish("the tap's forwarding process ended")
+        self._connections.clear()
+        if self.listening and self.forwarder.returncode not in (0, None):
+            self.trouble = f"the tap's forwarding process ended (exit {self.forwarder.returncode})"
+
+    def _record(self, record: Record, ready: asyncio.Future[int]) -> None:
+        kind, number, at, payload = record
+        if kind == READY and not ready.done():
+            ready.set_result(int(payload))
+        elif kind == FAILED and not ready.done():
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            ready.set_exception(TapError(f"cannot listen on {host}:{self.port}: {payload.decode()}"))
+        elif kind == OPENED:
+            peer, head = split_opened(payload)
+            with contextlib.suppress(HeadError):
+                self._connections[number] = Analysis(TapConnection(self, peer), parse_head(head), at=at)
+        elif (analysis := self._connections.get(number)) is None:
+            return
+        elif kind == ANSWERED:
+            with contextlib.suppress(HeadError):
+                analysis.offer(False, parse_head(payload), at)
+        elif kind in (FROM_APP, FROM_UPSTREAM):
+            analysis.offer(kind == FROM_APP, payload, at)
+        elif kind == DROPPED:
+            analysis.dropped = True
+        elif kind == ENDED:
+            analysis.finish(payload.decode("utf-8", "replace"), at)
+            del self._connections[number]
 
     def adopt(self, state: StreamState) -> TapSession:
         """A new tapped stream: numbered, recorded, told to whoever shows it."""
@@ -227,21 +278,30 @@ class TapRunner:
             recorder.close()
         session.ended.set()
 
-    def remove(self, session: TapSession) -> None:
+    def remove(self, session: Stream) -> None:
         if session in self.sessions:
-            self.sessions.remove(session)
+            self.sessions.remove(session)  # type: ignore[arg-type]  # it is one of ours, or not there
 
-    async def run(self, session: TapSession) -> bool:
+    async def run(self, session: Stream) -> bool:
         return await session.run()
 
     async def close(self) -> None:
         """Stop listening and cut what is still open (the app sees its connections drop)."""
         if self._ticker is not None:
             self._ticker.cancel()
-        if self.tap is not None and self.forwarding is not None:
-            await self.forwarding.run(self.tap.close())
-            self.forwarding.stop()
-            await asyncio.sleep(0)  # what the connections said as they were cut: analysed before the end
+        forwarder = self.forwarder
+        if forwarder is not None and forwarder.returncode is None:
+            assert forwarder.stdin is not None
+            forwarder.stdin.close()  # it closes its connections, sends what they said, and ends
+            try:
+                await asyncio.wait_for(forwarder.wait(), 10)
+            except TimeoutError:
+                forwarder.kill()
+                await forwarder.wait()
+        if self._reader is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._reader, 10)
+        await asyncio.sleep(0)  # what the connections said as they were cut: analysed before the end
         for session in self.sessions:
             self.finished(session)
         if self.engine is not None:

@@ -11,7 +11,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -25,7 +25,7 @@ from dgtui.protocol.flux import DEFAULT_EOT_TIMEOUT_MS
 from dgtui.recordings.export import export_recording, render, utterances_of, write_atomic
 from dgtui.recordings.format import RecordingError
 from dgtui.recordings.replay import ReplaySession
-from dgtui.state.controls import Arrivals, Replayable, Stream, StreamControls
+from dgtui.state.controls import Arrivals, Replayable, Runner, Stream, StreamControls
 from dgtui.state.events import State
 from dgtui.state.health import DEFAULT_SILENCE_AFTER
 from dgtui.tui import keys
@@ -41,17 +41,6 @@ from dgtui.tui.widgets.flows import FlowsView
 from dgtui.tui.widgets.panels import RunCostLine, thresholds_of
 from dgtui.tui.widgets.stream_view import StreamView
 from dgtui.tui.widgets.wall import StreamWall
-
-
-class Runner(Protocol):
-    """Runs the streams: live ones (``StreamRunner``) or scripted ones (tests, benchmarks, screenshots)."""
-
-    sessions: Sequence[Stream]
-
-    async def run(self, session: Stream) -> bool: ...
-    def remove(self, session: Stream) -> None: ...
-    async def close(self) -> None: ...
-
 
 TAP_HELP = "arrows select · Enter opens a stream · 1-9 jump to one · x dismisses one · ] the Flows tab · ? every key"
 Opener = Callable[[StreamRequest], Stream]  # raises with a message when the request cannot work
@@ -172,7 +161,7 @@ class DgtuiApp(App[int]):
         self.tabs = self.query_one(TabbedContent)
         self.set_interval(1 / self.refresh_hz, lambda: self.render_now(force=False), name="render")
         if isinstance(self.runner, Arrivals):  # a tap: say where the app connects, and what shows here
-            self.overview.empty = self.runner.greeting()
+            self.overview.empty = "Waiting for the application's first live stream…"
             with contextlib.suppress(NoMatches):
                 self.query_one("#notice", Static).update(self.runner.greeting())
                 self.query_one("#overview-help", Static).update(TAP_HELP)
@@ -195,15 +184,11 @@ class DgtuiApp(App[int]):
         """Start a runner whose streams arrive on their own (a tap); its streams are adopted at each render."""
         try:
             await runner.start()
-        except OSError as exc:
-            self.notify(f"Cannot listen: {exc.strerror or exc}. Quit (q) and pick another --listen.",
-                        severity="error", timeout=30)  # fmt: skip
+        except Exception as exc:  # said, with what to do; the app stays up to say it
+            self.notify(f"{exc}. Quit (q) and pick another --listen.", severity="error", timeout=60)
             return
-        greeting = runner.greeting()
-        self.overview.empty = greeting
-        with contextlib.suppress(NoMatches):
-            self.query_one("#notice", Static).update(greeting)
-        self.overview.refresh()
+        with contextlib.suppress(NoMatches):  # the address, now that it listens (port 0: the one it got)
+            self.query_one("#notice", Static).update(runner.greeting())
 
     def _adopt_arrivals(self) -> None:
         """Streams the runner added on its own since the last look: a tab and a card each."""

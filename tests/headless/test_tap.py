@@ -12,14 +12,13 @@ import httpx
 import websockets
 
 from dgtui.headless.tap import flow_line, run_tap
-from dgtui.state.flows import Flow
-from dgtui.tap.relay import Upstream
+from dgtui.state.client import Flow
 from dgtui.tap.runner import TapRunner
 from tests.support.audio import clip_pcm
 
 
 async def test_finals_per_stream_a_line_per_flow_and_the_table_at_the_end(server, capsys):
-    runner = TapRunner(Upstream.from_url(server.url))
+    runner = TapRunner(server.url)
     out, started = io.StringIO(), asyncio.Event()
     task = asyncio.create_task(run_tap(runner, json_mode=False, show_interim=False, out=out, started=started))
     await asyncio.wait_for(started.wait(), 10)

@@ -10,7 +10,7 @@ from dgtui.recordings.kept_audio import AudioKeeper, audio_beside, is_kept_audio
 from tests.support.audio import clip_pcm, encode
 
 
-def samples(path) -> np.ndarray:  # type: ignore[no-untyped-def]
+def samples(path) -> tuple[int, np.ndarray]:  # type: ignore[no-untyped-def]
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
@@ -26,7 +26,7 @@ def test_raw_pcm_is_kept_as_a_wav_of_the_same_samples(tmp_path):
         keeper.write(pcm[offset : offset + 3200])
     keeper.close()
     assert keeper.path == tmp_path / "call-42-abc.audio.wav" and audio_beside(recording) == keeper.path
-    assert keeper.path.read_bytes()[44:] == pcm  # the bytes as sent, behind a header
+    assert keeper.path is not None and keeper.path.read_bytes()[44:] == pcm  # the bytes as sent, behind a header
     rate, decoded = samples(keeper.path)
     assert rate == 16000 and decoded.astype(np.int16).tobytes() == pcm
 
@@ -47,5 +47,5 @@ def test_a_container_is_kept_byte_for_byte_and_named_by_its_kind(tmp_path):
     keeper.write(ogg[:100])
     keeper.write(ogg[100:])
     keeper.close()
-    assert keeper.path == tmp_path / "s.audio.ogg" and keeper.path.read_bytes() == ogg
+    assert keeper.path == tmp_path / "s.audio.ogg" and keeper.path is not None and keeper.path.read_bytes() == ogg
     assert is_kept_audio("s.audio.ogg") and not is_kept_audio("s.jsonl") and audio_beside(tmp_path / "t.jsonl") is None

@@ -7,6 +7,7 @@ from typing import Any
 from dgtui.judge.compare import LaneGroup
 from dgtui.protocol.errors import CloseCode
 from dgtui.recordings.player import PlayedSession, PlayerRunner, Step, step
+from dgtui.state.client import FlowLog
 from dgtui.state.events import (
     AudioAccounted,
     AudioSent,
@@ -17,7 +18,6 @@ from dgtui.state.events import (
     State,
     StateChanged,
 )
-from dgtui.state.flows import FlowLog
 from tests.support.script import (
     audio_steps,
     close,

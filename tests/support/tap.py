@@ -9,13 +9,12 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
-from dgtui.tap.relay import Upstream
 from dgtui.tap.runner import TapRunner, TapSession
 
 
 @contextlib.asynccontextmanager
 async def running_tap(upstream: str, **options: Any) -> AsyncIterator[TapRunner]:
-    runner = TapRunner(Upstream.from_url(upstream), **options)
+    runner = TapRunner(upstream, **options)
     await runner.start()
     try:
         yield runner
@@ -25,7 +24,7 @@ async def running_tap(upstream: str, **options: Any) -> AsyncIterator[TapRunner]
 
 class TapThread:
     def __init__(self, upstream: str, **options: Any) -> None:
-        self.runner = TapRunner(Upstream.from_url(upstream), **options)
+        self.runner = TapRunner(upstream, **options)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dgtui-test-tap", daemon=True)

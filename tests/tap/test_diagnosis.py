@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import websockets
 from websockets.exceptions import ConnectionClosedError
 
+from dgtui.tap import diagnosis
 from dgtui.tap.diagnosis import Diagnostician
 from tests.support.audio import clip_pcm, encode
 from tests.support.tap import running_tap, until_closed
@@ -104,3 +107,29 @@ async def test_an_app_that_never_sends_audio_is_told_why_deepgram_closed(make_se
     assert ws.close_code == 1011 and state.connection.close_code == 1011
     finding = state.sending.latest()
     assert finding is not None and finding.code == "no-audio" and "NET-0001" in finding.message
+
+
+async def test_an_app_sending_unpaced_slowly_or_pausing_without_keepalive_is_told(make_server, monkeypatch):
+    """Each mistake made by a real client through the tap (the thresholds shortened: seconds, not minutes)."""
+    monkeypatch.setattr(diagnosis, "PACE_AFTER_S", 1.0)
+    monkeypatch.setattr(diagnosis, "PAUSE_S", 1.0)
+    upstream = make_server(engine="synthetic")
+    second = b"\1\0" * 16000
+
+    async def app(tap_url: str, tag: str, chunks: int, every: float, pause_after: int | None = None) -> None:
+        url = f"{tap_url}/v1/listen?encoding=linear16&sample_rate=16000&tag={tag}"
+        async with websockets.connect(url) as ws:
+            for n in range(chunks):
+                await ws.send(second[:3200])
+                await asyncio.sleep(1.3 if n == pause_after else every)
+            await ws.send('{"type":"CloseStream"}')
+            async for _ in ws:
+                pass
+
+    async with running_tap(upstream.url) as tap:
+        await asyncio.gather(app(tap.url, "unpaced", 60, 0.02), app(tap.url, "slow", 14, 0.16),
+                             app(tap.url, "pausing", 14, 0.1, pause_after=3))  # fmt: skip
+        await until_closed(tap.sessions, 3)
+        found = {s.name: {f.code for f in s.state.sending.findings} for s in tap.sessions}
+    assert found["unpaced"] == {"fast"} and found["slow"] == {"slow"}  # 0.62x: no ratio of two capture rates
+    assert "no-keepalive" in found["pausing"]  # (its pace, 0.4x with the pause, is said too)

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import websockets
 
-from dgtui.state.flows import FlowLog
+from dgtui.state.client import FlowLog
 from dgtui.tap.flows import FlowWatch
 from dgtui.tap.http import parse_head
 from tests.support.tap import running_tap

@@ -121,7 +121,7 @@ async def test_the_upstream_gone_mid_stream_gives_the_app_the_close_a_dropped_de
         await ws.recv()  # some audio, then the connection is cut: no close frame
         ws.transport.abort()
 
-    async def close_seen(url: str) -> tuple[int | None, str]:
+    async def close_seen(url: str) -> tuple[int | None, str | None]:
         async with websockets.connect(f"{url}?{QUERY}") as ws:
             await ws.send(b"\0" * 3200)
             with pytest.raises(ConnectionClosed):
@@ -135,3 +135,32 @@ async def test_the_upstream_gone_mid_stream_gives_the_app_the_close_a_dropped_de
         async with tapped(url) as tap_url:
             through = await close_seen(tap_url)
     assert through == direct == (1006, "")
+
+
+async def test_the_upstreams_tls_is_verified_and_a_private_ca_can_be_given(tmp_path):
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(served)
+    ca.cert_pem.write_to_path(tmp_path / "ca.pem")
+
+    async def hello(ws) -> None:  # type: ignore[no-untyped-def]
+        await ws.send("hello over tls")
+
+    async with websockets.serve(hello, "127.0.0.1", 0, ssl=served) as upstream:
+        url = f"wss://127.0.0.1:{upstream.sockets[0].getsockname()[1]}"
+        trusted = await start_tap("127.0.0.1", 0, Upstream.from_url(url, ca=str(tmp_path / "ca.pem")))
+        untrusted = await start_tap("127.0.0.1", 0, Upstream.from_url(url))
+        try:
+            async with websockets.connect(f"ws://127.0.0.1:{trusted.port}/v1/listen") as ws:
+                assert await ws.recv() == "hello over tls"
+            with pytest.raises(InvalidStatus) as caught:
+                await websockets.connect(f"ws://127.0.0.1:{untrusted.port}/v1/listen")
+        finally:
+            await trusted.close()
+            await untrusted.close()
+    body = json.loads(caught.value.response.body)
+    assert caught.value.response.status_code == 502 and "CERTIFICATE_VERIFY_FAILED" in body["err_msg"]

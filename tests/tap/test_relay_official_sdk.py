@@ -89,3 +89,46 @@ def test_the_sdk_on_flux_through_the_tap_gets_the_same_turns_and_the_tap_sees_th
     assert state.sending.controls["ForceEndTurn"] == 1 and state.sending.controls["CloseStream"] == 1
     assert state.turns.metrics.eot_wall.count >= 1  # end-of-turn latency, as the app saw it
     assert state.clean, (state.connection.close_code, state.connection.error, [e.text for e in state.log.entries][-6:])
+
+
+def test_the_upstream_gone_mid_stream_fails_the_sdk_as_a_dropped_deepgram_does():
+    """An upstream that takes some audio, then cuts the TCP connection: the SDK's listener ends the same way
+    straight and through the tap."""
+    import asyncio
+
+    import websockets
+
+    ready = threading.Event()
+    port: list[int] = []
+
+    async def drops(ws) -> None:  # type: ignore[no-untyped-def]
+        await ws.recv()
+        ws.transport.abort()
+
+    def serve() -> None:
+        async def main() -> None:
+            async with websockets.serve(drops, "127.0.0.1", 0) as server:
+                port.append(server.sockets[0].getsockname()[1])
+                ready.set()
+                await asyncio.sleep(60)
+
+        asyncio.run(main())
+
+    threading.Thread(target=serve, daemon=True).start()
+    assert ready.wait(10)
+    root = f"ws://127.0.0.1:{port[0]}"
+
+    def outcome(where: str) -> str:
+        client = DeepgramClient(api_key=TEST_KEY, environment=_environment(where.replace("ws://", "http://"), where))
+        with client.listen.v1.connect(model="nova-3", encoding="linear16", sample_rate="16000") as connection:
+            connection.send_media(b"\0" * 3200)
+            try:
+                received = list(connection)
+            except Exception as exc:  # what the SDK raises for a dropped connection
+                return f"{type(exc).__name__}: {exc}".replace(where.split("//")[1], "HOST")
+        return f"ended after {len(received)} messages"
+
+    direct = outcome(root)
+    with TapThread(root) as tap:
+        through = outcome(tap.root)
+    assert through == direct == "ConnectionClosedError: no close frame received or sent"  # 1006, both ways

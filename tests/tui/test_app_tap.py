@@ -7,7 +7,6 @@ from __future__ import annotations
 import httpx
 import websockets
 
-from dgtui.tap.relay import Upstream
 from dgtui.tap.runner import TapRunner
 from dgtui.tui.app import DgtuiApp
 from dgtui.tui.widgets.flows import FlowsView
@@ -17,12 +16,12 @@ from tests.tui.test_app_live import SIZE, screen_text, until
 
 async def test_the_apps_streams_arrive_as_cards_and_tabs_and_stay_until_dismissed(make_server):
     upstream = make_server(engine="synthetic")
-    runner = TapRunner(Upstream.from_url(upstream.url))
+    runner = TapRunner(upstream.url)
     app = DgtuiApp(runner, backend_label="tap → test")
     notices: list[str] = []
     app.notify = lambda message, **kwargs: notices.append(str(message))  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: runner.tap is not None, what="the tap to listen")
+        await until(pilot, lambda: runner.listening, what="the tap to listen")
         assert f"Point your app's Deepgram SDK at {runner.url}" in screen_text(app).replace("&#x27;", "'")
         pcm = clip_pcm("weather")[: 32000 * 2]
         async with websockets.connect(f"{runner.url}/v1/listen?encoding=linear16&sample_rate=16000&tag=app-1") as ws:
@@ -46,8 +45,9 @@ async def test_the_apps_streams_arrive_as_cards_and_tabs_and_stay_until_dismisse
         await pilot.press("f")
         assert notices[-1] == "app-1 has no controls (an application's stream: dgtui only watches it)."
         await pilot.press("0", "right_square_bracket")  # the Flows tab, after the Overview
-        await pilot.pause(0.8)
-        table = app.query_one(FlowsView)
+        await until(pilot, lambda: app.tabs.active == "flows-tab", what="the Flows tab")
+        table = app.query_one("#flows", FlowsView)
+        await until(pilot, lambda: table.row_count == 1, what="the flow's row")
         assert table.row_count == 1 and answer.status_code == 502  # dgtui serve answers no POST (yet): a 502
         await pilot.press("1", "x")
         await pilot.pause(0.2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from dgtui.state.flows import Flow, FlowLog
+from dgtui.state.client import Flow, FlowLog
 
 COLUMNS = ("#", "method", "path", "status", "sent", "received", "duration")
 

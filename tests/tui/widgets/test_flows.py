@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dgtui.state.flows import Flow
+from dgtui.state.client import Flow
 from dgtui.tui.widgets.flows import size, status_cell
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dgtui.state.flows import FlowLog
+from dgtui.state.client import FlowLog
 
 
 def test_flows_are_numbered_bounded_and_versioned():

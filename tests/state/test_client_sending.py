@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from dgtui.state.client import Sending
 from dgtui.state.events import AudioSent, Control, Diagnosis
-from dgtui.state.sending import Sending
 from dgtui.state.setup import Setup
 from dgtui.state.stream import StreamState
 
