@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from dgtui.recordings.player import PlayerRunner  # noqa: E402
 from dgtui.tui.app import DgtuiApp  # noqa: E402
-from tests.support.scenes import flux_scene, lane_scene, scene  # noqa: E402
+from tests.support.scenes import TappedScene, flux_scene, lane_scene, scene, tap_scene  # noqa: E402
 
 SIZE = (140, 42)
 NOTICE = (
@@ -34,15 +34,17 @@ VIEWS = [  # file, seconds into the scene, keys pressed, the scene
     ("compare.svg", 12.0, [], lane_scene),
     ("aligned.svg", 12.0, ["v"], lane_scene),
     ("flux.svg", 7.0, ["1"], flux_scene),
+    ("tap.svg", 10.2, [], tap_scene),
 ]
 
 
 async def shoot(out: Path, name: str, at: float, keys: list[str], make=scene) -> Path:  # type: ignore[no-untyped-def]
     made = make(at)
     sessions, clock, groups = (*made, []) if len(made) == 2 else made
+    tapped = isinstance(sessions, TappedScene)  # dgtui tap's view: the runner is the scene
     app = DgtuiApp(
-        PlayerRunner(sessions),
-        backend_label="local engine (pocketsphinx, offline)",
+        sessions if tapped else PlayerRunner(sessions),
+        backend_label="tap → wss://api.deepgram.com" if tapped else "local engine (pocketsphinx, offline)",
         notice=NOTICE if make is scene else None,
         clock=clock,
         run_streams=False,

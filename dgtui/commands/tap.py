@@ -85,5 +85,5 @@ def _app(runner: TapRunner) -> int:
     from dgtui.tui.app import DgtuiApp
 
     where = "the local engine" if runner.engine is not None else runner.upstream.root
-    app = DgtuiApp(runner, backend_label=f"tap → {where}", record_dir=runner.record_dir, notice="Tap: starting…")
+    app = DgtuiApp(runner, backend_label=f"tap → {where}", record_dir=runner.record_dir)
     return app.run() or 0

@@ -55,7 +55,8 @@ async def run_tap(runner: TapRunner, *, json_mode: bool, show_interim: bool, out
 
     runner.on_stream, runner.flow_done = on_stream, on_flow
     await runner.start()
-    print(f"dgtui tap: listening on {runner.url} → {runner.upstream.root}\n"
+    where = f"the local engine ({runner.upstream.root})" if runner.engine is not None else runner.upstream.root
+    print(f"dgtui tap: listening on {runner.url} → {where}\n"
           f"  point the app's Deepgram SDK at {runner.url} (its base URL); Ctrl-C stops",
           file=sys.stderr, flush=True)  # fmt: skip
     if runner.record_dir is not None:

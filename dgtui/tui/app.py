@@ -102,8 +102,8 @@ class DgtuiApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◉")
-        if self.notice:
-            yield Static(self.notice, id="notice")
+        if self.notice or isinstance(self.runner, Arrivals):  # a tap's says where the app must point its SDK
+            yield Static(self.notice or "", id="notice")
         with TabbedContent(id="tabs"):
             with TabPane("0 Overview", id="overview"):
                 yield StreamWall(id="wall")

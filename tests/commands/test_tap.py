@@ -43,12 +43,14 @@ def test_flags_that_cannot_work_are_said_before_anything_listens(flags, words):
 
 
 def start_tap(*flags: str) -> tuple[subprocess.Popen[str], str]:
+    """``dgtui tap`` started; its URL, from the first line it says (kept as ``.first_line`` on the process)."""
     process = subprocess.Popen([sys.executable, "-m", "dgtui", "tap", "--listen", "127.0.0.1:0", *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert process.stderr is not None
     line = process.stderr.readline()
     found = re.search(r"listening on (wss?://127\.0\.0\.1:\d+)", line)
     assert found, line + process.stderr.read()
+    process.first_line = line  # type: ignore[attr-defined]
     return process, found.group(1)
 
 
@@ -130,3 +132,16 @@ def test_wss_with_a_certificate_and_plain_finals_per_stream(server, tmp_path):
     assert out.splitlines() == [f"[call-7] {text}" for text in finals if text] and finals
     assert "dgtui tap: stream 1 call-7 (v1) from 127.0.0.1:" in err and "call-7" in err.split("stream")[-1]
     assert not Path(tmp_path / "sessions").exists()
+
+
+def test_local_puts_the_embedded_engine_behind_the_tap():
+    process, url = start_tap("--local", "--json", "--no-record")
+    try:
+        messages = asyncio.run(call(url, clip_pcm("council")[: 32000 * 4]))
+    finally:
+        out, err = stop(process)
+    finals = " ".join(json.loads(m)["channel"]["alternatives"][0]["transcript"] for m in messages
+                      if json.loads(m).get("is_final"))  # fmt: skip
+    assert "council" in finals.lower() and process.returncode == 0, err
+    assert re.search(r"→ the local engine \(ws://127\.0\.0\.1:\d+\)$", process.first_line.strip())  # type: ignore[attr-defined]
+    assert {json.loads(line)["stream"] for line in out.splitlines()} == {1}

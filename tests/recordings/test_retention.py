@@ -21,3 +21,13 @@ def test_retention_deletes_the_oldest_closed_segments_and_never_one_being_writte
     deleted = sweep(tmp_path, Retention(max_bytes=1500), writing={busy})
     assert [d.path for d in deleted] == [plain] and busy.exists() and fresh.exists()  # the rest is protected
     assert sweep(tmp_path, Retention()) == []
+
+
+def test_an_apps_kept_audio_goes_with_its_recordings_days(tmp_path):
+    day = 86400
+    recording = aged_file(tmp_path, "2026-10-01/call-r1.jsonl.gz", 40 * day)
+    audio = aged_file(tmp_path, "2026-10-01/call-r1.audio.wav", 40 * day)
+    recent = aged_file(tmp_path, "2026-11-30/call-r2.audio.ogg", 2 * day)
+    deleted = sweep(tmp_path, Retention(keep_days=30))
+    assert {d.path for d in deleted} == {recording, audio} and recent.exists()
+    assert not (tmp_path / "2026-10-01").exists()  # the day's folder went with its last file

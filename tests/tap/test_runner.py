@@ -74,3 +74,31 @@ async def test_200_concurrent_streams_pass_whole_and_in_order(make_server):
         assert [entry.raw for entry in state.log.raw] == messages and state.log.raw_seq == len(messages)
         assert state.metrics.bytes_sent == len(pcm) and state.clean
         assert '"duration":2.0' in messages[-1].replace(" ", "")  # the upstream got every byte: its Metadata
+
+
+async def test_a_tapped_recording_replays_as_the_apps_stream_with_its_diagnoses(server, tmp_path):
+    from dgtui.recordings.replay import ReplaySession
+    from tests.support.audio import encode
+
+    wav = encode(clip_pcm("council")[: 32000 * 3], 16000, "wav", "pcm_s16le")
+    async with running_tap(server.url, record_dir=tmp_path) as tap:
+        async with websockets.connect(f"{tap.url}/v1/listen?{QUERY}&tag=replayed") as ws:
+            await ws.send(wav)  # a WAV header as raw audio
+            await ws.send('{"type":"CloseStream"}')
+            async for _ in ws:
+                pass
+        await until_closed(tap.sessions)
+        live = tap.sessions[0]
+    assert live.recording_path is not None
+    replay = ReplaySession(live.recording_path)
+    replay.jump_to_end()
+    replay.advance(1e9)
+    state = replay.state
+    assert state.setup.tapped and state.name == "replayed"
+    assert (
+        [f.code for f in state.sending.findings]
+        == [f.code for f in live.state.sending.findings]
+        == ["container-as-raw"]
+    )
+    assert state.transcript.text() == live.state.transcript.text()
+    assert state.audio.cursor == round(live.state.audio.cursor, 6)  # recorded to the microsecond

@@ -22,7 +22,8 @@ async def test_the_apps_streams_arrive_as_cards_and_tabs_and_stay_until_dismisse
     app.notify = lambda message, **kwargs: notices.append(str(message))  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: runner.listening, what="the tap to listen")
-        assert f"Point your app's Deepgram SDK at {runner.url}" in screen_text(app).replace("&#x27;", "'")
+        greeting = f"Point your app's Deepgram SDK at {runner.url}"  # its port, now known, where the app sees it
+        await until(pilot, lambda: greeting in screen_text(app).replace("&#x27;", "'"), what="the greeting")
         pcm = clip_pcm("weather")[: 32000 * 2]
         async with websockets.connect(f"{runner.url}/v1/listen?encoding=linear16&sample_rate=16000&tag=app-1") as ws:
             await until(pilot, lambda: len(app.panes) == 1, what="the stream's tab")

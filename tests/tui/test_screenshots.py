@@ -27,6 +27,7 @@ def test_committed_screenshots_are_up_to_date(tmp_path: Path):
         "inspector.svg",
         "overview.svg",
         "stream.svg",
+        "tap.svg",
     ]
     stale = [name for name in made if (ROOT / "screenshots" / name).read_text() != (tmp_path / name).read_text()]
     assert not stale, f"run: python screenshots/make.py (out of date: {', '.join(stale)})"
