@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="a ceiling on concurrent streams whatever the capacity (default: 1000)",
     )  # fmt: skip
     serve.add_argument("--warm-workers", type=int, help=argparse.SUPPRESS)  # before the shared pool; now ignored
+    add_fault_argument(serve)
+    serve.add_argument("--json", action="store_true",
+                       help="one line per thing each client did (the handshake, its audio, controls, diagnoses, "
+                       "faults fired, the close), as dgtui tap --json prints them")  # fmt: skip
     serve.add_argument(
         "--engine", choices=ENGINES, default="pocketsphinx",
         help="pocketsphinx (default: offline recognition), or synthetic: the same messages at the pace of the "
@@ -163,6 +167,15 @@ def _listen_address(text: str) -> tuple[str, int]:
     return host.strip("[]"), _port(port)
 
 
+def add_fault_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="SPEC",
+        help="inject a fault into live streams, repeatable: KIND[:key=value,...], e.g. refuse:status=429, "
+        "close:code=1011,at=3s, drop:at=3s, delay:ms=500, stall:at=3s,for=5s; conn=N, p=0.2,seed=7 and path=v1|v2 "
+        "on any (the README's fault table)",
+    )  # fmt: skip
+
+
 def add_tap_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     tap = commands.add_parser(
         "tap",
@@ -192,6 +205,7 @@ def add_tap_command(commands: argparse._SubParsersAction) -> None:  # type: igno
     tap.add_argument("--keep-audio", action="store_true",
                      help="keep each stream's audio as the app sent it beside its recording, to run it again "
                      "as lanes (dgtui stream RECORDING --lane ...)")  # fmt: skip
+    add_fault_argument(tap)
     tap.add_argument("--no-record", action="store_true", help="do not record the tapped streams")
     tap.add_argument("--record-dir", metavar="DIR", help="record into DIR (default: the user data directory)")
 
@@ -283,7 +297,9 @@ def _ramp(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from dgtui.commands.serve import run_server
+    from dgtui.protocol.faults import FaultError, FaultPlan
     from dgtui.server.app import ServerConfig
+    from dgtui.tap.runner import TapError
 
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.api_key:
         print(
@@ -302,19 +318,22 @@ def _serve(args: argparse.Namespace) -> int:
         capacity=args.capacity,
         engine=args.engine,
     )
+    try:
+        FaultPlan.parse(args.fault)
+    except FaultError as exc:
+        print(f"dgtui serve: {exc}", file=sys.stderr)
+        return 2
     if args.warm_workers is not None:
         print("dgtui serve: --warm-workers is no longer needed (streams share the engine processes: see --workers); "
               "ignored", file=sys.stderr)  # fmt: skip
     try:
-        asyncio.run(run_server(config))
+        asyncio.run(run_server(config, args.fault, args.json))
     except KeyboardInterrupt:
         return 0
-    except OSError as exc:
-        print(
-            f"dgtui serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
-            "Pick another --port (0 picks a free one).",
-            file=sys.stderr,
-        )
+    except (OSError, TapError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).split(": ")[-1]
+        print(f"dgtui serve: cannot listen on {args.host}:{args.port}: {reason}. Pick another --port (0 picks a "
+              "free one).", file=sys.stderr)  # fmt: skip
         return 1
     return 0
 

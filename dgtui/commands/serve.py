@@ -1,38 +1,96 @@
-"""``dgtui serve``'s console: the server runs until interrupted, saying where it listens and how each stream went."""
+"""``dgtui serve``'s console: the server runs until interrupted, saying where it listens and how each stream went.
+
+With ``--fault`` or ``--json`` the server listens on a private loopback port and the tap's relay, in front of it on
+the public address, does the faults and watches each client (one core for both commands: :mod:`dgtui.tap`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import sys
+from dataclasses import replace
+from typing import TextIO
 
-from dgtui.server.app import ListenServer, ServerConfig
+from dgtui.headless.printer import Printer
+from dgtui.process.secrets import redact
+from dgtui.server.app import LISTEN_PATH, ListenServer, ServerConfig
 from dgtui.server.engine_info import model_info
 from dgtui.server.stream import StreamStats
+from dgtui.state.events import Event, FaultFired
+from dgtui.tap.runner import TapRunner, TapSession
 
 
-async def run_server(config: ServerConfig) -> None:
+async def run_server(config: ServerConfig, faults: list[str] | None = None, json_mode: bool = False) -> None:
     """``dgtui serve``: serve until interrupted, a line for the start and a line per finished stream."""
+    if faults or json_mode:
+        await _run_watched(config, faults or [], json_mode)
+        return
     async with ListenServer(config) as server:
-        server.on_finished = lambda stats: _log_stream(stats, server)
-        info = model_info(config.engine)
-        auth_note = "key required (Authorization: Token KEY)" if config.api_key else "no key required"
-        print(
-            f"dgtui serve: listening on {server.url}  [{info['name']} {info['version']}, "
-            f"{auth_note}]\n"
-            f"  Flux on {server.url.replace('/v1/listen', '/v2/listen')}: turns from the local engine, "
-            "not Deepgram's Flux model\n"
-            f"  point a Deepgram SDK or dgtui at it: dgtui --url {server.url} SOURCE\n"
-            f"  capacity: {server.admission.describe()}; past it HTTP 429, "
-            "as Deepgram refuses past a concurrency limit",
-            flush=True,
-        )
+        server.on_finished = lambda stats: _log_stream(stats, server, sys.stdout)
+        _greet(server, server.url, sys.stdout)
         await asyncio.Future()
 
 
-def _log_stream(stats: StreamStats, server: ListenServer) -> None:
+def _greet(server: ListenServer, url: str, out: TextIO, faults: list[str] = ()) -> None:  # type: ignore[assignment]
+    config = server.config
+    info = model_info(config.engine)
+    auth_note = "key required (Authorization: Token KEY)" if config.api_key else "no key required"
+    print(
+        f"dgtui serve: listening on {url}  [{info['name']} {info['version']}, {auth_note}]\n"
+        f"  Flux on {url.replace('/v1/listen', '/v2/listen')}: turns from the local engine, "
+        "not Deepgram's Flux model\n"
+        f"  point a Deepgram SDK or dgtui at it: dgtui --url {url} SOURCE\n"
+        f"  capacity: {server.admission.describe()}; past it HTTP 429, as Deepgram refuses past a concurrency limit",
+        file=out,
+        flush=True,
+    )
+    if faults:
+        print(f"  faults: {'; '.join(faults)} (each said as it fires)", file=out, flush=True)
+
+
+async def _run_watched(config: ServerConfig, faults: list[str], json_mode: bool) -> None:
+    """The server behind the tap's relay: faults done, and every client watched."""
+    server = ListenServer(replace(config, host="127.0.0.1", port=0))
+    console = sys.stderr if json_mode else sys.stdout  # --json: standard output is the lines'
+    printer = Printer(sys.stdout, json_mode, show_interim=False, prefix=True)
+
+    def on_stream(session: TapSession) -> None:
+        if json_mode:
+            session.state.subscribe(printer.for_stream(session.number))
+        else:
+            session.state.subscribe(lambda event: _say_fault(session, event, console))
+
+    runner = TapRunner("ws://127.0.0.1:9", host=config.host, port=config.port, engine=server, faults=faults,
+                       on_stream=on_stream)  # fmt: skip
+    server.on_finished = lambda stats: _log_stream(stats, server, console)
+    await runner.start()
+    try:
+        _greet(server, f"{runner.url}{LISTEN_PATH}", console, faults)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.close()
+
+
+def _say_fault(session: TapSession, event: Event, out: TextIO) -> None:
+    if isinstance(event, FaultFired):
+        request = session.state.connection.request_id or session.name
+        print(redact(f"fault on stream {request}: {event.fault}"), file=out, flush=True)
+
+
+def _log_stream(stats: StreamStats, server: ListenServer, out: TextIO) -> None:
     limit = server.admission.limit
     load = f"{len(server.sessions)} of {limit} streams" if limit is not None else f"{len(server.sessions)} streams"
     print(
         f"stream {stats.request_id}: {stats.audio_s:.1f} s audio, RTF {stats.real_time_factor:.2f}, "
         f"closed {stats.close_code} · now {load}",
+        file=out,
         flush=True,
     )
+

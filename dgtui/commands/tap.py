@@ -12,6 +12,7 @@ from dgtui.commands.engine import LocalEngine
 from dgtui.config.file import ConfigError, load_config
 from dgtui.config.settings import recording_dir
 from dgtui.headless.tap import run_tap
+from dgtui.protocol.faults import FaultError, FaultPlan
 from dgtui.tap.runner import TapError, TapRunner
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -50,12 +51,16 @@ def build_runner(args: argparse.Namespace) -> TapRunner:
     record_dir, _ = recording_dir(config, flag=args.record_dir, off=args.no_record)
     if args.keep_audio and record_dir is None:
         raise TapFlagError("--keep-audio keeps the audio beside each stream's recording: drop --no-record")
+    try:
+        FaultPlan.parse(args.fault)
+    except FaultError as exc:
+        raise TapFlagError(str(exc)) from None
     engine, upstream = (LocalEngine(streams=4), "ws://127.0.0.1:9") if args.local else (None, args.upstream)
     host, port = args.listen
     try:
         return TapRunner(upstream, ca=args.ca, host=host, port=port, cert=args.cert, key=args.key,
                          record_dir=record_dir, keep_audio=args.keep_audio, record_policy=config.recording,
-                         engine=engine)  # fmt: skip  # --local: the upstream is the engine's, once it runs
+                         engine=engine, faults=args.fault)  # fmt: skip  # --local: the engine's URL, once it runs
     except ValueError as exc:
         raise TapFlagError(f"--upstream: {exc}") from None
     except (OSError, ssl.SSLError) as exc:

@@ -38,6 +38,7 @@ class Connection:
     timings: HandshakeTimings | None = None
     refusal: Refusal | None = None  # the last handshake refused, if one was
     metadata: Metadata | None = None  # the closing Metadata
+    faults: list[str] = field(default_factory=list)  # the injected faults that fired (--fault), said
     model_info: dict[str, str] = field(default_factory=dict)
     model_uuid: str = ""
     channels: int = 1

@@ -153,6 +153,12 @@ class Diagnosis(Event, frozen=True, tag="dgtui.Diagnosis"):
     message: str
 
 
+class FaultFired(Event, frozen=True, tag="dgtui.Fault"):
+    """A fault injected on purpose (``--fault``) did something to the stream: ``fault`` says which and what."""
+
+    fault: str
+
+
 class Manifest(Event, frozen=True, tag="dgtui.Manifest"):
     """What a run must share with another for their figures to compare: emitted once, when the stream ends."""
 
@@ -242,5 +248,6 @@ DgtuiEvent = (
     | Control
     | AudioProgress
     | Diagnosis
+    | FaultFired
     | Manifest
 )

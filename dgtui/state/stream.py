@@ -64,6 +64,7 @@ from dgtui.state.events import (
     Diagnosis,
     Endpoint,
     Event,
+    FaultFired,
     InvalidFrame,
     Manifest,
     MessageReceived,
@@ -136,6 +137,7 @@ class StreamState:
             SessionError: self._error,
             Control: self._control,
             Diagnosis: self._diagnosis,
+            FaultFired: self._fault,
             Reconnecting: self._reconnecting,
             SourceOpened: self._source_opened,
             SourceReopening: self._source_reopening,
@@ -424,6 +426,12 @@ class StreamState:
         event = msgspec.structs.replace(event, message=redact(event.message))
         self.sending.findings.append(Finding(event.code, event.summary, event.message, at))
         self._say(at, event.message, "warning")
+        return event
+
+    def _fault(self, event: FaultFired, at: float) -> Event:
+        """A fault injected on purpose: counted on the connection, said in the log."""
+        self.connection.faults.append(event.fault)
+        self._say(at, f"fault: {event.fault}", "warning")
         return event
 
     def _reconnecting(self, event: Reconnecting, at: float) -> Event:

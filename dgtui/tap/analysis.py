@@ -28,6 +28,7 @@ from dgtui.state.events import (
     Connected,
     Control,
     Diagnosis,
+    FaultFired,
     HandshakeTimings,
     MessageReceived,
     Refused,
@@ -107,6 +108,7 @@ class TappedStream:
         self._app_closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._told_cursor = -PROGRESS_EVERY_S
+        self._early_faults: list[tuple[str, float]] = []  # fired before the answer made the stream
         split = urlsplit(request.target)
         self.api = "v2" if split.path.rstrip("/").endswith("/v2/listen") else "v1"
         self.audio = AppAudio(split.query, self._decoded_elsewhere)
@@ -129,6 +131,8 @@ class TappedStream:
         self.state = state
         self.on_state(state)
         state.apply(StateChanged(name, State.CONNECTING), self.opened_at)
+        for text, fired_at in self._early_faults:
+            state.apply(FaultFired(name, text), fired_at)
         if response.status != 101:
             self.closed = True
             dg_error = response.header("dg-error") or ""
@@ -168,6 +172,13 @@ class TappedStream:
             code, reason = (close.code, close.reason) if close else (CloseCode.NO_STATUS, "")  # Flux's close
             self._tell(self.doctor.no_audio(code), at)
             self._close(code, reason, at)
+
+    def fault(self, text: str, at: float) -> None:
+        """A fault the relay injected fired on this stream (``--fault``)."""
+        if self.state is not None:
+            self.state.apply(FaultFired(self.state.name, text), at)
+        else:
+            self._early_faults.append((text, at))
 
     def tick(self, at: float) -> None:
         """About once a second: what the passing time says (no audio yet, a pause without KeepAlive)."""

@@ -4,7 +4,7 @@ machine), in the order it was forwarded.
 
 A record is a header, ``!BIId`` (kind, connection number, payload length, time), then the payload: a request's
 peer and head, an answer's head, a chunk of either side's bytes, the end of a connection and why, or the mark
-that its copies were dropped (the analysing process fell behind; the traffic went on whole).
+that its copies were dropped (the analysing process fell behind; the traffic went on whole), or a fault fired.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import struct
 from typing import NamedTuple
 
 HEADER = struct.Struct("!BIId")
-READY, OPENED, ANSWERED, FROM_APP, FROM_UPSTREAM, ENDED, DROPPED, FAILED = range(1, 9)
+READY, OPENED, ANSWERED, FROM_APP, FROM_UPSTREAM, ENDED, DROPPED, FAILED, FAULT = range(1, 10)
 
 
 class Record(NamedTuple):

@@ -15,7 +15,8 @@ import ssl
 import sys
 import time
 
-from dgtui.tap.copies import ANSWERED, DROPPED, ENDED, FAILED, FROM_APP, FROM_UPSTREAM, READY, opened, pack
+from dgtui.protocol.faults import FaultPlan
+from dgtui.tap.copies import ANSWERED, DROPPED, ENDED, FAILED, FAULT, FROM_APP, FROM_UPSTREAM, READY, opened, pack
 from dgtui.tap.http import Head
 from dgtui.tap.relay import Upstream, start_tap
 
@@ -59,6 +60,9 @@ class CopyTee:
         else:
             self.copies.write(pack(FROM_APP if from_app else FROM_UPSTREAM, self.number, at, bytes(data)))
 
+    def fault(self, text: str, at: float | None = None) -> None:
+        self.copies.write(pack(FAULT, self.number, time.monotonic() if at is None else at, text.encode()))
+
     def finish(self, note: str, at: float | None = None) -> None:
         self.copies.write(pack(ENDED, self.number, time.monotonic() if at is None else at, note.encode()))
 
@@ -79,7 +83,8 @@ async def forward(args: argparse.Namespace) -> int:
     try:
         upstream = Upstream.from_url(args.upstream, ca=args.ca)
         tap = await start_tap(args.host, args.port, upstream, tls=listening_tls(args.cert, args.key),
-                              tees=lambda peer, request: CopyTee(copies, next(numbers), peer, request))  # fmt: skip
+                              tees=lambda peer, request: CopyTee(copies, next(numbers), peer, request),
+                              faults=FaultPlan.parse(args.fault))  # fmt: skip
     except (OSError, ValueError, ssl.SSLError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         copies.write(pack(FAILED, 0, time.monotonic(), reason.encode()))
@@ -111,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--fault", action="append", default=[])
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the whole terminal's group: the parent stops us
         return asyncio.run(forward(parser.parse_args(argv)))
     return 0

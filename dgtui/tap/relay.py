@@ -16,11 +16,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from websockets.frames import Frame
 
+from dgtui.protocol.faults import ConnectionFaults, FaultPlan
+from dgtui.tap.faulty import FaultedConnection, refusal_answer, without_compression
 from dgtui.tap.frames import FrameReader, compression
 from dgtui.tap.http import END, HEAD_LIMIT, Head, HeadError, bad_gateway, parse_head, upstream_request
 
@@ -66,6 +68,7 @@ class Observer(Protocol):
     def answered(self, response: Head, at: float) -> None: ...
     def data(self, from_app: bool, data: bytes, at: float) -> None: ...
     def frame(self, from_app: bool, frame: Frame, at: float) -> None: ...
+    def fault(self, text: str, at: float) -> None: ...
     def ended(self, at: float, note: str) -> None: ...
 
 
@@ -74,12 +77,17 @@ class Tee(Protocol):
     end. Never blocks and never raises: the relay does not wait on it."""
 
     def offer(self, from_app: bool, data: bytes | Head, at: float | None = None) -> None: ...
+    def fault(self, text: str, at: float | None = None) -> None: ...
     def finish(self, note: str, at: float | None = None) -> None: ...
 
 
 Tees = Callable[[str, Head], Tee | None]  # the app's address and its request head -> the connection's tee
 
 _END = object()  # the last item of a connection's analysis
+
+
+class _Fault(NamedTuple):
+    text: str
 
 
 class Analysis:
@@ -114,6 +122,10 @@ class Analysis:
             return
         self._offer(from_app, data, at)
 
+    def fault(self, text: str, at: float | None = None) -> None:
+        """A fault fired on this connection (told in order with its traffic)."""
+        self._offer(False, _Fault(text), at)
+
     def finish(self, note: str, at: float | None = None) -> None:
         """The connection is over (analysis says so once it has caught up)."""
         self.note = note
@@ -146,7 +158,9 @@ class Analysis:
             self.loop.call_soon(self._drain)
 
     def _analyse(self, from_app: bool, data: bytes | Head | object, at: float) -> None:
-        if isinstance(data, Head) and from_app:
+        if isinstance(data, _Fault):
+            self._call(self.observer.fault, data.text, at)
+        elif isinstance(data, Head) and from_app:
             self._call(self.observer.opened, data, at)
         elif isinstance(data, Head):
             self.upgraded = data.status == 101
@@ -182,8 +196,10 @@ async def relay(
     app_writer: asyncio.StreamWriter,
     upstream: Upstream,
     tee: Callable[[Head], Tee | None] = lambda request: None,
+    faults: FaultPlan | None = None,
 ) -> None:
-    """Serve one connection from the app until both sides are done, a copy of everything to its tee.
+    """Serve one connection from the app until both sides are done, a copy of everything to its tee; a live
+    stream's faults, if any, done to it (:mod:`dgtui.tap.faulty`).
 
     The app's bytes go upstream from the moment its request head has (a POST's body does not wait for an
     answer); the upstream's answer head is read, handed back as is, then both directions are byte pumps.
@@ -196,6 +212,16 @@ async def relay(
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, HeadError, ConnectionError):
             return  # not HTTP, or gone before its head: nothing to forward
         analysis = tee(request)
+        chosen = _faults_of(request, faults)
+        if chosen:
+            refusal = refusal_answer(chosen)
+            if refusal is not None:
+                await _answer_for_upstream(app_writer, refusal, chosen, analysis)
+                return
+            if delay := chosen.handshake_delay():
+                await asyncio.sleep(delay)
+            _tell(chosen, analysis)
+            request = without_compression(request)
         try:
             up_reader, up_writer = await asyncio.open_connection(
                 upstream.host, upstream.port, ssl=upstream.tls, limit=HEAD_LIMIT
@@ -217,7 +243,14 @@ async def relay(
         app_writer.write(response.raw)
         if analysis is not None:
             analysis.offer(False, response)
-        await asyncio.gather(sending, _pump(up_reader, app_writer, copy(False)))
+        if chosen and response.status == 101:
+            sending.cancel()  # the faulted pumps read the app's side themselves
+            with contextlib.suppress(asyncio.CancelledError):
+                await sending
+            told = (lambda text: analysis.fault(text)) if analysis is not None else (lambda text: None)
+            await FaultedConnection(chosen, request, app_reader, app_writer, up_reader, up_writer, copy, told).run()
+        else:
+            await asyncio.gather(sending, _pump(up_reader, app_writer, copy(False)))
         if analysis is not None:
             analysis.finish("connection closed")
     finally:
@@ -228,6 +261,37 @@ async def relay(
                 writer.close()
                 with contextlib.suppress(Exception):
                     await writer.wait_closed()
+
+
+def _faults_of(request: Head, faults: FaultPlan | None) -> ConnectionFaults | None:
+    """A live stream's faults (other requests pass untouched)."""
+    path = urlsplit(request.target).path.rstrip("/")
+    upgrade = (request.header("upgrade") or "").lower() == "websocket"
+    if not faults or not upgrade or path not in ("/v1/listen", "/v2/listen"):
+        return None
+    return faults.connection(flux=path == "/v2/listen") or None
+
+
+def _tell(faults: ConnectionFaults, analysis: Tee | None) -> None:
+    """What fired at the handshake, told to the connection's tee."""
+    for text in faults.fired:
+        if analysis is not None:
+            analysis.fault(text)
+    faults.fired.clear()
+
+
+async def _answer_for_upstream(app_writer: asyncio.StreamWriter, answer: bytes, faults: ConnectionFaults,
+                               analysis: Tee | None) -> None:  # fmt: skip
+    """A refusal the fault words as Deepgram would: the upstream is never asked."""
+    app_writer.write(answer)
+    with contextlib.suppress(ConnectionError):
+        await app_writer.drain()
+    _tell(faults, analysis)
+    if analysis is not None:
+        head, body = answer.split(END, 1)
+        analysis.offer(False, parse_head(head + END))
+        analysis.offer(False, body)
+        analysis.finish("refused by a fault")
 
 
 def _copier(analysis: Tee | None) -> Callable[[bool], Callable[[bytes], None]]:
@@ -289,6 +353,7 @@ async def start_tap(
     observers: Callable[[str], Observer | None] = lambda peer: None,
     tls: ssl.SSLContext | None = None,
     tees: Tees | None = None,
+    faults: FaultPlan | None = None,
 ) -> Tap:
     """Listen on ``host:port`` (``wss``/``https`` with ``tls``) and relay every connection to ``upstream``; a copy
     of each goes to its observer (analysed on this loop) or, with ``tees``, wherever they send it."""
@@ -307,7 +372,7 @@ async def start_tap(
         try:
             host_port = writer.get_extra_info("peername") or ("?", 0)
             peer = f"{host_port[0]}:{host_port[1]}"
-            await relay(reader, writer, upstream, lambda request: tee_for(peer, request))
+            await relay(reader, writer, upstream, lambda request: tee_for(peer, request), faults)
         except asyncio.CancelledError:
             pass  # the tap is closing: nothing is left to forward
         finally:

@@ -30,6 +30,7 @@ from dgtui.tap.copies import (
     DROPPED,
     ENDED,
     FAILED,
+    FAULT,
     FROM_APP,
     FROM_UPSTREAM,
     OPENED,
@@ -118,6 +119,10 @@ class TapConnection:
         elif self.flows is not None:
             self.flows.data(from_app, bytes(frame.data), at)
 
+    def fault(self, text: str, at: float) -> None:
+        if self.stream is not None:
+            self.stream.fault(text, at)
+
     def ended(self, at: float, note: str) -> None:
         if self.stream is not None:
             self.runner.open_streams.discard(self.stream)
@@ -154,8 +159,10 @@ class TapRunner:
         on_stream: Callable[[TapSession], None] = lambda session: None,
         on_flow: Callable[[Flow], None] = lambda flow: None,
         engine: Engine | None = None,
+        faults: list[str] | None = None,
     ) -> None:
         self.upstream = Upstream.from_url(upstream, ca=ca)  # checked here; the forwarding process connects
+        self.faults = list(faults or ())  # specs, checked by the caller (dgtui.protocol.faults), done there too
         self.ca = ca
         self.engine = engine
         self.host, self.port, self.cert, self.key = host, port, cert, key
@@ -199,6 +206,7 @@ class TapRunner:
         options = [("--upstream", self.upstream.url), ("--ca", self.ca), ("--host", self.host),
                    ("--port", str(self.port)), ("--cert", self.cert), ("--key", self.key)]  # fmt: skip
         argv = [part for flag, value in options if value for part in (flag, value)]
+        argv += [part for spec in self.faults for part in ("--fault", spec)]
         self.forwarder = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "dgtui.tap.forwarder", *argv, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, limit=1 << 20, start_new_session=True,
@@ -248,6 +256,8 @@ class TapRunner:
             analysis.offer(kind == FROM_APP, payload, at)
         elif kind == DROPPED:
             analysis.dropped = True
+        elif kind == FAULT:
+            analysis.fault(payload.decode("utf-8", "replace"), at)
         elif kind == ENDED:
             analysis.finish(payload.decode("utf-8", "replace"), at)
             del self._connections[number]

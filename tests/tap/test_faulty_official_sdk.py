@@ -1,0 +1,117 @@
+"""Faults as Deepgram's own Python SDK meets them (v1 and v2), and as dgtui's own client does: the refusal's status,
+the dropped connection, the closing code, Flux's fatal ``Error``; dgtui reconnects past a drop and loses nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+
+import pytest
+from deepgram import DeepgramClient
+
+from tests.server.test_app_official_sdk import _environment
+from tests.support.audio import clip_pcm
+from tests.support.cli import dgtui
+
+
+@pytest.fixture
+def faulted_serve(tmp_path):  # type: ignore[no-untyped-def]
+    """``dgtui serve --fault SPEC ...`` as a user starts it: its root URL, the process, and its console."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*specs: str) -> str:
+        faults = [part for spec in specs for part in ("--fault", spec)]
+        process = subprocess.Popen([sys.executable, "-m", "dgtui", "serve", "--port", "0", "--workers", "1",
+                                    "--capacity", "8", *faults], stdout=subprocess.PIPE, text=True)  # fmt: skip
+        started.append(process)
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r"listening on (ws://127\.0\.0\.1:\d+)/v1/listen", line)
+        assert found, line
+        return found.group(1)
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(10)
+
+
+def sdk(root: str):  # type: ignore[no-untyped-def]
+    return DeepgramClient(api_key="any", environment=_environment(root.replace("ws://", "http://"), root))
+
+
+def stream_v1(root: str, seconds: int = 4) -> tuple[list, str | None]:  # type: ignore[type-arg]
+    received: list = []  # type: ignore[type-arg]
+    failure: list[str] = []
+    pcm = clip_pcm("council")[: 32000 * seconds]
+    with sdk(root).listen.v1.connect(model="nova-3", encoding="linear16", sample_rate="16000") as connection:
+
+        def read() -> None:
+            try:
+                received.extend(connection)
+            except Exception as exc:
+                failure.append(f"{type(exc).__name__}: {exc}")
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            for offset in range(0, len(pcm), 32000):
+                connection.send_media(pcm[offset : offset + 32000])
+            connection.send_close_stream()
+        except Exception as exc:
+            failure.append(f"{type(exc).__name__}: {exc}")
+        reader.join(30)
+    return received, (failure or [None])[0]
+
+
+def test_the_sdk_meets_a_refusal_a_drop_and_a_close(faulted_serve):
+    with pytest.raises(Exception, match="429"):
+        stream_v1(faulted_serve("refuse:status=429"))
+    received, failure = stream_v1(faulted_serve("drop:at=2s"))
+    assert failure is not None and "no close frame" in failure and len(received) < 10
+    _, failure = stream_v1(faulted_serve("close:code=1011,at=2s"))
+    assert failure is not None and "1011" in failure and "dpgr.am/net0001" in failure
+
+
+def test_the_sdk_on_flux_gets_the_fatal_error_then_the_close(faulted_serve):
+    root = faulted_serve("error:code=SLOW_AUDIO,description=too slow,path=v2")
+    received: list = []  # type: ignore[type-arg]
+    failure: list[str] = []
+    pcm = clip_pcm("council")[: 32000 * 3]
+    with sdk(root).listen.v2.connect(model="flux-general-en", encoding="linear16", sample_rate="16000") as connection:
+
+        def read() -> None:
+            try:
+                received.extend(connection)
+            except Exception as exc:
+                failure.append(f"{type(exc).__name__}: {exc}")
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        for offset in range(0, len(pcm), 2560):
+            try:
+                connection.send_media(pcm[offset : offset + 2560])
+            except Exception:
+                break
+        reader.join(30)
+    fatal = [m for m in received if type(m).__name__ == "ListenV2FatalError"]
+    assert fatal and fatal[0].code == "SLOW_AUDIO" and fatal[0].description == "too slow"
+    assert failure and "1011" in failure[0]
+
+
+def test_dgtuis_own_client_reconnects_past_a_drop_and_loses_no_words(faulted_serve, tmp_path):
+    root = faulted_serve("drop:at=2s,conn=1")
+    source = tmp_path / "council.wav"
+    from tests.support.audio import encode
+
+    source.write_bytes(encode(clip_pcm("council")[: 32000 * 6], 16000, "wav", "pcm_s16le"))
+    result = dgtui("stream", str(source), "--url", f"{root}/v1/listen", "--json", "--no-record")
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    kinds = [line.get("type") for line in lines]
+    assert result.returncode == 0, result.stderr.decode()
+    assert "dgtui.Reconnected" in kinds and kinds.count("dgtui.Connected") == 2
+    summary = lines[-1]["streams"][0]
+    assert summary["audio_seconds"] == 6.0 and summary["reconnects"] == 1
