@@ -25,6 +25,7 @@ from dgtui.server import auth
 from dgtui.server.admission import Admission
 from dgtui.server.engine.pool import EnginePool
 from dgtui.server.errors import error_response
+from dgtui.server.requests import AnsweringConnection
 from dgtui.server.stream import StreamContext, StreamSession, StreamStats
 
 LISTEN_PATH = "/v1/listen"
@@ -111,6 +112,7 @@ class ListenServer:
             select_subprotocol=self._select_subprotocol,
             max_size=self.config.max_frame_bytes,
             compression=None,
+            create_connection=AnsweringConnection,  # a POST (an SDK's REST call) gets an answer, not a cut
         )
         self.trimmer.acquire()
 
