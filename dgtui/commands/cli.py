@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     serve.add_argument("--warm-workers", type=int, help=argparse.SUPPRESS)  # before the shared pool; now ignored
     add_fault_argument(serve)
+    serve.add_argument("--replay", nargs="+", metavar="RECORDING", default=[],
+                       help="serve back these recordings (dgtui's own, or a real Deepgram stream recorded by dgtui "
+                       "tap) instead of an engine, each message sent when the client's audio reaches it")  # fmt: skip
+    serve.add_argument("--keep-request-id", action="store_true",
+                       help="with --replay: answer with the recording's request id rather than a fresh one")
     serve.add_argument("--json", action="store_true",
                        help="one line per thing each client did (the handshake, its audio, controls, diagnoses, "
                        "faults fired, the close), as dgtui tap --json prints them")  # fmt: skip
@@ -317,6 +322,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         capacity=args.capacity,
         engine=args.engine,
+        replay=tuple(args.replay),
+        keep_request_id=args.keep_request_id,
     )
     try:
         FaultPlan.parse(args.fault)
@@ -330,6 +337,9 @@ def _serve(args: argparse.Namespace) -> int:
         asyncio.run(run_server(config, args.fault, args.json))
     except KeyboardInterrupt:
         return 0
+    except ValueError as exc:  # a --replay recording that cannot be served
+        print(f"dgtui serve: {exc}", file=sys.stderr)
+        return 2
     except (OSError, TapError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).split(": ")[-1]
         print(f"dgtui serve: cannot listen on {args.host}:{args.port}: {reason}. Pick another --port (0 picks a "

@@ -87,10 +87,10 @@ def _say_fault(session: TapSession, event: Event, out: TextIO) -> None:
 def _log_stream(stats: StreamStats, server: ListenServer, out: TextIO) -> None:
     limit = server.admission.limit
     load = f"{len(server.sessions)} of {limit} streams" if limit is not None else f"{len(server.sessions)} streams"
+    note = f" · {stats.note}" if stats.note else ""
     print(
         f"stream {stats.request_id}: {stats.audio_s:.1f} s audio, RTF {stats.real_time_factor:.2f}, "
-        f"closed {stats.close_code} · now {load}",
+        f"closed {stats.close_code} · now {load}{note}",
         file=out,
         flush=True,
     )
-

@@ -12,6 +12,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from dgtui.server import auth
 from dgtui.server.admission import Admission
 from dgtui.server.engine.pool import EnginePool
 from dgtui.server.errors import error_response
+from dgtui.server.replayed import Recorded, ReplayBook, ReplayedSession, differences, load_recorded
 from dgtui.server.requests import AnsweringConnection
 from dgtui.server.stream import StreamContext, StreamSession, StreamStats
 
@@ -49,6 +51,8 @@ class ServerConfig:
     capacity: int | None = None  # the concurrent streams admitted; None: measured (dgtui.server.admission)
     worker_stderr: IO[bytes] | int | None = field(default=None, repr=False)
     engine: str = "pocketsphinx"  # "synthetic": placeholder words at speech's pace, for load tests (engine_info)
+    replay: tuple[str, ...] = ()  # recordings served back instead of an engine (dgtui.server.replayed)
+    keep_request_id: bool = False  # a replay answers with the recording's request id, not a fresh one
 
 
 def check_options(options: dict[str, Any]) -> None:
@@ -83,7 +87,9 @@ class ListenServer:
             calibrate=self.config.admission and self.config.capacity is None,  # only a measured limit needs it
         )
         self.admission = Admission(self.pool.size, fixed=self.config.capacity)
-        self.sessions: set[StreamSession] = set()
+        recorded = [load_recorded(Path(path)) for path in self.config.replay]  # ValueError: said by the command
+        self.replays = ReplayBook(recorded, self.config.keep_request_id) if recorded else None
+        self.sessions: set[StreamSession | ReplayedSession] = set()
         self.finished: deque[StreamStats] = deque(maxlen=1000)
         self.on_finished: Callable[[StreamStats], None] | None = None
         self._server: Server | None = None
@@ -101,7 +107,8 @@ class ListenServer:
         return f"ws://{shown}:{self.port}{LISTEN_PATH}"
 
     async def start(self) -> None:
-        await self.pool.start()
+        if self.replays is None:  # a replay needs no engine
+            await self.pool.start()
         self.admission.rtf = self.pool.rtf
         self._server = await serve(
             self._handle,
@@ -171,6 +178,12 @@ class ListenServer:
             self.config.admission and not self.admission.admits(len(self.sessions))
         ):
             return error_response(429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later", request_id)
+        if self.replays is not None:
+            recorded = self.replays.next(flux)
+            if recorded is None:
+                return error_response(400, "NO_RECORDING", f"No recording of a {path} stream to serve back: "
+                                      "give one with --replay.", request_id)  # fmt: skip
+            connection.dg_replay = recorded  # type: ignore[attr-defined]
         connection.dg_context = StreamContext(request_id, options, flux=flux, engine=self.config.engine)  # type: ignore[attr-defined]
         return None
 
@@ -186,6 +199,10 @@ class ListenServer:
 
     async def _handle(self, connection: ServerConnection) -> None:
         context: StreamContext = connection.dg_context  # type: ignore[attr-defined]
+        recorded: Recorded | None = getattr(connection, "dg_replay", None)
+        if recorded is not None:
+            await self._replay(connection, context, recorded)
+            return
         idle = self.config.flux_idle_timeout if context.flux else self.config.idle_timeout
         session = StreamSession(connection, context, self.pool, idle, self.config.interim_interval_s)
         self.sessions.add(session)
@@ -198,3 +215,18 @@ class ListenServer:
                 self.admission.finished(session.stats.worker)
                 if self.on_finished is not None:
                     self.on_finished(session.stats)
+
+    async def _replay(self, connection: ServerConnection, context: StreamContext, recorded: Recorded) -> None:
+        query = urlsplit(connection.request.path if connection.request else "").query
+        session = ReplayedSession(connection, recorded, context.request_id, query, self.config.keep_request_id)
+        self.sessions.add(session)
+        try:
+            await session.run()
+            report = session.report + [f"options differ: {d}" for d in differences(recorded, context.options)]
+            note = f"replay of {recorded.path.name}" + (f": {'; '.join(report)}" if report else "")
+            stats = StreamStats(session.request_id, session.cursor, 0.0, connection.close_code or 1006, note=note)
+            self.finished.append(stats)
+            if self.on_finished is not None:
+                self.on_finished(stats)
+        finally:
+            self.sessions.discard(session)  # after its figures: whoever waits for an idle server finds them

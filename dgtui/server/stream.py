@@ -37,6 +37,7 @@ class StreamStats:
     cpu_s: float
     close_code: int
     worker: tuple[int, float, float] | None = None  # its worker so far: pid, CPU seconds, audio seconds
+    note: str = ""  # what the server has to say of it (a replay's mismatches)
 
     @property
     def real_time_factor(self) -> float:

@@ -190,4 +190,3 @@ class FaultedConnection:
                     await asyncio.wait_for(self.app_reader.read(CHUNK), 2)
         for writer in (self.app_writer, self.up_writer):
             writer.transport.abort()
-
