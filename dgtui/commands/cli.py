@@ -8,6 +8,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dgtui import __version__
@@ -61,6 +62,22 @@ def _count(text: str) -> int:
     return value
 
 
+def _engine(text: str) -> str:
+    """An engine's name, or ``script:FILE`` (read now: a script that cannot be read is said before anything
+    starts)."""
+    if text.startswith("script:"):
+        from dgtui.server.engine.scripted import ScriptError, read_script
+
+        try:
+            read_script(Path(text.removeprefix("script:")).expanduser())
+        except ScriptError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return "script:" + str(Path(text.removeprefix("script:")).expanduser().resolve())
+    if text not in ENGINES:
+        raise argparse.ArgumentTypeError(f"expected {', '.join(ENGINES)} or script:FILE, got {text}")
+    return text
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -110,15 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--replay", nargs="+", metavar="RECORDING", default=[],
                        help="serve back these recordings (dgtui's own, or a real Deepgram stream recorded by dgtui "
                        "tap) instead of an engine, each message sent when the client's audio reaches it")  # fmt: skip
-    serve.add_argument("--keep-request-id", action="store_true",
-                       help="with --replay: answer with the recording's request id rather than a fresh one")
+    serve.add_argument(
+        "--keep-request-id",
+        action="store_true",
+        help="with --replay: answer with the recording's request id rather than a fresh one",
+    )
     serve.add_argument("--json", action="store_true",
                        help="one line per thing each client did (the handshake, its audio, controls, diagnoses, "
                        "faults fired, the close), as dgtui tap --json prints them")  # fmt: skip
     serve.add_argument(
-        "--engine", choices=ENGINES, default="pocketsphinx",
-        help="pocketsphinx (default: offline recognition), or synthetic: the same messages at the pace of the "
-        "speech, with placeholder words, at a fraction of the CPU (load tests, soaks)",
+        "--engine", type=_engine, default="pocketsphinx", metavar="ENGINE",
+        help="pocketsphinx (default: offline recognition); synthetic: the same messages at the pace of the "
+        "speech, with placeholder words, at a fraction of the CPU (load tests, soaks); script:FILE: the words and "
+        "times a file gives (START END words lines, SRT/WebVTT, or a JSON reference), whatever audio comes",
     )  # fmt: skip
     stream = commands.add_parser(
         "stream",

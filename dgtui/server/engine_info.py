@@ -16,6 +16,8 @@ ENGINES = ("pocketsphinx", "synthetic")
 def model_info(engine: str = "pocketsphinx") -> dict[str, str]:
     if engine == "synthetic":
         return {"name": "synthetic-placeholder", "version": __version__, "arch": "synthetic"}
+    if engine.startswith("script:"):
+        return {"name": "scripted", "version": __version__, "arch": "script"}
     return {"name": "pocketsphinx-en-us", "version": version("pocketsphinx"), "arch": "pocketsphinx"}
 
 

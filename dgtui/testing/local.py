@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import av
 
@@ -64,12 +65,15 @@ class Seen:
 class LocalDeepgram:
     """Start with :meth:`start` (or ``with``); point the application at :attr:`url` with :attr:`key`."""
 
-    def __init__(self, engine: str = "synthetic", faults: Sequence[str] = (), workers: int = 1) -> None:
+    def __init__(self, engine: str = "synthetic", faults: Sequence[str] = (), workers: int = 1,
+                 replay: Sequence[str] = ()) -> None:  # fmt: skip
         self.key = f"dgtui-local-{secrets.token_hex(8)}"
         self.engine = engine
         self.faults = list(faults)
+        if engine.startswith("script:"):  # the engine's processes read it: a path that holds wherever they run
+            engine = "script:" + str(Path(engine.removeprefix("script:")).resolve())
         self._config = ServerConfig(host="127.0.0.1", port=0, api_key=self.key, engine=engine, workers=workers,
-                                    admission=False)  # fmt: skip
+                                    admission=False, replay=tuple(str(Path(p)) for p in replay))  # fmt: skip
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="dgtui-local-deepgram", daemon=True)
         self.runner: TapRunner | None = None

@@ -8,8 +8,9 @@
         assert seen.controls["CloseStream"] == 1
 
 ``deepgram_server``: started for the test with the marker's ``faults`` (the spec syntax of ``--fault``), ``engine``
-(``synthetic``, the default: placeholder words at speech's pace, or ``pocketsphinx``: real recognition) and
-``workers``; stopped after it. ``deepgram_session_server``: one for the whole session, without faults.
+(``synthetic``, the default: placeholder words at speech's pace; ``pocketsphinx``: real recognition;
+``script:FILE``: the words a file gives), ``replay`` (recordings served back instead of an engine) and ``workers``;
+stopped after it. ``deepgram_session_server``: one for the whole session, without faults.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ __all__ = ["LocalDeepgram", "Seen", "speech"]
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "deepgram(faults=[...], engine='synthetic', workers=1): the local Deepgram of deepgram_server"
+        "markers", "deepgram(faults=[...], engine='synthetic', replay=[...], workers=1): deepgram_server's Deepgram"
     )
 
 
@@ -40,7 +41,8 @@ def deepgram_server(request: pytest.FixtureRequest) -> Iterator[LocalDeepgram]:
         FaultPlan.parse(faults)
     except FaultError as exc:
         pytest.fail(f"@pytest.mark.deepgram: {exc}", pytrace=False)
-    server = LocalDeepgram(options.get("engine", "synthetic"), faults, options.get("workers", 1))
+    server = LocalDeepgram(options.get("engine", "synthetic"), faults, options.get("workers", 1),
+                           options.get("replay", ()))  # fmt: skip
     with server:
         yield server
 

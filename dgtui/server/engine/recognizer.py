@@ -107,7 +107,8 @@ class ChannelRecognizer:
         channels: int = 1,
     ) -> None:
         self._decoder = decoder
-        self._vad = pocketsphinx.Vad(pocketsphinx.Vad.LOOSE, SAMPLE_RATE, FRAME_S)
+        # a scripted decoder brings the detector that goes with it (dgtui.server.engine.scripted)
+        self._vad = getattr(decoder, "vad", None) or pocketsphinx.Vad(pocketsphinx.Vad.LOOSE, SAMPLE_RATE, FRAME_S)
         self._settings = settings
         self._emit = emit
         self._metadata = metadata

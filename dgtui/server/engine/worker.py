@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from dgtui.audio.decode import ContainerDecoder, Pcm, RawDecoder, UndecodableAudio, parse_wav_header
@@ -24,6 +25,7 @@ from dgtui.protocol.errors import DATA0000_REASON, NET0000_REASON
 from dgtui.server.engine import ipc
 from dgtui.server.engine.recognizer import ChannelRecognizer, RecognizerSettings, new_decoder
 from dgtui.server.engine.rounds import Rounds
+from dgtui.server.engine.scripted import ScriptDecoder, read_script
 from dgtui.server.engine.shelf import DecoderShelf
 from dgtui.server.engine.synthetic import PlaceholderDecoder
 from dgtui.server.engine.turn_taking import STEP_S, FluxTurns, TurnSettings
@@ -292,6 +294,16 @@ def _read_into(stdin: BinaryIO, frames: queue.SimpleQueue[ipc.Frame | None]) -> 
 
 #: The engines a worker can run (``--engine``): real recognition, or placeholder words for load tests.
 DECODERS: dict[str, Callable[[], Any]] = {"pocketsphinx": new_decoder, "synthetic": PlaceholderDecoder}
+
+
+def decoder_factory(engine: str) -> Callable[[], Any]:
+    """The decoders of an engine: one of :data:`DECODERS`, or ``script:FILE`` (its words, read once)."""
+    if engine.startswith("script:"):
+        words = read_script(Path(engine.removeprefix("script:")))
+        return lambda: ScriptDecoder(words)
+    return DECODERS[engine]
+
+
 CALIBRATION_S = (1.0, 4.0)  # the stretch of the weather report a worker recognizes to measure itself
 CHUNK_BYTES = 3200  # 100 ms of 16 kHz linear16
 CALIBRATION_STREAMS = 2
@@ -428,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     out = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     writer = FrameWriter(out)
-    shelf = DecoderShelf(DECODERS[engine], spares=int(_flag(args, "--spares", "2")))
+    shelf = DecoderShelf(decoder_factory(engine), spares=int(_flag(args, "--spares", "2")))
     for _ in range(shelf.spares):
         shelf.add_spare()
     rtf = calibrate(shelf) if "--calibrate" in args else None
