@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --replay: answer with the recording's request id rather than a fresh one",
     )
+    serve.add_argument("--log", metavar="FILE", help="the --json lines written to FILE (the console stays as it is)")
     serve.add_argument("--json", action="store_true",
                        help="one line per thing each client did (the handshake, its audio, controls, diagnoses, "
                        "faults fired, the close), as dgtui tap --json prints them")  # fmt: skip
@@ -323,6 +324,7 @@ def _ramp(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from dgtui.commands.serve import run_server
+    from dgtui.config.file import ConfigError, load_config
     from dgtui.protocol.faults import FaultError, FaultPlan
     from dgtui.server.app import ServerConfig
     from dgtui.tap.runner import TapError
@@ -347,15 +349,16 @@ def _serve(args: argparse.Namespace) -> int:
         keep_request_id=args.keep_request_id,
     )
     try:
-        FaultPlan.parse(args.fault)
-    except FaultError as exc:
+        faults = load_config().faults.get("serve", []) + list(args.fault)  # the config file's [faults], then ours
+        FaultPlan.parse(faults)
+    except (FaultError, ConfigError) as exc:
         print(f"dgtui serve: {exc}", file=sys.stderr)
         return 2
     if args.warm_workers is not None:
         print("dgtui serve: --warm-workers is no longer needed (streams share the engine processes: see --workers); "
               "ignored", file=sys.stderr)  # fmt: skip
     try:
-        asyncio.run(run_server(config, args.fault, args.json))
+        asyncio.run(run_server(config, faults, args.json, args.log))
     except KeyboardInterrupt:
         return 0
     except ValueError as exc:  # a --replay recording that cannot be served

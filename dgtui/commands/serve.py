@@ -22,10 +22,12 @@ from dgtui.state.events import Event, FaultFired
 from dgtui.tap.runner import TapRunner, TapSession
 
 
-async def run_server(config: ServerConfig, faults: list[str] | None = None, json_mode: bool = False) -> None:
+async def run_server(config: ServerConfig, faults: list[str] | None = None, json_mode: bool = False,
+                     log: str | None = None) -> None:  # fmt: skip
     """``dgtui serve``: serve until interrupted, a line for the start and a line per finished stream."""
-    if faults or json_mode:
-        await _run_watched(config, faults or [], json_mode)
+    if faults or json_mode or log:
+        with open(log, "a", encoding="utf-8", buffering=1) if log else contextlib.nullcontext() as log_file:
+            await _run_watched(config, faults or [], json_mode, log_file)
         return
     async with ListenServer(config) as server:
         server.on_finished = lambda stats: _log_stream(stats, server, sys.stdout)
@@ -50,16 +52,18 @@ def _greet(server: ListenServer, url: str, out: TextIO, faults: list[str] = ()) 
         print(f"  faults: {'; '.join(faults)} (each said as it fires)", file=out, flush=True)
 
 
-async def _run_watched(config: ServerConfig, faults: list[str], json_mode: bool) -> None:
-    """The server behind the tap's relay: faults done, and every client watched."""
+async def _run_watched(config: ServerConfig, faults: list[str], json_mode: bool, log: TextIO | None) -> None:
+    """The server behind the tap's relay: faults done, and every client watched (``--json`` on standard output,
+    ``--log FILE`` into the file: the same lines)."""
     server = ListenServer(replace(config, host="127.0.0.1", port=0))
     console = sys.stderr if json_mode else sys.stdout  # --json: standard output is the lines'
-    printer = Printer(sys.stdout, json_mode, show_interim=False, prefix=True)
+    printers = [Printer(out, True, show_interim=False, prefix=True) for out in (sys.stdout if json_mode else None,
+                                                                                  log) if out is not None]  # fmt: skip
 
     def on_stream(session: TapSession) -> None:
-        if json_mode:
+        for printer in printers:
             session.state.subscribe(printer.for_stream(session.number))
-        else:
+        if not json_mode:
             session.state.subscribe(lambda event: _say_fault(session, event, console))
 
     runner = TapRunner("ws://127.0.0.1:9", host=config.host, port=config.port, engine=server, faults=faults,

@@ -51,8 +51,9 @@ def build_runner(args: argparse.Namespace) -> TapRunner:
     record_dir, _ = recording_dir(config, flag=args.record_dir, off=args.no_record)
     if args.keep_audio and record_dir is None:
         raise TapFlagError("--keep-audio keeps the audio beside each stream's recording: drop --no-record")
+    faults = config.faults.get("tap", []) + list(args.fault)  # the config file's [faults] tap, then the flags'
     try:
-        FaultPlan.parse(args.fault)
+        FaultPlan.parse(faults)
     except FaultError as exc:
         raise TapFlagError(str(exc)) from None
     engine, upstream = (LocalEngine(streams=4), "ws://127.0.0.1:9") if args.local else (None, args.upstream)
@@ -60,7 +61,7 @@ def build_runner(args: argparse.Namespace) -> TapRunner:
     try:
         return TapRunner(upstream, ca=args.ca, host=host, port=port, cert=args.cert, key=args.key,
                          record_dir=record_dir, keep_audio=args.keep_audio, record_policy=config.recording,
-                         engine=engine, faults=args.fault)  # fmt: skip  # --local: the engine's URL, once it runs
+                         engine=engine, faults=faults)  # fmt: skip  # --local: the engine's URL, once it runs
     except ValueError as exc:
         raise TapFlagError(f"--upstream: {exc}") from None
     except (OSError, ssl.SSLError) as exc:

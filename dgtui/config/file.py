@@ -23,6 +23,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 
 from dgtui.process.secrets import MASK, register_secret
+from dgtui.protocol.faults import FaultError, parse_fault
 from dgtui.protocol.options import OptionError, encode_query, parse_query
 from dgtui.recordings.retention import Retention
 from dgtui.recordings.writer import DEFAULT_POLICY, RecordingPolicy
@@ -144,6 +145,7 @@ class Config:
     prices: Prices = DEFAULT_PRICES  # [prices] over dgtui's dated defaults
     silence_after: float = DEFAULT_SILENCE_AFTER  # [monitor]: a feed silent this long is flagged on the Overview
     recording: RecordingPolicy = DEFAULT_POLICY  # [recording]: segments, compression, retention
+    faults: dict[str, list[str]] = field(default_factory=dict)  # [faults]: serve and tap, the --fault specs
 
     def api_key(self, environ: Mapping[str, str] = os.environ) -> tuple[str | None, str]:
         """The key and where it came from: the environment first, then the file."""
@@ -215,6 +217,11 @@ class PresetTable(_Table):
     lanes: list[str] = []  # flags per lane, as --lane takes them: the source fanned out to compare
 
 
+class FaultsTable(_Table):
+    serve: list[str] = []  # --fault specs dgtui serve applies (before the command line's)
+    tap: list[str] = []  # and dgtui tap
+
+
 class ConfigFile(_Table):
     defaults: dict[str, Any] = {}  # any Deepgram option, checked as a server checks the query string
     backend: BackendTable = BackendTable()
@@ -222,6 +229,7 @@ class ConfigFile(_Table):
     reconnect: ReconnectTable = ReconnectTable()
     prices: PricesTable = PricesTable()
     monitor: MonitorTable = MonitorTable()
+    faults: FaultsTable = FaultsTable()
     presets: dict[str, Any] = {}  # each a PresetTable, checked one by one to name it in errors
 
 
@@ -355,6 +363,14 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] = os.enviro
     config.reconnect = _reconnect(tables.reconnect)
     config.prices = _prices(tables.prices, file) if "prices" in data else DEFAULT_PRICES
     config.silence_after = float(tables.monitor.silence_after)
+    for command in ("serve", "tap"):
+        specs = list(getattr(tables.faults, command))
+        for spec in specs:
+            try:
+                parse_fault(spec)
+            except FaultError as exc:
+                raise file.error("faults", command, str(exc).removeprefix("--fault ")) from None
+        config.faults[command] = specs
     for name, table in tables.presets.items():
         where = f"presets.{name}"
         preset = file.convert(table, PresetTable, where)

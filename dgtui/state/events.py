@@ -153,6 +153,15 @@ class Diagnosis(Event, frozen=True, tag="dgtui.Diagnosis"):
     message: str
 
 
+class Handshake(Event, frozen=True, tag="dgtui.Handshake"):
+    """How a watched client opened its stream (a tap, or ``dgtui serve --json``): its path and query (without
+    secrets), and how it authenticated (``token``, ``bearer``, ``subprotocol``, ``query`` or ``none``)."""
+
+    path: str
+    query: str
+    auth: str
+
+
 class FaultFired(Event, frozen=True, tag="dgtui.Fault"):
     """A fault injected on purpose (``--fault``) did something to the stream: ``fault`` says which and what."""
 
@@ -248,6 +257,7 @@ DgtuiEvent = (
     | Control
     | AudioProgress
     | Diagnosis
+    | Handshake
     | FaultFired
     | Manifest
 )

@@ -65,6 +65,7 @@ from dgtui.state.events import (
     Endpoint,
     Event,
     FaultFired,
+    Handshake,
     InvalidFrame,
     Manifest,
     MessageReceived,
@@ -138,6 +139,7 @@ class StreamState:
             Control: self._control,
             Diagnosis: self._diagnosis,
             FaultFired: self._fault,
+            Handshake: self._handshake,
             Reconnecting: self._reconnecting,
             SourceOpened: self._source_opened,
             SourceReopening: self._source_reopening,
@@ -426,6 +428,11 @@ class StreamState:
         event = msgspec.structs.replace(event, message=redact(event.message))
         self.sending.findings.append(Finding(event.code, event.summary, event.message, at))
         self._say(at, event.message, "warning")
+        return event
+
+    def _handshake(self, event: Handshake, at: float) -> Event:
+        """How a watched client opened its stream: said once in the log."""
+        self._say(at, f"the client opened {event.path} ({event.auth} auth): {redact(event.query) or 'no options'}")
         return event
 
     def _fault(self, event: FaultFired, at: float) -> Event:

@@ -29,6 +29,7 @@ from dgtui.state.events import (
     Control,
     Diagnosis,
     FaultFired,
+    Handshake,
     HandshakeTimings,
     MessageReceived,
     Refused,
@@ -73,6 +74,18 @@ def stream_name(target: str, peer: str, request_id: str | None) -> str:
     if query.get("tag"):
         return query["tag"]
     return f"{peer}·{(request_id or '?')[:8]}"
+
+
+def auth_of(request: Head) -> str:
+    """How the client authenticated: ``token`` or ``bearer`` (Authorization), ``subprotocol``, ``query``, ``none``."""
+    scheme = (request.header("authorization") or "").partition(" ")[0].lower()
+    if scheme in ("token", "bearer"):
+        return scheme
+    offered = (request.header("sec-websocket-protocol") or "").split(",")[0].strip().lower()
+    if offered in ("token", "bearer"):
+        return "subprotocol"
+    query = dict(parse_qsl(urlsplit(request.target).query))
+    return "query" if query.get("token") or query.get("access_token") else "none"
 
 
 def register_credentials(request: Head) -> None:
@@ -131,6 +144,9 @@ class TappedStream:
         self.state = state
         self.on_state(state)
         state.apply(StateChanged(name, State.CONNECTING), self.opened_at)
+        split = urlsplit(target)
+        state.apply(Handshake(name, split.path, redact_url(target).partition("?")[2], auth_of(self.request)),
+                    self.opened_at)  # fmt: skip
         for text, fired_at in self._early_faults:
             state.apply(FaultFired(name, text), fired_at)
         if response.status != 101:

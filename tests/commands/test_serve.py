@@ -85,3 +85,68 @@ def test_the_old_warm_workers_flag_is_accepted_and_said_to_be_ignored():
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_serve_with_faults_says_each_as_it_fires_and_logs_what_each_client_did(tmp_path):
+    import json
+    import time
+
+    log = tmp_path / "clients.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dgtui", "serve", "--port", "0", "--workers", "1", "--engine", "synthetic",
+         "--fault", "close:code=1011,at=1s", "--log", str(log)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"listening on (ws://127\.0\.0\.1:\d+/v1/listen)", line).group(1)
+        console = [process.stdout.readline() for _ in range(4)]
+        assert console[-1].strip() == "faults: close:code=1011,at=1s (each said as it fires)"
+        run = asyncio.run(stream(f"{url}", clip_pcm("council")[: 32000 * 3],
+                                 "encoding=linear16&sample_rate=16000&tag=desk", realtime=False))  # fmt: skip
+        assert run.close_code == 1011
+        fired = process.stdout.readline()
+        assert "fault on stream" in fired and "closed 1011, at 1." in fired, fired
+        for _ in range(100):  # bounded: the log follows the stream's end
+            lines = [json.loads(text) for text in log.read_text().splitlines()] if log.exists() else []
+            if any(line.get("type") == "dgtui.Closed" for line in lines):
+                break
+            time.sleep(0.05)
+    finally:
+        process.terminate()
+        process.wait(10)
+    kinds = {line.get("type") for line in lines}
+    assert {"dgtui.Handshake", "dgtui.Fault", "dgtui.Closed", "dgtui.Audio"} <= kinds
+    handshake = next(line for line in lines if line.get("type") == "dgtui.Handshake")
+    assert handshake["auth"] == "none" and handshake["path"] == "/v1/listen" and "tag=desk" in handshake["query"]
+    assert {line["stream"] for line in lines} == {1}
+
+
+def test_the_config_files_faults_apply_and_a_bad_one_is_said(tmp_path):
+    from tests.support.cli import dgtui_text
+
+    config = tmp_path / "config.toml"
+    config.write_text('[faults]\nserve = ["refuse:status=418"]\n')
+    result = dgtui_text("serve", "--port", "0", env={"DGTUI_CONFIG": str(config)}, timeout=30)
+    assert result.returncode == 2 and "[faults]" in result.stderr and "expected one of" in result.stderr
+
+
+def test_the_config_files_faults_are_applied(tmp_path):
+    import os
+
+    import pytest
+    from websockets.exceptions import InvalidStatus
+
+    config = tmp_path / "config.toml"
+    config.write_text('[faults]\nserve = ["refuse:status=503"]\n')
+    process = subprocess.Popen([sys.executable, "-m", "dgtui", "serve", "--port", "0", "--workers", "1", "--engine",
+                                "synthetic"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "DGTUI_CONFIG": str(config)})  # fmt: skip
+    try:
+        url = re.search(r"listening on (ws://127\.0\.0\.1:\d+/v1/listen)", process.stdout.readline()).group(1)
+        with pytest.raises(InvalidStatus) as caught:
+            asyncio.run(stream(url, b"\0" * 3200, "encoding=linear16&sample_rate=16000", realtime=False))
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert caught.value.response.status_code == 503

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from dgtui.testing.local import LocalDeepgram
-
 EXAMPLE = Path(__file__).with_name("example_agent.py")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,21 +33,3 @@ def test_it(deepgram_server):
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")  # the entry point loads the plugin
     result.assert_outcomes(errors=1)  # the fixture says it, before the test runs
     result.stdout.fnmatch_lines(["*@pytest.mark.deepgram: --fault refuse:status=418*expected one of*"])
-
-
-def test_the_local_deepgram_refuses_a_wrong_key_and_stops_cleanly():
-    import asyncio
-
-    import websockets
-    from websockets.exceptions import InvalidStatus
-
-    with LocalDeepgram() as local:
-
-        async def connect(key: str) -> int:
-            try:
-                async with websockets.connect(f"{local.url}/v1/listen", additional_headers={"Authorization": key}):
-                    return 101
-            except InvalidStatus as exc:
-                return exc.response.status_code
-
-        assert asyncio.run(connect("Token wrong")) == 401 and asyncio.run(connect(f"Token {local.key}")) == 101
