@@ -11,6 +11,7 @@ answers any other method itself (after reading its body, so the client is not cu
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from http import HTTPStatus
 
@@ -19,6 +20,7 @@ from websockets.asyncio.server import ServerConnection
 OFFER = ("dgtui serve offers live streaming only: a WebSocket (GET) on /v1/listen (Nova) or /v2/listen (Flux). "
          "Pre-recorded transcription, text-to-speech and management calls go to Deepgram's API.")  # fmt: skip
 HEAD_LIMIT = 64 * 1024
+METHOD = re.compile(rb"([A-Z]{3,10}) ")  # an HTTP request's first bytes
 BODY_LIMIT = 512 * 1024 * 1024  # read and dropped before the answer, so the client's upload is not cut
 
 
@@ -54,12 +56,13 @@ class AnsweringConnection(ServerConnection):
             self._consume(data)
             return
         head = self._head + data
-        if head[:4] == b"GET " or (len(head) < 4 and b"GET ".startswith(head)):
-            if len(head) >= 4:
-                self._head = None
-                super().data_received(head)
-            else:
-                self._head = head
+        method = METHOD.match(head)
+        if method is None and len(head) < 12 and head.isalpha():
+            self._head = head  # a method's first letters: wait for the rest
+            return
+        if method is None or method[1] == b"GET":  # a WebSocket (or not HTTP at all: websockets refuses it)
+            self._head = None
+            super().data_received(head)
             return
         end = head.find(b"\r\n\r\n")
         if end < 0:

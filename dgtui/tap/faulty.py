@@ -82,13 +82,16 @@ class FaultedConnection:
         self.audio_bytes = 0
         self.outbox: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
         self.stalled_until = 0.0
-        self.later: list[asyncio.Task[None]] = []  # a stall that ends in a close
-        self.ended = asyncio.Event()
+        self.later: list[asyncio.Task[None]] = []  # closes on tasks of their own
+        self.closing = False
+        self.ended = asyncio.Event()  # a fault ends the connection: nothing more is forwarded
+        self.done = asyncio.Event()  # ... and it has ended it
+        self.app_closed = asyncio.Event()  # the app's close frame came
 
     async def run(self) -> None:
         tasks = [asyncio.create_task(self._from_app()), asyncio.create_task(self._from_upstream()),
                  asyncio.create_task(self._to_app())]  # fmt: skip
-        ended = asyncio.create_task(self.ended.wait())
+        ended = asyncio.create_task(self.done.wait())
         everything = asyncio.gather(*tasks)  # each side ends on its own, as the plain relay's pumps do
         await asyncio.wait([ended, everything], return_when=asyncio.FIRST_COMPLETED)
         for task in [*tasks, ended, *self.later]:
@@ -102,6 +105,10 @@ class FaultedConnection:
         reader = FrameReader(mask=True)
         with contextlib.suppress(ConnectionError, OSError):
             while data := await self.app_reader.read(CHUNK):
+                if self.ended.is_set():  # what the app sends after a fault's close goes nowhere; its close ends it
+                    if any(frame.opcode is Opcode.CLOSE for frame in reader.feed(data)):
+                        self.app_closed.set()
+                    continue
                 await self.up_bucket.take(len(data))
                 self.up_writer.write(data)
                 self.copy_from_app(data)
@@ -161,7 +168,8 @@ class FaultedConnection:
             elif kind in ("close", "error"):
                 if kind == "error":
                     await self._send_text(self.faults.error_message(action.fault))
-                await self._end(close=self.faults.close_of(action.fault))
+                self.ended.set()  # from now on nothing is forwarded; the close goes on a task of its own
+                self.later.append(asyncio.create_task(self._end(close=self.faults.close_of(action.fault))))
             elif kind == "malformed":
                 await self._send_text(self.faults.malformed(action.fault))
             elif kind == "stall":
@@ -179,14 +187,24 @@ class FaultedConnection:
 
     async def _end(self, close: tuple[int, str] | None) -> None:
         """As the server would: a close frame (then the connection closed), or the connection cut (``None``)."""
-        if self.ended.is_set():
+        if self.done.is_set() or self.closing:
             return
+        self.closing = True
         self.ended.set()
-        if close is not None:
-            code, reason = close
-            with contextlib.suppress(ConnectionError, OSError):
-                await self._send(Frame(Opcode.CLOSE, Close(code, reason[:120]).serialize()).serialize(mask=False))
-                with contextlib.suppress(TimeoutError):  # the app's answering close, briefly
-                    await asyncio.wait_for(self.app_reader.read(CHUNK), 2)
-        for writer in (self.app_writer, self.up_writer):
-            writer.transport.abort()
+        try:
+            await self._close_or_cut(close)
+        finally:
+            self.done.set()
+
+    async def _close_or_cut(self, close: tuple[int, str] | None) -> None:
+        if close is None:  # cut: no close frame, a reset
+            for writer in (self.app_writer, self.up_writer):
+                writer.transport.abort()
+            return
+        code, reason = close
+        self.up_writer.transport.abort()  # the server's side is done with; the app gets the close
+        with contextlib.suppress(ConnectionError, OSError):
+            await self._send(Frame(Opcode.CLOSE, Close(code, reason[:120]).serialize()).serialize(mask=False))
+            with contextlib.suppress(TimeoutError):  # the app's answering close (what it still sends is dropped)
+                await asyncio.wait_for(self.app_closed.wait(), 2)
+        self.app_writer.close()  # a clean end of the connection, as a server closes after the handshake

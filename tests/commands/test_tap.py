@@ -5,6 +5,7 @@ kept with its audio and run again as lanes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import signal
@@ -145,3 +146,26 @@ def test_local_puts_the_embedded_engine_behind_the_tap():
     assert "council" in finals.lower() and process.returncode == 0, err
     assert re.search(r"→ the local engine \(ws://127\.0\.0\.1:\d+\)$", process.first_line.strip())  # type: ignore[attr-defined]
     assert {json.loads(line)["stream"] for line in out.splitlines()} == {1}
+
+
+def test_a_fault_on_the_tap_reaches_the_app_and_is_an_event_of_its_stream(server):
+    root = server.url.removesuffix("/v1/listen")
+    process, url = start_tap("--upstream", root, "--json", "--no-record", "--fault", "close:code=1011,at=2s")
+
+    async def faulted() -> tuple[int | None, str]:
+        async with websockets.connect(f"{url}/v1/listen?{QUERY}") as ws:
+            with contextlib.suppress(websockets.ConnectionClosed):
+                pcm = clip_pcm("council")[: 32000 * 4]
+                for offset in range(0, len(pcm), 16000):  # half a second a frame
+                    await ws.send(pcm[offset : offset + 16000])
+                async for _ in ws:
+                    pass
+        return ws.close_code, ws.close_reason
+
+    try:
+        code, reason = asyncio.run(faulted())
+    finally:
+        out, _ = stop(process)
+    faults = [json.loads(line) for line in out.splitlines() if '"dgtui.Fault"' in line]
+    assert code == 1011 and "net0001" in reason
+    assert len(faults) == 1 and faults[0]["fault"].startswith("close:code=1011,at=2s: closed 1011, at 2.")

@@ -5,16 +5,14 @@ are handled and reported, never hidden."""
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
-from deepgram import DeepgramClient
 
 from dgtui.server.app import ServerConfig
 from dgtui.server.replayed import _shifted, differences, load_recorded
-from tests.server.test_app_official_sdk import _environment
 from tests.support.audio import clip_pcm, encode
 from tests.support.recordings import record_live
+from tests.support.sdk import finals, sdk_stream
 from tests.support.server import ServerThread
 
 
@@ -36,21 +34,10 @@ def recorded(tmp_path_factory, request):  # type: ignore[no-untyped-def]
 
 
 def finals_via(url: str, seconds: float) -> list[str]:
-    root = url.removesuffix("/v1/listen")
-    client = DeepgramClient(api_key="any", environment=_environment(root.replace("ws://", "http://"), root))
-    pcm = clip_pcm("council")[: int(32000 * seconds)]
-    received: list = []  # type: ignore[type-arg]
-    with client.listen.v1.connect(model="nova-3", encoding="linear16", sample_rate="16000", interim_results="true",
-                                  punctuate="true") as connection:  # fmt: skip
-        reader = threading.Thread(target=lambda: received.extend(connection), daemon=True)
-        reader.start()
-        for offset in range(0, len(pcm), 3200):
-            connection.send_media(pcm[offset : offset + 3200])
-        connection.send_close_stream()
-        reader.join(30)
-    assert type(received[-1]).__name__ == "ListenV1Metadata"
-    return [m.channel.alternatives[0].transcript for m in received
-            if type(m).__name__ == "ListenV1Results" and m.is_final]  # fmt: skip
+    received, failure = sdk_stream(url.removesuffix("/v1/listen"), clip_pcm("council")[: int(32000 * seconds)],
+                                   model="nova-3", interim_results="true", punctuate="true")  # fmt: skip
+    assert failure is None and type(received[-1]).__name__ == "ListenV1Metadata"
+    return finals(received)
 
 
 def test_the_sdk_gets_the_recorded_transcript_and_a_shorter_stream_is_reported(recorded):

@@ -7,14 +7,12 @@ import json
 import re
 import subprocess
 import sys
-import threading
 
 import pytest
-from deepgram import DeepgramClient
 
-from tests.server.test_app_official_sdk import _environment
 from tests.support.audio import clip_pcm
 from tests.support.cli import dgtui
+from tests.support.sdk import sdk_stream
 
 
 @pytest.fixture
@@ -39,32 +37,8 @@ def faulted_serve(tmp_path):  # type: ignore[no-untyped-def]
         process.wait(10)
 
 
-def sdk(root: str):  # type: ignore[no-untyped-def]
-    return DeepgramClient(api_key="any", environment=_environment(root.replace("ws://", "http://"), root))
-
-
 def stream_v1(root: str, seconds: int = 4) -> tuple[list, str | None]:  # type: ignore[type-arg]
-    received: list = []  # type: ignore[type-arg]
-    failure: list[str] = []
-    pcm = clip_pcm("council")[: 32000 * seconds]
-    with sdk(root).listen.v1.connect(model="nova-3", encoding="linear16", sample_rate="16000") as connection:
-
-        def read() -> None:
-            try:
-                received.extend(connection)
-            except Exception as exc:
-                failure.append(f"{type(exc).__name__}: {exc}")
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        try:
-            for offset in range(0, len(pcm), 32000):
-                connection.send_media(pcm[offset : offset + 32000])
-            connection.send_close_stream()
-        except Exception as exc:
-            failure.append(f"{type(exc).__name__}: {exc}")
-        reader.join(30)
-    return received, (failure or [None])[0]
+    return sdk_stream(root, clip_pcm("council")[: 32000 * seconds], chunk=32000, model="nova-3")
 
 
 def test_the_sdk_meets_a_refusal_a_drop_and_a_close(faulted_serve):
@@ -78,28 +52,11 @@ def test_the_sdk_meets_a_refusal_a_drop_and_a_close(faulted_serve):
 
 def test_the_sdk_on_flux_gets_the_fatal_error_then_the_close(faulted_serve):
     root = faulted_serve("error:code=SLOW_AUDIO,description=too slow,path=v2")
-    received: list = []  # type: ignore[type-arg]
-    failure: list[str] = []
-    pcm = clip_pcm("council")[: 32000 * 3]
-    with sdk(root).listen.v2.connect(model="flux-general-en", encoding="linear16", sample_rate="16000") as connection:
-
-        def read() -> None:
-            try:
-                received.extend(connection)
-            except Exception as exc:
-                failure.append(f"{type(exc).__name__}: {exc}")
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        for offset in range(0, len(pcm), 2560):
-            try:
-                connection.send_media(pcm[offset : offset + 2560])
-            except Exception:
-                break
-        reader.join(30)
+    received, failure = sdk_stream(root, clip_pcm("council")[: 32000 * 3], api="v2", chunk=2560,
+                                   model="flux-general-en")  # fmt: skip
     fatal = [m for m in received if type(m).__name__ == "ListenV2FatalError"]
     assert fatal and fatal[0].code == "SLOW_AUDIO" and fatal[0].description == "too slow"
-    assert failure and "1011" in failure[0]
+    assert failure is not None and "1011" in failure
 
 
 def test_dgtuis_own_client_reconnects_past_a_drop_and_loses_no_words(faulted_serve, tmp_path):

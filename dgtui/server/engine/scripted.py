@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from dgtui.server.engine.synthetic import Segment  # what pocketsphinx's seg() yields, as the recognizer reads it
+
 SAMPLE_RATE = 16_000
 DECODER_FRAME_S = 0.01  # the recognizer's decoder frames
 MARGIN_S = 0.03  # speech heard this little before a word starts and after it ends
@@ -114,16 +116,6 @@ def _plain(word: str) -> str:
     return re.sub(r"[^\w'%$-]", "", word).lower() or word
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """What pocketsphinx's ``seg()`` yields, as far as the recognizer reads it."""
-
-    word: str
-    start_frame: int
-    end_frame: int
-    prob: float = 0.99
-
-
 class ScriptVad:
     """Hears speech while a scripted word is being said, by the audio's clock."""
 
@@ -165,5 +157,5 @@ class ScriptDecoder:
         start = (self.clock - self._fed) / SAMPLE_RATE  # the last frame fed is the one just heard
         now = self.clock / SAMPLE_RATE
         return [Segment(_plain(w.word), max(0, round((w.start - start) / DECODER_FRAME_S)),
-                        max(0, round((w.end - start) / DECODER_FRAME_S) - 1))
+                        max(0, round((w.end - start) / DECODER_FRAME_S) - 1), 0.99)
                 for w in self.words if start - MARGIN_S <= w.start and w.end <= now + MARGIN_S]  # fmt: skip

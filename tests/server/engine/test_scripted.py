@@ -4,15 +4,13 @@ SDK over silence: exactly the script's words, paced by the audio sent, on Nova a
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
-from deepgram import DeepgramClient
 
 from dgtui.server.app import ServerConfig
 from dgtui.server.engine.scripted import ScriptDecoder, ScriptError, read_script
-from tests.server.test_app_official_sdk import _environment
+from tests.support.sdk import sdk_stream
 from tests.support.server import ServerThread
 
 SCRIPT = "# what the agent hears\n0.5 2.0 hello this is the scripted agent\n3.0 4.2 how can I help\n"
@@ -57,17 +55,8 @@ def scripted(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 def run(root: str, api: str, seconds: float) -> list:  # type: ignore[type-arg]
-    client = DeepgramClient(api_key="any", environment=_environment(root.replace("ws://", "http://"), root))
-    received: list = []  # type: ignore[type-arg]
-    listen = client.listen.v1 if api == "v1" else client.listen.v2
     options = {"model": "nova-3", "punctuate": "true"} if api == "v1" else {"model": "flux-general-en"}
-    with listen.connect(encoding="linear16", sample_rate="16000", **options) as connection:
-        reader = threading.Thread(target=lambda: received.extend(connection), daemon=True)
-        reader.start()
-        for _ in range(int(seconds * 10)):
-            connection.send_media(SILENCE)
-        connection.send_close_stream()
-        reader.join(30)
+    received, _ = sdk_stream(root, SILENCE * int(seconds * 10), api=api, **options)
     return received
 
 
