@@ -162,6 +162,17 @@ class Handshake(Event, frozen=True, tag="dgtui.Handshake"):
     auth: str
 
 
+class Sent(Event, frozen=True, tag="dgtui.Sent"):
+    """What a watched client sent in all, told as its stream ends: its audio, its pace against real time over the
+    whole stream, the gaps where it stopped sending while connected, and its controls."""
+
+    audio_s: float
+    pace: float | None  # audio seconds per second of sending (None: too short to say)
+    gaps: int
+    longest_gap_s: float
+    controls: dict[str, int] = msgspec.field(default_factory=dict)
+
+
 class FaultFired(Event, frozen=True, tag="dgtui.Fault"):
     """A fault injected on purpose (``--fault``) did something to the stream: ``fault`` says which and what."""
 
@@ -258,6 +269,7 @@ DgtuiEvent = (
     | AudioProgress
     | Diagnosis
     | Handshake
+    | Sent
     | FaultFired
     | Manifest
 )

@@ -73,6 +73,7 @@ from dgtui.state.events import (
     Reconnected,
     Reconnecting,
     Refused,
+    Sent,
     SessionError,
     SourceOpened,
     SourceReopening,
@@ -140,6 +141,7 @@ class StreamState:
             Diagnosis: self._diagnosis,
             FaultFired: self._fault,
             Handshake: self._handshake,
+            Sent: self._sent_summary,
             Reconnecting: self._reconnecting,
             SourceOpened: self._source_opened,
             SourceReopening: self._source_reopening,
@@ -433,6 +435,13 @@ class StreamState:
     def _handshake(self, event: Handshake, at: float) -> Event:
         """How a watched client opened its stream: said once in the log."""
         self._say(at, f"the client opened {event.path} ({event.auth} auth): {redact(event.query) or 'no options'}")
+        return event
+
+    def _sent_summary(self, event: Sent, at: float) -> Event:
+        """A watched client's sending, summed up as its stream ends."""
+        pace = "-" if event.pace is None else f"{event.pace:.2f}x real time"
+        self._say(at, f"the client sent {event.audio_s:.1f} s of audio at {pace}, {event.gaps} gap(s) (longest "
+                      f"{event.longest_gap_s:.1f} s)")  # fmt: skip
         return event
 
     def _fault(self, event: FaultFired, at: float) -> Event:

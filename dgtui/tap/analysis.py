@@ -33,6 +33,7 @@ from dgtui.state.events import (
     HandshakeTimings,
     MessageReceived,
     Refused,
+    Sent,
     SessionError,
     State,
     StateChanged,
@@ -264,9 +265,21 @@ class TappedStream:
         assert self.state is not None
         self.closed = True
         self._progress_final(at)
+        self._summary(at)
         clean = code == CloseCode.NORMAL or (self.api == "v2" and code == CloseCode.NO_STATUS)
         self.state.apply(Closed(self.state.name, code, reason, explain_close(code, reason), clean=clean), at)
         self.state.apply(StateChanged(self.state.name, State.CLOSED), at)
+
+    def _summary(self, at: float) -> None:
+        """What the app sent in all (``dgtui serve --json`` and the tap's lines end each stream with it)."""
+        assert self.state is not None
+        sending = self.state.sending
+        first = self.state.audio.sent_at(0.0)
+        span = (sending.last_at - first) if first is not None and sending.last_at is not None else 0.0
+        cursor = self.audio.cursor
+        pace = round(cursor / span, 3) if span >= 1.0 else None
+        self.state.apply(Sent(self.state.name, round(cursor, 6), pace, sending.gaps, round(sending.longest_gap, 3),
+                              dict(sending.controls)), at)  # fmt: skip
 
     def _progress_final(self, at: float) -> None:
         assert self.state is not None

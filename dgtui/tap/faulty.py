@@ -173,8 +173,9 @@ class FaultedConnection:
             elif kind == "malformed":
                 await self._send_text(self.faults.malformed(action.fault))
             elif kind == "stall":
-                self.stalled_until = time.monotonic() + action.fault.duration
-                if action.fault.then == "close":
+                closes = action.fault.then == "close"  # then nothing more is said: held until the close
+                self.stalled_until = float("inf") if closes else time.monotonic() + action.fault.duration
+                if closes:
                     self.later.append(asyncio.create_task(self._close_after_stall(action)))
 
     async def _close_after_stall(self, action: Action) -> None:

@@ -72,3 +72,34 @@ def test_dgtuis_own_client_reconnects_past_a_drop_and_loses_no_words(faulted_ser
     assert "dgtui.Reconnected" in kinds and kinds.count("dgtui.Connected") == 2
     summary = lines[-1]["streams"][0]
     assert summary["audio_seconds"] == 6.0 and summary["reconnects"] == 1
+
+
+@pytest.mark.parametrize("api", ["v1", "v2"])
+@pytest.mark.parametrize(
+    ("spec", "expect"),
+    [
+        ("refuse:status=503", "503"),
+        ("drop:at=1s", "no close frame"),
+        ("close:code=1011,at=1s", "1011"),
+        ("malformed:after=1", "malformed"),
+        ("delay:ms=900", "late"),
+        ("stall:at=1s,for=2s,then=close", "1011"),
+    ],
+)
+def test_each_fault_as_the_sdk_meets_it_on_nova_and_flux(faulted_serve, api, spec, expect):
+    import time
+
+    root = faulted_serve(spec)
+    options = {"model": "nova-3"} if api == "v1" else {"model": "flux-general-en"}
+    began = time.monotonic()
+    try:
+        received, failure = sdk_stream(root, clip_pcm("council")[: 32000 * 3], api=api, chunk=6400, **options)
+    except Exception as exc:  # refused at the handshake: the SDK raises from connect
+        received, failure = [], f"{type(exc).__name__}: {exc}"
+    took = time.monotonic() - began
+    if expect == "malformed":  # Deepgram's SDK skips a text message that is not JSON, and the stream goes on
+        assert failure is None and received
+    elif expect == "late":
+        assert failure is None and took >= 0.9 and received  # every message, each 900 ms later: a lower bound
+    else:
+        assert failure is not None and expect in failure, failure
