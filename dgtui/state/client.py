@@ -36,6 +36,7 @@ class Sending:
     longest_gap: float = 0.0
     controls: Counter[str] = field(default_factory=Counter)  # KeepAlive, Finalize, CloseStream, ForceEndTurn ...
     findings: list[Finding] = field(default_factory=list)
+    closed_by: str = ""  # who closed first, told as the stream ends: "client", "server" or "neither" (cut)
 
     def sent(self, cursor: float, at: float) -> None:
         if self.last_at is not None and at - self.last_at >= GAP_S:

@@ -171,6 +171,7 @@ class Sent(Event, frozen=True, tag="dgtui.Sent"):
     gaps: int
     longest_gap_s: float
     controls: dict[str, int] = msgspec.field(default_factory=dict)
+    closed_by: str = ""  # who closed first: "client", "server", or "neither" (the connection was cut)
 
 
 class FaultFired(Event, frozen=True, tag="dgtui.Fault"):

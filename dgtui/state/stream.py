@@ -439,9 +439,10 @@ class StreamState:
 
     def _sent_summary(self, event: Sent, at: float) -> Event:
         """A watched client's sending, summed up as its stream ends."""
+        self.sending.closed_by = event.closed_by
         pace = "-" if event.pace is None else f"{event.pace:.2f}x real time"
         self._say(at, f"the client sent {event.audio_s:.1f} s of audio at {pace}, {event.gaps} gap(s) (longest "
-                      f"{event.longest_gap_s:.1f} s)")  # fmt: skip
+                      f"{event.longest_gap_s:.1f} s); closed first by: {event.closed_by or '-'}")  # fmt: skip
         return event
 
     def _fault(self, event: FaultFired, at: float) -> Event:

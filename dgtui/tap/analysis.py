@@ -123,6 +123,7 @@ class TappedStream:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._told_cursor = -PROGRESS_EVERY_S
         self._early_faults: list[tuple[str, float]] = []  # fired before the answer made the stream
+        self._closed_by = ""  # who sent the first close frame: "client" or "server" ("neither": cut)
         split = urlsplit(request.target)
         self.api = "v2" if split.path.rstrip("/").endswith("/v2/listen") else "v1"
         self.audio = AppAudio(split.query, self._decoded_elsewhere)
@@ -180,11 +181,13 @@ class TappedStream:
                 state.apply(Control(state.name, CONTROLS[kind]), at)
             self._tell(self.doctor.control(at, kind), at)
         elif from_app and frame.opcode is Opcode.CLOSE:
+            self._closed_by = self._closed_by or "client"
             self._app_closing(at)
         elif not from_app and frame.opcode is Opcode.TEXT:
             raw = data.decode("utf-8", "replace")
             state.apply(MessageReceived(state.name, raw, None, at, self.audio.cursor), at)
         elif not from_app and frame.opcode is Opcode.CLOSE:
+            self._closed_by = self._closed_by or "server"
             close = Close.parse(data) if data else None
             code, reason = (close.code, close.reason) if close else (CloseCode.NO_STATUS, "")  # Flux's close
             self._tell(self.doctor.no_audio(code), at)
@@ -208,6 +211,7 @@ class TappedStream:
             with contextlib.suppress(Exception):
                 self.sink.close()
         if self.state is not None and not self.closed:
+            self._closed_by = self._closed_by or "neither"
             self._app_closing(at)
             self._close(None, note, at)  # the TCP connection ended without the upstream's close frame: 1006
 
@@ -279,7 +283,7 @@ class TappedStream:
         cursor = self.audio.cursor
         pace = round(cursor / span, 3) if span >= 1.0 else None
         self.state.apply(Sent(self.state.name, round(cursor, 6), pace, sending.gaps, round(sending.longest_gap, 3),
-                              dict(sending.controls)), at)  # fmt: skip
+                              dict(sending.controls), self._closed_by), at)  # fmt: skip
 
     def _progress_final(self, at: float) -> None:
         assert self.state is not None

@@ -52,6 +52,7 @@ class Seen:
     transcript: str  # the finals the server sent
     diagnoses: list[str] = field(default_factory=list)  # the mistakes seen: no-audio, tail-lost, ...
     faults: list[str] = field(default_factory=list)  # the injected faults that fired
+    closed_by: str = ""  # who closed first: "client", "server" or "neither" (cut)
 
     @classmethod
     def of(cls, session: TapSession) -> Seen:
@@ -59,7 +60,7 @@ class Seen:
         return cls(state.connection.request_id, state.setup.api, {k: str(v) for k, v in state.setup.options.items()},
                    round(state.audio.cursor, 6), dict(state.sending.controls), state.connection.close_code,
                    state.transcript.text(), [f.code for f in state.sending.findings],
-                   list(state.connection.faults))  # fmt: skip
+                   list(state.connection.faults), state.sending.closed_by)  # fmt: skip
 
 
 class LocalDeepgram:

@@ -120,6 +120,7 @@ def test_serve_with_faults_says_each_as_it_fires_and_logs_what_each_client_did(t
     assert {"dgtui.Handshake", "dgtui.Fault", "dgtui.Closed", "dgtui.Audio", "dgtui.Sent"} <= kinds
     sent = next(line for line in lines if line.get("type") == "dgtui.Sent")
     assert sent["audio_s"] >= 1.0 and sent["gaps"] == 0 and set(sent) >= {"pace", "longest_gap_s", "controls"}
+    assert sent["closed_by"] == "server"  # the fault's close
     handshake = next(line for line in lines if line.get("type") == "dgtui.Handshake")
     assert handshake["auth"] == "none" and handshake["path"] == "/v1/listen" and "tag=desk" in handshake["query"]
     assert {line["stream"] for line in lines} == {1}

@@ -45,3 +45,4 @@ def test_what_it_saw_of_a_stream_and_speech_to_send():
         (seen,) = local.seen()
     assert seen.audio_seconds == 2.0 and seen.controls == {"KeepAlive": 1, "CloseStream": 1} and seen.close_code == 1000
     assert seen.options["tag"] == "t" and seen.api == "v1" and len(seen.faults) == 1 and seen.request_id
+    assert seen.closed_by == "server"  # after CloseStream, the server closes
