@@ -48,6 +48,15 @@ def without_compression(head: Head) -> Head:
     return Head(head.start, headers, raw)
 
 
+def end_of(sink: asyncio.StreamWriter) -> None:
+    """One side said all it will: the other is told (a half-close; over TLS, which has none, the close)."""
+    with contextlib.suppress(ConnectionError, OSError, RuntimeError):
+        if sink.can_write_eof():
+            sink.write_eof()
+        else:
+            sink.close()
+
+
 class Bucket:
     """Bandwidth: the time by which ``size`` more bytes may have passed at ``rate`` bytes a second."""
 
@@ -117,9 +126,7 @@ class FaultedConnection:
                         self.audio_bytes += len(frame.data)
                         await self._act(self.faults.on_audio(self._cursor()))
                 await self.up_writer.drain()
-        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
-            if self.up_writer.can_write_eof():
-                self.up_writer.write_eof()
+        end_of(self.up_writer)
 
     def _cursor(self) -> float:
         """Seconds of audio the app sent (a container's bytes count as 16 kHz linear16: a rough clock)."""
@@ -148,9 +155,7 @@ class FaultedConnection:
                     await asyncio.sleep(min(hold, 0.05))  # a stall begun meanwhile holds this one too
                 await self.down_bucket.take(len(data))
                 await self._send(data)
-        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
-            if self.app_writer.can_write_eof():
-                self.app_writer.write_eof()
+        end_of(self.app_writer)
 
     async def _send(self, data: bytes) -> None:
         self.app_writer.write(data)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from websockets.frames import Frame
 
 from dgtui.protocol.faults import ConnectionFaults, FaultPlan
-from dgtui.tap.faulty import FaultedConnection, refusal_answer, without_compression
+from dgtui.tap.faulty import FaultedConnection, end_of, refusal_answer, without_compression
 from dgtui.tap.frames import FrameReader, compression
 from dgtui.tap.http import END, HEAD_LIMIT, Head, HeadError, bad_gateway, parse_head, upstream_request
 
@@ -186,9 +186,7 @@ async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter, copy: 
             sink.write(data)
             copy(data)
             await sink.drain()
-    with contextlib.suppress(ConnectionError, OSError, RuntimeError):
-        if sink.can_write_eof():
-            sink.write_eof()
+    end_of(sink)
 
 
 async def relay(

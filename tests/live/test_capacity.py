@@ -40,6 +40,7 @@ def test_a_window_is_what_the_histogram_gained_between_two_looks():
     assert window(after, after).count == 0
 
 
+@pytest.mark.serial  # each step's streams must be heard within its 2 s hold: the machine to itself
 async def test_the_ramp_reaches_the_servers_429_and_a_closed_stream_frees_its_slot(make_server, clip_file):
     server = make_server(max_connections=3, workers=1, admission=False)
     plan = RampPlan(hold=2.0, maximum=8, max_p95=60.0)  # words by 2 s; the refusal stops it, not a loaded machine
