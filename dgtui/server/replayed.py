@@ -67,7 +67,7 @@ def load_recorded(path: Path) -> Recorded:
             close_code = line.get("code")
     if not messages:
         raise ValueError(f"--replay {path}: the recording holds no server message to serve back")
-    api = header.get("api") if header.get("api") in ("v1", "v2") else "v1"
+    api = str(header["api"]) if header.get("api") in ("v1", "v2") else "v1"
     return Recorded(path, api, dict(header.get("options", {})), request_id, tuple(messages), audio, close_code)
 
 

@@ -15,6 +15,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from websockets.frames import Close, Frame, Opcode
@@ -106,7 +107,8 @@ class FaultedConnection:
         for task in [*tasks, ended, *self.later]:
             task.cancel()
         everything.cancel()
-        await asyncio.gather(*tasks, ended, everything, *self.later, return_exceptions=True)
+        pending: list[asyncio.Future[Any]] = [*tasks, ended, everything, *self.later]
+        await asyncio.gather(*pending, return_exceptions=True)
 
     # -- the app's side: forwarded as it came, its audio counted ----------------------------------------
 
