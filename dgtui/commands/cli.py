@@ -95,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run a local Deepgram-compatible live server on the offline engine",
-        description="Serve Deepgram's live protocol (/v1/listen) on the offline pocketsphinx engine.",
+        description="Serve Deepgram's live protocols (/v1/listen, /v2/listen) on the offline pocketsphinx engine, "
+        "placeholder words (synthetic), a script, or recordings served back; with faults on demand.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     serve.add_argument("--port", type=_port, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")

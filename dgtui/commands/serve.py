@@ -39,6 +39,13 @@ def _greet(server: ListenServer, url: str, out: TextIO, faults: list[str] = ()) 
     config = server.config
     info = model_info(config.engine)
     auth_note = "key required (Authorization: Token KEY)" if config.api_key else "no key required"
+    if server.replays is not None:
+        names = ", ".join(r.path.name for r in server.replays.recorded)
+        print(f"dgtui serve: listening on {url}  [replaying {names}; {auth_note}]\n"
+              "  each stream gets the next recording of its API, each message as its audio reaches it",
+              file=out, flush=True)  # fmt: skip
+        _say_faults(faults, out)
+        return
     print(
         f"dgtui serve: listening on {url}  [{info['name']} {info['version']}, {auth_note}]\n"
         f"  Flux on {url.replace('/v1/listen', '/v2/listen')}: turns from the local engine, "
@@ -48,6 +55,10 @@ def _greet(server: ListenServer, url: str, out: TextIO, faults: list[str] = ()) 
         file=out,
         flush=True,
     )
+    _say_faults(faults, out)
+
+
+def _say_faults(faults: list[str], out: TextIO) -> None:
     if faults:
         print(f"  faults: {'; '.join(faults)} (each said as it fires)", file=out, flush=True)
 

@@ -220,13 +220,14 @@ class ListenServer:
         query = urlsplit(connection.request.path if connection.request else "").query
         session = ReplayedSession(connection, recorded, context.request_id, query, self.config.keep_request_id)
         self.sessions.add(session)
+        stats = None
         try:
             await session.run()
             report = session.report + [f"options differ: {d}" for d in differences(recorded, context.options)]
             note = f"replay of {recorded.path.name}" + (f": {'; '.join(report)}" if report else "")
             stats = StreamStats(session.request_id, session.cursor, 0.0, connection.close_code or 1006, note=note)
-            self.finished.append(stats)
-            if self.on_finished is not None:
-                self.on_finished(stats)
+            self.finished.append(stats)  # before it leaves the sessions: whoever waits for an idle server finds it
         finally:
-            self.sessions.discard(session)  # after its figures: whoever waits for an idle server finds them
+            self.sessions.discard(session)
+        if stats is not None and self.on_finished is not None:
+            self.on_finished(stats)

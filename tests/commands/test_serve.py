@@ -154,3 +154,10 @@ def test_the_config_files_faults_are_applied(tmp_path):
         process.terminate()
         process.wait(10)
     assert caught.value.response.status_code == 503
+
+
+def test_a_recording_that_cannot_be_replayed_is_said_before_anything_listens(tmp_path):
+    from tests.support.cli import dgtui_text
+
+    result = dgtui_text("serve", "--port", "0", "--replay", str(tmp_path / "missing.jsonl"), timeout=30)
+    assert result.returncode == 2 and "--replay" in result.stderr and "no such recording" in result.stderr
