@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -182,6 +183,8 @@ class TapRunner:
         self._count = 0
         self._ticker: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._complaints: asyncio.Task[None] | None = None
+        self._stderr: deque[str] = deque(maxlen=20)
 
     @property
     def url(self) -> str:
@@ -209,10 +212,11 @@ class TapRunner:
         argv += [part for spec in self.faults for part in ("--fault", spec)]
         self.forwarder = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "dgtui.tap.forwarder", *argv, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, limit=1 << 20, start_new_session=True,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=1 << 20, start_new_session=True,
         )  # fmt: skip  # its own session: the terminal's Ctrl-C reaches this process, which stops it in order
         ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._reader = asyncio.create_task(self._follow(ready))
+        self._complaints = asyncio.create_task(self._listen_to_stderr())
         try:
             self.port = await ready
         except TapError:
@@ -229,12 +233,21 @@ class TapRunner:
             for copy in records.feed(data):
                 self._record(copy, ready)
         if not ready.done():
-            ready.set_exception(TapError("the forwarding process ended before it listened"))
+            await asyncio.wait([self._complaints], timeout=2)  # what it said as it went
+            said = f": {self._stderr[-1]}" if self._stderr else ""
+            ready.set_exception(TapError(f"the forwarding process ended before it listened{said}"))
         for analysis in self._connections.values():  # the traffic went with it: cut, as the app saw
             analysis.finish("the tap's forwarding process ended")
         self._connections.clear()
         if self.listening and self.forwarder.returncode not in (0, None):
-            self.trouble = f"the tap's forwarding process ended (exit {self.forwarder.returncode})"
+            said = f": {self._stderr[-1]}" if self._stderr else ""
+            self.trouble = f"the tap's forwarding process ended (exit {self.forwarder.returncode}){said}"
+
+    async def _listen_to_stderr(self) -> None:
+        """The forwarding process's standard error, kept (its last lines) rather than written over the app."""
+        assert self.forwarder is not None and self.forwarder.stderr is not None
+        while line := await self.forwarder.stderr.readline():
+            self._stderr.append(line.decode("utf-8", "replace").rstrip())
 
     def _record(self, record: Record, ready: asyncio.Future[int]) -> None:
         kind, number, at, payload = record
@@ -311,6 +324,9 @@ class TapRunner:
         if self._reader is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._reader, 10)
+        if self._complaints is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._complaints, 2)
         await asyncio.sleep(0)  # what the connections said as they were cut: analysed before the end
         for session in self.sessions:
             self.finished(session)
