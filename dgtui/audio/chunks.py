@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 SILENCE_DB = -96.0
@@ -36,6 +37,17 @@ class AudioFormat:
 
 
 LINEAR16 = AudioFormat()
+
+
+def declared_rate(query: Mapping[str, str]) -> float | None:
+    """Bytes per second of the raw audio a query declares (``encoding``, ``sample_rate``, ``channels``); None for a
+    container (no ``encoding``) or for what cannot be counted in bytes."""
+    width = SAMPLE_WIDTHS.get(query.get("encoding", ""))
+    try:
+        rate, channels = int(query.get("sample_rate", "0")), int(query.get("channels", "1"))
+    except ValueError:
+        return None
+    return float(width * rate * channels) if width and rate > 0 and channels > 0 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from dgtui.audio.decode import container_of
 from dgtui.recordings.segments import SegmentName, parse_name
 
 #: Deepgram ``encoding`` -> (WAV format tag, bits per sample)
 WAV_FORMATS = {"linear16": (1, 16), "mulaw": (7, 8), "alaw": (6, 8)}
-MAGIC = ((b"RIFF", ".wav"), (b"OggS", ".ogg"), (b"\x1aE\xdf\xa3", ".webm"), (b"ID3", ".mp3"), (b"\xff\xfb", ".mp3"),
-         (b"\xff\xf3", ".mp3"), (b"fLaC", ".flac"))  # fmt: skip
 _KEPT = re.compile(r"^(?P<stem>.+)\.audio\.[a-z0-9]+$")
 
 
@@ -107,7 +106,8 @@ class AudioKeeper:
         elif encoding and encoding not in WAV_FORMATS:
             suffix = ".raw"
         else:
-            suffix = next((ext for magic, ext in MAGIC if first.startswith(magic)), ".bin")
+            container = container_of(first)
+            suffix = container.suffix if container is not None else ".bin"
         self.path = self.stem.parent / f"{self.stem.name}.audio{suffix}"
         self._file = self.path.open("wb")
         self._file.write(header)

@@ -22,11 +22,11 @@ from urllib.parse import parse_qsl
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from dgtui.audio.chunks import declared_rate
 from dgtui.protocol.errors import CloseCode
 from dgtui.recordings.format import RecordingError
 from dgtui.recordings.reader import read_session
 
-BYTES_PER_SAMPLE = {"linear16": 2, "linear32": 4, "mulaw": 1, "alaw": 1}
 TOLERANCE_S = 0.05  # a message recorded this little past the client's audio still goes
 
 
@@ -38,7 +38,7 @@ class Recorded:
     api: str
     options: dict[str, Any]
     request_id: str | None
-    messages: tuple[tuple[float, str], ...]  # (audio cursor when the server sent it, raw text on one timeline)
+    messages: tuple[tuple[float, str, bool], ...]  # (audio cursor when sent, raw text on one timeline, Metadata?)
     audio_s: float  # the audio the recorded client sent
     close_code: int | None
 
@@ -51,7 +51,7 @@ def load_recorded(path: Path) -> Recorded:
     except (OSError, RecordingError) as exc:
         raise ValueError(f"--replay {path}: {getattr(exc, 'strerror', None) or exc}") from None
     header = session.header
-    messages: list[tuple[float, str]] = []
+    messages: list[tuple[float, str, bool]] = []
     offset, audio, close_code, request_id = 0.0, 0.0, None, header.get("request_id")
     for line in lines:
         kind = line.get("type")
@@ -62,7 +62,8 @@ def load_recorded(path: Path) -> Recorded:
             audio = max(audio, float(line.get("cursor_s", 0.0)))
         elif kind == "message" and isinstance(line.get("raw"), str):
             cursor = float(line.get("cursor", 0.0))
-            messages.append((cursor, _shifted(line["raw"], offset) if offset else line["raw"]))
+            raw = _shifted(line["raw"], offset) if offset else line["raw"]
+            messages.append((cursor, raw, _type_of(raw) == "Metadata"))  # read once, here
         elif kind == "dgtui.Closed":
             close_code = line.get("code")
     if not messages:
@@ -126,12 +127,7 @@ class ReplayedSession:
         self.connection = connection
         self.recorded = recorded
         self.request_id = recorded.request_id if keep_request_id and recorded.request_id else request_id
-        query_options = dict(parse_qsl(query))
-        try:
-            rate = int(query_options.get("sample_rate", "16000")) * int(query_options.get("channels", "1"))
-        except ValueError:
-            rate = 16000
-        self.bytes_per_second = BYTES_PER_SAMPLE.get(query_options.get("encoding", ""), 2) * rate
+        self.bytes_per_second = declared_rate(dict(parse_qsl(query))) or 32000.0  # a container: as 16 kHz linear16
         self.audio_bytes = 0
         self.next = 0
         self.held: list[str] = []  # a recorded Metadata, sent at the close
@@ -158,8 +154,8 @@ class ReplayedSession:
             return
         await self._release(self.cursor)
         rest = self.recorded.messages[self.next :]
-        withheld = [raw for _, raw in rest if _type_of(raw) != "Metadata"]
-        farewell = self.held + [raw for _, raw in rest if _type_of(raw) == "Metadata"]
+        withheld = [raw for _, raw, metadata in rest if not metadata]
+        farewell = self.held + [raw for _, raw, metadata in rest if metadata]
         if withheld:
             self.report.append(f"the client sent {self.cursor:.1f} s of the {self.recorded.audio_s:.1f} s recorded: "
                                f"{len(withheld)} message(s) past its audio withheld")  # fmt: skip
@@ -177,9 +173,9 @@ class ReplayedSession:
     async def _release(self, cursor: float) -> None:
         messages = self.recorded.messages
         while self.next < len(messages) and messages[self.next][0] <= cursor + TOLERANCE_S:
-            raw = messages[self.next][1]
+            _, raw, metadata = messages[self.next]
             self.next += 1
-            if _type_of(raw) == "Metadata":  # the closing Metadata waits for the client's CloseStream
+            if metadata:  # the closing Metadata waits for the client's CloseStream
                 self.held.append(raw)
             else:
                 await self._send(raw)

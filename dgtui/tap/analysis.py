@@ -52,7 +52,6 @@ CONTROLS = {
     "ForceEndTurn": "force_end_turn",
 }
 PROGRESS_EVERY_S = 1.0  # audio seconds between the AudioProgress lines a recording and --json get
-LISTEN_PATHS = ("/v1/listen", "/v2/listen")
 
 
 class AudioSink(Protocol):
@@ -60,13 +59,6 @@ class AudioSink(Protocol):
 
     def write(self, data: bytes) -> None: ...
     def close(self) -> None: ...
-
-
-def is_listen(request: Head) -> bool:
-    """Whether a request opens a live transcription stream (a WebSocket on ``/v1/listen`` or ``/v2/listen``, any
-    query); the rest of the traffic (a pre-recorded ``POST /v1/listen`` among it) is flows."""
-    upgrade = (request.header("upgrade") or "").lower() == "websocket"
-    return upgrade and urlsplit(request.target).path.rstrip("/") in LISTEN_PATHS
 
 
 def stream_name(target: str, peer: str, request_id: str | None) -> str:

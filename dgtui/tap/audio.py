@@ -13,10 +13,9 @@ import struct
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
-from dgtui.audio.chunks import SILENCE_DB, rms_db
+from dgtui.audio.chunks import SAMPLE_WIDTHS, SILENCE_DB, declared_rate, rms_db
 from dgtui.audio.decode import ContainerDecoder, Pcm, UndecodableAudio, is_wav_header, parse_wav_header
 
-BYTES_PER_SAMPLE = {"linear16": 2, "linear32": 4, "mulaw": 1, "alaw": 1}
 LEVEL_EVERY_S = 0.1  # the level is measured on a frame about this often (the meter redraws at 10 Hz)
 
 
@@ -54,7 +53,7 @@ def declared(query: dict[str, str]) -> tuple[str, int, int] | None:
         rate, channels = int(query.get("sample_rate", "0")), int(query.get("channels", "1"))
     except ValueError:
         return None
-    return (encoding, rate, channels) if encoding in BYTES_PER_SAMPLE and rate > 0 and channels > 0 else None
+    return (encoding, rate, channels) if encoding in SAMPLE_WIDTHS and rate > 0 and channels > 0 else None
 
 
 class AppAudio:
@@ -67,6 +66,7 @@ class AppAudio:
     def __init__(self, query: str, on_decoded: Callable[[], None] = lambda: None) -> None:
         self.query = dict(parse_qsl(query))
         self.format = declared(self.query)
+        self.bytes_per_second = declared_rate(self.query)
         self.raw = "encoding" in self.query  # the query says raw audio (whether or not the tap can count it)
         self.bytes = 0
         self.level_db = math.nan
@@ -81,10 +81,7 @@ class AppAudio:
     @property
     def cursor(self) -> float:
         """Seconds of audio the app sent (a container's: decoded so far)."""
-        if self.format is not None:
-            encoding, rate, channels = self.format
-            return self.bytes / (BYTES_PER_SAMPLE[encoding] * rate * channels)
-        return self.decoded_s
+        return self.bytes / self.bytes_per_second if self.bytes_per_second else self.decoded_s
 
     def feed(self, data: bytes) -> None:
         first = not self._started

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CONTAINERS = {b"RIFF": "a WAV file (RIFF header)", b"OggS": "Ogg", b"\x1aE\xdf\xa3": "WebM/Matroska",
-              b"ID3": "MP3 (ID3 tag)", b"fLaC": "FLAC"}  # fmt: skip
-HEAD_BYTES = 4  # the first bytes of the audio that say whether it is a container (the longest magic)
+from dgtui.audio.decode import CONTAINER_HEAD, container_of
+
+HEAD_BYTES = CONTAINER_HEAD  # the first bytes of the audio that say whether it is a container
 NO_AUDIO_S = 5.0  # connected this long without audio: said before Deepgram's NET-0001 (at about 10 s) comes
 PACE_AFTER_S = 5.0  # wall seconds of sending before the pace is judged
 FAST, SLOW = 1.5, 0.8  # audio seconds per wall second beyond which the pace is worth saying
@@ -47,7 +47,8 @@ class Diagnostician:
         found = self._pause(at)
         if self._first_audio_at is None:
             self._first_audio_at, self._first_cursor = at, cursor
-            kind = next((name for magic, name in CONTAINERS.items() if data.startswith(magic)), None)
+            container = container_of(data)
+            kind = container.name if container is not None and container.certain else None
             if self.raw and kind is not None:
                 found += self._say("container-as-raw", f"{kind.split(' (')[0]} sent as raw audio",
                                    f"the app sends {kind} while its query says raw audio (encoding=...): the "

@@ -20,8 +20,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from websockets.frames import Close, Frame, Opcode
 
+from dgtui.audio.chunks import declared_rate
 from dgtui.protocol.faults import Action, ConnectionFaults
-from dgtui.tap.audio import BYTES_PER_SAMPLE, declared
 from dgtui.tap.frames import FrameReader
 from dgtui.tap.http import Head
 
@@ -87,8 +87,7 @@ class FaultedConnection:
         self.told = told
         rate = faults.bandwidth()
         self.up_bucket, self.down_bucket = Bucket(rate), Bucket(rate)
-        fmt = declared(dict(parse_qsl(urlsplit(request.target).query)))
-        self.bytes_per_second = BYTES_PER_SAMPLE[fmt[0]] * fmt[1] * fmt[2] if fmt else None
+        self.bytes_per_second = declared_rate(dict(parse_qsl(urlsplit(request.target).query)))
         self.audio_bytes = 0
         self.outbox: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
         self.stalled_until = 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 HEAD_LIMIT = 64 * 1024  # bytes of request or response head the tap reads before it gives up
 END = b"\r\n\r\n"
@@ -39,6 +40,16 @@ class Head:
             return int(parts[1])
         except (IndexError, ValueError):
             raise HeadError(f"not an HTTP status line: {self.start[:80]!r}") from None
+
+
+LISTEN_PATHS = ("/v1/listen", "/v2/listen")
+
+
+def is_listen(request: Head) -> bool:
+    """Whether a request opens a live transcription stream (a WebSocket on ``/v1/listen`` or ``/v2/listen``, any
+    query); the rest of the traffic (a pre-recorded ``POST /v1/listen`` among it) is flows."""
+    upgrade = (request.header("upgrade") or "").lower() == "websocket"
+    return upgrade and urlsplit(request.target).path.rstrip("/") in LISTEN_PATHS
 
 
 def parse_head(raw: bytes) -> Head:

@@ -24,7 +24,16 @@ from websockets.frames import Frame
 from dgtui.protocol.faults import ConnectionFaults, FaultPlan
 from dgtui.tap.faulty import FaultedConnection, end_of, refusal_answer, without_compression
 from dgtui.tap.frames import FrameReader, compression
-from dgtui.tap.http import END, HEAD_LIMIT, Head, HeadError, bad_gateway, parse_head, upstream_request
+from dgtui.tap.http import (
+    END,
+    HEAD_LIMIT,
+    Head,
+    HeadError,
+    bad_gateway,
+    is_listen,
+    parse_head,
+    upstream_request,
+)
 
 CHUNK = 64 * 1024
 ANALYSIS_BACKLOG = 4096  # chunks waiting for analysis before analysis gives up on the connection
@@ -263,11 +272,9 @@ async def relay(
 
 def _faults_of(request: Head, faults: FaultPlan | None) -> ConnectionFaults | None:
     """A live stream's faults (other requests pass untouched)."""
-    path = urlsplit(request.target).path.rstrip("/")
-    upgrade = (request.header("upgrade") or "").lower() == "websocket"
-    if not faults or not upgrade or path not in ("/v1/listen", "/v2/listen"):
+    if not faults or not is_listen(request):
         return None
-    return faults.connection(flux=path == "/v2/listen") or None
+    return faults.connection(flux=urlsplit(request.target).path.rstrip("/") == "/v2/listen") or None
 
 
 def _tell(faults: ConnectionFaults, analysis: Tee | None) -> None:

@@ -25,7 +25,7 @@ from dgtui.state.client import Flow, FlowLog
 from dgtui.state.controls import Stream
 from dgtui.state.events import Note
 from dgtui.state.stream import StreamState
-from dgtui.tap.analysis import AudioSink, TappedStream, is_listen
+from dgtui.tap.analysis import AudioSink, TappedStream
 from dgtui.tap.copies import (
     ANSWERED,
     DROPPED,
@@ -41,7 +41,7 @@ from dgtui.tap.copies import (
     split_opened,
 )
 from dgtui.tap.flows import FlowWatch
-from dgtui.tap.http import Head, HeadError, parse_head
+from dgtui.tap.http import Head, HeadError, is_listen, parse_head
 from dgtui.tap.relay import Analysis, Upstream
 
 TICK_S = 1.0  # how often the diagnoses look at the passing time

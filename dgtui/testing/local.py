@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import av
-
+from dgtui.audio.decode import decoded_pcm
 from dgtui.data import clip
 from dgtui.server.app import ListenServer, ServerConfig
 from dgtui.tap.runner import TapRunner, TapSession
@@ -23,13 +22,7 @@ from dgtui.tap.runner import TapRunner, TapSession
 
 @functools.cache
 def _clip(name: str) -> bytes:
-    pcm = bytearray()
-    with av.open(str(clip(name).path)) as container:
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=16000)
-        for frame in container.decode(audio=0):
-            for out in resampler.resample(frame):
-                pcm += bytes(out.planes[0])[: out.samples * 2]
-    return bytes(pcm)
+    return decoded_pcm(str(clip(name).path))
 
 
 def speech(seconds: float, name: str = "council") -> bytes:

@@ -9,21 +9,14 @@ from pathlib import Path
 
 import av
 
+from dgtui.audio.decode import decoded_pcm
 from dgtui.data import clip
 
 
 @cache
 def clip_pcm(name: str, rate: int = 16000) -> bytes:
     """A bundled clip as s16le mono PCM at ``rate``."""
-    pcm = bytearray()
-    with av.open(str(clip(name).path)) as container:
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
-        for frame in container.decode(audio=0):
-            for out in resampler.resample(frame):
-                pcm += bytes(out.planes[0])[: out.samples * 2]
-        for out in resampler.resample(None):
-            pcm += bytes(out.planes[0])[: out.samples * 2]
-    return bytes(pcm)
+    return decoded_pcm(str(clip(name).path), rate)
 
 
 def pcm_frame(pcm: bytes, rate: int, layout: str = "mono", fmt: str = "s16") -> av.AudioFrame:

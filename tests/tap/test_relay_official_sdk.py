@@ -6,29 +6,18 @@ from __future__ import annotations
 import threading
 
 import pytest
-from deepgram import DeepgramClient
 
 from tests.conftest import TEST_KEY
-from tests.server.test_app_official_sdk import _environment
 from tests.support.audio import clip_pcm
+from tests.support.sdk import finals, sdk_client, sdk_stream
 from tests.support.tap import TapThread, wait_until_closed
 
 
 def finals_via(root: str, key: str = TEST_KEY) -> list[str]:
-    client = DeepgramClient(api_key=key, environment=_environment(root.replace("ws://", "http://"), root))
-    pcm = clip_pcm("council")[: 32000 * 6]
-    received: list = []
-    with client.listen.v1.connect(model="nova-3", encoding="linear16", sample_rate="16000",
-                                  interim_results="true", punctuate="true") as connection:  # fmt: skip
-        reader = threading.Thread(target=lambda: received.extend(connection), daemon=True)
-        reader.start()
-        for offset in range(0, len(pcm), 3200):
-            connection.send_media(pcm[offset : offset + 3200])
-        connection.send_close_stream()
-        reader.join(60)
+    received, _ = sdk_stream(root, clip_pcm("council")[: 32000 * 6], key=key, model="nova-3", interim_results="true",
+                             punctuate="true")  # fmt: skip
     assert type(received[-1]).__name__ == "ListenV1Metadata"
-    return [m.channel.alternatives[0].transcript for m in received
-            if type(m).__name__ == "ListenV1Results" and m.is_final]  # fmt: skip
+    return finals(received)
 
 
 def test_the_sdk_through_the_tap_gets_what_it_gets_without_it(keyed_server):
@@ -43,7 +32,7 @@ def test_a_wrong_key_fails_the_sdk_the_same_way_through_the_tap(keyed_server):
     root = keyed_server.url.removesuffix("/v1/listen")
 
     def failure(where: str) -> str:
-        client = DeepgramClient(api_key="wrong", environment=_environment(where.replace("ws://", "http://"), where))
+        client = sdk_client(where, "wrong")
         with (
             pytest.raises(Exception) as caught,
             client.listen.v1.connect(model="nova-3", encoding="linear16", sample_rate="16000"),
@@ -60,7 +49,7 @@ def test_a_wrong_key_fails_the_sdk_the_same_way_through_the_tap(keyed_server):
 
 
 def flux_turns_via(root: str, tap: TapThread | None = None) -> list[str]:
-    client = DeepgramClient(api_key=TEST_KEY, environment=_environment(root.replace("ws://", "http://"), root))
+    client = sdk_client(root, TEST_KEY)
     pcm = clip_pcm("weather")[: 32000 * 12]
     received: list = []
     with client.listen.v2.connect(model="flux-general-en", encoding="linear16", sample_rate="16000",
@@ -119,7 +108,7 @@ def test_the_upstream_gone_mid_stream_fails_the_sdk_as_a_dropped_deepgram_does()
     root = f"ws://127.0.0.1:{port[0]}"
 
     def outcome(where: str) -> str:
-        client = DeepgramClient(api_key=TEST_KEY, environment=_environment(where.replace("ws://", "http://"), where))
+        client = sdk_client(where, TEST_KEY)
         with client.listen.v1.connect(model="nova-3", encoding="linear16", sample_rate="16000") as connection:
             connection.send_media(b"\0" * 3200)
             try:

@@ -312,20 +312,11 @@ CALIBRATION_STREAMS = 2
 def calibrate(shelf: DecoderShelf) -> float:
     """CPU seconds this worker spends per second of speech, measured on a bundled clip: what admission counts
     one real-time stream as (a measurement on this machine, not a figure from elsewhere)."""
-    import av
-
+    from dgtui.audio.decode import decoded_pcm
     from dgtui.data import clip
 
     begin, end = CALIBRATION_S
-    pcm = bytearray()
-    with av.open(str(clip("weather").path)) as container:
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=16000)
-        for frame in container.decode(audio=0):
-            for out in resampler.resample(frame):
-                pcm += bytes(out.planes[0])[: out.samples * 2]
-            if len(pcm) >= end * 32000:
-                break
-    speech = bytes(pcm[int(begin * 32000) : int(end * 32000)])
+    speech = decoded_pcm(str(clip("weather").path), until_s=end)[int(begin * 32000) : int(end * 32000)]
     # Two streams in turns, as a worker serves them: decoders taking turns on a core cost more than one alone.
     decoders = [shelf.take() for _ in range(CALIBRATION_STREAMS)]
     settings = RecognizerSettings.from_options({"interim_results": True}, 0.25)
