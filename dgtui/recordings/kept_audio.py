@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from dgtui.audio.decode import container_of
+from dgtui.audio.containers import container_of
 from dgtui.recordings.segments import SegmentName, parse_name
 
 #: Deepgram ``encoding`` -> (WAV format tag, bits per sample)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dgtui.audio.decode import CONTAINER_HEAD, container_of
+from dgtui.audio.containers import CONTAINER_HEAD, container_of
 
 HEAD_BYTES = CONTAINER_HEAD  # the first bytes of the audio that say whether it is a container
 NO_AUDIO_S = 5.0  # connected this long without audio: said before Deepgram's NET-0001 (at about 10 s) comes
