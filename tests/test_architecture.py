@@ -1,8 +1,9 @@
 """The architecture, checked: the import contracts in pyproject.toml (``[tool.importlinter]``) with import-linter.
 
-process < protocol | audio < state < judge < recordings < live | server < config | headless | tui < commands, with
-no exception: the live loop never imports a server, the app decodes no messages and runs no socket loop, the
-protocol package does no I/O, and neither does a stream's state or its judging.
+process < protocol | audio < state < judge < recordings | metrics < live | server | tap < config | headless | tui <
+commands | testing, with no exception: the live loop never imports a server, the app decodes no messages and runs
+no socket loop, the protocol package does no I/O, and neither does a stream's state or its judging. The metrics
+read states, as the recorder does: a server or a tap tells them what it does through an interface of its own.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from dgtui import __version__
 from dgtui.commands.files import (
@@ -20,6 +20,7 @@ from dgtui.commands.files import (
     replay_command,
     sessions_command,
 )
+from dgtui.commands.metrics import add_metrics_argument, add_metrics_command, metrics_command, with_metrics
 from dgtui.config.flags import (
     add_gate_arguments,
     add_recording_arguments,
@@ -29,7 +30,11 @@ from dgtui.config.flags import (
 from dgtui.server.engine_info import ENGINES
 
 if TYPE_CHECKING:
+    from dgtui.config.file import Config
+    from dgtui.judge.compare import LaneGroup
+    from dgtui.live.runner import StreamRunner
     from dgtui.live.session import LiveSession
+    from dgtui.metrics.exporter import MetricsExporter
     from dgtui.tui.app import DgtuiApp
 
 
@@ -133,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --replay: answer with the recording's request id rather than a fresh one",
     )
+    add_metrics_argument(serve)
     serve.add_argument("--log", metavar="FILE", help="the --json lines written to FILE (the console stays as it is)")
     serve.add_argument("--json", action="store_true",
                        help="one line per thing each client did (the handshake, its audio, controls, diagnoses, "
@@ -160,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_stream_arguments(stream)
     add_gate_arguments(stream)
     add_recording_arguments(stream)
+    add_metrics_argument(stream)
 
     bench = commands.add_parser(
         "bench",
@@ -183,8 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="how long each step is held and measured (default 15)")  # fmt: skip
     add_stream_arguments(bench)
     add_gate_arguments(bench)
+    add_metrics_argument(bench)
     add_tap_command(commands)
     add_file_commands(commands)
+    add_metrics_command(commands)
     return parser
 
 
@@ -236,6 +245,7 @@ def add_tap_command(commands: argparse._SubParsersAction) -> None:  # type: igno
     add_fault_argument(tap)
     tap.add_argument("--no-record", action="store_true", help="do not record the tapped streams")
     tap.add_argument("--record-dir", metavar="DIR", help="record into DIR (default: the user data directory)")
+    add_metrics_argument(tap)
 
 
 def _tap(args: argparse.Namespace) -> int:
@@ -256,11 +266,13 @@ def _stream(args: argparse.Namespace) -> int:
         print("dgtui stream: give a SOURCE (or --preset NAME)", file=sys.stderr)
         return 2
     runner = runner_for(plan, args.duration)
+    exporter = _exporter(args, plan.config, "stream", runner, plan.groups)
+    if exporter is False:
+        return 2
     try:
-        return asyncio.run(
+        return asyncio.run(with_metrics(
             run_sessions(runner, json_mode=args.json, show_interim=args.interim, groups=plan.groups,
-                         report=args.report, gates=Gates(gates, args.junit))
-        )  # fmt: skip
+                         report=args.report, gates=Gates(gates, args.junit)), exporter, plan.config))  # fmt: skip
     except KeyboardInterrupt:
         return 130
 
@@ -281,9 +293,13 @@ def _bench(args: argparse.Namespace) -> int:
     if plan is None:
         return 2
     runner = runner_for(plan, args.duration, record=False)  # a measurement, not a session to keep
+    exporter = _exporter(args, plan.config, "bench", runner, plan.groups)
+    if exporter is False:
+        return 2
     try:
-        return asyncio.run(run_bench(runner, json_mode=args.json, groups=plan.groups, report=args.report,
-                                     gates=Gates(gates, args.junit)))  # fmt: skip
+        return asyncio.run(with_metrics(run_bench(runner, json_mode=args.json, groups=plan.groups,
+                                                  report=args.report, gates=Gates(gates, args.junit)),
+                                        exporter, plan.config))  # fmt: skip
     except KeyboardInterrupt:
         return 130
 
@@ -316,11 +332,32 @@ def _ramp(args: argparse.Namespace) -> int:
     audio = source_settings(args, flux=is_flux_model(options.get("model")))
     ramp = RampPlan(args.ramp_start, args.ramp_step or 0, args.ramp_max, args.max_p95, args.step_seconds)
     runner = runner_for(Plan([], plan.settings, plan.config), args.duration, record=False)
+    exporter = _exporter(args, plan.config, "bench", runner, [])
+    if exporter is False:
+        return 2
     try:
-        return asyncio.run(run_ramp_command(runner, lambda: open_source(args.sources[0], audio), options, backend,
-                                            conditions, ramp, json_mode=args.json))  # fmt: skip
+        return asyncio.run(with_metrics(run_ramp_command(runner, lambda: open_source(args.sources[0], audio), options,
+                                                         backend, conditions, ramp, json_mode=args.json),
+                                        exporter, plan.config))  # fmt: skip
     except KeyboardInterrupt:
         return 130
+
+
+def _exporter(args: argparse.Namespace, config: Config, command: str, runner: StreamRunner,
+              groups: Sequence[LaneGroup]) -> MetricsExporter | Literal[False] | None:  # fmt: skip
+    """The metrics the flags or the config file ask for, watching the runner's streams; False (said) when they
+    cannot be served."""
+    from dgtui.commands.metrics import start_exporter, watch_runner
+    from dgtui.metrics.exporter import MetricsError
+
+    try:
+        exporter = start_exporter(args.metrics, config, command)
+    except MetricsError as exc:
+        print(f"dgtui: {exc}", file=sys.stderr)
+        return False
+    if exporter is not None:
+        watch_runner(exporter, runner, groups)
+    return exporter
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -349,17 +386,22 @@ def _serve(args: argparse.Namespace) -> int:
         replay=tuple(args.replay),
         keep_request_id=args.keep_request_id,
     )
+    from dgtui.commands.metrics import start_exporter
+    from dgtui.metrics.exporter import MetricsError
+
     try:
-        faults = load_config().faults.get("serve", []) + list(args.fault)  # the config file's [faults], then ours
+        file = load_config()
+        faults = file.faults.get("serve", []) + list(args.fault)  # the config file's [faults], then ours
         FaultPlan.parse(faults)
-    except (FaultError, ConfigError) as exc:
+        exporter = start_exporter(args.metrics, file, "serve")
+    except (FaultError, ConfigError, MetricsError) as exc:
         print(f"dgtui serve: {exc}", file=sys.stderr)
         return 2
     if args.warm_workers is not None:
         print("dgtui serve: --warm-workers is no longer needed (streams share the engine processes: see --workers); "
               "ignored", file=sys.stderr)  # fmt: skip
     try:
-        asyncio.run(run_server(config, faults, args.json, args.log))
+        asyncio.run(run_server(config, faults, args.json, args.log, exporter))
     except KeyboardInterrupt:
         return 0
     except ValueError as exc:  # a --replay recording that cannot be served
@@ -373,14 +415,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = ("serve", "tap", "stream", "bench", "diff", "export", "replay", "sessions", "config")
+COMMANDS = ("serve", "tap", "stream", "bench", "diff", "export", "replay", "sessions", "config", "metrics")
 
 
 def build_tui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dgtui",
         usage="dgtui [SOURCE ...] [options]\n"
-        "       dgtui {serve,tap,stream,bench,diff,export,replay,sessions,config} ...",
+        "       dgtui {serve,tap,stream,bench,diff,export,replay,sessions,config,metrics} ...",
         description="Watch Deepgram live transcription streams in a terminal UI: one tab per SOURCE. "
         "With no SOURCE, a demo: the bundled clips as looping streams.",
         epilog="commands:\n"
@@ -393,6 +435,7 @@ def build_tui_parser() -> argparse.ArgumentParser:
         "  replay   open recorded sessions in the app with their original timing\n"
         "  sessions list recorded sessions\n"
         "  config   the configuration file: path, init, check, show\n"
+        "  metrics  print the Prometheus alert rules or the Grafana dashboard (--metrics serves the metrics)\n"
         "'dgtui COMMAND --help' tells more. Keys inside the app: press ?.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -409,6 +452,7 @@ def build_tui_parser() -> argparse.ArgumentParser:
     )
     add_stream_arguments(parser)
     add_recording_arguments(parser)
+    add_metrics_argument(parser)
     return parser
 
 
@@ -418,6 +462,7 @@ FILE_COMMANDS = {
     "replay": replay_command,
     "sessions": sessions_command,
     "config": config_command,
+    "metrics": metrics_command,
 }
 
 
@@ -475,6 +520,9 @@ def make_app(args: argparse.Namespace) -> DgtuiApp | None:
         return None
     settings = plan.settings
     runner = runner_for(plan, args.duration)
+    exporter = _exporter(args, plan.config, "tui", runner, plan.groups)
+    if exporter is False:
+        return None
 
     from dgtui.tui.app import DgtuiApp
     from dgtui.tui.screens.new_stream import StreamRequest
@@ -493,6 +541,7 @@ def make_app(args: argparse.Namespace) -> DgtuiApp | None:
         key_name=plan.config.key_env,
         groups=plan.groups,
         silence_after=plan.config.silence_after if args.silence_after is None else max(0.0, args.silence_after),
+        metrics_url=exporter.url if exporter is not None else None,
     )
 
 

@@ -11,8 +11,9 @@ import contextlib
 import signal
 import sys
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from dgtui.commands.metrics import counting_faults, watch_server
 from dgtui.headless.printer import Printer
 from dgtui.process.secrets import redact
 from dgtui.server.app import LISTEN_PATH, ListenServer, ServerConfig
@@ -21,15 +22,21 @@ from dgtui.server.stream import StreamStats
 from dgtui.state.events import Event, FaultFired
 from dgtui.tap.runner import TapRunner, TapSession
 
+if TYPE_CHECKING:
+    from dgtui.metrics.exporter import MetricsExporter
+
 
 async def run_server(config: ServerConfig, faults: list[str] | None = None, json_mode: bool = False,
-                     log: str | None = None) -> None:  # fmt: skip
+                     log: str | None = None, exporter: MetricsExporter | None = None) -> None:  # fmt: skip
     """``dgtui serve``: serve until interrupted, a line for the start and a line per finished stream."""
     if faults or json_mode or log:
         with open(log, "a", encoding="utf-8", buffering=1) if log else contextlib.nullcontext() as log_file:
-            await _run_watched(config, faults or [], json_mode, log_file)
+            await _run_watched(config, faults or [], json_mode, log_file, exporter)
         return
-    async with ListenServer(config) as server:
+    server = ListenServer(config)
+    if exporter is not None:
+        watch_server(exporter, server)
+    async with server:
         server.on_finished = lambda stats: _log_stream(stats, server, sys.stdout)
         _greet(server, server.url, sys.stdout)
         await asyncio.Future()
@@ -63,10 +70,12 @@ def _say_faults(faults: list[str], out: TextIO) -> None:
         print(f"  faults: {'; '.join(faults)} (each said as it fires)", file=out, flush=True)
 
 
-async def _run_watched(config: ServerConfig, faults: list[str], json_mode: bool, log: TextIO | None) -> None:
+async def _run_watched(config: ServerConfig, faults: list[str], json_mode: bool, log: TextIO | None,
+                       exporter: MetricsExporter | None = None) -> None:  # fmt: skip
     """The server behind the tap's relay: faults done, and every client watched (``--json`` on standard output,
-    ``--log FILE`` into the file: the same lines)."""
+    ``--log FILE`` into the file: the same lines; with metrics, the faults fired are counted)."""
     server = ListenServer(replace(config, host="127.0.0.1", port=0))
+    metrics = watch_server(exporter, server) if exporter is not None else None
     console = sys.stderr if json_mode else sys.stdout  # --json: standard output is the lines'
     printers = [Printer(out, True, show_interim=False, prefix=True) for out in (sys.stdout if json_mode else None,
                                                                                   log) if out is not None]  # fmt: skip
@@ -76,6 +85,8 @@ async def _run_watched(config: ServerConfig, faults: list[str], json_mode: bool,
             session.state.subscribe(printer.for_stream(session.number))
         if not json_mode:
             session.state.subscribe(lambda event: _say_fault(session, event, console))
+        if metrics is not None:  # the server's figures (each client's own are its own dgtui's to export)
+            session.state.subscribe(counting_faults(metrics))
 
     runner = TapRunner("ws://127.0.0.1:9", host=config.host, port=config.port, engine=server, faults=faults,
                        on_stream=on_stream)  # fmt: skip

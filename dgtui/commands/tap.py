@@ -9,9 +9,12 @@ import ssl
 import sys
 
 from dgtui.commands.engine import LocalEngine
+from dgtui.commands.metrics import start_exporter, watch_state
 from dgtui.config.file import ConfigError, load_config
 from dgtui.config.settings import recording_dir
 from dgtui.headless.tap import run_tap
+from dgtui.metrics.exporter import MetricsError
+from dgtui.metrics.labels import backend_label
 from dgtui.protocol.faults import FaultError, FaultPlan
 from dgtui.tap.runner import TapError, TapRunner
 
@@ -72,14 +75,18 @@ def build_runner(args: argparse.Namespace) -> TapRunner:
 def run_tap_command(args: argparse.Namespace) -> int:
     try:
         runner = build_runner(args)
-    except (TapFlagError, ConfigError) as exc:
+        exporter = start_exporter(args.metrics, load_config(), "tap")
+    except (TapFlagError, ConfigError, MetricsError) as exc:
         print(f"dgtui tap: {exc}", file=sys.stderr)
         return 2
+    if exporter is not None:
+        upstream = "local" if args.local else backend_label("url", runner.upstream.root)
+        runner.on_adopt.append(lambda session: watch_state(exporter, session.state, upstream))
     headless = args.json or args.headless or not sys.stdout.isatty()
     try:
         if headless:
             return asyncio.run(run_tap(runner, json_mode=args.json, show_interim=args.interim))
-        return _app(runner)
+        return _app(runner, exporter.url if exporter is not None else None)
     except KeyboardInterrupt:
         return 130
     except TapError as exc:
@@ -87,9 +94,9 @@ def run_tap_command(args: argparse.Namespace) -> int:
         return 1
 
 
-def _app(runner: TapRunner) -> int:
+def _app(runner: TapRunner, metrics_url: str | None) -> int:
     from dgtui.tui.app import DgtuiApp
 
     where = "the local engine" if runner.engine is not None else runner.upstream.root
-    app = DgtuiApp(runner, backend_label=f"tap → {where}", record_dir=runner.record_dir)
+    app = DgtuiApp(runner, backend_label=f"tap → {where}", record_dir=runner.record_dir, metrics_url=metrics_url)
     return app.run() or 0

@@ -101,6 +101,13 @@ enabled = true
 [monitor]
 # silence_after = 120                        # seconds without signal or words before a feed is flagged (0: off)
 
+[metrics]
+# Prometheus metrics on http://HOST:PORT/metrics for every long-running command (--metrics overrides):
+# listen = "127.0.0.1:9464"
+# serve = "127.0.0.1:9465"                   # a command of its own: tui, stream, bench, tap or serve
+# grace_seconds = 300                        # an ended stream's series stay this long, then leave
+# linger_seconds = 60                        # a finished run (stream, bench) waits this long for a last scrape
+
 # Named streams: dgtui --preset radio
 # [presets.radio]
 # source = "https://stream.example.org/news.mp3"
@@ -128,6 +135,20 @@ class Preset:
     lanes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class MetricsSettings:
+    """[metrics]: where each command serves Prometheus metrics (None: not at all, unless --metrics says), how
+    long an ended stream's series stay, and how long a finished run waits for a last scrape."""
+
+    listen: str | None = None
+    commands: Mapping[str, str] = field(default_factory=dict)  # command -> HOST:PORT, over ``listen``
+    grace_seconds: float = 300.0
+    linger_seconds: float = 60.0
+
+    def listen_for(self, command: str) -> str | None:
+        return self.commands.get(command) or self.listen
+
+
 @dataclass
 class Config:
     path: Path
@@ -146,6 +167,7 @@ class Config:
     silence_after: float = DEFAULT_SILENCE_AFTER  # [monitor]: a feed silent this long is flagged on the Overview
     recording: RecordingPolicy = DEFAULT_POLICY  # [recording]: segments, compression, retention
     faults: dict[str, list[str]] = field(default_factory=dict)  # [faults]: serve and tap, the --fault specs
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)  # [metrics]
 
     def api_key(self, environ: Mapping[str, str] = os.environ) -> tuple[str | None, str]:
         """The key and where it came from: the environment first, then the file."""
@@ -222,6 +244,17 @@ class FaultsTable(_Table):
     tap: list[str] = []  # and dgtui tap
 
 
+class MetricsTable(_Table):
+    listen: str | None = None  # HOST:PORT for every long-running command (each may have its own below)
+    tui: str | None = None
+    stream: str | None = None
+    bench: str | None = None
+    tap: str | None = None
+    serve: str | None = None
+    grace_seconds: Annotated[float, msgspec.Meta(ge=0, le=86400)] = 300.0
+    linger_seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 60.0
+
+
 class ConfigFile(_Table):
     defaults: dict[str, Any] = {}  # any Deepgram option, checked as a server checks the query string
     backend: BackendTable = BackendTable()
@@ -230,6 +263,7 @@ class ConfigFile(_Table):
     prices: PricesTable = PricesTable()
     monitor: MonitorTable = MonitorTable()
     faults: FaultsTable = FaultsTable()
+    metrics: MetricsTable = MetricsTable()
     presets: dict[str, Any] = {}  # each a PresetTable, checked one by one to name it in errors
 
 
@@ -371,12 +405,39 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] = os.enviro
             except FaultError as exc:
                 raise file.error("faults", command, str(exc).removeprefix("--fault ")) from None
         config.faults[command] = specs
+    config.metrics = _metrics(tables.metrics, file)
     for name, table in tables.presets.items():
         where = f"presets.{name}"
         preset = file.convert(table, PresetTable, where)
         options = _options(preset.options, lambda key, message, t=where: file.error(t, f"options.{key}", message))
         config.presets[name] = Preset(name, preset.source, preset.backend, options, list(preset.lanes))
     return config
+
+
+def metrics_address(text: str) -> tuple[str, int]:
+    """Where metrics are served: ``HOST:PORT``, ``:PORT`` or ``PORT`` (on 127.0.0.1); raises ValueError saying
+    what is expected."""
+    host, sep, port = text.strip().rpartition(":")
+    host = host.strip("[]") if sep else ""
+    try:
+        number = int(port)
+    except ValueError:
+        raise ValueError(f"expected HOST:PORT or PORT (e.g. 127.0.0.1:9464), got {text!r}") from None
+    if not 0 <= number <= 65535:
+        raise ValueError(f"expected a port 0-65535, got {number}")
+    return host or "127.0.0.1", number
+
+
+def _metrics(table: MetricsTable, file: _File) -> MetricsSettings:
+    commands = {name: getattr(table, name) for name in ("tui", "stream", "bench", "tap", "serve")}
+    for key, value in (("listen", table.listen), *commands.items()):
+        if value is not None:
+            try:
+                metrics_address(value)
+            except ValueError as exc:
+                raise file.error("metrics", key, str(exc)) from None
+    return MetricsSettings(table.listen, {k: v for k, v in commands.items() if v}, table.grace_seconds,
+                           table.linger_seconds)  # fmt: skip
 
 
 def _recording_policy(table: RecordingTable) -> RecordingPolicy:

@@ -191,9 +191,8 @@ def lane_row(
                   texts[0], _value(final.summary().p50))  # fmt: skip
     row.latency, row.final, row.end_of_turn = latency.summary(), final.summary(), end_of_turn.summary()
     _price(row, states)
-    if truth:
-        scale = states[0].audio.time_scale if states else 1.0  # speed:1.1 sent the words 1/1.1 as far apart
-        _anchor(row, states, truth if scale == 1.0 else tuple((w, s * scale, e * scale) for w, s, e in truth))
+    if truth and states:
+        _anchor(row, states, scaled_truth(states[0], truth))
     return row
 
 
@@ -207,27 +206,42 @@ def _price(row: LaneRow, states: Sequence[StreamState]) -> None:
         row.cost_note = next(cost.reason for cost in costs if isinstance(cost, NoPrice))
 
 
+def anchored_latencies(state: StreamState, truth: tuple[TimedWord, ...]) -> dict[str, list[float]]:
+    """One stream's latencies anchored on true word times (``truth`` already on its audio's time scale):
+    ``speech_end`` (true end of speech -> the first turn-end signal; also per signal, ``speech_end:SIGNAL``),
+    ``first_word`` (true onset -> the first words shown), ``word_shown`` and ``word_final`` (each true word's end
+    -> the words shown, the final words, reach it)."""
+    onsets, ends = speech_bounds(truth)
+    signals = list(state.reach.speech_ends)
+    sent_at = state.audio.sent_at
+    figures = {
+        "speech_end": anchored(ends, [s for s in signals if s.signal in TURN_END_SIGNALS], sent_at),
+        "first_word": anchored(onsets, list(state.reach.text_seen), sent_at, slack=-0.05),
+        "word_shown": emission(truth, state.reach.text_seen.first_reaching, sent_at),
+        "word_final": emission(truth, state.reach.final_seen.first_reaching, sent_at),
+    }
+    for signal in {s.signal for s in signals}:
+        figures[f"speech_end:{signal}"] = anchored(ends, [s for s in signals if s.signal == signal], sent_at)
+    return figures
+
+
+def scaled_truth(state: StreamState, truth: tuple[TimedWord, ...]) -> tuple[TimedWord, ...]:
+    """The true word times on the audio the stream sent (``speed:1.1`` sent the words 1/1.1 as far apart)."""
+    scale = state.audio.time_scale
+    return truth if scale == 1.0 else tuple((w, s * scale, e * scale) for w, s, e in truth)
+
+
 def _anchor(row: LaneRow, states: Sequence[StreamState], truth: tuple[TimedWord, ...]) -> None:
     """The figures anchored on true word times: ends and onsets of speech, and every word."""
-    onsets, ends = speech_bounds(truth)
-    speech_end: list[float] = []
-    by_signal: dict[str, list[float]] = {}
-    first_word: list[float] = []
-    shown: list[float] = []
-    final: list[float] = []
+    pooled: dict[str, list[float]] = {}
     for state in states:
-        signals = list(state.reach.speech_ends)
-        speech_end += anchored(ends, [s for s in signals if s.signal in TURN_END_SIGNALS], state.audio.sent_at)
-        for signal in {s.signal for s in signals}:
-            latencies = anchored(ends, [s for s in signals if s.signal == signal], state.audio.sent_at)
-            by_signal.setdefault(signal, []).extend(latencies)
-        first_word += anchored(onsets, list(state.reach.text_seen), state.audio.sent_at, slack=-0.05)
-        shown += emission(truth, state.reach.text_seen.first_reaching, state.audio.sent_at)
-        final += emission(truth, state.reach.final_seen.first_reaching, state.audio.sent_at)
-    row.speech_end, row.first_word = _percentiles(speech_end), _percentiles(first_word)
+        for name, values in anchored_latencies(state, truth).items():
+            pooled.setdefault(name, []).extend(values)
+    row.speech_end, row.first_word = _percentiles(pooled["speech_end"]), _percentiles(pooled["first_word"])
+    by_signal = {name.split(":", 1)[1]: values for name, values in pooled.items() if name.startswith("speech_end:")}
     row.speech_end_by = {signal: figures for signal in sorted(by_signal)
                          if (figures := _percentiles(by_signal[signal])) is not None}  # fmt: skip
-    row.word_shown, row.word_final = _percentiles(shown), _percentiles(final)
+    row.word_shown, row.word_final = _percentiles(pooled["word_shown"]), _percentiles(pooled["word_final"])
 
 
 def _percent(value: float | None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ class StreamRunner:
         self.backends: dict[str, Backend] = {}  # session name -> its backend
         self._local_started = False
         self.trimmer = Trimmer()  # the freed heap goes back to the system while streams run (weeks-long runs)
+        self.on_add: list[Callable[[LiveSession, Backend, LaneGroup | None], None]] = []  # told of each new stream
 
     def unique_name(self, base: str) -> str:
         taken = {s.name for s in self.sessions}
@@ -93,6 +95,8 @@ class StreamRunner:
             self.recorders[name] = record(
                 session, self.record_dir, backend=backend.kind, group=group, policy=self.record_policy
             )
+        for told in self.on_add:
+            told(session, backend, group)
         return session
 
     def remove(self, session: LiveSession) -> None:

@@ -332,3 +332,9 @@ class FaultPlan:
             if draw < fault.p:
                 chosen.append(fault)
         return ConnectionFaults(chosen, flux, random.Random(self._connections))
+
+
+def fault_kind(fired: str) -> str:
+    """The kind of a fault from what it said as it fired (its spec comes first): ``refuse``, ``drop``, ..."""
+    word = fired.split(":", 1)[0].split(" ", 1)[0]
+    return word if word in KINDS else "other"

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -55,6 +55,18 @@ class ServerConfig:
     keep_request_id: bool = False  # a replay answers with the recording's request id, not a fresh one
 
 
+class ServerWatcher(Protocol):
+    """Told what the server does, as it happens (the metrics: :class:`dgtui.metrics.serving.ServerMetrics`)."""
+
+    def accepted(self, api: str) -> None: ...
+
+    def refused(self, status: int) -> None: ...
+
+    def finished(self, audio_s: float, cpu_s: float) -> None: ...
+
+    def waited(self, seconds: float) -> None: ...
+
+
 def check_options(options: dict[str, Any]) -> None:
     """What the local engine cannot honour, rejected as Deepgram rejects bad values: HTTP 400."""
     language = options.get("language", "en")
@@ -92,6 +104,7 @@ class ListenServer:
         self.sessions: set[StreamSession | ReplayedSession] = set()
         self.finished: deque[StreamStats] = deque(maxlen=1000)
         self.on_finished: Callable[[StreamStats], None] | None = None
+        self.watcher: ServerWatcher | None = None
         self._server: Server | None = None
         self.trimmer = Trimmer()  # a server left up for days keeps its heap from creeping (dgtui.process.memory)
 
@@ -141,6 +154,15 @@ class ListenServer:
     # -- handshake ---------------------------------------------------------------------------------------
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        response = self._check_request(connection, request)
+        if self.watcher is not None:
+            if response is None:
+                self.watcher.accepted("v2" if connection.dg_context.flux else "v1")  # type: ignore[attr-defined]
+            else:
+                self.watcher.refused(response.status_code)
+        return response
+
+    def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
         request_id = str(uuid.uuid4())
         split = urlsplit(request.path)
         path = split.path.rstrip("/")
@@ -204,7 +226,8 @@ class ListenServer:
             await self._replay(connection, context, recorded)
             return
         idle = self.config.flux_idle_timeout if context.flux else self.config.idle_timeout
-        session = StreamSession(connection, context, self.pool, idle, self.config.interim_interval_s)
+        session = StreamSession(connection, context, self.pool, idle, self.config.interim_interval_s,
+                                self.watcher.waited if self.watcher is not None else None)  # fmt: skip
         self.sessions.add(session)
         try:
             await session.run()
@@ -213,6 +236,8 @@ class ListenServer:
             if session.stats is not None:
                 self.finished.append(session.stats)
                 self.admission.finished(session.stats.worker)
+                if self.watcher is not None:
+                    self.watcher.finished(session.stats.audio_s, session.stats.cpu_s)
                 if self.on_finished is not None:
                     self.on_finished(session.stats)
 

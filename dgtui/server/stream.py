@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -82,8 +84,10 @@ class StreamSession:
         pool: EnginePool,
         idle_timeout: float,
         interim_interval_s: float,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
         self.connection = connection
+        self._on_wait = on_wait  # told how long each audio frame waited to enter the engine (the metrics)
         self.context = context
         self._pool = pool
         self._idle_timeout = idle_timeout
@@ -140,7 +144,12 @@ class StreamSession:
                         return
                     self._sha256.update(frame)
                     self._audio_bytes += len(frame)
-                    await self._worker.send(ipc.AUDIO, frame)
+                    if self._on_wait is None:
+                        await self._worker.send(ipc.AUDIO, frame)
+                    else:
+                        began = time.perf_counter()
+                        await self._worker.send(ipc.AUDIO, frame)
+                        self._on_wait(time.perf_counter() - began)
                 elif await self._control(frame):
                     return
         except ConnectionClosed:

@@ -4,6 +4,7 @@ state; only :class:`~dgtui.state.stream.StreamState` writes it."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,14 @@ def clean_close(error: str | None, code: int | None, flux: bool) -> bool:
     """Whether a stream ended cleanly: no error, and a normal close (Flux closes without a status code after
     CloseStream, 1005, as Deepgram documents)."""
     return error is None and (code == CloseCode.NORMAL or (flux and code == CloseCode.NO_STATUS))
+
+
+def error_code(kind: str, value: object) -> str:
+    """An error's code, as the metrics count it: a refusal's HTTP status (``http_429``), a close that was not
+    clean (``close_1011``), a server's ``Error`` (its code, ``NET-0001``), or a frame that is not JSON
+    (``invalid_frame``). A small set: never a request id or a message's text."""
+    text = str(value if value is not None else "none")[:32]
+    return text if kind == "server" else f"{kind}_{text}" if kind in ("http", "close") else kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +54,7 @@ class Connection:
     sequence_id: int | None = None  # Flux: the last sequence_id seen on this connection (a gap is reported)
     error: str | None = None  # the stream's outcome when it failed
     errors: int = 0  # every error told, fatal or not
+    error_codes: Counter[str] = field(default_factory=Counter)  # what went wrong, by code (error_code names them)
     close_code: int | None = None
     close_reason: str = ""
     reconnects: int = 0

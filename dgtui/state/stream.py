@@ -53,7 +53,7 @@ from dgtui.protocol.messages import (
 )
 from dgtui.state.audio import Audio
 from dgtui.state.client import Finding, Sending
-from dgtui.state.connection import Connection, Refusal, clean_close
+from dgtui.state.connection import Connection, Refusal, clean_close, error_code
 from dgtui.state.events import (
     AudioAccounted,
     AudioProgress,
@@ -238,6 +238,7 @@ class StreamState:
             self.connection.metadata = message
             self._say(at, f"Metadata: {message.duration:.2f} s of audio, {message.channels} channel(s)")
         elif isinstance(message, Error):
+            self.connection.error_codes[error_code("server", message.code or message.variant or "Error")] += 1
             self._say(at, f"server error {message.variant or ''}: {message.description or message.message}", "error")
         elif isinstance(message, ConfigureSuccess):
             self._say(at, "ConfigureSuccess")
@@ -302,6 +303,7 @@ class StreamState:
             else:
                 self._say(at, f"server warning {message.code}: {message.description}", "warning")
         elif isinstance(message, FatalError):  # told as an error too, as any other that ends the stream
+            self.connection.error_codes[error_code("server", message.code or "Error")] += 1
             self.apply(SessionError(self.name, f"server error {message.code}: {message.description}"), at)
         elif isinstance(message, FluxConfigureSuccess):
             self.turns.thresholds = msgspec.structs.asdict(message.thresholds)
@@ -313,6 +315,7 @@ class StreamState:
     def _invalid(self, event: InvalidFrame, at: float) -> None:
         """A frame that is not JSON: reported (not fatal) and kept for the inspector."""
         self.log.add_raw(at, self.audio.cursor, "(not JSON)", event.raw[:4000])
+        self.connection.error_codes[error_code("invalid_frame", None)] += 1
         self.apply(SessionError(self.name, "the server sent a message that is not JSON (ignored)", event.raw[:200],
                                 fatal=False), at)  # fmt: skip
 
@@ -357,6 +360,7 @@ class StreamState:
     def _refused(self, event: Refused, at: float) -> None:
         self.connection.request_id = event.request_id
         self.connection.refusal = Refusal(event.status, event.dg_error, event.request_id)
+        self.connection.error_codes[error_code("http", event.status)] += 1
 
     def _connected(self, event: Connected, at: float) -> Event:
         connection, timings = self.connection, event.timings
@@ -478,6 +482,8 @@ class StreamState:
         connection = self.connection
         connection.close_code, connection.close_reason = event.code, event.reason
         connection.closed_at = at
+        if not event.clean:
+            connection.error_codes[error_code("close", event.code)] += 1
         if connection.opened_at is not None:
             connection.closed_seconds += max(0.0, at - connection.opened_at)
             connection.opened_at = None

@@ -171,6 +171,7 @@ class TapRunner:
         self.keep_audio = keep_audio and record_dir is not None
         self.record_policy = record_policy
         self.on_stream = on_stream
+        self.on_adopt: list[Callable[[TapSession], None]] = []  # told of each new stream too (the metrics)
         self.flow_done = on_flow
         self.sessions: list[TapSession] = []
         self.flows = FlowLog()
@@ -283,8 +284,9 @@ class TapRunner:
             self.recorders[session.number] = record(session, self.record_dir, backend="tap",
                                                     policy=self.record_policy)  # fmt: skip
         self.sessions.append(session)
-        with contextlib.suppress(Exception):
-            self.on_stream(session)
+        for told in (self.on_stream, *self.on_adopt):
+            with contextlib.suppress(Exception):
+                told(session)
         return session
 
     def keeper(self, state: StreamState) -> AudioSink | None:

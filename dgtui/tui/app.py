@@ -70,8 +70,10 @@ class DgtuiApp(App[int]):
         key_name: str = "DEEPGRAM_API_KEY",
         groups: Sequence[LaneGroup] = (),
         silence_after: float = DEFAULT_SILENCE_AFTER,
+        metrics_url: str | None = None,
     ) -> None:
         super().__init__()
+        self.metrics_url = metrics_url  # where Prometheus scrapes this run (--metrics): the header and help say
         self.silence_after = silence_after  # a streaming feed this long without signal or words is flagged
         self.groups = [group for group in groups if len(group.streams) > 1]  # lanes to compare: a tab each
         self.judged = {group.streams[0]: group for group in groups if len(group.streams) == 1}  # a stream alone
@@ -154,7 +156,8 @@ class DgtuiApp(App[int]):
         return Content.assemble(f"{index} ", (glyph, style), f" {session.name}")
 
     def on_mount(self) -> None:
-        self.sub_title = self.backend_label
+        where = (self.metrics_url or "").removeprefix("http://").removesuffix("/metrics")  # the header is short
+        self.sub_title = self.backend_label + (f" · metrics on {where}" if where else "")
         self.overview = self.query_one(StreamWall)
         self.overview.silence_after = self.silence_after
         self.run_cost = self.query_one(RunCostLine)
@@ -543,7 +546,7 @@ class DgtuiApp(App[int]):
             view.render_state(self.clock())
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.metrics_url))
 
     # -- quitting ----------------------------------------------------------------------------------------
 

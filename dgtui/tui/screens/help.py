@@ -34,6 +34,10 @@ class HelpScreen(ModalScreen[None]):
 
     LEFT = ("Streams", "Stream", "App")  # the other groups go in the right-hand column
 
+    def __init__(self, metrics_url: str | None = None) -> None:
+        super().__init__()
+        self.metrics_url = metrics_url
+
     def compose(self) -> ComposeResult:
         rows = key_rows()
         left = self._table([r for r in rows if r[0] in self.LEFT])
@@ -44,6 +48,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("dgtui: keys", style="bold"), classes="help-title")
             yield Static(self.table)
             yield Static(Text(ABOUT, style="dim"), classes="help-about")
+            if self.metrics_url:
+                yield Static(Text(f"Prometheus metrics: {self.metrics_url} (dgtui metrics rules|dashboard "
+                                  "prints the alert rules and the Grafana dashboard)", style="dim"))  # fmt: skip
             yield Static(Text("Esc closes this screen.", style="dim italic"))
 
     def _table(self, rows: list[tuple[str, str, str]]) -> Table:
