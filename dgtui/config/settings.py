@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dgtui.config.backend import BackendError, choose_backend
-from dgtui.config.file import Config, Preset
+from dgtui.config.file import Config, MetricsSettings, Preset
 from dgtui.config.flags import DEFAULTS, options_from_args, reconnect_from_args
 from dgtui.live.backend import Backend, BackendKind
 from dgtui.live.session import SessionConfig
@@ -115,6 +115,12 @@ def resolve(args: argparse.Namespace, config: Config, environ: Mapping[str, str]
         origin = ("command line" if getattr(args, name, None) is not None
                   else "config file" if name in config.reconnect else "dgtui default")  # fmt: skip
         origins[f"reconnect.{name}"] = (reconnect.get(name, default), origin)
+
+    metrics = config.metrics
+    origin = "dgtui default" if metrics == MetricsSettings() else "config file"
+    flag = getattr(args, "metrics", None)
+    origins["metrics"] = (flag, "command line") if flag else (metrics.listen or "off", origin)
+    origins["metrics.grace_seconds"] = (metrics.grace_seconds, origin)
 
     presets = []
     for name in getattr(args, "preset", None) or []:

@@ -18,6 +18,7 @@ from dataclasses import astuple, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from dgtui.process.secrets import redact
 from dgtui.state.setup import Setup
 
 MAX_LABEL_SETS = 500
@@ -62,7 +63,8 @@ def labels_of(setup: Setup, backend: str) -> StreamLabels:
         stream, _, lane = _COPY.sub("", setup.name).partition("/")
         lane = _COPY.sub("", lane)
     model = setup.options.get("model")
-    return StreamLabels(stream[:_LONGEST], lane[:_LONGEST], setup.api, str(model or "default")[:_LONGEST], backend)
+    stream, lane, model = (redact(str(value))[:_LONGEST] for value in (stream, lane, model or "default"))
+    return StreamLabels(stream, lane, setup.api, model, backend)  # a key never, even where a name holds one
 
 
 def _tag(options: dict[str, Any]) -> str:

@@ -123,6 +123,9 @@ async def test_the_app_says_where_its_metrics_are_served():
         assert f"Prometheus metrics: {url}" in shown
 
 
+APP_KEY = "app-key-9c1e5a7b3d"
+
+
 @pytest.mark.realtime
 def test_dgtui_tap_exports_each_apps_streams_under_its_tag(tmp_path):
     """An application's streams through ``dgtui tap --metrics``: counted under the app's tag, with its pace."""
@@ -141,6 +144,8 @@ def test_dgtui_tap_exports_each_apps_streams_under_its_tag(tmp_path):
         asyncio.run(_app_streams(listen))
         time.sleep(0.5)  # the tap's analysis runs in its own process's loop
         samples = _samples(metrics)
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics}/metrics", timeout=10) as answer:
+            assert APP_KEY not in answer.read().decode()  # the app's key is in no series
     finally:
         tap.terminate()
         tap.wait(10)
@@ -156,7 +161,7 @@ def test_dgtui_tap_exports_each_apps_streams_under_its_tag(tmp_path):
 async def _app_streams(port: int) -> None:
     async def one() -> None:
         url = f"ws://127.0.0.1:{port}/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000&tag=agent"
-        async with connect(url) as ws:
+        async with connect(url, additional_headers={"Authorization": f"Token {APP_KEY}"}) as ws:
             for _ in range(15):
                 await ws.send(bytes(3200))
                 await asyncio.sleep(0.1)

@@ -233,3 +233,9 @@ def test_tapped_stream_tab_at_80x24(snap_compare):
 
 def test_the_flows_tab(snap_compare):
     assert snap_compare(tap_app(10.2), press=["right_square_bracket"], terminal_size=SIZE)
+
+
+def test_help_screen_says_where_the_metrics_are_served(snap_compare):
+    """With --metrics: the header says where (host and port), the help screen the whole URL."""
+    app = app_at(10.2, metrics_url="http://127.0.0.1:9464/metrics")
+    assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)
