@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 
 from dgtui.judge.compare import LaneGroup
 from dgtui.recordings.player import PlayedSession, PlayerRunner
 from dgtui.tui.app import DgtuiApp
 from tests.bench.report import emit_json, percentile, print_table
-from tests.bench.tui import SENTENCES, Feed, measure_lag
+from tests.bench.tui import SENTENCES, Feed, measure_lag, paced
 from tests.support.scenes import LOCAL_URL, OPTIONS
 from tests.support.script import connect
 
@@ -38,13 +37,7 @@ async def load(lanes: int, rate: float, seconds: float) -> dict[str, float]:
         lags: list[tuple[str, float]] = []
         stop = asyncio.Event()
         lag_task = asyncio.create_task(measure_lag(lags, stop, ["compare"]))
-        start_wall, start_cpu = time.perf_counter(), time.process_time()
-        next_round = start_wall
-        while time.perf_counter() - start_wall < seconds:
-            feed.round(time.monotonic())
-            next_round += 1.0 / rate
-            await asyncio.sleep(max(0.0, next_round - time.perf_counter()))
-        wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
+        wall, cpu = await paced(feed, rate, seconds)
         stop.set()
         await lag_task
     every = [lag for _, lag in lags]

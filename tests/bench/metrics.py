@@ -35,7 +35,7 @@ from dgtui.state.stats import LATENCY_EDGES, Series, bucket_of
 from dgtui.state.stream import StreamState
 from dgtui.tui.app import DgtuiApp
 from tests.bench.report import emit_json, percentile, print_table
-from tests.bench.tui import Feed, measure_lag
+from tests.bench.tui import Feed, measure_lag, paced
 from tests.support.scenes import COUNCIL, LOCAL_URL, OPTIONS, WEATHER, many_scene
 from tests.support.script import connect, conversation
 
@@ -137,13 +137,7 @@ async def wall(streams: int, rate: float, seconds: float, metrics: bool) -> dict
         lags: list[tuple[str, float]] = []
         stop = asyncio.Event()
         lag_task = asyncio.create_task(measure_lag(lags, stop, ["overview"]))
-        start_wall, start_cpu = time.perf_counter(), time.process_time()
-        next_round = start_wall
-        while time.perf_counter() - start_wall < seconds:
-            feed.round(time.monotonic())
-            next_round += 1.0 / rate
-            await asyncio.sleep(max(0.0, next_round - time.perf_counter()))
-        wall_s, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
+        wall_s, cpu = await paced(feed, rate, seconds)
         stop.set()
         await lag_task
     if scraper is not None and exporter is not None:

@@ -65,6 +65,17 @@ class Feed:
         self.count += len(self.sessions)
 
 
+async def paced(feed: Feed, rate: float, seconds: float) -> tuple[float, float]:
+    """Feed a round to every stream ``rate`` times a second for ``seconds``; (wall, CPU) seconds it took."""
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    next_round = start_wall
+    while time.perf_counter() - start_wall < seconds:
+        feed.round(time.monotonic())
+        next_round += 1.0 / rate
+        await asyncio.sleep(max(0.0, next_round - time.perf_counter()))
+    return time.perf_counter() - start_wall, time.process_time() - start_cpu
+
+
 async def measure_lag(lags: list[tuple[str, float]], stop: asyncio.Event, shown: list[str]) -> None:
     while not stop.is_set():
         due = time.perf_counter() + 0.010

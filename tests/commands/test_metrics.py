@@ -4,6 +4,7 @@ says its metrics are served."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import subprocess
 import sys
@@ -88,6 +89,16 @@ def test_dgtui_serve_counts_connections_refusals_faults_and_engine_time(tmp_path
     assert "metrics-test-key" not in log.read_text()
 
 
+async def _speak_and_close(ws) -> None:
+    """1.5 s of silence in real time (100 ms frames), CloseStream, then the server's last messages."""
+    for _ in range(15):
+        await ws.send(bytes(3200))
+        await asyncio.sleep(0.1)
+    await ws.send('{"type": "CloseStream"}')
+    async for _ in ws:
+        pass
+
+
 async def _clients(port: int) -> None:
     base, auth = f"ws://127.0.0.1:{port}", {"Authorization": "Token metrics-test-key"}
     with pytest.raises(InvalidStatus):
@@ -98,15 +109,8 @@ async def _clients(port: int) -> None:
             pass
     for _ in range(2):  # the second is closed by the fault at 1 s of audio
         async with connect(f"{base}/v1/listen?encoding=linear16&sample_rate=16000", additional_headers=auth) as ws:
-            try:
-                for _ in range(15):
-                    await ws.send(bytes(3200))
-                    await asyncio.sleep(0.1)
-                await ws.send('{"type": "CloseStream"}')
-                async for _ in ws:
-                    pass
-            except ConnectionClosed:
-                pass
+            with contextlib.suppress(ConnectionClosed):
+                await _speak_and_close(ws)
 
 
 async def test_the_app_says_where_its_metrics_are_served():
@@ -162,11 +166,6 @@ async def _app_streams(port: int) -> None:
     async def one() -> None:
         url = f"ws://127.0.0.1:{port}/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000&tag=agent"
         async with connect(url, additional_headers={"Authorization": f"Token {APP_KEY}"}) as ws:
-            for _ in range(15):
-                await ws.send(bytes(3200))
-                await asyncio.sleep(0.1)
-            await ws.send('{"type": "CloseStream"}')
-            async for _ in ws:
-                pass
+            await _speak_and_close(ws)
 
     await asyncio.gather(one(), one())
