@@ -19,6 +19,7 @@ from dgtui.headless.tables import month_streams, print_comparison, print_summary
 from dgtui.judge.alignment import align
 from dgtui.judge.compare import Comparison, LaneGroup, LaneRow, compare_lanes, lane_row
 from dgtui.judge.gates import Gate, figures, judge, junit_xml
+from dgtui.judge.html_report import LaneGroupReport, html_report
 from dgtui.judge.report import markdown
 from dgtui.judge.rundiff import Subject, manifest_of, run_block
 from dgtui.live.runner import StreamRunner
@@ -57,12 +58,13 @@ def copies_of(groups: Sequence[LaneGroup]) -> list[list[LaneGroup]]:
 def write_report(
     path: str, comparisons: Sequence[Comparison], groups: Sequence[LaneGroup], sessions: Sequence[LiveSession]
 ) -> None:
-    """``--report``: every lane group's comparison as Markdown, written whole (a failure is said, not raised)."""
+    """``--report``: every lane group's comparison as Markdown (or HTML with charts, for a ``.html`` path), written
+    whole (a failure is said, not raised)."""
     if not comparisons:
         print("dgtui: --report needs lanes (--lane ... --lane ...): nothing to compare", file=sys.stderr)
         return
     by_name = {session.name: session.state for session in sessions}
-    parts, everyone = [], []
+    parts, everyone, reports = [], [], []
     for comparison, group in zip(comparisons, groups, strict=True):  # same order
         states = [by_name[name] for name in group.streams if name in by_name]
         segments = align(states, group.reference, group.truth, complete=lambda state: state.clean)
@@ -70,7 +72,11 @@ def write_report(
                     for row, state in zip(comparison.rows, states, strict=True)]  # fmt: skip
         everyone += subjects
         parts.append(markdown(comparison, group.reference, segments, subjects))
-    text = "\n".join(parts) + "\n" + run_block(everyone)  # what dgtui diff reads back
+        reports.append(LaneGroupReport(comparison, states, segments, subjects))
+    if path.lower().endswith((".html", ".htm")):
+        text = html_report(reports)  # its charts load matplotlib only now
+    else:
+        text = "\n".join(parts) + "\n" + run_block(everyone)  # what dgtui diff reads back
     try:
         write_atomic(Path(path).expanduser(), text)
     except OSError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dgtui.judge.compare import LaneGroup
 from dgtui.recordings.player import PlayedSession, PlayerRunner
 from dgtui.tui.app import DgtuiApp
@@ -239,3 +241,20 @@ def test_help_screen_says_where_the_metrics_are_served(snap_compare):
     """With --metrics: the header says where (host and port), the help screen the whole URL."""
     app = app_at(10.2, metrics_url="http://127.0.0.1:9464/metrics")
     assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)
+
+
+WIDTHS = {80: (80, 24), 120: (120, 36), 200: (200, 50)}
+VIEWS = {  # what a user reaches at each width: the wall, a stream tab, a Flux tab, a comparison tab
+    "wall": (lambda: app_at(30.0), []),
+    "stream": (lambda: app_at(30.0), ["1"]),
+    "flux": (lambda: app_at(12.0, make=flux_scene), ["1"]),
+    "lanes": (lambda: lanes_app(30.0), []),
+}
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_every_view_at_every_width(snap_compare, view, width):
+    """The wall's cards share the height; markers, headers and tables fit or wrap: nothing cut at an edge."""
+    make, press = VIEWS[view]
+    assert snap_compare(make(), press=press, terminal_size=WIDTHS[width])

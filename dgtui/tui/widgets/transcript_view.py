@@ -30,6 +30,7 @@ MARKERS = {
     "utterance_end": ("┄┄", "UtteranceEnd", "magenta"),
     "end": ("══", "end of connection", "dim"),
 }
+SHORT_MARKERS = {"speech_final": "speech_final", "end": "end"}  # where the pane is narrow; longer ones wrap
 STAMP_WIDTH = 8  # "mm:ss.s " before every line
 STRIPS_KEPT = 2  # screens of drawn rows kept. A drawn row holds the pieces the compositor cut it into, some
 # 10 strips of ~16 objects each that the garbage collector walks; so few are kept, in a dict (Textual's LRUCache
@@ -226,10 +227,13 @@ class TranscriptView(ScrollView, can_focus=True):
     def _wrap_line(self, line: TranscriptLine) -> list[Text]:
         if line.kind == "reconnect":
             return [Text(f"{audio_time(line.start):<7} ↻ {line.text}", style="yellow")]
-        if line.kind != "final":
+        if line.kind != "final":  # a marker fits the pane, in its short form if need be, or wraps: never cut
             rule, label, style = MARKERS.get(line.kind, ("──", line.kind, "dim"))
             label = line.text or label
-            return [Text(f"{' ' * STAMP_WIDTH}{rule} {label} · {audio_time(line.end)} {rule}", style=style)]
+            marker = f"{rule} {label} · {audio_time(line.end)} {rule}"
+            if STAMP_WIDTH + len(marker) > self._width and not line.text and line.kind in SHORT_MARKERS:
+                marker = f"{rule} {SHORT_MARKERS[line.kind]} · {audio_time(line.end)} {rule}"
+            return self._wrap(Text(" " * STAMP_WIDTH), Text(marker, style=style))
         body = self._body(line)
         if line.from_finalize:
             body.append("  ⇥ from_finalize", style="dim italic")

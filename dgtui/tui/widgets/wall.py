@@ -2,7 +2,8 @@
 
 A card shows the stream's latest finals with the current interim (dim, replaced in place), its lights, state,
 latency now and p95, time to first text, a short request id and the model. The grid follows the terminal (one
-column on narrow screens, more on wide ones); when the cards do not fit, each stream gets one compact row that
+column on narrow screens, more on wide ones) and the cards share its height: with few streams each shows as many
+lines of speech as fit. When the cards do not fit at their least height, each stream gets one compact row that
 still shows its latest words. Drawn with the Line API: a card is rendered again only when what it shows
 changed, so a wall of 64 streams costs the cards that moved, not the wall.
 """
@@ -28,8 +29,8 @@ from dgtui.state.stream import StreamState
 from dgtui.tui.format import duration, ms_unit, seconds_unit, state_label
 
 CARD_MIN_WIDTH = 58  # below two of these side by side, one column
-CARD_HEIGHT = 8  # borders, 3 lines of speech, lights, figures, identity
-SPEECH_LINES = 3
+CARD_HEIGHT = 8  # the least a card takes: borders, 3 lines of speech, lights, figures, identity
+FIXED_LINES = CARD_HEIGHT - 3  # all but the speech: the cards share the height, the speech takes what is left
 WIDE_ROW = 110  # compact rows this wide show the state, p95 and the request id too
 HOLD = 1.0  # seconds a light stays lit
 LIGHTS = ("is_final", "speech_final", "UtteranceEnd")  # the lights a card shows (the tab shows them all)
@@ -48,7 +49,7 @@ DIM = Style(dim=True)
 
 def speech(state: StreamState, width: int, lines: int, console) -> list[Text]:  # type: ignore[no-untyped-def]
     """The stream's latest words wrapped to ``width``: the last finals, then the interim (dim); the last ``lines``."""
-    newest = itertools.islice(reversed(state.transcript.lines), 8)  # the last lines, without copying them all
+    newest = itertools.islice(reversed(state.transcript.lines), max(8, lines))  # the last, without copying them all
     finals = [line.text for line in reversed(list(newest)) if line.kind == "final" and line.text]
     text = Text(" ".join(finals))
     interim = " ".join(words for _, _, words in state.transcript.interims() if words)
@@ -106,9 +107,9 @@ def silent_label(quiet: Silence) -> Text:
 
 def card(  # type: ignore[no-untyped-def]
     index: int, state: StreamState, now: float, width: int, selected: bool, console,
-    silence_after: float = DEFAULT_SILENCE_AFTER,
+    silence_after: float = DEFAULT_SILENCE_AFTER, height: int = CARD_HEIGHT,
 ) -> list[Text]:  # fmt: skip
-    """A stream's card: ``CARD_HEIGHT`` lines of exactly ``width`` cells; its border yellow when silent."""
+    """A stream's card: ``height`` lines of exactly ``width`` cells; its border yellow when silent."""
     inner = max(10, width - 4)
     quiet = silence(state.health, state.connection, now, silence_after)
     border = SELECTED_BORDER if selected else SILENT_BORDER if quiet else BORDER
@@ -120,8 +121,9 @@ def card(  # type: ignore[no-untyped-def]
         title.append(" ")
     title.truncate(max(4, width - 4), overflow="ellipsis")
     top = Text("╭─", style=border) + title + Text("─" * max(0, width - 3 - title.cell_len) + "╮", style=border)
-    body = [*speech(state, inner, SPEECH_LINES, console)]
-    body = [Text("")] * (SPEECH_LINES - len(body)) + body  # speech sits at the bottom, like a transcript
+    speech_lines = max(1, height - FIXED_LINES)
+    body = [*speech(state, inner, speech_lines, console)]
+    body = [Text("")] * (speech_lines - len(body)) + body  # speech sits at the bottom, like a transcript
     body += [lights(state, now), figures(state, now), identity(state)]
     lines = [top]
     for line in body:
@@ -214,6 +216,12 @@ class StreamWall(ScrollView, can_focus=True):
         rows_fit = max(1, self.size.height // CARD_HEIGHT)
         return len(self.states) > self.columns * rows_fit
 
+    @property
+    def card_height(self) -> int:
+        """The cards' rows share the wall's height (never less than a card needs)."""
+        rows = max(1, -(-len(self.states) // self.columns))
+        return max(CARD_HEIGHT, self.size.height // rows)
+
     def _card_width(self, column: int) -> int:
         width, columns = self.size.width, self.columns
         base = width // columns
@@ -236,7 +244,7 @@ class StreamWall(ScrollView, can_focus=True):
             for index, (before, now_key) in enumerate(zip(old, self._keys, strict=True)):
                 if before != now_key:
                     self._refresh_item(index, compact)
-        rows = len(states) + 1 if compact else -(-len(states) // self.columns) * CARD_HEIGHT
+        rows = len(states) + 1 if compact else -(-len(states) // self.columns) * self.card_height
         self.virtual_size = Size(self.size.width, rows)
 
     def _rekey(self) -> None:
@@ -247,14 +255,15 @@ class StreamWall(ScrollView, can_focus=True):
             now = state.clock()  # a replay keeps its own time
             lit = tuple(state.lights.lit(f, now, HOLD) for f in lights_of(state))
             self._keys.append((state.version, lit, int(state.connection.uptime(now)), index == self.selected,
-                               self.has_focus, width, compact, columns))  # fmt: skip
+                               self.has_focus, width, compact, columns, self.card_height))  # fmt: skip
 
     def _refresh_item(self, index: int, compact: bool) -> None:
         if compact:  # the header line stays put; rows scroll under it
             self.refresh_lines(index + 1 - self.scroll_offset.y)
             return
-        top = (index // self.columns) * CARD_HEIGHT - self.scroll_offset.y
-        self.refresh_lines(top, CARD_HEIGHT)
+        height = self.card_height
+        top = (index // self.columns) * height - self.scroll_offset.y
+        self.refresh_lines(top, height)
 
     def action_move(self, direction: str) -> None:
         if not self.states:
@@ -271,7 +280,8 @@ class StreamWall(ScrollView, can_focus=True):
         if self.compact:  # rows under a fixed header line
             top, height, view = self.selected, 1, self.size.height - 1
         else:
-            top, height, view = (self.selected // self.columns) * CARD_HEIGHT, CARD_HEIGHT, self.size.height
+            height = self.card_height
+            top, view = (self.selected // self.columns) * height, self.size.height
         if top < self.scroll_offset.y:
             self.scroll_to(y=top, animate=False)
         elif top + height > self.scroll_offset.y + view:
@@ -287,7 +297,7 @@ class StreamWall(ScrollView, can_focus=True):
             index = y - 1  # under the fixed header
         else:
             column = min(self.columns - 1, event.x // max(1, self.size.width // self.columns))
-            index = (y // CARD_HEIGHT) * self.columns + column
+            index = (y // self.card_height) * self.columns + column
         if 0 <= index < len(self.states):
             self.selected = index
             self._rekey()
@@ -310,7 +320,7 @@ class StreamWall(ScrollView, can_focus=True):
             if index >= len(self.states):
                 return Strip.blank(width, base)
             return self._item(index, width)[0].crop_extend(0, width, base)
-        row, within = divmod(line, CARD_HEIGHT)
+        row, within = divmod(line, self.card_height)
         strips = []
         for column in range(self.columns):
             index = row * self.columns + column
@@ -335,7 +345,8 @@ class StreamWall(ScrollView, can_focus=True):
                 texts = [compact_row(index + 1, state, now, width, selected and self.has_focus, console,
                                      self.silence_after)]  # fmt: skip
             else:
-                texts = card(index + 1, state, now, width, selected and self.has_focus, console, self.silence_after)
+                texts = card(index + 1, state, now, width, selected and self.has_focus, console, self.silence_after,
+                             self.card_height)  # fmt: skip
             cached = (key, [Strip(list(text.render(console)), text.cell_len) for text in texts])
             self._cache[index] = cached
         return cached[1]

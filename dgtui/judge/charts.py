@@ -1,0 +1,85 @@
+"""Charts for the HTML report, drawn by matplotlib as SVG text (inlined: the report needs no network and no
+script). Deterministic: the same figures give the same SVG, byte for byte (fixed ids, no dates)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+from dgtui.judge.alignment import Segment
+from dgtui.state.stats import Series
+
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+
+
+def _figure(width: float = 5.4, height: float = 3.1):  # type: ignore[no-untyped-def]
+    """A figure not tied to pyplot's global state (safe in any thread, nothing left open)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def _svg(figure, chart_id: str) -> str:  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    out = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": chart_id, "svg.fonttype": "none", "svg.id": chart_id}):
+        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": "dgtui"})
+    text = out.getvalue()
+    return text[text.index("<svg") :]  # inlined: no XML prologue or doctype
+
+
+def cdf(series: Mapping[str, Series], chart_id: str, title: str) -> str:
+    """Each lane's latency distribution as a CDF (milliseconds), from its whole-run histogram."""
+    figure, axes = _figure()
+    for index, (name, values) in enumerate(series.items()):
+        if not values.count:
+            continue
+        xs, ys, seen = [], [], 0
+        for bucket in sorted(values.buckets):
+            seen += values.buckets[bucket]
+            xs.append(bucket * values.RESOLUTION * 1000)
+            ys.append(seen / values.count)
+        axes.step(xs, ys, where="post", label=f"{name} (p50 {values.summary().p50 * 1000:.0f} ms, p95 "
+                  f"{values.summary().p95 * 1000:.0f} ms)", color=COLOURS[index % len(COLOURS)])  # fmt: skip
+    axes.set_title(title)
+    axes.set_xlabel("latency (ms)")
+    axes.set_ylabel("share of results")
+    axes.set_ylim(0, 1.02)
+    axes.grid(alpha=0.3)
+    if axes.has_data():
+        axes.legend(loc="lower right", fontsize="small")
+    return _svg(figure, chart_id)
+
+
+def segment_wer(segments: Sequence[Segment], lanes: Sequence[str], chart_id: str) -> str:
+    """Word error rate per segment over the audio, one line per lane."""
+    figure, axes = _figure()
+    for index, name in enumerate(lanes):
+        xs, ys = [], []
+        for segment in segments:
+            rate = segment_error_rate(segment, index)
+            if rate is not None:
+                xs.append(segment.start)
+                ys.append(rate * 100)
+        axes.plot(xs, ys, marker="o", label=name, color=COLOURS[index % len(COLOURS)])
+    axes.set_title("word error rate per segment")
+    axes.set_xlabel("audio (s)")
+    axes.set_ylabel("WER (%)")
+    axes.grid(alpha=0.3)
+    if axes.has_data():
+        axes.legend(loc="upper right", fontsize="small")
+    return _svg(figure, chart_id)
+
+
+def segment_error_rate(segment: Segment, lane: int) -> float | None:
+    """A lane's errors in a segment over the reference's words in it (None: the segment has no reference)."""
+    reference = len(segment.reference.split())
+    if not reference:
+        return None
+    words = segment.lanes[lane].words
+    errors = sum(1 for w in words if w.kind in ("substitute", "insert")) + sum(
+        len(w.missing_before.split()) for w in words
+    )
+    return errors / reference
