@@ -6,6 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dgtui.judge.rundiff import Pair
 
 
 def add_file_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,6 +53,7 @@ def add_file_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
     diff.add_argument("before", type=Path, metavar="A", help="a recording (.jsonl) or a report (.md)")
     diff.add_argument("after", type=Path, metavar="B")
     diff.add_argument("--json", action="store_true", help="the comparison as one JSON object")
+    diff.add_argument("--report", metavar="FILE.html", help="also write both runs side by side as HTML with charts")
 
     config = commands.add_parser(
         "config",
@@ -73,6 +78,8 @@ def diff_command(args: argparse.Namespace) -> int:
     except RunError as exc:
         return _fail(str(exc))
     matched, alone = pairs(before, after)
+    if args.report and matched and _write_diff_report(args.report, before.label, after.label, matched, alone):
+        return 2
     if args.json:
         print(json.dumps({"type": "dgtui.Diff", "before": before.label, "after": after.label, "pairs": [
             {"before": p.before.name, "after": p.after.name, "comparable": not p.warnings, "warnings": p.warnings,
@@ -97,6 +104,20 @@ def diff_command(args: argparse.Namespace) -> int:
         print("\nnothing to compare: no stream or lane of the same name in both", file=sys.stderr)
         return 1
     return 0
+
+
+def _write_diff_report(path: str, before: str, after: str, matched: list[Pair], alone: list[str]) -> bool:
+    """``--report FILE.html``; True when it could not be written (said)."""
+    from dgtui.judge.html_report import diff_report
+    from dgtui.recordings.export import write_atomic
+
+    try:
+        write_atomic(Path(path).expanduser(), diff_report(before, after, matched, alone))
+    except OSError as exc:
+        _fail(f"cannot write the report {path}: {exc.strerror or exc}. Check the directory.")
+        return True
+    print(f"dgtui: diff written to {path}", file=sys.stderr)
+    return False
 
 
 def export_command(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ script). Deterministic: the same figures give the same SVG, byte for byte (fixed
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 
 from dgtui.judge.alignment import Segment
@@ -27,6 +28,7 @@ def _svg(figure, chart_id: str) -> str:  # type: ignore[no-untyped-def]
     with matplotlib.rc_context({"svg.hashsalt": chart_id, "svg.fonttype": "none", "svg.id": chart_id}):
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": "dgtui"})
     text = out.getvalue()
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.DOTALL)  # RDF a page has no use for
     return text[text.index("<svg") :]  # inlined: no XML prologue or doctype
 
 
@@ -83,3 +85,20 @@ def segment_error_rate(segment: Segment, lane: int) -> float | None:
         len(w.missing_before.split()) for w in words
     )
     return errors / reference
+
+
+def before_after(changes: Sequence[tuple[str, float | None, float | None]], chart_id: str, title: str) -> str:
+    """Figures of two runs side by side (milliseconds), a pair of bars per figure: A, then B."""
+    shown = [(metric, a * 1000, b * 1000) for metric, a, b in changes if a is not None and b is not None]
+    figure, axes = _figure(5.4, 0.5 + 0.42 * max(1, len(shown)))
+    positions = range(len(shown))
+    axes.barh([p + 0.2 for p in positions], [a for _, a, _ in shown], height=0.4, label="A", color=COLOURS[0])
+    axes.barh([p - 0.2 for p in positions], [b for _, _, b in shown], height=0.4, label="B", color=COLOURS[1])
+    axes.set_yticks(list(positions), [metric for metric, _, _ in shown], fontsize="small")
+    axes.invert_yaxis()
+    axes.set_xlabel("ms")
+    axes.set_title(title)
+    axes.grid(alpha=0.3, axis="x")
+    if shown:
+        axes.legend(loc="lower right", fontsize="small")
+    return _svg(figure, chart_id)

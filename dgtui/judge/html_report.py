@@ -14,7 +14,8 @@ from dgtui.judge import charts
 from dgtui.judge.accuracy import NORMALISER_VERSION
 from dgtui.judge.alignment import MarkedWord, Segment
 from dgtui.judge.compare import Comparison, shown_columns
-from dgtui.judge.rundiff import Subject
+from dgtui.judge.gates import METRICS, TIME
+from dgtui.judge.rundiff import Pair, Subject, table
 from dgtui.state.stream import StreamState
 
 STYLE = """
@@ -29,7 +30,7 @@ td.best { font-weight: 700; background: #e7f6ec; }
 .timeline td { text-align: left; } .timeline td.time { white-space: nowrap; color: #5b6475; }
 .sub { color: #b3261e; text-decoration: underline wavy; } .ins { color: #8a5a00; background: #fff4d6; }
 .del { color: #b3261e; text-decoration: line-through; } .note { color: #5b6475; font-size: .9rem; }
-.wide { overflow-x: auto; } .manifest { font-size: .85rem; }
+.wide { overflow-x: auto; } .manifest { font-size: .85rem; } .warn { color: #b3261e; font-weight: 600; }
 """
 
 
@@ -146,3 +147,40 @@ def _short(value: object) -> object:
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return value[:16] if isinstance(value, str) and len(value) == 64 else value
+
+
+def diff_report(before: str, after: str, matched: Sequence[Pair], alone: Sequence[str]) -> str:
+    """``dgtui diff A B --report FILE.html``: both runs side by side, each stream or lane a section: whether they
+    compare, their figures and the change, a chart of their times, and the transcripts' word diff."""
+    body = ["<h1>dgtui diff</h1>", f'<table class="runs"><tr><th>A</th><td class="name">{escape(before)}</td></tr>'
+            f'<tr><th>B</th><td class="name">{escape(after)}</td></tr></table>']  # fmt: skip
+    for number, pair in enumerate(matched, 1):
+        name = pair.before.name if pair.before.name == pair.after.name else f"{pair.before.name} → {pair.after.name}"
+        body.append(f'<section id="pair-{number}"><h2>{escape(name)}</h2>')
+        body += [f'<p class="warn">not comparable: {escape(warning)}</p>' for warning in pair.warnings]
+        rows = "".join(f'<tr><td class="name">{escape(metric)}</td><td>{escape(a)}</td><td>{escape(b)}</td>'
+                       f"<td>{escape(change)}</td></tr>" for metric, a, b, change in table(pair))  # fmt: skip
+        body.append('<div class="charts"><table class="figures"><tr><th class="name">figure</th><th>A</th>'
+                    f"<th>B</th><th>change</th></tr>{rows}</table>")  # fmt: skip
+        times = [(c.metric, c.before, c.after) for c in pair.changes
+                 if METRICS[c.metric] == TIME and c.metric.endswith((".p50", ".p95", "ttft"))]  # fmt: skip
+        body.append(_chart(charts.before_after(times, f"d{number}-times", "times, A and B"), "times"))
+        body.append("</div><h3>Transcripts: A's words struck out, B's marked</h3>")
+        body.append(f'<p class="words">{_word_diff(pair.words)}</p></section>')
+    if alone:
+        body.append(f'<p class="note">In one run only: {escape(", ".join(alone))}.</p>')
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dgtui diff</title>"
+            f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")  # fmt: skip
+
+
+def _word_diff(words: Sequence[tuple[str, str, str]]) -> str:
+    parts = []
+    for kind, a, b in words:
+        if kind == "equal":
+            parts.append(escape(a))
+            continue
+        if a:
+            parts.append(f'<span class="del">{escape(a)}</span>')
+        if b:
+            parts.append(f'<span class="ins">{escape(b)}</span>')
+    return " ".join(parts) or '<span class="note">(no words)</span>'

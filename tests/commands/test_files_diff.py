@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -10,6 +11,9 @@ from dgtui.data import clip
 from dgtui.judge.rundiff import Subject
 from tests.support.audio import clip_pcm, encode
 from tests.support.cli import dgtui
+
+
+SVG_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}  # names, never fetched
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +67,13 @@ def test_a_report_keeps_its_run_and_manifest_for_diff(server, clips, tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     found = json.loads(result.stdout)
     assert [(p["before"], p["comparable"]) for p in found["pairs"]] == [("a", True), ("b", True)]
+    side_by_side = tmp_path / "diff.html"
+    result = dgtui("diff", str(reports[0]), str(reports[1]), "--report", str(side_by_side))
+    assert result.returncode == 0 and f"diff written to {side_by_side}" in result.stderr.decode()
+    page = side_by_side.read_text()
+    assert page.count('data-chart="times"') == 2 and page.count("<svg") == 2  # a chart per lane, inline
+    assert str(reports[0]) in page and str(reports[1]) in page and "latency.p50" in page
+    assert "<script" not in page and set(re.findall(r"https?://[^\"\s]*", page)) <= SVG_NAMESPACES
 
 
 def test_bad_files_say_what_they_are(tmp_path):
