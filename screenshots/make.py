@@ -35,7 +35,21 @@ VIEWS = [  # file, seconds into the scene, keys pressed, the scene
     ("aligned.svg", 12.0, ["v"], lane_scene),
     ("flux.svg", 7.0, ["1"], flux_scene),
     ("tap.svg", 10.2, [], tap_scene),
+    ("plot.svg", 30.0, ["1", "g"], scene),
+    ("compare-plots.svg", 30.0, ["g"], lane_scene),
 ]
+CHROMIUM = (
+    "/usr/bin/chromium",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
 
 
 async def shoot(out: Path, name: str, at: float, keys: list[str], make=scene) -> Path:  # type: ignore[no-untyped-def]
@@ -63,13 +77,44 @@ async def shoot(out: Path, name: str, at: float, keys: list[str], make=scene) ->
         return path
 
 
+def report(out: Path, picture: bool) -> None:
+    """``report.html``: the lane scene's HTML report (``--report FILE.html``), and with ``picture`` its page as
+    headless Chromium draws it (``report.png``; fonts differ between machines, so the tests check only the HTML)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from dgtui.judge.alignment import align
+    from dgtui.judge.compare import compare_lanes
+    from dgtui.judge.gates import figures
+    from dgtui.judge.html_report import LaneGroupReport, html_report
+    from dgtui.judge.rundiff import Subject, manifest_of
+
+    sessions, _, group = lane_scene(30.0)
+    states = [s.state for s in sessions]
+    comparison = compare_lanes(group, states, complete=lambda state: True)
+    segments = align(states, group.reference, group.truth, complete=lambda state: True)
+    subjects = [Subject(row.name, figures(row), row.transcript, manifest_of(state, group.reference))
+                for row, state in zip(comparison.rows, states, strict=True)]  # fmt: skip
+    page = out / "report.html"
+    page.write_text(html_report([LaneGroupReport(comparison, states, segments, subjects)]), encoding="utf-8")
+    print(page)
+    if picture and shutil.which(CHROMIUM[0]):
+        with tempfile.TemporaryDirectory() as profile:
+            shot = [f"--user-data-dir={profile}", "--window-size=1100,1500", f"--screenshot={out / 'report.png'}"]
+            subprocess.run([*CHROMIUM, *shot, page.as_uri()], capture_output=True, timeout=120)
+        print(out / "report.png")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument("--no-picture", action="store_true", help="skip report.png (headless Chromium)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for name, at, keys, make in VIEWS:
         print(asyncio.run(shoot(args.out, name, at, keys, make)))
+    report(args.out, picture=not args.no_picture)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ def cdf(series: Mapping[str, Series], chart_id: str, title: str) -> str:
     for index, (name, values) in enumerate(series.items()):
         if not values.count:
             continue
-        xs, ys, seen = [], [], 0
+        first = min(values.buckets) * values.RESOLUTION * 1000
+        xs, ys, seen = [first], [0.0], 0  # from none: a lane whose values are all alike is a step, not a dot
         for bucket in sorted(values.buckets):
             seen += values.buckets[bucket]
             xs.append(bucket * values.RESOLUTION * 1000)

@@ -26,7 +26,8 @@ table { border-collapse: collapse; margin: .6rem 0; font-variant-numeric: tabula
 th, td { border: 1px solid #d8dde6; padding: .25rem .5rem; text-align: right; vertical-align: top; }
 th { background: #f2f4f8; } td.name, th.name { text-align: left; }
 td.best { font-weight: 700; background: #e7f6ec; }
-.charts { display: flex; flex-wrap: wrap; gap: 1rem; } .chart svg { max-width: 100%; height: auto; }
+.charts { display: flex; flex-wrap: wrap; gap: 1rem; } figure.chart { margin: 0; }
+.chart svg { max-width: 100%; height: auto; }
 .timeline td { text-align: left; } .timeline td.time { white-space: nowrap; color: #5b6475; }
 .sub { color: #b3261e; text-decoration: underline wavy; } .ins { color: #8a5a00; background: #fff4d6; }
 .del { color: #b3261e; text-decoration: line-through; } .note { color: #5b6475; font-size: .9rem; }

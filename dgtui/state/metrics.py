@@ -40,6 +40,48 @@ class Lights:
         return at is not None and now - at <= hold
 
 
+class LatencyTimeline:
+    """Latency over the stream's audio, for plots: per bucket of :attr:`BUCKET_S` seconds of audio, each kind's
+    mean and highest value (six hours kept: a drift over an hour shows at a glance), and where reconnects were."""
+
+    BUCKET_S = 5.0
+    KINDS = ("interim", "final", "end_of_turn")
+
+    def __init__(self, keep: int = 4320) -> None:
+        self.closed: dict[str, deque[tuple[float, float, float]]] = {k: deque(maxlen=keep) for k in self.KINDS}
+        self._open: dict[str, list[float]] = {}  # kind -> [bucket start, sum, count, max]
+        self.reconnects: deque[float] = deque(maxlen=1000)  # audio seconds where the stream reconnected
+        self.version = 0
+
+    def add(self, kind: str, audio: float, value: float) -> None:
+        if not math.isfinite(value):
+            return
+        start = audio - audio % self.BUCKET_S
+        current = self._open.get(kind)
+        if current is not None and current[0] != start:
+            self.closed[kind].append((current[0], current[1] / current[2], current[3]))
+            current = None
+        if current is None:
+            self._open[kind] = [start, value, 1, value]
+        else:
+            current[1] += value
+            current[2] += 1
+            current[3] = max(current[3], value)
+        self.version += 1
+
+    def mark_reconnect(self, audio: float) -> None:
+        self.reconnects.append(audio)
+        self.version += 1
+
+    def points(self, kind: str) -> list[tuple[float, float, float]]:
+        """(bucket start, mean, max) of ``kind``, the bucket still filling included."""
+        out = list(self.closed[kind])
+        current = self._open.get(kind)
+        if current is not None:
+            out.append((current[0], current[1] / current[2], current[3]))
+        return out
+
+
 def words_changed(previous: list[str], current: list[str]) -> int:
     """Positions whose word differs between two interims, plus words that disappeared."""
     common = min(len(previous), len(current))
@@ -63,6 +105,8 @@ class SessionMetrics:
         self._previous_words: dict[int, tuple[float, list[str]]] = {}  # channel -> (window start, words)
         self._turn_closed = True
         self.arrivals: deque[float] = deque(maxlen=256)  # when the latest messages arrived
+        self.timeline = LatencyTimeline()  # latency over the audio, for the plots
+        self._cursor = 0.0  # the audio sent when the latest message arrived (where the timeline puts a value)
 
     def messages_per_second(self, now: float, window: float = 5.0) -> float:
         return sum(1 for t in self.arrivals if now - t <= window) / window
@@ -77,6 +121,7 @@ class SessionMetrics:
         kind = message.type if isinstance(message, UnknownMessage) else type(message).__name__
         self.messages[kind or "?"] += 1
         self.arrivals.append(received_at)
+        self._cursor = cursor
         if isinstance(message, Results):
             self._on_results(message, received_at, cursor)
         elif isinstance(message, TurnInfo):  # Flux: the same latency, on the turn's audio window
@@ -84,6 +129,7 @@ class SessionMetrics:
                 self.ttft = received_at - self.first_audio_at
             if message.event == UPDATE:
                 self.latency.add(cursor - message.audio_window_end)
+                self.timeline.add("interim", cursor, cursor - message.audio_window_end)
                 self.interims += 1
         elif isinstance(message, UtteranceEnd) and not self._turn_closed:
             self._close_turn(received_at)
@@ -97,6 +143,7 @@ class SessionMetrics:
             self._turn_closed = False
         if not result.is_final:
             self.latency.add(lag)
+            self.timeline.add("interim", cursor, lag)
             self.interims += 1
             channel = result.channel_index[0] if result.channel_index else 0
             previous = self._previous_words.get(channel)
@@ -107,6 +154,7 @@ class SessionMetrics:
                 self._last_interim_at = received_at
             return
         self.final_latency.add(lag)
+        self.timeline.add("final", cursor, lag)
         self._previous_words.pop(result.channel_index[0] if result.channel_index else 0, None)
         if result.speech_final and not self._turn_closed:
             self._close_turn(received_at)
@@ -114,6 +162,7 @@ class SessionMetrics:
     def _close_turn(self, received_at: float) -> None:
         if self._last_interim_at is not None:
             self.end_of_turn.add(received_at - self._last_interim_at)
+            self.timeline.add("end_of_turn", self._cursor, received_at - self._last_interim_at)
         self._last_interim_at = None
         self._turn_closed = True
 

@@ -286,7 +286,9 @@ class StreamState:
                 self._say(at, f"sequence_id gap: expected {expected}, got {sequence} (messages lost)", "warning")
             self.connection.sequence_id = sequence
         if isinstance(message, TurnInfo):
+            ended = self.turns.metrics.eot_wall.count, self.turns.metrics.eot_audio.count
             self.turns.on_turn(message, at, cursor)
+            self._turn_timeline(ended, cursor)
             if message.transcript:
                 self.health.words_at = at
                 reach = message.last_word_end or message.audio_window_end
@@ -311,6 +313,14 @@ class StreamState:
             self._say(at, f"ConfigureSuccess: {shown or 'thresholds unchanged'}; keyterms {message.keyterms or []}")
         elif isinstance(message, FluxConfigureFailure):
             self._say(at, f"ConfigureFailure {message.code}: {message.description} (earlier settings stay)", "warning")
+
+    def _turn_timeline(self, before: tuple[int, int], cursor: float) -> None:
+        """A Flux turn that ended goes on the latency timeline: its end of turn, and its audio lag as a final's."""
+        metrics, timeline = self.turns.metrics, self.metrics.timeline
+        if metrics.eot_wall.count > before[0]:
+            timeline.add("end_of_turn", cursor, metrics.eot_wall.last)
+        if metrics.eot_audio.count > before[1]:
+            timeline.add("final", cursor, metrics.eot_audio.last)
 
     def _invalid(self, event: InvalidFrame, at: float) -> None:
         """A frame that is not JSON: reported (not fatal) and kept for the inspector."""
@@ -415,6 +425,7 @@ class StreamState:
         if action == "reconnect":
             self.connection.reconnects += 1
             self.connection.offset = offset
+            self.metrics.timeline.mark_reconnect(self.audio.cursor)
             self._say(at, f"reconnecting (#{self.connection.reconnects}) at {offset:.1f} s of audio")
         elif action in ("pause", "resume"):
             holds = " (KeepAlive holds the connection)" if action == "pause" else ""

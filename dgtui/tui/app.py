@@ -492,6 +492,15 @@ class DgtuiApp(App[int]):
         self.render_now()
         self.notify(f"Interim results {'shown' if self.show_interim else 'hidden'}.", timeout=2)
 
+    def action_toggle_plots(self) -> None:
+        view = self.compares.get(self.tabs.active) or self.current_view()
+        if view is None:
+            self.notify("Open a stream's tab (latency over time) or a comparison tab (its lanes) for plots.",
+                        severity="warning", timeout=3)  # fmt: skip
+            return
+        shown = view.toggle_plots()
+        self.notify("plots shown (g hides them)" if shown else "plots hidden", timeout=2)
+
     def action_toggle_aligned(self) -> None:
         view = self.compares.get(self.tabs.active)
         if view is None:

@@ -21,7 +21,7 @@ from tests.support.scenes import LOCAL_URL, OPTIONS
 from tests.support.script import connect
 
 
-async def load(lanes: int, rate: float, seconds: float) -> dict[str, float]:
+async def load(lanes: int, rate: float, seconds: float, plots: bool = False) -> dict[str, float]:
     names = [f"talk/lane{i + 1}" for i in range(lanes)]
     sessions = [PlayedSession(name, [connect(0.0, LOCAL_URL, f"req-{i}")], source="bench", options=OPTIONS)
                 for i, name in enumerate(names)]  # fmt: skip
@@ -34,6 +34,8 @@ async def load(lanes: int, rate: float, seconds: float) -> dict[str, float]:
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause(0.5)
         assert app.tabs.active == "compare-1"
+        if plots:
+            app.action_toggle_plots()  # the lanes' distributions and word error rate drawn as they move
         lags: list[tuple[str, float]] = []
         stop = asyncio.Event()
         lag_task = asyncio.create_task(measure_lag(lags, stop, ["compare"]))
@@ -50,10 +52,12 @@ def main() -> None:
     parser.add_argument("--lanes", type=int, default=4)
     parser.add_argument("--rate", type=float, default=20.0, help="messages per second per lane")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--plots", action="store_true", help="with the lanes' plots shown (g)")
     args = parser.parse_args()
-    figures = asyncio.run(load(args.lanes, args.rate, args.seconds))
+    figures = asyncio.run(load(args.lanes, args.rate, args.seconds, args.plots))
     print_table(
-        f"comparison tab, {args.lanes} lanes x {args.rate:g} msg/s for {args.seconds:g} s (headless)",
+        f"comparison tab, {args.lanes} lanes x {args.rate:g} msg/s for {args.seconds:g} s (headless)"
+        + (", plots shown" if args.plots else ""),
         ["messages", "CPU", "lag p50 ms", "lag p99 ms", "lag max ms"],
         [[figures["messages"], f"{figures['cpu_share']:.0%}", f"{figures['lag_p50_ms']:.1f}",
           f"{figures['lag_p99_ms']:.1f}", f"{figures['lag_max_ms']:.1f}"]],

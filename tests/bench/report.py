@@ -19,7 +19,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     cells = [[_cell(v) for v in row] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     print(title)
     print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
     print("  ".join("-" * w for w in widths))

@@ -83,7 +83,8 @@ async def measure_lag(lags: list[tuple[str, float]], stop: asyncio.Event, shown:
         lags.append((shown[0], time.perf_counter() - due))
 
 
-async def load(streams: int, rate: float, seconds: float, total: int, view: str = "cycle") -> dict[str, object]:
+async def load(streams: int, rate: float, seconds: float, total: int, view: str = "cycle",
+               plots: bool = False) -> dict[str, object]:  # fmt: skip
     sessions = [
         PlayedSession(f"stream-{i + 1:02d}", [connect(0.0, LOCAL_URL, f"req-{i:04d}")], source="bench", options=OPTIONS)
         for i in range(streams)
@@ -111,6 +112,10 @@ async def load(streams: int, rate: float, seconds: float, total: int, view: str 
                 view_index = int(elapsed // 10)
                 app.tabs.active = views[view_index % len(views)]
                 shown[0] = "overview" if app.tabs.active == "overview" else "stream"
+                await pilot.pause()
+                stream_view = app.current_view() if shown[0] == "stream" else None
+                if plots and stream_view is not None and not stream_view.showing_plots:
+                    stream_view.toggle_plots()  # the latency plot drawn under the transcript as it moves
             feed.round(time.monotonic())
             next_round += interval
             await asyncio.sleep(max(0.0, next_round - time.perf_counter()))
@@ -165,8 +170,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="messages per second per stream")
     parser.add_argument("--view", choices=["cycle", "overview", "stream"], default="cycle", help="what is shown")
     parser.add_argument("--total", type=int, default=200_000, help="messages fed in all (memory is reported along)")
+    parser.add_argument("--plots", action="store_true", help="stream tabs with their latency plot shown (g)")
     args = parser.parse_args()
-    figures = asyncio.run(load(args.streams, args.rate, args.seconds, args.total, args.view))
+    figures = asyncio.run(load(args.streams, args.rate, args.seconds, args.total, args.view, args.plots))
     launch = first_frame()
     print_table(
         f"dgtui app, {args.streams} streams x {args.rate:g} msg/s for {args.seconds:g} s (headless)",

@@ -12,7 +12,6 @@ from dgtui.judge.rundiff import Subject
 from tests.support.audio import clip_pcm, encode
 from tests.support.cli import dgtui
 
-
 SVG_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}  # names, never fetched
 
 

@@ -48,3 +48,20 @@ def test_utterance_end_closes_a_turn_without_speech_final():
     m.on_message(utterance_end(1.0), received_at=3.0, cursor=3.2)  # stale: no new words
     assert len(m.end_of_turn) == 1
     assert m.messages["UtteranceEnd"] == 2
+
+
+def test_the_latency_timeline_keeps_a_mean_and_a_high_per_bucket_of_audio_and_the_reconnects():
+    from dgtui.state.metrics import LatencyTimeline
+
+    timeline = LatencyTimeline(keep=3)
+    for audio, value in ((0.5, 0.1), (2.0, 0.3), (5.5, 0.2), (11.0, 0.4), (16.0, 0.5), (21.0, float("nan")),
+                         (26.0, 0.6)):  # fmt: skip
+        timeline.add("interim", audio, value)
+    timeline.mark_reconnect(12.0)
+    points = timeline.points("interim")
+    assert points[0] == (5.0, 0.2, 0.2) and len(points) == 4  # 3 closed kept, then the one filling
+    assert points[-1] == (25.0, 0.6, 0.6) and list(timeline.reconnects) == [12.0]
+    timeline = LatencyTimeline()
+    timeline.add("final", 1.0, 0.1)
+    timeline.add("final", 2.0, 0.3)
+    assert timeline.points("final") == [(0.0, 0.2, 0.3)] and timeline.points("end_of_turn") == []

@@ -257,4 +257,19 @@ VIEWS = {  # what a user reaches at each width: the wall, a stream tab, a Flux t
 def test_every_view_at_every_width(snap_compare, view, width):
     """The wall's cards share the height; markers, headers and tables fit or wrap: nothing cut at an edge."""
     make, press = VIEWS[view]
-    assert snap_compare(make(), press=press, terminal_size=WIDTHS[width])
+    assert snap_compare(make(), press=press, terminal_size=WIDTHS[width], run_before=settled)
+
+
+async def settled(pilot) -> None:
+    """Let the header's height settle after the first layouts (auto heights are measured as they are drawn)."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_stream_tab_with_its_latency_plot(snap_compare):
+    assert snap_compare(app_at(30.0), press=["1", "g"], terminal_size=SIZE)
+
+
+def test_lanes_compared_with_their_plots(snap_compare):
+    assert snap_compare(lanes_app(30.0), press=["g"], terminal_size=SIZE)

@@ -16,6 +16,7 @@ from dgtui.judge.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow,
 from dgtui.state.stream import StreamState
 from dgtui.tui.format import audio_time
 from dgtui.tui.widgets.marks import ReferenceMarks, finals_moved, finished
+from dgtui.tui.widgets.plots import LanePlots
 from dgtui.tui.widgets.transcript_view import MARK_STYLES, MISSING_STYLE, TranscriptView, marked_body
 
 NARROW = 100  # below this width the table keeps the columns that decide, with short headings
@@ -158,6 +159,7 @@ class CompareView(Vertical):
         yield Label(Text.assemble(("lanes of ", "dim"), (self.group.source, "bold"), ("  ·  reference ", "dim"),
                                   (reference, "")), classes="compare-title")  # fmt: skip
         yield ComparisonPanel(self.group, classes="comparison")
+        yield LanePlots(self.group, classes="lane-plots")
         with Horizontal(classes="lanes"):
             for state in self.states:
                 with Vertical(classes="lane"):
@@ -169,11 +171,23 @@ class CompareView(Vertical):
         self.panel = self.query_one(ComparisonPanel)
         self.transcripts = list(self.query(TranscriptView))
         self.aligned = self.query_one(AlignedView)
+        self.plots = self.query_one(LanePlots)
         self.ready = True
 
     @property
     def showing_aligned(self) -> bool:
         return self.has_class("-aligned")
+
+    @property
+    def showing_plots(self) -> bool:
+        return self.has_class("-plots")
+
+    def toggle_plots(self) -> bool:
+        """The lanes' latency distributions and word error rate per segment, above the transcripts."""
+        self.toggle_class("-plots")
+        if self.showing_plots:
+            self.plots.show(self.states)
+        return self.showing_plots
 
     def toggle_aligned(self) -> None:
         """Between the live transcripts and the finals lined up by time."""
@@ -193,6 +207,8 @@ class CompareView(Vertical):
                 self._mark_transcripts()
         if slow:
             self.panel.show(self.states)
+            if self.showing_plots:
+                self.plots.show(self.states)
 
     def _mark_transcripts(self) -> None:
         """The lanes' words marked against the reference (or the first lane's), when a lane has a new final."""

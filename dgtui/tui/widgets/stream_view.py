@@ -21,6 +21,7 @@ from dgtui.tui.widgets.panels import (
     MetadataPanel,
     StreamHeader,
 )
+from dgtui.tui.widgets.plots import LatencyPlot
 from dgtui.tui.widgets.transcript_view import TranscriptView
 
 
@@ -40,6 +41,7 @@ class StreamView(Vertical):
         with Horizontal(classes="stream-body"):
             with Vertical(classes="transcript-column"):
                 yield TranscriptView(classes="transcript")
+                yield LatencyPlot(classes="plot")
                 yield Label("", classes="new-lines-hint")
                 yield Input(placeholder="search the transcript (Enter: find, Esc: close)", classes="search")
             with Vertical(classes="side"):
@@ -67,6 +69,7 @@ class StreamView(Vertical):
         self.bottom = self.query_one(ContentSwitcher)
         self.events = self.query_one(EventLog)
         self.inspector = self.query_one(RawInspector)
+        self.plot = self.query_one(LatencyPlot)
         self.hint.display = False
         self.search_input.display = False
         self.transcript.set_show_interim(getattr(self.app, "show_interim", True))
@@ -86,6 +89,8 @@ class StreamView(Vertical):
         if pending:
             self.hint.update(f"▼ {pending} new line{'s' if pending != 1 else ''} · End to follow")
         if slow:
+            if self.showing_plots:
+                self.plot.show(session)
             self.latency.show(session, now)
             self.sparkline.show(session)
             self.metadata.show(session, now)
@@ -98,6 +103,17 @@ class StreamView(Vertical):
             self.events.show(session)
 
     # -- actions the app forwards ------------------------------------------------------------------------
+
+    @property
+    def showing_plots(self) -> bool:
+        return self.has_class("-plots")
+
+    def toggle_plots(self) -> bool:
+        """The latency plot under the transcript (instead of it, where the terminal is short)."""
+        self.toggle_class("-plots")
+        if self.showing_plots:
+            self.plot.show(self.session)
+        return self.showing_plots
 
     def toggle_inspector(self) -> bool:
         self.bottom.current = "events" if self.bottom.current == "inspector" else "inspector"
