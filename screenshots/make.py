@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from dgtui.recordings.player import PlayerRunner  # noqa: E402
 from dgtui.tui.app import DgtuiApp  # noqa: E402
-from tests.support.scenes import TappedScene, flux_scene, lane_scene, scene, tap_scene  # noqa: E402
+from tests.support.scenes import TappedScene, flux_scene, lane_report, lane_scene, scene, tap_scene  # noqa: E402
 
 SIZE = (140, 42)
 NOTICE = (
@@ -84,20 +84,8 @@ def report(out: Path, picture: bool) -> None:
     import subprocess
     import tempfile
 
-    from dgtui.judge.alignment import align
-    from dgtui.judge.compare import compare_lanes
-    from dgtui.judge.gates import figures
-    from dgtui.judge.html_report import LaneGroupReport, html_report
-    from dgtui.judge.rundiff import Subject, manifest_of
-
-    sessions, _, group = lane_scene(30.0)
-    states = [s.state for s in sessions]
-    comparison = compare_lanes(group, states, complete=lambda state: True)
-    segments = align(states, group.reference, group.truth, complete=lambda state: True)
-    subjects = [Subject(row.name, figures(row), row.transcript, manifest_of(state, group.reference))
-                for row, state in zip(comparison.rows, states, strict=True)]  # fmt: skip
     page = out / "report.html"
-    page.write_text(html_report([LaneGroupReport(comparison, states, segments, subjects)]), encoding="utf-8")
+    page.write_text(lane_report(30.0), encoding="utf-8")
     print(page)
     if picture and shutil.which(CHROMIUM[0]):
         with tempfile.TemporaryDirectory() as profile:

@@ -10,13 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dgtui.judge.alignment import align
 from dgtui.judge.compare import compare_lanes
-from dgtui.judge.gates import figures
-from dgtui.judge.html_report import LaneGroupReport, html_report
-from dgtui.judge.rundiff import Subject, manifest_of
 from tests.support.cli import dgtui_text
-from tests.support.scenes import lane_scene
+from tests.support.scenes import lane_report, lane_scene
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CLIP = Path(__file__).resolve().parents[2] / "dgtui" / "data" / "clips" / "weather.ogg"
@@ -67,18 +63,10 @@ class Page(HTMLParser):
             self.marked.append((self._span, data))
 
 
-def report_of_the_lane_scene() -> tuple[str, list]:
-    sessions, _, group = lane_scene(30.0)
-    states = [s.state for s in sessions]
-    comparison = compare_lanes(group, states, complete=lambda state: True)
-    segments = align(states, group.reference, group.truth, complete=lambda state: True)
-    subjects = [Subject(row.name, figures(row), row.transcript, manifest_of(state, group.reference))
-                for row, state in zip(comparison.rows, states, strict=True)]  # fmt: skip
-    return html_report([LaneGroupReport(comparison, states, segments, subjects)]), comparison.rows
-
-
 def test_the_report_holds_every_chart_figure_and_marked_word_and_fetches_nothing():
-    text, rows = report_of_the_lane_scene()
+    text = lane_report(30.0)
+    sessions, _, group = lane_scene(30.0)
+    rows = compare_lanes(group, [s.state for s in sessions], complete=lambda state: True).rows
     page = Page()
     page.feed(text)
     assert page.charts == ["interim-latency", "final-latency", "segment-wer"] and page.svgs >= 3
@@ -87,7 +75,7 @@ def test_the_report_holds_every_chart_figure_and_marked_word_and_fetches_nothing
     assert f"{rows[1].errors.wer:.1%}" in page.cells
     assert ("sub", "late") in page.marked and ("sub", "yeast") in page.marked  # the slow lane's wrong words
     assert page.outside == []  # opens offline: no script, stylesheet, image or font from anywhere
-    assert text == report_of_the_lane_scene()[0]  # the same report twice, byte for byte
+    assert text == lane_report(30.0)  # the same report twice, byte for byte
 
 
 @pytest.mark.realtime

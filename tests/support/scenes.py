@@ -312,3 +312,20 @@ def tap_scene(at: float) -> tuple[TappedScene, FrozenClock]:
         flow.status, flow.sent, flow.received = status, sent, received
         flow.ended = None if took is None else ORIGIN + started + took
     return TappedScene(sessions, flows), clock
+
+
+def lane_report(at: float = 30.0) -> str:
+    """The HTML report (``--report FILE.html``) of the lane scene ``at`` seconds in, as the headless run writes it."""
+    from dgtui.judge.alignment import align
+    from dgtui.judge.compare import compare_lanes
+    from dgtui.judge.gates import figures
+    from dgtui.judge.html_report import LaneGroupReport, html_report
+    from dgtui.judge.rundiff import Subject, manifest_of
+
+    sessions, _, group = lane_scene(at)
+    states = [s.state for s in sessions]
+    comparison = compare_lanes(group, states, complete=lambda state: True)
+    segments = align(states, group.reference, group.truth, complete=lambda state: True)
+    subjects = [Subject(row.name, figures(row), row.transcript, manifest_of(state, group.reference))
+                for row, state in zip(comparison.rows, states, strict=True)]  # fmt: skip
+    return html_report([LaneGroupReport(comparison, states, segments, subjects)])
