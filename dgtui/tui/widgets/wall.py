@@ -3,9 +3,10 @@
 A card shows the stream's latest finals with the current interim (dim, replaced in place), its lights, state,
 latency now and p95, time to first text, a short request id and the model. The grid follows the terminal (one
 column on narrow screens, more on wide ones) and the cards share its height: with few streams each shows as many
-lines of speech as fit. When the cards do not fit at their least height, each stream gets one compact row that
-still shows its latest words. Drawn with the Line API: a card is rendered again only when what it shows
-changed, so a wall of 64 streams costs the cards that moved, not the wall.
+lines of speech as fit. When the cards do not fit at their least height, each stream gets compact rows: one
+that still ends with its latest words, or, where the height allows, its words running on below it. Drawn with
+the Line API: a card is rendered again only when what it shows changed, so a wall of 64 streams costs the cards
+that moved, not the wall.
 """
 
 from __future__ import annotations
@@ -136,9 +137,11 @@ def card(  # type: ignore[no-untyped-def]
 
 def compact_row(  # type: ignore[no-untyped-def]
     index: int, state: StreamState, now: float, width: int, selected: bool, console,
-    silence_after: float = DEFAULT_SILENCE_AFTER,
-) -> Text:  # fmt: skip
-    """One line for a stream when the cards do not fit: who, how, and its latest words (or that it is silent)."""
+    silence_after: float = DEFAULT_SILENCE_AFTER, lines: int = 1,
+) -> list[Text]:  # fmt: skip
+    """A stream's rows when the cards do not fit: who, how, and its latest words (or that it is silent). With
+    ``lines`` more than one (a terminal taller than the streams need), its words run on below, wrapped in the
+    words' column down to the newest, so a short list of streams still fills the screen with speech."""
     latency = state.metrics.latency
     lit = "".join("●" if state.lights.lit(flag, now, HOLD) else "○" for flag in lights_of(state))
     wide = width >= WIDE_ROW
@@ -157,15 +160,25 @@ def compact_row(  # type: ignore[no-untyped-def]
     row = head + name + figures_text
     rest = max(8, width - row.cell_len)
     quiet = silence(state.health, state.connection, now, silence_after)
-    words = silent_label(quiet) if quiet else speech(state, 10_000, 1, console)[-1]  # its end is the newest
+    if quiet:
+        said = [silent_label(quiet)]
+    elif lines > 1:
+        said = speech(state, rest, lines, console)
+    else:
+        said = [speech(state, 10_000, 1, console)[-1]]  # one row: its end is the newest
+    words = said[0]
     if words.cell_len > rest:
         words = words[words.cell_len - rest + 1 :]
         words = Text("…") + words
+    indent = Text(" " * (row.cell_len - 2)) + Text("│ ", style=DIM)
     row.append_text(words)
-    row.truncate(width, overflow="ellipsis", pad=True)
-    if selected:
-        row.stylize(Style(bgcolor="#1f4f7a"))
-    return row
+    out = [row] + [indent + line for line in said[1:]]  # the stream's name, then its words down to the newest
+    out += [indent.copy() for _ in range(lines - len(out))]
+    for line in out:
+        line.truncate(width, overflow="ellipsis", pad=True)
+        if selected:
+            line.stylize(Style(bgcolor="#1f4f7a"))
+    return out
 
 
 class StreamWall(ScrollView, can_focus=True):
@@ -217,6 +230,13 @@ class StreamWall(ScrollView, can_focus=True):
         return len(self.states) > self.columns * rows_fit
 
     @property
+    def rows_each(self) -> int:
+        """Compact rows per stream: one, or more where the terminal is taller than the streams need (up to 6)."""
+        if not self.compact:
+            return 1
+        return max(1, min(6, (self.size.height - 1) // max(1, len(self.states))))
+
+    @property
     def card_height(self) -> int:
         """The cards' rows share the wall's height (never less than a card needs)."""
         rows = max(1, -(-len(self.states) // self.columns))
@@ -244,7 +264,7 @@ class StreamWall(ScrollView, can_focus=True):
             for index, (before, now_key) in enumerate(zip(old, self._keys, strict=True)):
                 if before != now_key:
                     self._refresh_item(index, compact)
-        rows = len(states) + 1 if compact else -(-len(states) // self.columns) * self.card_height
+        rows = len(states) * self.rows_each + 1 if compact else -(-len(states) // self.columns) * self.card_height
         self.virtual_size = Size(self.size.width, rows)
 
     def _rekey(self) -> None:
@@ -255,11 +275,12 @@ class StreamWall(ScrollView, can_focus=True):
             now = state.clock()  # a replay keeps its own time
             lit = tuple(state.lights.lit(f, now, HOLD) for f in lights_of(state))
             self._keys.append((state.version, lit, int(state.connection.uptime(now)), index == self.selected,
-                               self.has_focus, width, compact, columns, self.card_height))  # fmt: skip
+                               self.has_focus, width, compact, columns, self.card_height, self.rows_each))  # fmt: skip
 
     def _refresh_item(self, index: int, compact: bool) -> None:
         if compact:  # the header line stays put; rows scroll under it
-            self.refresh_lines(index + 1 - self.scroll_offset.y)
+            each = self.rows_each
+            self.refresh_lines(index * each + 1 - self.scroll_offset.y, each)
             return
         height = self.card_height
         top = (index // self.columns) * height - self.scroll_offset.y
@@ -278,7 +299,8 @@ class StreamWall(ScrollView, can_focus=True):
 
     def _scroll_to_selected(self) -> None:
         if self.compact:  # rows under a fixed header line
-            top, height, view = self.selected, 1, self.size.height - 1
+            height = self.rows_each
+            top, view = self.selected * height, self.size.height - 1
         else:
             height = self.card_height
             top, view = (self.selected // self.columns) * height, self.size.height
@@ -294,7 +316,7 @@ class StreamWall(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         y = event.y + self.scroll_offset.y
         if self.compact:
-            index = y - 1  # under the fixed header
+            index = (y - 1) // self.rows_each  # under the fixed header
         else:
             column = min(self.columns - 1, event.x // max(1, self.size.width // self.columns))
             index = (y // self.card_height) * self.columns + column
@@ -316,10 +338,10 @@ class StreamWall(ScrollView, can_focus=True):
         if self.compact:
             if y == 0:
                 return self._compact_header(width).crop_extend(0, width, base)
-            index = line - 1
-            if index >= len(self.states):
+            index, within = divmod(line - 1, self.rows_each)
+            if line < 1 or index >= len(self.states):
                 return Strip.blank(width, base)
-            return self._item(index, width)[0].crop_extend(0, width, base)
+            return self._item(index, width)[within].crop_extend(0, width, base)
         row, within = divmod(line, self.card_height)
         strips = []
         for column in range(self.columns):
@@ -342,8 +364,8 @@ class StreamWall(ScrollView, can_focus=True):
             selected = index == self.selected
             console = self.app.console
             if compact:
-                texts = [compact_row(index + 1, state, now, width, selected and self.has_focus, console,
-                                     self.silence_after)]  # fmt: skip
+                texts = compact_row(index + 1, state, now, width, selected and self.has_focus, console,
+                                    self.silence_after, self.rows_each)  # fmt: skip
             else:
                 texts = card(index + 1, state, now, width, selected and self.has_focus, console, self.silence_after,
                              self.card_height)  # fmt: skip
