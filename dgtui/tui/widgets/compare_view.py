@@ -16,7 +16,7 @@ from dgtui.judge.compare import COLUMNS, Column, Comparison, LaneGroup, LaneRow,
 from dgtui.state.stream import StreamState
 from dgtui.tui.format import audio_time
 from dgtui.tui.widgets.marks import ReferenceMarks, finals_moved, finished
-from dgtui.tui.widgets.plots import LanePlots
+from dgtui.tui.widgets.plots import LanePlots, toggle_plots
 from dgtui.tui.widgets.transcript_view import MARK_STYLES, MISSING_STYLE, TranscriptView, marked_body
 
 NARROW = 100  # below this width the table keeps the columns that decide, with short headings
@@ -184,10 +184,7 @@ class CompareView(Vertical):
 
     def toggle_plots(self) -> bool:
         """The lanes' latency distributions and word error rate per segment, above the transcripts."""
-        self.toggle_class("-plots")
-        if self.showing_plots:
-            self.plots.show(self.states)
-        return self.showing_plots
+        return toggle_plots(self, lambda: self.plots.show(self.states))
 
     def toggle_aligned(self) -> None:
         """Between the live transcripts and the finals lined up by time."""

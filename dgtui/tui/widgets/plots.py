@@ -12,9 +12,11 @@ Drawn at most once a second, and only when what they show changed: the 10 Hz ren
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from dgtui.judge.alignment import align
@@ -28,6 +30,15 @@ from dgtui.tui.widgets.marks import finals_moved, finished
 SERIES = (("interim", "interim", "cyan"), ("final", "final", "green"), ("end_of_turn", "end of turn", "magenta"))
 LANE_COLOURS = ("cyan", "red", "green", "magenta", "yellow", "blue")
 EVERY_S = 1.0  # a plot is drawn again at most this often
+
+
+def toggle_plots(view: Widget, draw: Callable[[], None]) -> bool:
+    """Show or hide a view's plots (its ``-plots`` class, which the stylesheet reads); drawn at once when shown."""
+    view.toggle_class("-plots")
+    shown = view.has_class("-plots")
+    if shown:
+        draw()
+    return shown
 
 
 class ThrottledPlot(PlotextPlot):

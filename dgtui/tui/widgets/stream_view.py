@@ -21,7 +21,7 @@ from dgtui.tui.widgets.panels import (
     MetadataPanel,
     StreamHeader,
 )
-from dgtui.tui.widgets.plots import LatencyPlot
+from dgtui.tui.widgets.plots import LatencyPlot, toggle_plots
 from dgtui.tui.widgets.transcript_view import TranscriptView
 
 
@@ -110,10 +110,7 @@ class StreamView(Vertical):
 
     def toggle_plots(self) -> bool:
         """The latency plot under the transcript (instead of it, where the terminal is short)."""
-        self.toggle_class("-plots")
-        if self.showing_plots:
-            self.plot.show(self.session)
-        return self.showing_plots
+        return toggle_plots(self, lambda: self.plot.show(self.session))
 
     def toggle_inspector(self) -> bool:
         self.bottom.current = "events" if self.bottom.current == "inspector" else "inspector"
