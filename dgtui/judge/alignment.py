@@ -166,3 +166,15 @@ def align(
             if lane.final_at is not None:
                 lane.behind = lane.final_at - min(times)
     return segments
+
+
+def segment_error_rate(segment: Segment, lane: int) -> float | None:
+    """A lane's errors in a segment over the reference's words in it (None: the segment has no reference)."""
+    reference = len(segment.reference.split())
+    if not reference:
+        return None
+    words = segment.lanes[lane].words
+    errors = sum(1 for w in words if w.kind in ("substitute", "insert")) + sum(
+        len(w.missing_before.split()) for w in words
+    )
+    return errors / reference

@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 
-from dgtui.judge.alignment import Segment
+from dgtui.judge.alignment import Segment, segment_error_rate
 from dgtui.state.stats import Series
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
@@ -38,12 +38,9 @@ def cdf(series: Mapping[str, Series], chart_id: str, title: str) -> str:
     for index, (name, values) in enumerate(series.items()):
         if not values.count:
             continue
-        first = min(values.buckets) * values.RESOLUTION * 1000
-        xs, ys, seen = [first], [0.0], 0  # from none: a lane whose values are all alike is a step, not a dot
-        for bucket in sorted(values.buckets):
-            seen += values.buckets[bucket]
-            xs.append(bucket * values.RESOLUTION * 1000)
-            ys.append(seen / values.count)
+        seconds, shares = values.cdf()
+        xs = [seconds[0] * 1000] + [x * 1000 for x in seconds]  # from none: values all alike are a step, not a dot
+        ys = [0.0, *shares]
         axes.step(xs, ys, where="post", label=f"{name} (p50 {values.summary().p50 * 1000:.0f} ms, p95 "
                   f"{values.summary().p95 * 1000:.0f} ms)", color=COLOURS[index % len(COLOURS)])  # fmt: skip
     axes.set_title(title)
@@ -74,18 +71,6 @@ def segment_wer(segments: Sequence[Segment], lanes: Sequence[str], chart_id: str
     if axes.has_data():
         axes.legend(loc="upper right", fontsize="small")
     return _svg(figure, chart_id)
-
-
-def segment_error_rate(segment: Segment, lane: int) -> float | None:
-    """A lane's errors in a segment over the reference's words in it (None: the segment has no reference)."""
-    reference = len(segment.reference.split())
-    if not reference:
-        return None
-    words = segment.lanes[lane].words
-    errors = sum(1 for w in words if w.kind in ("substitute", "insert")) + sum(
-        len(w.missing_before.split()) for w in words
-    )
-    return errors / reference
 
 
 def before_after(changes: Sequence[tuple[str, float | None, float | None]], chart_id: str, title: str) -> str:

@@ -15,6 +15,7 @@ from dgtui.judge.accuracy import NORMALISER_VERSION
 from dgtui.judge.alignment import MarkedWord, Segment
 from dgtui.judge.compare import Comparison, shown_columns
 from dgtui.judge.gates import METRICS, TIME
+from dgtui.judge.report import MANIFEST_HEADINGS, manifest_cells
 from dgtui.judge.rundiff import Pair, Subject, table
 from dgtui.state.stream import StreamState
 
@@ -129,25 +130,14 @@ def _timeline(segments: Sequence[Segment], lanes: Sequence[str]) -> list[str]:
 def _manifest(subjects: Sequence[Subject]) -> list[str]:
     if not any(subject.manifest for subject in subjects):
         return []
-    keys = ("audio_sha256", "audio_s", "encoding", "sample_rate", "chunk_ms", "pacing", "conditions", "dgtui",
-            "normaliser", "reference_sha256")  # fmt: skip
-    head = '<tr><th class="name">lane</th><th>model</th>' + "".join(f"<th>{k}</th>" for k in keys) + "</tr>"
+    head = '<tr><th class="name">lane</th>' + "".join(f"<th>{h}</th>" for h in MANIFEST_HEADINGS[1:]) + "</tr>"
     rows = []
     for subject in subjects:
-        m = subject.manifest
-        model = (m.get("model") or {}).get("name", "-")
-        cells = "".join(f"<td>{escape(str(_short(m.get(k))))}</td>" for k in keys)
-        rows.append(f'<tr><td class="name">{escape(subject.name)}</td><td>{escape(str(model))}</td>{cells}</tr>')
+        name, *cells = manifest_cells(subject)
+        rows.append(f'<tr><td class="name">{escape(name)}</td>' + "".join(f"<td>{escape(c)}</td>" for c in cells)
+                    + "</tr>")  # fmt: skip
     return ["<h3>Manifest: what the runs must share to compare</h3>",
             f'<div class="wide"><table class="manifest">{head}{"".join(rows)}</table></div>']  # fmt: skip
-
-
-def _short(value: object) -> object:
-    if value is None or value == []:
-        return "-"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return value[:16] if isinstance(value, str) and len(value) == 64 else value
 
 
 def diff_report(before: str, after: str, matched: Sequence[Pair], alone: Sequence[str]) -> str:

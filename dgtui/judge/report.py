@@ -58,21 +58,26 @@ def segments_markdown(segments: list[Segment], lanes: list[str]) -> list[str]:
     return [*lines, ""]
 
 
+MANIFEST_HEADINGS = ("lane", "audio sha256", "audio s", "format", "chunk ms", "pacing", "conditions", "model",
+                     "dgtui", "normaliser", "reference sha256")  # fmt: skip
+
+
+def manifest_cells(subject: Subject) -> list[str]:
+    """A lane's manifest as the reports show it (Markdown and HTML), under :data:`MANIFEST_HEADINGS`."""
+    m = subject.manifest
+    audio_format = f"{m.get('encoding') or 'container'} {m.get('sample_rate') or ''}".strip()
+    return [subject.name, (m.get("audio_sha256") or "-")[:16], str(m.get("audio_s", "-")), audio_format,
+            str(m.get("chunk_ms") or "-"), str(m.get("pacing") or "-"), ", ".join(m.get("conditions") or []) or "-",
+            str((m.get("model") or {}).get("name", "-")), str(m.get("dgtui", "-")), str(m.get("normaliser", "-")),
+            (m.get("reference_sha256") or "-")[:16]]  # fmt: skip
+
+
 def manifest_markdown(subjects: Sequence[Subject]) -> list[str]:
     """What each lane's run must share with another's for their figures to compare (``dgtui diff`` checks)."""
     if not any(s.manifest for s in subjects):
         return []
-    lines = ["## Manifest", "", "| lane | audio sha256 | audio s | format | chunk ms | pacing | conditions | model | "
-             "dgtui | normaliser | reference sha256 |", "|" + "---|" * 11]  # fmt: skip
-    for subject in subjects:
-        m = subject.manifest
-        audio_format = f"{m.get('encoding') or 'container'} {m.get('sample_rate') or ''}".strip()
-        model = (m.get("model") or {}).get("name", "-")
-        lines.append(f"| {subject.name} | {(m.get('audio_sha256') or '-')[:16]} | {m.get('audio_s', '-')} | "
-                     f"{audio_format} | {m.get('chunk_ms') or '-'} | {m.get('pacing') or '-'} | "
-                     f"{', '.join(m.get('conditions') or []) or '-'} | {model} | "
-                     f"{m.get('dgtui', '-')} | {m.get('normaliser', '-')} | "
-                     f"{(m.get('reference_sha256') or '-')[:16]} |")  # fmt: skip
+    lines = ["## Manifest", "", "| " + " | ".join(MANIFEST_HEADINGS) + " |", "|" + "---|" * len(MANIFEST_HEADINGS)]
+    lines += ["| " + " | ".join(manifest_cells(subject)) + " |" for subject in subjects]
     return [*lines, ""]
 
 

@@ -93,9 +93,10 @@ class MetricsExporter:
 
     def start(self) -> None:
         """Listen now (so a taken port is said before anything else starts); raises :class:`MetricsError`."""
-        _Server.address_family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        server_class = type("_Server", (_Server,), {"address_family": family})  # this exporter's, not every one's
         try:
-            server = make_server(self.host, self.port, self._app, _Server, handler_class=_Handler)
+            server = make_server(self.host, self.port, self._app, server_class, handler_class=_Handler)
         except OSError as exc:
             raise MetricsError(f"cannot serve metrics on {self.host}:{self.port}: {exc.strerror or exc}. Pick "
                                "another --metrics HOST:PORT (port 0 picks a free one).") from None  # fmt: skip

@@ -32,7 +32,6 @@ LE = [floatToGoString(edge) for edge in LATENCY_EDGES] + ["+Inf"]
 @dataclass
 class Watched:
     state: StreamState
-    labels: StreamLabels
     reference: str | None = None  # a reference transcript: word error rate
     truth: tuple[TimedWord, ...] | None = None  # true word times: anchored latencies
 
@@ -57,7 +56,7 @@ class StreamCollector:
         with self._lock:
             if labels not in self._sets and len(self._sets) >= self.limit:
                 labels = labels.pooled()
-            self._sets.setdefault(labels, LabelSet()).members.append(Watched(state, labels, reference, truth))
+            self._sets.setdefault(labels, LabelSet()).members.append(Watched(state, reference, truth))
 
     @property
     def label_sets(self) -> int:

@@ -119,6 +119,16 @@ class Series:
         p50, p95, p99 = found
         return Summary(self.count, self.min, self.total / self.count, p50, p95, p99, self.max)
 
+    def cdf(self) -> tuple[list[float], list[float]]:
+        """The run's distribution as a CDF: each bucket's value (seconds) and the share of values at or below it,
+        for the plots in the app and in the HTML report."""
+        xs, ys, seen = [], [], 0
+        for bucket in sorted(self.buckets):
+            seen += self.buckets[bucket]
+            xs.append(bucket * self.RESOLUTION)
+            ys.append(seen / self.count)
+        return xs, ys
+
     def recent_summary(self) -> Summary:
         return summarize(self.recent)
 

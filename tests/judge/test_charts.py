@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dgtui.judge.alignment import LaneSegment, MarkedWord, Segment
-from dgtui.judge.charts import cdf, segment_error_rate, segment_wer
+from dgtui.judge.alignment import LaneSegment, MarkedWord, Segment, segment_error_rate
+from dgtui.judge.charts import cdf, segment_wer
 from dgtui.state.stats import Series
 
 

@@ -19,8 +19,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
-from dgtui.judge.alignment import align
-from dgtui.judge.charts import segment_error_rate
+from dgtui.judge.alignment import align, segment_error_rate
 from dgtui.judge.compare import LaneGroup
 from dgtui.state.metrics import LatencyTimeline
 from dgtui.state.stats import Series
@@ -83,12 +82,8 @@ class LatencyPlot(ThrottledPlot):
 
 def cdf_points(series: Series) -> tuple[list[float], list[float]]:
     """A run's latency distribution as a CDF: milliseconds, and the share of values at or below."""
-    xs, ys, seen = [], [], 0
-    for bucket in sorted(series.buckets):
-        seen += series.buckets[bucket]
-        xs.append(bucket * series.RESOLUTION * 1000)
-        ys.append(seen / series.count)
-    return xs, ys
+    seconds, shares = series.cdf()
+    return [x * 1000 for x in seconds], shares
 
 
 class DistributionPlot(ThrottledPlot):

@@ -269,13 +269,12 @@ class StreamWall(ScrollView, can_focus=True):
 
     def _rekey(self) -> None:
         """What each card shows, as a key: computed once per change here, compared by ``show`` and the drawing."""
-        compact, width, columns = self.compact, self.size.width, self.columns
+        layout = (self.has_focus, self.size.width, self.compact, self.columns, self.card_height, self.rows_each)
         self._keys = []
         for index, state in enumerate(self.states):
             now = state.clock()  # a replay keeps its own time
             lit = tuple(state.lights.lit(f, now, HOLD) for f in lights_of(state))
-            self._keys.append((state.version, lit, int(state.connection.uptime(now)), index == self.selected,
-                               self.has_focus, width, compact, columns, self.card_height, self.rows_each))  # fmt: skip
+            self._keys.append((state.version, lit, int(state.connection.uptime(now)), index == self.selected, layout))
 
     def _refresh_item(self, index: int, compact: bool) -> None:
         if compact:  # the header line stays put; rows scroll under it
